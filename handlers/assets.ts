@@ -1,0 +1,88 @@
+/**
+ * The page and everything it loads, embedded through imports so `deno run`
+ * and the compiled binary serve the same bytes and never read the disk.
+ * Each asset carries a strong ETag; a matching `If-None-Match` gets 304.
+ *
+ * @module
+ */
+
+import page from "../static/index.html" with { type: "text" };
+import appScript from "../static/app.js" with { type: "text" };
+import style from "../static/style.css" with { type: "text" };
+import chartScript from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
+import chartStyle from "uplot/dist/uPlot.min.css" with { type: "text" };
+
+/** One embedded file, ready to serve. */
+export interface Asset {
+  body: Uint8Array<ArrayBuffer>;
+  contentType: string;
+  etag: string;
+}
+
+/** What the page says about the source: the page auto-connects when live. */
+export type PageMode = "demo" | "live";
+
+const TITLES: Record<PageMode, string> = {
+  demo: "Plot of Random Numbers",
+  live: "liveplot",
+};
+
+/** Builds the asset table once at start; keys are request paths. */
+export async function createAssets(
+  mode: PageMode,
+): Promise<Map<string, Asset>> {
+  const html = page.replaceAll("{{SOURCE}}", mode).replaceAll(
+    "{{TITLE}}",
+    TITLES[mode],
+  );
+  const files: [string, string, string][] = [
+    ["/", html, "text/html; charset=utf-8"],
+    ["/static/app.js", appScript, "text/javascript; charset=utf-8"],
+    ["/static/style.css", style, "text/css; charset=utf-8"],
+    ["/static/uplot.js", chartScript, "text/javascript; charset=utf-8"],
+    ["/static/uplot.css", chartStyle, "text/css; charset=utf-8"],
+  ];
+  const encoder = new TextEncoder();
+  const assets = new Map<string, Asset>();
+  for (const [path, text, contentType] of files) {
+    const body = encoder.encode(text);
+    assets.set(path, { body, contentType, etag: await computeEtag(body) });
+  }
+  return assets;
+}
+
+/** Answers GET or HEAD for `asset`: 200 with the body, or 304 on a match. */
+export function serveAsset(request: Request, asset: Asset): Response {
+  const headers = new Headers({
+    "content-type": asset.contentType,
+    "etag": asset.etag,
+    // Revalidate every time: cheap with the ETag, and never a stale page.
+    "cache-control": "no-cache",
+  });
+  if (matchesEtag(request.headers.get("if-none-match"), asset.etag)) {
+    return new Response(null, { status: 304, headers });
+  }
+  headers.set("content-length", String(asset.body.length));
+  return new Response(request.method === "HEAD" ? null : asset.body, {
+    headers,
+  });
+}
+
+/** Compares an `If-None-Match` list with `etag` (weak comparison, RFC 9110). */
+export function matchesEtag(header: string | null, etag: string): boolean {
+  if (header === null) return false;
+  const opaque = etag.replace(/^W\//, "");
+  return header.split(",").some((candidate) => {
+    const tag = candidate.trim();
+    return tag === "*" || tag.replace(/^W\//, "") === opaque;
+  });
+}
+
+async function computeEtag(body: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", body));
+  const hex = Array.from(
+    digest.subarray(0, 12),
+    (byte) => byte.toString(16).padStart(2, "0"),
+  );
+  return `"${hex.join("")}"`;
+}

@@ -1,0 +1,149 @@
+import assert from "node:assert/strict";
+import { matchesEtag } from "../handlers/assets.ts";
+import { rawExchange, startTestServer } from "./helpers.ts";
+
+Deno.test("GET /test answers the seed's plain text", async () => {
+  await using server = await startTestServer();
+  const response = await fetch(new URL("/test", server.url));
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("content-type"), "text/plain; charset=utf-8");
+  assert.equal(await response.text(), "Yes this is a test!");
+});
+
+Deno.test("GET / and GET /data serve the same page with Content-Length", async () => {
+  await using server = await startTestServer();
+  const root = await fetch(new URL("/", server.url));
+  const data = await fetch(new URL("/data", server.url));
+  assert.equal(root.status, 200);
+  assert.equal(data.status, 200);
+  assert.equal(root.headers.get("content-type"), "text/html; charset=utf-8");
+  const body = await root.text();
+  assert.equal(root.headers.get("content-length"), String(new TextEncoder().encode(body).length));
+  assert.equal(await data.text(), body);
+  assert.match(body, /Start Plot/);
+  assert.match(body, /<meta name="liveplot-source" content="demo">/);
+});
+
+Deno.test("the page's script, style and chart library are served by liveplot itself", async () => {
+  await using server = await startTestServer();
+  const page = await (await fetch(new URL("/", server.url))).text();
+  const expected: Record<string, string> = {
+    "/static/app.js": "text/javascript; charset=utf-8",
+    "/static/style.css": "text/css; charset=utf-8",
+    "/static/uplot.js": "text/javascript; charset=utf-8",
+    "/static/uplot.css": "text/css; charset=utf-8",
+  };
+  for (const [path, type] of Object.entries(expected)) {
+    assert.ok(page.includes(`"${path}"`), `the page links ${path}`);
+    const response = await fetch(new URL(path, server.url));
+    assert.equal(response.status, 200, path);
+    assert.equal(response.headers.get("content-type"), type, path);
+    assert.ok((await response.text()).length > 100, `${path} has content`);
+  }
+  assert.doesNotMatch(page, /https?:\/\/(?!www\.w3\.org)/, "no external URL in the page");
+});
+
+Deno.test("a matching If-None-Match answers 304 with no body", async () => {
+  await using server = await startTestServer();
+  for (const path of ["/", "/static/app.js", "/static/uplot.js"]) {
+    const first = await fetch(new URL(path, server.url));
+    await first.body?.cancel();
+    const etag = first.headers.get("etag") ?? "";
+    assert.ok(etag?.startsWith('"'), `${path} has a strong ETag`);
+    const again = await fetch(new URL(path, server.url), { headers: { "if-none-match": etag } });
+    assert.equal(again.status, 304, path);
+    assert.equal(await again.text(), "");
+    assert.equal(again.headers.get("etag"), etag);
+    const stale = await fetch(new URL(path, server.url), { headers: { "if-none-match": '"old"' } });
+    assert.equal(stale.status, 200, `${path} with a stale ETag`);
+    await stale.body?.cancel();
+  }
+});
+
+Deno.test("If-None-Match lists, weak tags and * are compared as RFC 9110 says", () => {
+  assert.ok(matchesEtag('"a", "b"', '"b"'));
+  assert.ok(matchesEtag('W/"b"', '"b"'));
+  assert.ok(matchesEtag("*", '"b"'));
+  assert.ok(!matchesEtag('"a"', '"b"'));
+  assert.ok(!matchesEtag(null, '"b"'));
+});
+
+Deno.test("HEAD answers with the headers of GET and no body", async () => {
+  await using server = await startTestServer();
+  for (const path of ["/test", "/", "/data", "/static/uplot.js"]) {
+    const get = await fetch(new URL(path, server.url));
+    const body = await get.arrayBuffer();
+    const head = await fetch(new URL(path, server.url), { method: "HEAD" });
+    assert.equal(head.status, 200, path);
+    assert.equal(head.headers.get("content-type"), get.headers.get("content-type"), path);
+    assert.equal(head.headers.get("content-length"), String(body.byteLength), path);
+    assert.equal((await head.arrayBuffer()).byteLength, 0, path);
+  }
+});
+
+Deno.test("other methods answer 405 with an Allow header", async () => {
+  await using server = await startTestServer();
+  for (const method of ["POST", "PUT", "DELETE", "PATCH"]) {
+    const response = await fetch(new URL("/test", server.url), { method });
+    assert.equal(response.status, 405, method);
+    assert.equal(response.headers.get("allow"), "GET, HEAD");
+    assert.equal(await response.text(), "Method not allowed\n");
+  }
+});
+
+Deno.test("unknown paths answer 404", async () => {
+  await using server = await startTestServer();
+  for (const path of ["/nope", "/static/", "/static/missing.js", "/test/", "/DATA"]) {
+    const response = await fetch(new URL(path, server.url));
+    assert.equal(response.status, 404, path);
+    assert.equal(await response.text(), "Not found\n");
+  }
+});
+
+Deno.test("GET /echo without upgrade answers 426 with a one-line body", async () => {
+  await using server = await startTestServer();
+  const response = await fetch(new URL("/echo", server.url));
+  assert.equal(response.status, 426);
+  assert.equal(response.headers.get("upgrade"), "websocket");
+  const body = await response.text();
+  assert.equal(body.split("\n").length, 2, "one line and its newline");
+});
+
+Deno.test("every answer carries CSP, nosniff and no-referrer", async () => {
+  await using server = await startTestServer();
+  for (const path of ["/", "/static/app.js", "/test", "/nope"]) {
+    const response = await fetch(new URL(path, server.url));
+    await response.body?.cancel();
+    const csp = response.headers.get("content-security-policy") ?? "";
+    assert.match(csp, /default-src 'none'/, path);
+    assert.match(csp, /script-src 'self'/, path);
+    assert.match(csp, /connect-src 'self'/, path);
+    assert.equal(response.headers.get("x-content-type-options"), "nosniff", path);
+    assert.equal(response.headers.get("referrer-policy"), "no-referrer", path);
+  }
+});
+
+Deno.test("traversal and encoded paths reach only known routes or 404", async () => {
+  await using server = await startTestServer();
+  const paths = [
+    "/static/../../etc/passwd",
+    "/static/%2e%2e/%2e%2e/etc/passwd",
+    "/static%2f..%2f..%2fetc%2fpasswd",
+    "/static/..%5c..%5cetc%5cpasswd",
+    "/..\\..\\etc\\passwd",
+    "/%00",
+    "/static/app.js%00.html",
+    "/main.ts",
+    "/deno.json",
+    "/static/index.html",
+  ];
+  for (const path of paths) {
+    const answer = await rawExchange(
+      server.url.port ? Number(server.url.port) : 80,
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+    );
+    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]);
+    assert.ok([400, 404].includes(status), `${path} answered ${status}`);
+    assert.doesNotMatch(answer, /root:|"tasks"|import /, `${path} leaked a file`);
+  }
+});
