@@ -331,7 +331,8 @@ export function browserCommands(
     );
   }
   if (os === "darwin") return [["open", url]];
-  if (os === "windows") return [["cmd", "/c", "start", '""', url]];
+  // An empty title argument, so that start does not take the URL for one.
+  if (os === "windows") return [["cmd", "/c", "start", "", url]];
   return [["xdg-open", url]];
 }
 

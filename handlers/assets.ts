@@ -9,6 +9,7 @@
 import page from "../static/index.html" with { type: "text" };
 import appScript from "../static/app.js" with { type: "text" };
 import style from "../static/style.css" with { type: "text" };
+import icon from "../static/favicon.svg" with { type: "text" };
 import chartScript from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
 import chartStyle from "uplot/dist/uPlot.min.css" with { type: "text" };
 
@@ -31,8 +32,8 @@ const TITLES: Record<PageMode, string> = {
 export async function createAssets(
   mode: PageMode,
 ): Promise<Map<string, Asset>> {
-  const html = page.replaceAll("{{SOURCE}}", mode).replaceAll(
-    "{{TITLE}}",
+  const html = page.replaceAll("__SOURCE__", mode).replaceAll(
+    "__TITLE__",
     TITLES[mode],
   );
   const files: [string, string, string][] = [
@@ -41,6 +42,7 @@ export async function createAssets(
     ["/static/style.css", style, "text/css; charset=utf-8"],
     ["/static/uplot.js", chartScript, "text/javascript; charset=utf-8"],
     ["/static/uplot.css", chartStyle, "text/css; charset=utf-8"],
+    ["/static/favicon.svg", icon, "image/svg+xml"],
   ];
   const encoder = new TextEncoder();
   const assets = new Map<string, Asset>();

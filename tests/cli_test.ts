@@ -1,0 +1,196 @@
+import assert from "node:assert/strict";
+import manifest from "../deno.json" with { type: "json" };
+import { browserCommands, parseBytes, parseCommandLine, UsageError } from "../main.ts";
+import {
+  FIXTURES,
+  openSocket,
+  record,
+  runCli,
+  socketUrl,
+  spawnCli,
+  waitFor,
+  withTimeout,
+} from "./helpers.ts";
+
+/** The permission flags of `deno task start`, so the tests run with exactly those. */
+const START_PERMISSIONS = manifest.tasks.start.split(" ").filter((word) =>
+  word.startsWith("--allow-")
+);
+
+const noEnv = () => undefined;
+const noFile = (path: string): string => {
+  throw new Deno.errors.NotFound(path);
+};
+
+Deno.test("the CLI prints its URL and Deno version, serves, and exits 0 on SIGTERM", async () => {
+  const cli = spawnCli(["--port", "0", "--no-open"], { denoArgs: START_PERMISSIONS });
+  const url = await cli.url;
+  assert.equal(url.hostname, "127.0.0.1");
+  const response = await fetch(new URL("/test", url));
+  assert.equal(await response.text(), "Yes this is a test!");
+  await waitFor(() => cli.stdout.length >= 2, 5000, "the version line");
+  assert.match(cli.stdout[1] ?? "", new RegExp(`Deno ${Deno.version.deno.replaceAll(".", "\\.")}`));
+  const status = await cli.stop();
+  assert.equal(status.code, 0);
+  assert.ok(
+    cli.stderr.some((line) => line.startsWith("level=info event=stop")),
+    cli.stderr.join("\n"),
+  );
+});
+
+Deno.test("SIGTERM closes open WebSockets with 1001 before exiting", async () => {
+  const cli = spawnCli(["--port", "0", "--no-open"]);
+  const socket = await openSocket(socketUrl(await cli.url, "/echo"));
+  const { closed } = record(socket);
+  const status = await cli.stop();
+  const { code } = await withTimeout(closed, 3000, "the WebSocket close");
+  assert.equal(code, 1001);
+  assert.equal(status.code, 0);
+});
+
+Deno.test("SIGINT also stops the server with exit code 0", async () => {
+  const cli = spawnCli(["--port", "0", "--no-open"]);
+  await cli.url;
+  cli.process.kill("SIGINT");
+  const status = await withTimeout(cli.process.status, 3000, "the exit after SIGINT");
+  assert.equal(status.code, 0);
+  await cli.stop();
+});
+
+Deno.test("a bad flag prints one line and the usage, exit code 1", async () => {
+  for (const args of [["--bogus"], ["--port", "http"], ["--port", "70000"], ["--format", "csv"]]) {
+    const { code, stderr, stdout } = await runCli(args);
+    assert.equal(code, 1, args.join(" "));
+    const [first, ...rest] = stderr.split("\n");
+    assert.match(first ?? "", /^liveplot: /, args.join(" "));
+    assert.match(rest.join("\n"), /^Usage: liveplot/m);
+    assert.equal(stdout, "");
+  }
+});
+
+Deno.test("a port already in use exits 1 with a line naming the port", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  const { code, stderr } = await runCli(["--port", String(port), "--no-open"]);
+  assert.equal(code, 1);
+  assert.match(
+    stderr,
+    new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port}: port ${port} is already in use`),
+  );
+});
+
+Deno.test("the browser is opened at the server's URL through BROWSER", async () => {
+  const log = await Deno.makeTempFile();
+  try {
+    const cli = spawnCli(["--port", "0"], {
+      env: { BROWSER: `${FIXTURES}record_browser.sh`, LIVEPLOT_BROWSER_LOG: log },
+    });
+    const url = await cli.url;
+    await waitFor(() => Deno.readTextFileSync(log) !== "", 5000, "the browser fixture to run");
+    assert.equal(Deno.readTextFileSync(log), `${url.href}\n`);
+    await cli.stop();
+  } finally {
+    await Deno.remove(log);
+  }
+});
+
+Deno.test("when no browser can be opened it says so in one line and keeps serving", async () => {
+  const cli = spawnCli(["--port", "0"], { env: { BROWSER: "/nonexistent/browser" } });
+  const url = await cli.url;
+  await waitFor(
+    () => cli.stderr.some((line) => line.startsWith("Cannot open a browser")),
+    5000,
+    "the 'Cannot open a browser' line",
+  );
+  assert.ok(cli.stderr.includes(`Cannot open a browser: open ${url.href} yourself`));
+  assert.equal(await (await fetch(new URL("/test", url))).text(), "Yes this is a test!");
+  assert.equal((await cli.stop()).code, 0);
+});
+
+Deno.test("PORT and HOST work from the environment and flags win", () => {
+  const env = (name: string) => ({ PORT: "9001", HOST: "localhost" })[name];
+  const fromEnv = parseCommandLine([], env, noFile);
+  assert.equal(fromEnv.kind, "serve");
+  if (fromEnv.kind !== "serve") return;
+  assert.equal(fromEnv.config.port, 9001);
+  assert.equal(fromEnv.config.hostname, "localhost");
+  const fromFlags = parseCommandLine(["--port", "9002", "--host", "127.0.0.2"], env, noFile);
+  assert.ok(fromFlags.kind === "serve");
+  assert.equal(fromFlags.config.port, 9002);
+  assert.equal(fromFlags.config.hostname, "127.0.0.2");
+});
+
+Deno.test("defaults are the seed's port on loopback, opening the browser, the demo", () => {
+  const command = parseCommandLine([], noEnv, noFile);
+  assert.ok(command.kind === "serve");
+  assert.equal(command.config.port, 8000);
+  assert.equal(command.config.hostname, "127.0.0.1");
+  assert.equal(command.config.open, true);
+  assert.deepEqual(command.config.source, { kind: "demo" });
+});
+
+Deno.test("the source is '-' for stdin or a command after the options", () => {
+  const stdin = parseCommandLine(["--no-open", "-"], noEnv, noFile);
+  assert.ok(stdin.kind === "serve");
+  assert.deepEqual(stdin.config.source, { kind: "stdin" });
+  const command = parseCommandLine(
+    ["--window", "50", "ping", "-i", "0.2", "localhost"],
+    noEnv,
+    noFile,
+  );
+  assert.ok(command.kind === "serve");
+  assert.deepEqual(command.config.source, {
+    kind: "command",
+    command: "ping",
+    args: ["-i", "0.2", "localhost"],
+  });
+  assert.equal(command.config.window, 50);
+  const dashed = parseCommandLine(["--", "--weird-name", "--port"], noEnv, noFile);
+  assert.ok(dashed.kind === "serve");
+  assert.deepEqual(dashed.config.source, {
+    kind: "command",
+    command: "--weird-name",
+    args: ["--port"],
+  });
+});
+
+Deno.test("--help and --version print and exit 0", async () => {
+  const help = await runCli(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^Usage: liveplot/);
+  for (const flag of ["--port", "--host", "--no-open", "--origin", "--max-message", "--cert"]) {
+    assert.ok(help.stdout.includes(flag), `usage lists ${flag}`);
+  }
+  const version = await runCli(["--version"]);
+  assert.equal(version.code, 0);
+  assert.equal(version.stdout, `liveplot ${manifest.version}\n`);
+});
+
+Deno.test("sizes accept bytes and KiB/MiB suffixes and refuse nonsense", () => {
+  assert.equal(parseBytes("--max-line", "65536", 1), 65536);
+  assert.equal(parseBytes("--max-line", "64KiB", 1), 65536);
+  assert.equal(parseBytes("--max-line", "1m", 1), 1024 * 1024);
+  assert.equal(parseBytes("--max-line", undefined, 7), 7);
+  for (const bad of ["", "0", "-1", "1.5k", "1GB", "2000MiB", "lots"]) {
+    assert.throws(() => parseBytes("--max-line", bad, 1), UsageError, bad);
+  }
+});
+
+Deno.test("--cert and --key go together and unreadable files are a usage error", () => {
+  assert.throws(() => parseCommandLine(["--cert", "a.pem"], noEnv, noFile), /--cert and --key/);
+  assert.throws(
+    () => parseCommandLine(["--cert", "a.pem", "--key", "b.pem"], noEnv, noFile),
+    /Cannot read --cert file "a.pem": not found/,
+  );
+});
+
+Deno.test("browser commands follow the platform and BROWSER's %s", () => {
+  const url = "http://127.0.0.1:8000/";
+  assert.deepEqual(browserCommands(url, "linux"), [["xdg-open", url]]);
+  assert.deepEqual(browserCommands(url, "darwin"), [["open", url]]);
+  assert.deepEqual(browserCommands(url, "windows"), [["cmd", "/c", "start", "", url]]);
+  assert.deepEqual(browserCommands(url, "linux", "firefox --new-tab %s:lynx"), [
+    ["firefox", "--new-tab", url],
+    ["lynx", url],
+  ]);
+});
