@@ -205,12 +205,14 @@ export class Hub {
   #deliver(viewer: Viewer, messages: readonly string[]): void {
     let bytes = 0;
     for (const message of messages) bytes += message.length;
-    if (viewer.bufferedAmount + bytes > this.#options.maxQueuedBytes) {
+    // A viewer that has caught up always gets the frame, however large.
+    const queued = viewer.bufferedAmount;
+    if (queued > 0 && queued + bytes > this.#options.maxQueuedBytes) {
       this.#viewers.delete(viewer);
       this.#dropped++;
       this.#options.log.warn("viewer-dropped", {
         reason: "slow",
-        queued: viewer.bufferedAmount,
+        queued,
         limit: this.#options.maxQueuedBytes,
       });
       closeQuietly(viewer, CLOSE_TRY_AGAIN_LATER, "Viewer too slow: reconnect");

@@ -9,9 +9,10 @@
 const NEWLINE = 0x0a;
 
 /**
- * Reads `readable` and yields its complete lines, one array per chunk read,
- * so the cost of an `await` is paid per chunk rather than per line. A final
- * line without a newline is yielded at the end. `\r\n` endings are accepted.
+ * Reads `readable` and yields its complete lines, one array per chunk read
+ * (empty when the chunk completed none), so the cost of an `await` is paid
+ * per chunk rather than per line. A final line without a newline is yielded
+ * at the end. `\r\n` endings are accepted.
  */
 export async function* splitLines(
   readable: ReadableStream<Uint8Array>,
@@ -50,6 +51,7 @@ export async function* splitLines(
     const last = chunk.lastIndexOf(NEWLINE);
     if (last === -1) {
       keep(chunk);
+      yield [];
       continue;
     }
     const lines: string[] = [];
@@ -69,7 +71,7 @@ export async function* splitLines(
       }
     }
     keep(chunk.subarray(last + 1));
-    if (lines.length > 0) yield lines;
+    yield lines;
   }
   if (carryBytes > 0 && !discarding) {
     yield [stripReturn(finishCarry(new Uint8Array(0)) ?? "")];

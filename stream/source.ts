@@ -69,6 +69,8 @@ function startCommand(
       stdin: "null",
       stdout: "piped",
       stderr: "inherit",
+      // Its own process group, so that stopping it also stops what it started.
+      detached: true,
       // Python block-buffers a pipe; this makes `print` reach us at once.
       env: { PYTHONUNBUFFERED: "1" },
     }).spawn();
@@ -96,7 +98,7 @@ function startCommand(
 
   const stop = async () => {
     const exited = child.status.then(() => true);
-    if (await isSettled(exited)) return;
+    // Even after the command exits, what it started may still run.
     kill(child, "SIGTERM");
     const timer = new Promise<false>((resolve) => {
       const id = setTimeout(() => resolve(false), KILL_GRACE_MS);
@@ -118,11 +120,10 @@ async function pump(
   const parse = createLineParser(format, xAxis);
   let skipped = 0;
   let truncated = 0;
+  let reported = { skipped, truncated };
   const onTruncated = () => truncated++;
   try {
     for await (const lines of splitLines(readable, maxLineBytes, onTruncated)) {
-      const seenSkipped = skipped;
-      const seenTruncated = truncated;
       const now = Date.now() / 1000;
       const points: Point[] = [];
       for (const line of lines) {
@@ -131,31 +132,34 @@ async function pump(
         else if (parsed.kind === "names") hub.rename(parsed.names);
         else if (parsed.kind === "skipped") skipped++;
       }
-      if (points.length > 0) skipped += hub.publish(points) > 0 ? 1 : 0;
-      if (skipped !== seenSkipped || truncated !== seenTruncated) {
-        if (seenSkipped === 0 && skipped > 0) {
-          log.warn("lines-skipped", {
-            note: "lines that are not samples are counted, not logged",
-          });
-        }
-        hub.report({ skipped, truncated });
+      // Points of series past MAX_SERIES are refused: counted like bad lines.
+      if (points.length > 0) skipped += hub.publish(points);
+      if (skipped === reported.skipped && truncated === reported.truncated) continue;
+      if (reported.skipped === 0 && skipped > 0) {
+        log.warn("lines-skipped", { note: "further ones are counted, not logged" });
       }
+      if (reported.truncated === 0 && truncated > 0) {
+        log.warn("lines-cut-off", {
+          limit: maxLineBytes,
+          note: "further ones are counted, not logged",
+        });
+      }
+      reported = { skipped, truncated };
+      hub.report(reported);
     }
   } catch (error) {
     log.warn("source-read-failed", { error: String(error) });
   }
 }
 
+/** Signals the command's whole process group (the command alone on Windows). */
 function kill(child: Deno.ChildProcess, signal: Deno.Signal): void {
   try {
-    child.kill(signal);
+    if (Deno.build.os === "windows") child.kill(signal);
+    else Deno.kill(-child.pid, signal);
   } catch {
-    // It exited between the check and the signal.
+    // Nothing left in the group to signal.
   }
-}
-
-function isSettled(promise: Promise<unknown>): Promise<boolean> {
-  return Promise.race([promise.then(() => true), Promise.resolve(false)]);
 }
 
 function signalNumber(signal: Deno.Signal): number {

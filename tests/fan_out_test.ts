@@ -1,0 +1,236 @@
+import assert from "node:assert/strict";
+import type { RunningServer } from "../server.ts";
+import { FLUSH_INTERVAL_MS } from "../stream/hub.ts";
+import {
+  captureLog,
+  closeSocket,
+  controlMessages,
+  dataLines,
+  openRawSocket,
+  openSocket,
+  record,
+  socketUrl,
+  spawnCli,
+  startTestServer,
+  waitFor,
+} from "./helpers.ts";
+
+const encoder = new TextEncoder();
+
+/** A server reading "standard input" from a pipe the test writes to. */
+async function startPiped(
+  overrides: Parameters<typeof startTestServer>[0] = {},
+  log = captureLog(),
+) {
+  const pipe = new TransformStream<Uint8Array, Uint8Array>();
+  const server = await startTestServer(
+    { source: { kind: "stdin" }, xAxis: "index", ...overrides },
+    { input: pipe.readable, log: log.log },
+  );
+  const writer = pipe.writable.getWriter();
+  return {
+    server,
+    log: log.lines,
+    write: (text: string) => writer.write(encoder.encode(text)),
+    /**
+     * Writes `lines` in batches with a pause longer than a flush between
+     * them, as a real pipe's reads would space them out. (Within one flush
+     * the hub sends only the last `window` points of each series.)
+     */
+    async writeLines(lines: string[], batch = 50) {
+      for (let i = 0; i < lines.length; i += batch) {
+        await writer.write(encoder.encode(lines.slice(i, i + batch).join("")));
+        await new Promise((resolve) => setTimeout(resolve, FLUSH_INTERVAL_MS + 4));
+      }
+    },
+    async [Symbol.asyncDispose]() {
+      await writer.close().catch(() => {});
+      await server.shutdown();
+    },
+  };
+}
+
+function connectViewer(server: RunningServer) {
+  return connectViewerAt(server.url);
+}
+
+async function connectViewerAt(url: URL) {
+  const socket = new WebSocket(socketUrl(url, "/data"));
+  const recorded = record(socket);
+  await new Promise((resolve) => socket.addEventListener("open", resolve, { once: true }));
+  return {
+    socket,
+    messages: recorded.messages,
+    closed: recorded.closed,
+    lines: () => dataLines(recorded.messages),
+  };
+}
+
+Deno.test("200 concurrent viewers all receive identical points in identical order", async () => {
+  await using piped = await startPiped();
+  const viewers = await Promise.all(Array.from({ length: 200 }, () => connectViewer(piped.server)));
+  await piped.writeLines(Array.from({ length: 500 }, (_, i) => `${i} ${i * 2}\n`));
+  await waitFor(
+    () => viewers.every((viewer) => viewer.lines().length === 1000),
+    15_000,
+    "every viewer to have 1,000 points",
+  );
+  const expected = viewers[0]?.lines() ?? [];
+  assert.deepEqual(expected.slice(0, 4), ["0 0 0", "1 0 0", "0 1 1", "1 1 2"]);
+  for (const viewer of viewers) assert.deepEqual(viewer.lines(), expected);
+  assert.ok(
+    (viewers[0]?.messages.length ?? 0) < 500,
+    "points are batched into fewer frames than lines",
+  );
+  await Promise.all(viewers.map((viewer) => closeSocket(viewer.socket)));
+});
+
+Deno.test("a late joiner gets exactly the window, then live points, with no gap or duplicate", async () => {
+  await using piped = await startPiped({ window: 50 });
+  const early = await connectViewer(piped.server);
+  await piped.writeLines(Array.from({ length: 120 }, (_, i) => `${i}\n`), 20);
+  await waitFor(() => early.lines().length === 120, 5000, "the early viewer's 120 points");
+
+  const late = await connectViewer(piped.server);
+  await waitFor(() => late.lines().length === 50, 5000, "the late joiner's window");
+  await piped.writeLines(Array.from({ length: 10 }, (_, i) => `${120 + i}\n`));
+  await waitFor(() => late.lines().length === 60, 5000, "the late joiner's live points");
+
+  const expected = Array.from({ length: 60 }, (_, k) => `0 ${70 + k} ${70 + k}`);
+  assert.deepEqual(late.lines(), expected);
+  const [meta] = controlMessages(late.messages);
+  assert.equal(meta?.type, "meta", "the window is preceded by the meta frame");
+  assert.equal(meta?.window, 50);
+  await closeSocket(early.socket);
+  await closeSocket(late.socket);
+});
+
+Deno.test("a viewer that never reads is dropped with 1013 while the others keep receiving", async () => {
+  await using piped = await startPiped({ window: 1000 });
+  const fast = await connectViewer(piped.server);
+  using stuck = await openRawSocket(Number(piped.server.url.port), "/data");
+  // 20 columns of 12 bytes: each batch of 500 lines is a frame of about 150 KiB,
+  // well under the default bound of 1 MiB that a reading viewer never nears.
+  const line = `${"1234567.891 ".repeat(20)}\n`;
+  let written = 0;
+  while (piped.server.hub?.droppedCount === 0 && written < 200_000) {
+    await piped.writeLines(new Array(500).fill(line), 500);
+    written += 500;
+  }
+  assert.equal(piped.server.hub?.droppedCount, 1, `dropped after ${written} lines`);
+  assert.equal(piped.server.hub?.viewerCount, 1, "the fast viewer is still attached");
+  assert.ok(piped.log.some((entry) => entry.includes("event=viewer-dropped")));
+
+  await piped.write("42\n");
+  await waitFor(
+    () => fast.lines().at(-1)?.endsWith(" 42") ?? false,
+    20_000,
+    "the fast viewer to get the point after the drop",
+  );
+  assert.equal(fast.lines().length, written * 20 + 1, "the fast viewer lost nothing");
+  const { code } = await stuck.readUntilClose(20_000);
+  assert.equal(code, 1013);
+  await closeSocket(fast.socket);
+});
+
+Deno.test("bad lines are skipped and counted; an over-long line is cut off and counted", async () => {
+  await using piped = await startPiped({ maxLineBytes: 100 });
+  const viewer = await connectViewer(piped.server);
+  await piped.write("1 2\nthis is not 3 numbers\n");
+  await piped.write(`${"9".repeat(300)}\n`);
+  await piped.write("3 4\n");
+  await waitFor(() => viewer.lines().length === 4, 5000, "the two good samples");
+  assert.deepEqual(viewer.lines(), ["0 0 1", "1 0 2", "0 1 3", "1 1 4"]);
+  await waitFor(
+    () => controlMessages(viewer.messages).some((m) => m.skipped === 1 && m.truncated === 1),
+    5000,
+    "a status with 1 skipped and 1 cut off",
+  );
+  assert.equal(piped.log.filter((entry) => entry.includes("event=lines-skipped")).length, 1);
+  await closeSocket(viewer.socket);
+});
+
+Deno.test("a header before the first sample names the series; repeats are skipped, not counted", async () => {
+  await using piped = await startPiped();
+  const viewer = await connectViewer(piped.server);
+  await piped.write("procs -----memory-----\n r  b   free\n 1  0  500\n r  b   free\n 2  1  400\n");
+  await waitFor(() => viewer.lines().length === 6, 5000, "two samples of three columns");
+  const metas = controlMessages(viewer.messages).filter((m) => m.type === "meta");
+  assert.deepEqual(metas.at(-1)?.series, [
+    { id: "0", name: "r" },
+    { id: "1", name: "b" },
+    { id: "2", name: "free" },
+  ]);
+  const statuses = controlMessages(viewer.messages).filter((m) => m.type === "status");
+  assert.ok(
+    statuses.every((status) => status.skipped === 0),
+    "a repeated header is not a bad line",
+  );
+  await closeSocket(viewer.socket);
+});
+
+Deno.test("the end of standard input is told to viewers and the data stays served", async () => {
+  const log = captureLog();
+  const pipe = new TransformStream<Uint8Array, Uint8Array>();
+  await using server = await startTestServer(
+    { source: { kind: "stdin" }, xAxis: "index" },
+    { input: pipe.readable, log: log.log },
+  );
+  const writer = pipe.writable.getWriter();
+  await writer.write(encoder.encode("5\n6\n"));
+  await writer.close();
+  await waitFor(() => server.hub?.status.state === "ended", 5000, "the source to end");
+  const viewer = await connectViewer(server);
+  await waitFor(() => viewer.lines().length === 2, 5000, "the window after the end");
+  assert.deepEqual(viewer.lines(), ["0 0 5", "0 1 6"]);
+  const status = controlMessages(viewer.messages).find((m) => m.type === "status");
+  assert.equal(status?.state, "ended");
+  assert.equal(status?.exitCode, null);
+  await closeSocket(viewer.socket);
+});
+
+/** Resident memory of a process, from /proc (Linux). */
+async function residentBytes(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) * 1024;
+}
+
+Deno.test({
+  name: "with a viewer that never reads, the server's memory stays bounded while 64 MiB pass",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const cli = spawnCli(["--port", "0", "--no-open", "--window", "5000", "--x", "index", "-"], {
+      stdin: "piped",
+    });
+    const url = await cli.url;
+    const fast = await connectViewerAt(url);
+    using stuck = await openRawSocket(Number(url.port), "/data");
+    const writer = cli.process.stdin.getWriter();
+    const chunk = encoder.encode(`${"1234567.891 ".repeat(20)}\n`.repeat(5000)); // 1.2 MiB
+    const total = 64 * 1024 * 1024;
+    let baseline = 0;
+    for (let sent = 0; sent < total; sent += chunk.length) {
+      await writer.write(chunk);
+      if (baseline === 0 && sent > 8 * 1024 * 1024) baseline = await residentBytes(cli.process.pid);
+    }
+    await writer.write(encoder.encode("42\n"));
+    await waitFor(
+      () => fast.lines().at(-1)?.endsWith(" 42") ?? false,
+      30_000,
+      "the fast viewer to get the last point",
+    );
+    const end = await residentBytes(cli.process.pid);
+    const growth = end - baseline;
+    console.log(
+      `server RSS: ${(baseline / 2 ** 20).toFixed(1)} MiB after 8 MiB in, ` +
+        `${(end / 2 ** 20).toFixed(1)} MiB after 64 MiB in`,
+    );
+    assert.ok(growth < 32 * 1024 * 1024, `the server grew by ${(growth / 2 ** 20).toFixed(1)} MiB`);
+    assert.ok(cli.stderr.some((line) => line.includes("event=viewer-dropped")));
+    const { code } = await stuck.readUntilClose(20_000);
+    assert.equal(code, 1013);
+    await writer.close();
+    await closeSocket(fast.socket);
+    assert.equal((await cli.stop()).code, 0);
+  },
+});

@@ -1,0 +1,166 @@
+import assert from "node:assert/strict";
+import {
+  captureLog,
+  closeSocket,
+  controlMessages,
+  dataLines,
+  FIXTURES,
+  record,
+  runCli,
+  socketUrl,
+  spawnCli,
+  startTestServer,
+  waitFor,
+  withTimeout,
+} from "./helpers.ts";
+
+const encoder = new TextEncoder();
+
+function viewer(url: URL) {
+  const socket = new WebSocket(socketUrl(url, "/data"));
+  const recorded = record(socket);
+  return {
+    socket,
+    messages: recorded.messages,
+    lines: () => dataLines(recorded.messages),
+    opened: withTimeout(
+      new Promise((resolve) => socket.addEventListener("open", resolve, { once: true })),
+      5000,
+      "the viewer to connect",
+    ),
+  };
+}
+
+/** Process ids whose process group is `group`, from /proc (Linux). */
+async function processGroupMembers(group: number): Promise<number[]> {
+  const members: number[] = [];
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`).catch(() => "");
+    // Fields after the command name in parentheses: state, ppid, pgrp, ...
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === group && fields[0] !== "Z") members.push(Number(entry.name));
+  }
+  return members;
+}
+
+Deno.test("stdin: lines written to liveplot's standard input reach a WebSocket viewer", async () => {
+  const cli = spawnCli(["--port", "0", "--no-open", "--x", "index", "-"], { stdin: "piped" });
+  const url = await cli.url;
+  const writer = cli.process.stdin.getWriter();
+  await writer.write(encoder.encode("1 10\n2 20\n"));
+  const seen = viewer(url);
+  await seen.opened;
+  await waitFor(() => seen.lines().length === 4, 5000, "the first two samples");
+  await writer.write(encoder.encode("3 30\n"));
+  await waitFor(() => seen.lines().length === 6, 5000, "a live sample");
+  assert.deepEqual(seen.lines(), ["0 0 1", "1 0 10", "0 1 2", "1 1 20", "0 2 3", "1 2 30"]);
+  await writer.close();
+  await waitFor(
+    () => controlMessages(seen.messages).some((m) => m.state === "ended"),
+    5000,
+    "the end of input to be told",
+  );
+  await closeSocket(seen.socket);
+  assert.equal((await cli.stop()).code, 0);
+});
+
+Deno.test("stdin: x is the arrival time by default, in seconds", async () => {
+  const cli = spawnCli(["--port", "0", "--no-open", "-"], { stdin: "piped" });
+  const url = await cli.url;
+  const seen = viewer(url);
+  await seen.opened;
+  const before = Date.now() / 1000;
+  const writer = cli.process.stdin.getWriter();
+  await writer.write(encoder.encode("7\n"));
+  await waitFor(() => seen.lines().length === 1, 5000, "one sample");
+  const [series, x, y] = (seen.lines()[0] ?? "").split(" ");
+  assert.equal(series, "0");
+  assert.equal(y, "7");
+  assert.ok(Number(x) >= before - 1 && Number(x) <= Date.now() / 1000 + 1, `x=${x} is now`);
+  assert.equal(controlMessages(seen.messages)[0]?.x, "time");
+  await writer.close();
+  await closeSocket(seen.socket);
+  await cli.stop();
+});
+
+Deno.test("command: viewers get the header's names, the points in order and exit code 3", async () => {
+  const { log, lines } = captureLog();
+  await using server = await startTestServer({
+    source: { kind: "command", command: `${FIXTURES}header_then_exit.sh`, args: ["0.5"] },
+    xAxis: "index",
+  }, { log });
+  const seen = viewer(server.url);
+  await seen.opened;
+  await waitFor(
+    () => controlMessages(seen.messages).some((m) => m.state === "ended"),
+    10_000,
+    "the command to end",
+  );
+  const expected = Array.from(
+    { length: 20 },
+    (_, i) => [`0 ${i} ${i}`, `1 ${i} ${i * 2}`, `2 ${i} ${i * 3}`],
+  ).flat();
+  assert.deepEqual(seen.lines(), expected);
+  const controls = controlMessages(seen.messages);
+  const meta = controls.filter((m) => m.type === "meta").at(-1);
+  assert.deepEqual(meta?.series, [
+    { id: "0", name: "alpha" },
+    { id: "1", name: "beta" },
+    { id: "2", name: "gamma" },
+  ]);
+  const ended = controls.find((m) => m.state === "ended");
+  assert.equal(ended?.exitCode, 3);
+  assert.ok(lines.some((line) => line.includes("event=source-ended") && line.includes("code=3")));
+  // It keeps serving the data it has.
+  const late = viewer(server.url);
+  await late.opened;
+  await waitFor(() => late.lines().length === 60, 5000, "the late viewer's window");
+  await closeSocket(seen.socket);
+  await closeSocket(late.socket);
+});
+
+Deno.test("a command that cannot be started is one clear line and exit code 1", async () => {
+  const { code, stderr } = await runCli(["--port", "0", "--no-open", "--", "no-such-command-x"]);
+  assert.equal(code, 1);
+  assert.equal(stderr.trim(), 'Cannot start command "no-such-command-x": not found');
+});
+
+Deno.test({
+  name: "shutdown stops a command that ignores SIGTERM, and its children, with SIGKILL",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const cli = spawnCli(["--port", "0", "--no-open", "--", "sh", `${FIXTURES}ignore_term.sh`]);
+    await cli.url;
+    await waitFor(
+      () => cli.stderr.some((line) => line.includes("event=source-started")),
+      5000,
+      "the source-started line",
+    );
+    const started = cli.stderr.find((line) => line.includes("event=source-started")) ?? "";
+    const pid = Number(/pid=(\d+)/.exec(started)?.[1]);
+    assert.ok((await processGroupMembers(pid)).length >= 2, "the command and its sleep run");
+    const status = await cli.stop();
+    assert.equal(status.code, 0);
+    assert.ok(cli.stderr.some((line) => line.includes("event=source-killed")));
+    assert.deepEqual(await processGroupMembers(pid), [], "nothing of the command is left");
+  },
+});
+
+Deno.test("a source that never pauses does not starve pages, /test or viewers", async () => {
+  const cli = spawnCli(["--port", "0", "--no-open", "--", "yes", "1 2 3"]);
+  const url = await cli.url;
+  const seen = viewer(url);
+  await seen.opened;
+  for (let i = 0; i < 20; i++) {
+    const response = await withTimeout(fetch(new URL("/test", url)), 2000, "/test under load");
+    assert.equal(await response.text(), "Yes this is a test!");
+    const page = await withTimeout(fetch(url), 2000, "the page under load");
+    assert.equal(page.status, 200);
+    await page.body?.cancel();
+  }
+  const before = seen.lines().length;
+  await waitFor(() => seen.lines().length > before + 1000, 5000, "more points for the viewer");
+  await closeSocket(seen.socket);
+  assert.equal((await cli.stop()).code, 0);
+});
