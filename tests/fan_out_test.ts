@@ -7,7 +7,6 @@ import {
   controlMessages,
   dataLines,
   openRawSocket,
-  openSocket,
   record,
   socketUrl,
   spawnCli,
