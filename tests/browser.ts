@@ -29,7 +29,9 @@ export interface PageState {
   status: string;
   series: { id: string; name: string; points: number }[];
   /** uPlot's aligned data, the y scale's minimum and the series labels. */
-  chart: { data: number[][]; yMin: number; labels: string[] } | null;
+  chart: { data: number[][]; yMin: number; labels: string[]; timeAxis: boolean } | null;
+  /** Text of the legend under the chart. */
+  legend: string;
 }
 
 /** Reads the page's state. */
@@ -48,7 +50,9 @@ export function readPage(page: Page): Promise<PageState> {
         data: chart.data.map((column: number[]) => [...column]),
         yMin: chart.scales.y.min,
         labels: chart.series.map((series: { label: string }) => series.label),
+        timeAxis: Boolean(chart.scales.x.time),
       },
+      legend: window.document.querySelector(".u-legend")?.textContent ?? "",
     };
   });
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { launchBrowser, nextFrame, paintedPixels, waitForPage } from "./browser.ts";
-import { startTestServer } from "./helpers.ts";
+import { launchBrowser, nextFrame, paintedPixels, readPage, waitForPage } from "./browser.ts";
+import { FIXTURES, startTestServer } from "./helpers.ts";
 
 /** Where the README's screenshot is written. */
 const SCREENSHOT = new URL("../docs/screenshot.png", import.meta.url).pathname;
@@ -62,5 +62,98 @@ Deno.test({
       "ERROR: This browser does not support Web Sockets",
     );
     assert.deepEqual(problems, []);
+  },
+});
+
+/** Where the README's screenshot of a live command source is written. */
+const LIVE_SCREENSHOT = new URL("../docs/screenshot-live.png", import.meta.url).pathname;
+
+Deno.test({
+  name: "a command source shows three named series with a legend on a time axis, live",
+  ...browserTest,
+  async fn() {
+    await using server = await startTestServer({
+      source: { kind: "command", command: `${FIXTURES}waves.sh`, args: [] },
+    });
+    await using browser = await launchBrowser();
+    const { page, problems } = await browser.newPage();
+    await page.goto(server.url.href);
+    const state = await waitForPage(
+      page,
+      (state) => state.series.length === 3 && state.received >= 3 * 100,
+      "three series and 100 samples, without a click",
+    );
+    assert.deepEqual(state.series.map((series) => series.name), ["sine", "cosine", "sawtooth"]);
+    assert.deepEqual(state.chart?.labels, ["time", "sine", "cosine", "sawtooth"]);
+    assert.equal(state.chart?.timeAxis, true);
+    for (const name of ["sine", "cosine", "sawtooth"]) assert.ok(state.legend.includes(name), name);
+    assert.match(state.status, /^connected · \d+ points/);
+    await page.waitForFunction(
+      "document.getElementById('status').textContent.includes('points/s')",
+    );
+    await nextFrame(page);
+    await page.screenshot({ path: LIVE_SCREENSHOT });
+
+    await page.click("text=Pause");
+    const paused = await readPage(page);
+    await waitForPage(page, (now) => now.received > paused.received + 30, "points while paused");
+    assert.deepEqual(
+      (await readPage(page)).chart?.data,
+      paused.chart?.data,
+      "a paused chart holds",
+    );
+    assert.match((await readPage(page)).status, /paused/);
+    await page.click("text=Resume");
+    await waitForPage(
+      page,
+      (now) => JSON.stringify(now.chart?.data) !== JSON.stringify(paused.chart?.data),
+      "the chart to move again",
+    );
+    await waitForPage(
+      page,
+      (now) => now.status.includes("source ended, exit code 0"),
+      "the end of the command",
+    );
+    assert.deepEqual(problems, []);
+  },
+});
+
+Deno.test({
+  name: "the page reconnects with backoff when the server restarts and resumes from the window",
+  ...browserTest,
+  async fn() {
+    const pipe = new TransformStream<Uint8Array, Uint8Array>();
+    const first = await startTestServer({ source: { kind: "stdin" }, xAxis: "index" }, {
+      input: pipe.readable,
+    });
+    const port = Number(first.url.port);
+    const writer = pipe.writable.getWriter();
+    await writer.write(new TextEncoder().encode("1\n2\n3\n"));
+    await using browser = await launchBrowser();
+    const { page, problems } = await browser.newPage();
+    await page.goto(first.url.href);
+    await waitForPage(page, (state) => state.received === 3, "the first server's 3 points");
+    await writer.close();
+    await first.shutdown();
+    await waitForPage(page, (state) => state.connection === "reconnecting", "the page to notice");
+
+    const second = new TransformStream<Uint8Array, Uint8Array>();
+    await using restarted = await startTestServer(
+      { source: { kind: "stdin" }, xAxis: "index", port },
+      { input: second.readable },
+    );
+    const again = second.writable.getWriter();
+    await again.write(new TextEncoder().encode("7\n8\n"));
+    const state = await waitForPage(
+      page,
+      (state) => state.connection === "connected" && state.series[0]?.points === 2,
+      "the page to reconnect and take the new window",
+      15_000,
+    );
+    assert.deepEqual(state.chart?.data[1], [7, 8]);
+    await again.close();
+    assert.ok(restarted.url.port === String(port));
+    // The failed attempts while the server was down are the only console noise allowed.
+    assert.deepEqual(problems.filter((problem) => !problem.includes("WebSocket connection")), []);
   },
 });
