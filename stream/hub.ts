@@ -2,9 +2,12 @@
  * Fan-out: one source's points, shared by every viewer with bounded memory.
  *
  * The hub keeps the last `window` points of each series and a batch of
- * points not yet sent. Every `FLUSH_INTERVAL_MS` (one animation frame) the
- * batch becomes one frame, built once and sent to all viewers, so the cost
- * per message does not grow with the input rate. A viewer that joins late
+ * points not yet sent. At most once per `FLUSH_INTERVAL_MS` (one animation
+ * frame) the batch becomes one frame, built once and sent to all viewers, so
+ * the cost per message does not grow with the input rate. When more than
+ * twice `window` points of a series arrive within one frame, only the last
+ * `window` of them are kept for it: the older ones would scroll out of every
+ * viewer's window before being drawn. A viewer that joins late
  * gets the window and then live frames: the batch is flushed to the others
  * first, so the window it receives holds exactly the points sent so far.
  *
@@ -72,6 +75,7 @@ export class Hub {
     truncated: 0,
   };
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #lastFlush = -Infinity;
   #dropped = 0;
 
   constructor(options: HubOptions) {
@@ -181,14 +185,21 @@ export class Hub {
     return kept.reverse();
   }
 
+  /**
+   * Flushes on the next turn of the event loop if the last flush was a frame
+   * ago (so a quiet source's point goes out at once), else when a frame has
+   * passed since it: never more than one frame per `FLUSH_INTERVAL_MS`.
+   */
   #schedule(): void {
     if (this.#timer !== undefined || this.#viewers.size === 0) return;
-    this.#timer = setTimeout(() => this.#flush(), FLUSH_INTERVAL_MS);
+    const wait = Math.max(0, this.#lastFlush + FLUSH_INTERVAL_MS - performance.now());
+    this.#timer = setTimeout(() => this.#flush(), wait);
   }
 
   #flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#lastFlush = performance.now();
     const messages: string[] = [];
     if (this.#metaChanged) messages.push(this.#metaMessage());
     if (this.#pending.length > 0) {
