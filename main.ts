@@ -14,6 +14,7 @@
 import { parseArgs } from "node:util";
 import manifest from "./deno.json" with { type: "json" };
 import { type Config, DEFAULTS, type LogLevel, type SourceSpec } from "./config.ts";
+import { createLogger } from "./log.ts";
 import { ListenError, type RunningServer, startServer } from "./server.ts";
 import { SourceStartError } from "./stream/source.ts";
 
@@ -361,9 +362,15 @@ export async function openBrowser(url: string): Promise<boolean> {
 }
 
 async function serve(config: Config): Promise<void> {
+  const log = createLogger(config.logLevel);
+  // A backstop: one failed promise must never take the server down for everyone.
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    log.error("unhandled-rejection", { error: String(event.reason) });
+  });
   let server: RunningServer;
   try {
-    server = await startServer(config);
+    server = await startServer(config, { log });
   } catch (error) {
     if (error instanceof SourceStartError || error instanceof ListenError) {
       console.error(error.message);

@@ -124,12 +124,21 @@ export class Connections {
 
   /** Upgrades `request` and guards the socket's incoming message size. */
   accept(request: Request): { socket: WebSocket; response: Response } {
+    const path = new URL(request.url).pathname;
     const { socket, response } = Deno.upgradeWebSocket(request, {
       idleTimeout: this.#policy.pingIntervalSeconds,
     });
     socket.binaryType = "arraybuffer";
     this.#sockets.add(socket);
     socket.addEventListener("close", () => this.#sockets.delete(socket));
+    // Deno drops the connection itself on a protocol error (a bad frame,
+    // invalid UTF-8, a message over its own 64 MiB cap): say why, once.
+    socket.addEventListener("error", (event) => {
+      this.#log.warn("websocket-error", {
+        path,
+        reason: (event as ErrorEvent).message,
+      });
+    });
     // Registered first, so no route handler sees an oversized message.
     socket.addEventListener("message", (event) => {
       if (!exceedsBytes(event.data, this.#policy.maxMessageBytes)) return;
@@ -137,7 +146,7 @@ export class Connections {
       this.#log.warn("message-refused", {
         reason: "too big",
         limit: this.#policy.maxMessageBytes,
-        path: new URL(request.url).pathname,
+        path,
       });
       socket.close(CLOSE_TOO_BIG, "Message too big");
     });

@@ -95,7 +95,7 @@ export interface Browser extends AsyncDisposable {
 }
 
 /** Launches Chromium; fails with what to install when it is missing. */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(extraFlags: string[] = []): Promise<Browser> {
   try {
     await Deno.stat(CHROMIUM);
   } catch {
@@ -107,7 +107,7 @@ export async function launchBrowser(): Promise<Browser> {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: FLAGS,
+    args: [...FLAGS, ...extraFlags],
     viewport: { width: 1000, height: 520 },
   });
   return {

@@ -194,3 +194,43 @@ Deno.test("browser commands follow the platform and BROWSER's %s", () => {
     ["lynx", url],
   ]);
 });
+
+Deno.test("logs are key=value lines; --quiet hides routine ones, --verbose adds connections", async () => {
+  const quiet = spawnCli(["--port", "0", "--no-open", "--quiet"]);
+  await quiet.url;
+  await quiet.stop();
+  assert.deepEqual(quiet.stderr.filter((line) => line.startsWith("level=info")), []);
+
+  const verbose = spawnCli(["--port", "0", "--no-open", "--verbose"]);
+  const url = await verbose.url;
+  const socket = await openSocket(socketUrl(url, "/echo"));
+  socket.close();
+  await waitFor(
+    () => verbose.stderr.some((line) => line.includes("event=websocket-opened")),
+    5000,
+    "the connection's log line",
+  );
+  await verbose.stop();
+  for (const line of verbose.stderr) {
+    assert.match(line, /^level=(debug|info|warn|error) event=[a-z-]+( \w+=\S+)*/);
+  }
+});
+
+Deno.test("message contents and input lines are never logged by default", async () => {
+  const cli = spawnCli(["--port", "0", "--no-open", "-"], { stdin: "piped" });
+  const url = await cli.url;
+  const writer = cli.process.stdin.getWriter();
+  await writer.write(new TextEncoder().encode("secret-line-content 1\n"));
+  const socket = await openSocket(socketUrl(url, "/echo"));
+  socket.send("secret-message-content");
+  await new Promise((resolve) => socket.addEventListener("message", resolve, { once: true }));
+  socket.close();
+  await waitFor(
+    () => cli.stderr.some((line) => line.includes("event=lines-skipped")),
+    5000,
+    "the skipped line to be noted",
+  );
+  await writer.close();
+  await cli.stop();
+  assert.ok(!cli.stderr.join("\n").includes("secret"), cli.stderr.join("\n"));
+});

@@ -371,7 +371,9 @@ export async function openRawSocket(
       for (let i = 0; i < length; i++) {
         body[i] = (payload[i] as number) ^ (masked ? mask[i % 4] as number : 0);
       }
-      await connection.write(frame);
+      for (let offset = 0; offset < frame.length;) {
+        offset += await connection.write(frame.subarray(offset));
+      }
     },
     readUntilClose(timeoutMs) {
       return withTimeout(
