@@ -1,0 +1,136 @@
+/**
+ * `deno task soak`: a bounded soak run against a real liveplot process.
+ *
+ * 2,000 clients for 60 s (SOAK_SECONDS): 1,000 echo clients, 900 viewers of
+ * a live stream fed at 100 points/s, and 100 slots that keep connecting and
+ * misbehaving (vanishing mid-stream, invalid frames, garbage bytes). Prints
+ * the server's memory at start and end, the errors it logged, and what the
+ * well-behaved clients lost (must be zero).
+ *
+ * Loopback only; bounded in time; stops by itself.
+ *
+ * @module
+ */
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const SECONDS = Number(Deno.env.get("SOAK_SECONDS") ?? 60);
+const PROCESSES = 2;
+const PER_PROCESS = { echo: 500, viewers: 450, chaos: 50 };
+
+async function residentMiB(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+}
+
+function collect(readable: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
+  return (async () => {
+    let buffered = "";
+    for await (const text of readable.pipeThrough(new TextDecoderStream())) {
+      buffered += text;
+      const lines = buffered.split("\n");
+      buffered = lines.pop() ?? "";
+      into.push(...lines);
+    }
+  })();
+}
+
+const server = new Deno.Command(Deno.execPath(), {
+  args: ["run", "-A", `${ROOT}main.ts`, "--port", "0", "--no-open", "--x", "index", "-"],
+  stdin: "piped",
+  stdout: "piped",
+  stderr: "piped",
+}).spawn();
+const stdout: string[] = [];
+const stderr: string[] = [];
+const reading = Promise.all([collect(server.stdout, stdout), collect(server.stderr, stderr)]);
+while (!stdout.some((line) => line.startsWith("liveplot listening on"))) {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
+const url = stdout.find((line) => line.startsWith("liveplot listening on"))?.split(" ").at(-1) ??
+  "";
+console.log(`soak: ${url}, ${SECONDS} s, ${PROCESSES} client processes`);
+
+const writer = server.stdin.getWriter();
+let feeding = true;
+let sequence = 0;
+const feed = (async () => {
+  while (feeding) {
+    await writer.write(new TextEncoder().encode(`${sequence++}\n`));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+})();
+
+const startMiB = await residentMiB(server.pid);
+const clients = Array.from({ length: PROCESSES }, () => {
+  const args = [url, PER_PROCESS.echo, PER_PROCESS.viewers, PER_PROCESS.chaos, SECONDS].map(String);
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}bench/soak_clients.ts`, ...args],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+});
+let peakMiB = startMiB;
+const sampling = setInterval(async () => {
+  peakMiB = Math.max(peakMiB, await residentMiB(server.pid).catch(() => 0));
+}, 1000);
+const outputs = await Promise.all(clients);
+clearInterval(sampling);
+const endMiB = await residentMiB(server.pid);
+feeding = false;
+await feed;
+await writer.close();
+server.kill("SIGTERM");
+const status = await server.status;
+await reading;
+
+type Counts = {
+  echoSent: number;
+  echoReceived: number;
+  echoOutOfOrder: number;
+  viewerPoints: number;
+  viewerGaps: number;
+  unexpectedCloses: Record<string, number>;
+  chaosConnections: number;
+  connectFailures: number;
+};
+const reports = outputs.map((output) =>
+  JSON.parse(new TextDecoder().decode(output.stdout)) as Counts
+);
+const sum = (key: Exclude<keyof Counts, "unexpectedCloses">) =>
+  reports.reduce((total, report) => total + report[key], 0);
+const closes: Record<string, number> = {};
+for (const report of reports) {
+  for (const [code, count] of Object.entries(report.unexpectedCloses)) {
+    closes[code] = (closes[code] ?? 0) + count;
+  }
+}
+const events: Record<string, number> = {};
+for (const line of stderr) {
+  const event = /event=(\S+)/.exec(line)?.[1];
+  if (event) events[event] = (events[event] ?? 0) + 1;
+}
+const errors = stderr.filter((line) =>
+  line.startsWith("level=error") || /Uncaught|panicked/.test(line)
+);
+const lost = sum("echoSent") - sum("echoReceived") + sum("echoOutOfOrder") + sum("viewerGaps");
+
+console.log(`| measure | value |
+|---|---:|
+| clients | ${PROCESSES * (PER_PROCESS.echo + PER_PROCESS.viewers + PER_PROCESS.chaos)} (echo ${
+  PROCESSES * PER_PROCESS.echo
+}, viewers ${PROCESSES * PER_PROCESS.viewers}, misbehaving slots ${PROCESSES * PER_PROCESS.chaos}) |
+| duration | ${SECONDS} s |
+| server RSS at start / peak / end | ${startMiB.toFixed(0)} / ${peakMiB.toFixed(0)} / ${
+  endMiB.toFixed(0)
+} MiB |
+| echo messages sent / received | ${sum("echoSent")} / ${sum("echoReceived")} |
+| points received by viewers | ${sum("viewerPoints")} |
+| misbehaving connections made | ${sum("chaosConnections")} |
+| messages lost by well-behaved clients | ${lost} |
+| unexpected closes of well-behaved clients | ${JSON.stringify(closes)} |
+| failed connects | ${sum("connectFailures")} |
+| server log lines by event | ${JSON.stringify(events)} |
+| server errors (level=error, uncaught) | ${errors.length} |
+| server exit code after SIGTERM | ${status.code} |`);
+if (errors.length > 0) console.log(errors.slice(0, 10).join("\n"));
+Deno.exit(lost === 0 && errors.length === 0 && status.code === 0 ? 0 : 1);
