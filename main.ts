@@ -202,9 +202,31 @@ export function parseCommandLine(
   return { kind: "serve", config };
 }
 
+const FLAG_OPTIONS = new Set([
+  "--no-open",
+  "-q",
+  "--quiet",
+  "-v",
+  "--verbose",
+  "-h",
+  "--help",
+  "-V",
+  "--version",
+]);
+
+/**
+ * Splits options from the source words. A leading `--` followed by one of
+ * liveplot's own options or `-` is dropped: it is what `deno task start --
+ * --port 0` passes along, not the start of a command.
+ */
 function splitOptions(
-  args: readonly string[],
+  given: readonly string[],
 ): { options: string[]; rest: string[] } {
+  const next = given[1]?.split("=")[0] ?? "";
+  const args =
+    given[0] === "--" && (next === "-" || VALUE_OPTIONS.has(next) || FLAG_OPTIONS.has(next))
+      ? given.slice(1)
+      : given;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     if (arg === "--") {

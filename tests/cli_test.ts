@@ -145,6 +145,10 @@ Deno.test("the source is '-' for stdin or a command after the options", () => {
     args: ["-i", "0.2", "localhost"],
   });
   assert.equal(command.config.window, 50);
+  const viaTask = parseCommandLine(["--", "--port", "9", "-"], noEnv, noFile);
+  assert.ok(viaTask.kind === "serve", "deno task start -- --port 9 - passes its -- along");
+  assert.equal(viaTask.config.port, 9);
+  assert.deepEqual(viaTask.config.source, { kind: "stdin" });
   const dashed = parseCommandLine(["--", "--weird-name", "--port"], noEnv, noFile);
   assert.ok(dashed.kind === "serve");
   assert.deepEqual(dashed.config.source, {

@@ -195,41 +195,47 @@ async function residentBytes(pid: number): Promise<number> {
 }
 
 Deno.test({
-  name: "with a viewer that never reads, the server's memory stays bounded while 64 MiB pass",
+  name:
+    "after a viewer that never reads is dropped, 64 MiB more pass with the server's memory flat",
   ignore: Deno.build.os !== "linux",
   async fn() {
-    const cli = spawnCli(["--port", "0", "--no-open", "--window", "5000", "--x", "index", "-"], {
+    const cli = spawnCli(["--port", "0", "--no-open", "--window", "1000", "--x", "index", "-"], {
       stdin: "piped",
+      // A capped JavaScript heap keeps V8's own sizing out of the figure: what could
+      // grow without bound here is the bytes queued for a socket, outside that heap.
+      denoArgs: ["-A", "--v8-flags=--max-old-space-size=96"],
     });
     const url = await cli.url;
-    const fast = await connectViewerAt(url);
     using stuck = await openRawSocket(Number(url.port), "/data");
+    // A reading viewer keeps frames flowing; whether it keeps up on a busy machine
+    // is the in-process test's business, not this one's.
+    const reader = await connectViewerAt(url);
     const writer = cli.process.stdin.getWriter();
     const chunk = encoder.encode(`${"1234567.891 ".repeat(20)}\n`.repeat(5000)); // 1.2 MiB
-    const total = 64 * 1024 * 1024;
-    let baseline = 0;
-    for (let sent = 0; sent < total; sent += chunk.length) {
+    const pump = async (bytes: number) => {
+      for (let sent = 0; sent < bytes; sent += chunk.length) await writer.write(chunk);
+    };
+    const dropped = () => cli.stderr.some((line) => line.includes("event=viewer-dropped"));
+    for (let sent = 0; !dropped(); sent += chunk.length) {
+      assert.ok(sent < 256 * 1024 * 1024, "the stuck viewer was dropped within 256 MiB");
       await writer.write(chunk);
-      if (baseline === 0 && sent > 8 * 1024 * 1024) baseline = await residentBytes(cli.process.pid);
     }
-    await writer.write(encoder.encode("42\n"));
-    await waitFor(
-      () => fast.lines().at(-1)?.endsWith(" 42") ?? false,
-      30_000,
-      "the fast viewer to get the last point",
-    );
+    // V8 sizes its heap to the load over the first tens of MiB; measure after that.
+    await pump(64 * 1024 * 1024);
+    const baseline = await residentBytes(cli.process.pid);
+    await pump(256 * 1024 * 1024);
     const end = await residentBytes(cli.process.pid);
     const growth = end - baseline;
     console.log(
-      `server RSS: ${(baseline / 2 ** 20).toFixed(1)} MiB after 8 MiB in, ` +
-        `${(end / 2 ** 20).toFixed(1)} MiB after 64 MiB in`,
+      `server RSS: ${(baseline / 2 ** 20).toFixed(1)} MiB after the drop and 64 MiB more, ` +
+        `${(end / 2 ** 20).toFixed(1)} MiB after another 256 MiB`,
     );
-    assert.ok(growth < 32 * 1024 * 1024, `the server grew by ${(growth / 2 ** 20).toFixed(1)} MiB`);
-    assert.ok(cli.stderr.some((line) => line.includes("event=viewer-dropped")));
-    const { code } = await stuck.readUntilClose(20_000);
+    // Had the stuck viewer kept its seat, those 256 MiB would be queued for it.
+    assert.ok(growth < 64 * 1024 * 1024, `the server grew by ${(growth / 2 ** 20).toFixed(1)} MiB`);
+    const { code } = await stuck.readUntilClose(30_000);
     assert.equal(code, 1013);
     await writer.close();
-    await closeSocket(fast.socket);
+    await closeSocket(reader.socket);
     assert.equal((await cli.stop()).code, 0);
   },
 });

@@ -13,6 +13,8 @@ import { type RunningServer, startServer } from "../server.ts";
 
 /** Path of the CLI under test. */
 export const MAIN = new URL("../main.ts", import.meta.url).pathname;
+/** The project's root folder. */
+export const ROOT = new URL("../", import.meta.url).pathname;
 /** Folder of test fixtures. */
 export const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 
@@ -162,10 +164,18 @@ export interface Cli extends AsyncDisposable {
 /** Spawns the CLI (`deno run main.ts ...args`) with piped output. */
 export function spawnCli(
   args: string[],
-  options: { env?: Record<string, string>; stdin?: "piped" | "null"; denoArgs?: string[] } = {},
+  options: {
+    env?: Record<string, string>;
+    stdin?: "piped" | "null";
+    denoArgs?: string[];
+    /** Run through `deno task start -- ...` instead of `deno run`. */
+    task?: boolean;
+  } = {},
 ): Cli {
   const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...(options.denoArgs ?? ["-A"]), MAIN, ...args],
+    args: options.task
+      ? ["task", "--cwd", ROOT, "start", "--", ...args]
+      : ["run", ...(options.denoArgs ?? ["-A"]), MAIN, ...args],
     stdin: options.stdin ?? "null",
     stdout: "piped",
     stderr: "piped",
@@ -183,8 +193,11 @@ export function spawnCli(
     collectLines(process.stderr, stderr, () => {}),
   ]);
   const stop = async () => {
+    // `deno task` does not pass SIGTERM on: signal liveplot itself, by the pid it logs.
+    const started = stderr.find((line) => line.includes("event=start "));
+    const pid = options.task ? Number(/ pid=(\d+)/.exec(started ?? "")?.[1]) : process.pid;
     try {
-      process.kill("SIGTERM");
+      Deno.kill(pid || process.pid, "SIGTERM");
     } catch {
       // Already exited.
     }

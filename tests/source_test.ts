@@ -47,10 +47,10 @@ async function processGroupMembers(group: number): Promise<number[]> {
 Deno.test("stdin: lines written to liveplot's standard input reach a WebSocket viewer", async () => {
   const cli = spawnCli(["--port", "0", "--no-open", "--x", "index", "-"], { stdin: "piped" });
   const url = await cli.url;
-  const writer = cli.process.stdin.getWriter();
-  await writer.write(encoder.encode("1 10\n2 20\n"));
   const seen = viewer(url);
   await seen.opened;
+  const writer = cli.process.stdin.getWriter();
+  await writer.write(encoder.encode("1 10\n2 20\n"));
   await waitFor(() => seen.lines().length === 4, 5000, "the first two samples");
   await writer.write(encoder.encode("3 30\n"));
   await waitFor(() => seen.lines().length === 6, 5000, "a live sample");
@@ -118,6 +118,20 @@ Deno.test("command: viewers get the header's names, the points in order and exit
   await waitFor(() => late.lines().length === 60, 5000, "the late viewer's window");
   await closeSocket(seen.socket);
   await closeSocket(late.socket);
+});
+
+Deno.test("deno task start -- runs a command source with the start task's own permissions", async () => {
+  const cli = spawnCli(
+    ["--port", "0", "--no-open", "--x", "index", "--", "sh", `${FIXTURES}header_then_exit.sh`],
+    { task: true },
+  );
+  const url = await cli.url;
+  const seen = viewer(url);
+  await seen.opened;
+  await waitFor(() => seen.lines().length === 60, 10_000, "the command's 20 samples");
+  assert.ok(seen.lines().includes("2 19 57"), "the last sample of the third column");
+  await closeSocket(seen.socket);
+  assert.equal((await cli.stop()).code, 0);
 });
 
 Deno.test("a command that cannot be started is one clear line and exit code 1", async () => {
