@@ -70,8 +70,12 @@ const clients = Array.from({ length: PROCESSES }, () => {
   }).output();
 });
 let peakMiB = startMiB;
+const samples: number[] = [];
+let tick = 0;
 const sampling = setInterval(async () => {
-  peakMiB = Math.max(peakMiB, await residentMiB(server.pid).catch(() => 0));
+  const now = await residentMiB(server.pid).catch(() => 0);
+  peakMiB = Math.max(peakMiB, now);
+  if (++tick % 10 === 0) samples.push(now);
 }, 1000);
 const outputs = await Promise.all(clients);
 clearInterval(sampling);
