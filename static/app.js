@@ -144,11 +144,15 @@
     connect();
   }
 
+  function plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? "" : "s"}`;
+  }
+
   function statusText() {
     const parts = [state.connection, `${state.received} points`];
     if (state.connection === "connected") parts.push(`${state.rate} points/s`);
-    if (state.skipped > 0) parts.push(`${state.skipped} lines skipped`);
-    if (state.truncated > 0) parts.push(`${state.truncated} lines cut off`);
+    if (state.skipped > 0) parts.push(`${plural(state.skipped, "line")} skipped`);
+    if (state.truncated > 0) parts.push(`${plural(state.truncated, "line")} cut off`);
     if (state.source?.state === "ended") {
       parts.push(
         state.source.exitCode === null

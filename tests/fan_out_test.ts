@@ -97,6 +97,11 @@ Deno.test("a late joiner gets exactly the window, then live points, with no gap 
 
   const expected = Array.from({ length: 60 }, (_, k) => `0 ${70 + k} ${70 + k}`);
   assert.deepEqual(late.lines(), expected);
+  // A client written for the seed's format splits on "\n" and drops the last piece:
+  // control frames carry no newline, so it sees no line in them.
+  for (const message of late.messages) {
+    if (typeof message === "string" && message.startsWith("{")) assert.ok(!message.includes("\n"));
+  }
   const [meta] = controlMessages(late.messages);
   assert.equal(meta?.type, "meta", "the window is preceded by the meta frame");
   assert.equal(meta?.window, 50);

@@ -90,7 +90,7 @@ Deno.test({
     assert.deepEqual(state.chart?.labels, ["time", "sine", "cosine", "sawtooth"]);
     assert.equal(state.chart?.timeAxis, true);
     for (const name of ["sine", "cosine", "sawtooth"]) assert.ok(state.legend.includes(name), name);
-    assert.match(state.status, /^connected · \d+ points/);
+    assert.match(state.status, /^connected · \d+ points.* · 1 line skipped/);
     await page.waitForFunction(
       "document.getElementById('status').textContent.includes('points/s')",
     );
