@@ -115,10 +115,10 @@ export async function startServer(
     stopping ??= (async () => {
       connections.closeAll(CLOSE_GOING_AWAY, "Server shutting down");
       hub?.stop();
-      await source?.stop();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const grace = new Promise<void>((resolve) => timer = setTimeout(resolve, SHUTDOWN_GRACE_MS));
-      await Promise.race([server.shutdown(), grace]);
+      // The source's SIGTERM-then-SIGKILL and the sockets' closing run side by side.
+      await Promise.all([source?.stop(), Promise.race([server.shutdown(), grace])]);
       clearTimeout(timer);
       log.info("stop", { url: url.href });
     })();
