@@ -118,23 +118,31 @@ const errors = stderr.filter((line) =>
 );
 const lost = sum("echoSent") - sum("echoReceived") + sum("echoOutOfOrder") + sum("viewerGaps");
 
-console.log(`| measure | value |
-|---|---:|
-| clients | ${PROCESSES * (PER_PROCESS.echo + PER_PROCESS.viewers + PER_PROCESS.chaos)} (echo ${
-  PROCESSES * PER_PROCESS.echo
-}, viewers ${PROCESSES * PER_PROCESS.viewers}, misbehaving slots ${PROCESSES * PER_PROCESS.chaos}) |
-| duration | ${SECONDS} s |
-| server RSS at start / peak / end | ${startMiB.toFixed(0)} / ${peakMiB.toFixed(0)} / ${
-  endMiB.toFixed(0)
-} MiB |
-| echo messages sent / received | ${sum("echoSent")} / ${sum("echoReceived")} |
-| points received by viewers | ${sum("viewerPoints")} |
-| misbehaving connections made | ${sum("chaosConnections")} |
-| messages lost by well-behaved clients | ${lost} |
-| unexpected closes of well-behaved clients | ${JSON.stringify(closes)} |
-| failed connects | ${sum("connectFailures")} |
-| server log lines by event | ${JSON.stringify(events)} |
-| server errors (level=error, uncaught) | ${errors.length} |
-| server exit code after SIGTERM | ${status.code} |`);
+const mib = (value: number) => value.toFixed(0);
+const rows: [string, string | number][] = [
+  [
+    "clients",
+    `${PROCESSES * (PER_PROCESS.echo + PER_PROCESS.viewers + PER_PROCESS.chaos)} (echo ` +
+    `${PROCESSES * PER_PROCESS.echo}, viewers ${PROCESSES * PER_PROCESS.viewers}, ` +
+    `misbehaving slots ${PROCESSES * PER_PROCESS.chaos})`,
+  ],
+  ["duration", `${SECONDS} s`],
+  [
+    "server RSS before clients / peak / end",
+    `${mib(startMiB)} / ${mib(peakMiB)} / ${mib(endMiB)} MiB`,
+  ],
+  ["server RSS every 10 s", `${samples.map(mib).join(", ")} MiB`],
+  ["echo messages sent / received", `${sum("echoSent")} / ${sum("echoReceived")}`],
+  ["points received by viewers", sum("viewerPoints")],
+  ["misbehaving connections made", sum("chaosConnections")],
+  ["messages lost by well-behaved clients", lost],
+  ["unexpected closes of well-behaved clients", JSON.stringify(closes)],
+  ["failed connects", sum("connectFailures")],
+  ["server log lines by event", JSON.stringify(events)],
+  ["server errors (level=error, uncaught)", errors.length],
+  ["server exit code after SIGTERM", status.code],
+];
+console.log("| measure | value |\n|---|---:|");
+for (const [measure, value] of rows) console.log(`| ${measure} | ${value} |`);
 if (errors.length > 0) console.log(errors.slice(0, 10).join("\n"));
 Deno.exit(lost === 0 && errors.length === 0 && status.code === 0 ? 0 : 1);

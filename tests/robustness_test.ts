@@ -96,6 +96,7 @@ Deno.test("bad frames close only their own connection, with one log line each", 
     5000,
     "one websocket-error line per bad frame",
   );
+  await waitFor(() => server.connections.size === 1, 5000, "only the bystander to be counted");
   await closeSocket(bystander);
 });
 
