@@ -39,7 +39,7 @@ export function createLogger(
 }
 
 /** Formats one line: `level=info event=start key=value ...`, quoting as needed. */
-export function formatLine(
+function formatLine(
   severity: string,
   event: string,
   fields: LogFields,
@@ -55,6 +55,3 @@ export function formatLine(
 function formatValue(value: string): string {
   return /^[^\s"=\\]+$/.test(value) ? value : JSON.stringify(value);
 }
-
-/** A logger that writes nothing, for tests and benchmarks. */
-export const SILENT: Logger = createLogger("quiet", () => {});

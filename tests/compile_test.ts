@@ -8,9 +8,7 @@
 
 import assert from "node:assert/strict";
 import manifest from "../deno.json" with { type: "json" };
-import { withTimeout } from "./helpers.ts";
-
-const ROOT = new URL("../", import.meta.url).pathname;
+import { FIXTURES, ROOT, withTimeout } from "./helpers.ts";
 const OUTPUT_DIR = await Deno.makeTempDir({ prefix: "liveplot-compile-" });
 const BINARY = `${OUTPUT_DIR}/liveplot${Deno.build.os === "windows" ? ".exe" : ""}`;
 
@@ -56,7 +54,7 @@ Deno.test({
     const log = `${OUTPUT_DIR}/browser.log`;
     const child = new Deno.Command(BINARY, {
       args: ["--port", "0"],
-      env: { BROWSER: `${ROOT}tests/fixtures/record_browser.sh`, LIVEPLOT_BROWSER_LOG: log },
+      env: { BROWSER: `${FIXTURES}record_browser.sh`, LIVEPLOT_BROWSER_LOG: log },
       stdout: "piped",
       stderr: "null",
     }).spawn();
