@@ -70,7 +70,10 @@ export async function startServer(
       input: options.input,
     });
   }
-  const handler = await createHandler({ policy, connections, hub, log });
+  const sourceName = config.source.kind === "command"
+    ? [config.source.command, ...config.source.args].join(" ")
+    : "standard input";
+  const handler = await createHandler({ policy, connections, hub, sourceName, log });
 
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {

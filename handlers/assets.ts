@@ -23,19 +23,19 @@ export interface Asset {
 /** What the page says about the source: the page auto-connects when live. */
 export type PageMode = "demo" | "live";
 
-const TITLES: Record<PageMode, string> = {
-  demo: "Plot of Random Numbers",
-  live: "liveplot",
-};
+/** The seed's heading for the demo. */
+const DEMO_TITLE = "Plot of Random Numbers";
 
-/** Builds the asset table once at start; keys are request paths. */
+/**
+ * Builds the asset table once at start; keys are request paths. A live
+ * page is headed by `source` (the command line, or "standard input").
+ */
 export async function createAssets(
   mode: PageMode,
+  source = "",
 ): Promise<Map<string, Asset>> {
-  const html = page.replaceAll("__SOURCE__", mode).replaceAll(
-    "__TITLE__",
-    TITLES[mode],
-  );
+  const title = mode === "demo" ? DEMO_TITLE : `liveplot: ${source}`;
+  const html = page.replaceAll("__SOURCE__", mode).replaceAll("__TITLE__", escapeHtml(title));
   const files: [string, string, string][] = [
     ["/", html, "text/html; charset=utf-8"],
     ["/static/app.js", appScript, "text/javascript; charset=utf-8"],
@@ -51,6 +51,16 @@ export async function createAssets(
     assets.set(path, { body, contentType, etag: await computeEtag(body) });
   }
   return assets;
+}
+
+function escapeHtml(text: string): string {
+  const entities: Record<string, string> = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+  };
+  return text.replace(/[&<>"]/g, (character) => entities[character] ?? character);
 }
 
 /** Answers GET or HEAD for `asset`: 200 with the body, or 304 on a match. */

@@ -19,6 +19,8 @@ export interface RouterOptions {
   policy: UpgradePolicy;
   connections: Connections;
   hub?: Hub;
+  /** How the page names a live source: the command line, or "standard input". */
+  sourceName?: string;
   log: Logger;
 }
 
@@ -47,7 +49,7 @@ const ALLOWED_METHODS = "GET, HEAD";
 /** Builds the handler; unexpected errors are logged with the request and answered 500. */
 export async function createHandler(options: RouterOptions): Promise<Handler> {
   const { hub, connections, policy, log } = options;
-  const assets = await createAssets(hub ? "live" : "demo");
+  const assets = await createAssets(hub ? "live" : "demo", options.sourceName);
   const routes = new Map<string, Route>();
   for (const [path, asset] of assets) {
     routes.set(path, { http: assetRoute(asset) });

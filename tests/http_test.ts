@@ -68,6 +68,15 @@ Deno.test("If-None-Match lists, weak tags and * are compared as RFC 9110 says", 
   assert.ok(!matchesEtag(null, '"b"'));
 });
 
+Deno.test("a live page is headed by its source, HTML-escaped", async () => {
+  await using server = await startTestServer({
+    source: { kind: "command", command: "sh", args: ["-c", "echo '<b>&'"] },
+  });
+  const page = await (await fetch(server.url)).text();
+  assert.match(page, /<h3>liveplot: sh -c echo '&lt;b&gt;&amp;'<\/h3>/);
+  assert.match(page, /<meta name="liveplot-source" content="live">/);
+});
+
 Deno.test("HEAD answers with the headers of GET and no body", async () => {
   await using server = await startTestServer();
   for (const path of ["/test", "/", "/data", "/static/uplot.js"]) {

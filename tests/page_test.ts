@@ -87,6 +87,7 @@ Deno.test({
       "three series and 100 samples, without a click",
     );
     assert.deepEqual(state.series.map((series) => series.name), ["sine", "cosine", "sawtooth"]);
+    assert.equal(await page.textContent("h3"), `liveplot: ${FIXTURES}waves.sh`);
     assert.deepEqual(state.chart?.labels, ["time", "sine", "cosine", "sawtooth"]);
     assert.equal(state.chart?.timeAxis, true);
     for (const name of ["sine", "cosine", "sawtooth"]) assert.ok(state.legend.includes(name), name);
