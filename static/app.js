@@ -40,8 +40,6 @@
     window: 200,
     xAxis: live ? "time" : "number",
     received: 0,
-    skipped: 0,
-    truncated: 0,
     connection: "not connected",
     source: null, // last status message
     paused: false,
@@ -88,8 +86,6 @@
       for (const { id, name } of message.series) seriesFor(id).name = name;
     } else if (message.type === "status") {
       state.source = message;
-      state.skipped = message.skipped;
-      state.truncated = message.truncated;
     }
   }
 
@@ -151,8 +147,9 @@
   function statusText() {
     const parts = [state.connection, `${state.received} points`];
     if (state.connection === "connected") parts.push(`${state.rate} points/s`);
-    if (state.skipped > 0) parts.push(`${plural(state.skipped, "line")} skipped`);
-    if (state.truncated > 0) parts.push(`${plural(state.truncated, "line")} cut off`);
+    const { skipped = 0, truncated = 0 } = state.source ?? {};
+    if (skipped > 0) parts.push(`${plural(skipped, "line")} skipped`);
+    if (truncated > 0) parts.push(`${plural(truncated, "line")} cut off`);
     if (state.source?.state === "ended") {
       parts.push(
         state.source.exitCode === null

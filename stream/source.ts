@@ -52,7 +52,8 @@ export function startSource(
       options.hub.report({ state: "ended", exitCode: null });
       options.log.info("source-ended", { source: "stdin" });
     });
-    return { ended, stop: () => input.cancel().catch(() => {}) };
+    // Nothing to stop: standard input ends with liveplot, and its reader holds the lock.
+    return { ended, stop: () => Promise.resolve() };
   }
   return startCommand(spec.command, spec.args, options);
 }
@@ -86,7 +87,8 @@ function startCommand(
 
   const ended = Promise.all([pump(child.stdout, options), child.status]).then(
     ([, status]) => {
-      const exitCode = status.signal ? 128 + signalNumber(status.signal) : status.code;
+      // Deno already reports a signalled exit as 128 + the signal's number.
+      const exitCode = status.code;
       options.hub.report({ state: "ended", exitCode });
       options.log.info("source-ended", {
         command,
@@ -160,15 +162,4 @@ function kill(child: Deno.ChildProcess, signal: Deno.Signal): void {
   } catch {
     // Nothing left in the group to signal.
   }
-}
-
-function signalNumber(signal: Deno.Signal): number {
-  const numbers: Partial<Record<Deno.Signal, number>> = {
-    SIGHUP: 1,
-    SIGINT: 2,
-    SIGKILL: 9,
-    SIGPIPE: 13,
-    SIGTERM: 15,
-  };
-  return numbers[signal] ?? 0;
 }
