@@ -9,13 +9,24 @@
 export type SourceSpec =
   | { kind: "demo" }
   | { kind: "stdin" }
-  | { kind: "command"; command: string; args: string[] };
+  | { kind: "command"; command: string; args: string[] }
+  | { kind: "replay"; path: string; speed: number | "max" };
 
-/** How input lines are read: numeric columns, or the seed's `series x y`. */
-export type LineFormat = "columns" | "sxy";
+/** The input formats, `auto` first: it detects the format from the lines themselves. */
+export const FORMATS = ["auto", "columns", "csv", "pairs", "json", "influx", "series-x-y"] as const;
 
-/** What x means for column input: arrival time, or the sample count. */
-export type XAxis = "time" | "index";
+/** How input lines are read. */
+export type LineFormat = typeof FORMATS[number];
+
+/** Where x comes from: a timestamp in the data else arrival (`auto`), or forced. */
+export type XChoice =
+  | { kind: "auto" }
+  | { kind: "time" }
+  | { kind: "index" }
+  | { kind: "field"; name: string };
+
+/** How much of each series a viewer sees and gets on joining: points, or seconds of x. */
+export type WindowSpec = { points: number } | { seconds: number };
 
 /** How much liveplot logs. */
 export type LogLevel = "quiet" | "normal" | "verbose";
@@ -27,9 +38,37 @@ export interface Config {
   open: boolean;
   source: SourceSpec;
   format: LineFormat;
-  xAxis: XAxis;
-  /** Points kept per series and replayed to a viewer that joins late. */
-  window: number;
+  x: XChoice;
+  /** What of each series is shown and replayed to a viewer that joins late. */
+  window: WindowSpec;
+  /** A fixed y range for the page, else automatic. */
+  yRange?: [number, number];
+  /** Run a command on a pseudo-terminal so that it writes line by line. */
+  pty: boolean;
+  /** `--record FILE`: every input line appended with its arrival time; `required` stops liveplot on a write error. */
+  record?: { path: string; required: boolean };
+  /** Bytes of each stream's history kept beyond its window; 0 keeps the window alone. */
+  historyBytes: number;
+  /** The stream the command line's source feeds, and `/` and `/data` serve. */
+  stream: string;
+  /** Named streams held at once; past it new ones are refused. */
+  maxStreams: number;
+  /** Seconds a stream with no writer and no viewer is kept. */
+  streamTtlSeconds: number;
+  /** `redis://HOST:PORT[/DB]`: serve every stream of every process connected to it. */
+  redis?: string;
+  /** Several processes may listen on the same port (Linux). */
+  reusePort: boolean;
+  /** What `POST /s/NAME` must carry as `Authorization: Bearer TOKEN`. */
+  token: string;
+  /** True when the token was made up at start, so the user needs to be told it. */
+  tokenGenerated: boolean;
+  /** When set, reading (pages, data, history) needs this token too. */
+  readToken?: string;
+  /** Largest `Content-Length` a push may have. */
+  maxBodyBytes: number;
+  /** Lines per second one stream takes from pushes. */
+  maxIngestRate: number;
   /** Longest input line kept, in bytes; longer ones are cut off and counted. */
   maxLineBytes: number;
   /** Bytes a viewer may have queued before it is dropped with 1013. */
@@ -38,6 +77,10 @@ export interface Config {
   maxMessageBytes: number;
   /** Concurrent WebSocket clients; over it upgrades get 503. */
   maxClients: number;
+  /** WebSocket clients one address may hold (loopback exempt); 0 = no limit; over it 503. */
+  maxClientsPerAddress: number;
+  /** Trust `Forwarded` / `X-Forwarded-*` from a reverse proxy for scheme, host and address. */
+  trustProxy: boolean;
   /** Seconds between pings; a peer that does not answer is closed. 0 disables. */
   pingIntervalSeconds: number;
   /** Extra origins allowed to open WebSockets; `"*"` allows every origin. */
@@ -55,10 +98,27 @@ export const DEFAULTS: Config = {
   port: 8000,
   open: true,
   source: { kind: "demo" },
-  format: "columns",
-  xAxis: "time",
+  format: "auto",
+  x: { kind: "auto" },
   // The seed plotted the last 200 points.
-  window: 200,
+  window: { points: 200 },
+  // Most programs block-buffer a pipe; a terminal makes them write each line.
+  pty: true,
+  // A working day of a busy stream (16 bytes a point: 16M points) in a laptop's spare memory.
+  historyBytes: 256 * 1024 * 1024,
+  stream: "default",
+  // A dashboard of dozens of sources, with room to spare; each stream costs at least 64 KiB a series.
+  maxStreams: 500,
+  // Long enough to reconnect a writer without losing the stream's history.
+  streamTtlSeconds: 600,
+  reusePort: false,
+  // Replaced at start by a random one unless --token or LIVEPLOT_TOKEN gives it.
+  token: "",
+  tokenGenerated: false,
+  // A file of samples posted at once; a longer feed streams its body (chunked) instead.
+  maxBodyBytes: 16 * 1024 * 1024,
+  // Generous: a hundred fast sensors; it stops a runaway writer before it costs the others.
+  maxIngestRate: 100_000,
   // A finite backstop against one endless line, far above any real sample line.
   maxLineBytes: 64 * 1024,
   // About 10 s of a busy stream for a tab in the background; past that the
@@ -68,6 +128,11 @@ export const DEFAULTS: Config = {
   maxMessageBytes: 1024 * 1024,
   // A runaway backstop, not a capacity plan: each client costs tens of KiB.
   maxClients: 10_000,
+  // An office behind one NAT address: 50 people with two tabs each, and room
+  // to spare; one address still needs 79 of its peers to fill --max-clients.
+  maxClientsPerAddress: 128,
+  // Forwarding headers are whatever the client says unless a proxy sets them.
+  trustProxy: false,
   // Deno's own default idle timeout; finds dead peers within a minute.
   pingIntervalSeconds: 30,
   origins: [],

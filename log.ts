@@ -2,6 +2,13 @@
  * Structured log lines in a stable `key=value` form, one line per event,
  * written to standard error so standard output stays free for the URL line.
  *
+ * Peers decide how often warnings happen, so warnings (and debug lines) are
+ * folded per event: the first of a kind is written, repeats within the
+ * following second are counted, and one `suppressed=N` line per kind per
+ * second says how many were left out. A log's size is thus bounded by the
+ * number of kinds, not by what clients do. `info` and `error` lines are never
+ * folded: they are rare, and an error means a bug worth every line.
+ *
  * @module
  */
 
@@ -18,17 +25,60 @@ export interface Logger {
   error(event: string, fields?: LogFields): void;
 }
 
+/** Options for `createLogger`. */
+export interface LoggerOptions {
+  /** Fold repeated warnings (default true); tests that count every line turn it off. */
+  fold?: boolean;
+}
+
+/** How long repeats of one kind are counted before their summary line. */
+export const FOLD_INTERVAL_MS = 1000;
+
 const SEVERITY = { debug: 0, info: 1, warn: 2, error: 3 } as const;
 const THRESHOLD: Record<LogLevel, number> = { verbose: 0, normal: 1, quiet: 2 };
+type Severity = keyof typeof SEVERITY;
 
-/** Creates a logger that drops lines below the level's threshold. */
+interface Fold {
+  suppressed: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** Creates a logger that drops lines below the level's threshold and folds repeats. */
 export function createLogger(
   level: LogLevel,
   write: (line: string) => void = (line) => console.error(line),
+  options: LoggerOptions = {},
 ): Logger {
-  const emit = (severity: keyof typeof SEVERITY) => (event: string, fields: LogFields = {}) => {
+  const fold = options.fold ?? true;
+  // One entry per kind seen within the last second: bounded by the code's events.
+  const folds = new Map<string, Fold>();
+  const summarize = (key: string, severity: Severity, event: string) => {
+    const state = folds.get(key);
+    if (!state) return;
+    if (state.suppressed === 0) {
+      folds.delete(key);
+      return;
+    }
+    write(formatLine(severity, event, { suppressed: state.suppressed, period: "1s" }));
+    state.suppressed = 0;
+    state.timer = startTimer(() => summarize(key, severity, event));
+  };
+  const emit = (severity: Severity) => (event: string, fields: LogFields = {}) => {
     if (SEVERITY[severity] < THRESHOLD[level]) return;
+    if (!fold || severity === "info" || severity === "error") {
+      write(formatLine(severity, event, fields));
+      return;
+    }
+    const key = `${severity} ${event}`;
+    const state = folds.get(key);
+    if (state) {
+      state.suppressed++;
+      return;
+    }
     write(formatLine(severity, event, fields));
+    const created: Fold = { suppressed: 0, timer: undefined };
+    folds.set(key, created);
+    created.timer = startTimer(() => summarize(key, severity, event));
   };
   return {
     debug: emit("debug"),
@@ -36,6 +86,13 @@ export function createLogger(
     warn: emit("warn"),
     error: emit("error"),
   };
+}
+
+/** A timer that never keeps the process alive by itself. */
+function startTimer(callback: () => void): ReturnType<typeof setTimeout> {
+  const timer = setTimeout(callback, FOLD_INTERVAL_MS);
+  Deno.unrefTimer(timer);
+  return timer;
 }
 
 /** Formats one line: `level=info event=start key=value ...`, quoting as needed. */

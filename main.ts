@@ -13,9 +13,28 @@
 
 import { parseArgs } from "node:util";
 import manifest from "./deno.json" with { type: "json" };
-import { type Config, DEFAULTS, type LogLevel, type SourceSpec } from "./config.ts";
+import { BackplaneUrlError } from "./backplane/backplane.ts";
+import { parseRedisUrl } from "./backplane/redis.ts";
+import {
+  type Config,
+  DEFAULTS,
+  FORMATS,
+  type LineFormat,
+  type SourceSpec,
+  type WindowSpec,
+  type XChoice,
+} from "./config.ts";
+import {
+  FLAGS,
+  parseArgsOptions,
+  switchSpellings,
+  usageOptions,
+  valueFlagSpellings,
+} from "./flags.ts";
+import { curlExample, generateToken } from "./handlers/token.ts";
 import { createLogger } from "./log.ts";
 import { ListenError, type RunningServer, startServer } from "./server.ts";
+import { isStreamName } from "./stream/registry.ts";
 import { SourceStartError } from "./stream/source.ts";
 
 /** liveplot's version, from deno.json. */
@@ -32,25 +51,7 @@ Streams numbers over WebSockets into a live chart in the browser.
   liveplot [--] CMD ARGS    run CMD (no shell) and plot its standard output
 
 Options:
-  -p, --port N            port to listen on; 0 picks a free one (default 8000, env PORT)
-      --host NAME         address to listen on (default 127.0.0.1, env HOST)
-      --no-open           do not open the browser
-      --format F          input lines: "columns" (numbers, column k is series k)
-                          or "sxy" (the seed's "series x y") (default columns)
-      --x X               x for columns: "time" (arrival) or "index" (default time)
-      --window N          points kept per series and sent to late joiners (default 200)
-      --max-line BYTES    longest input line; longer ones are cut off (default 64KiB)
-      --max-queue BYTES   bytes queued per viewer before it is dropped (default 1MiB)
-      --max-message BYTES largest message a client may send (default 1MiB)
-      --max-clients N     concurrent WebSocket clients (default 10000)
-      --ping-interval S   seconds between pings; 0 disables (default 30)
-      --origin URL        also allow WebSockets from this origin; "*" allows all (repeatable)
-      --cert FILE         PEM certificate: serve https and wss (needs --key)
-      --key FILE          PEM private key for --cert
-  -q, --quiet             log warnings and errors only
-  -v, --verbose           also log every connection
-  -h, --help              show this help
-  -V, --version           show the version`;
+${usageOptions()}`;
 
 /** Error for a bad command line: one line, then the usage, exit 1. */
 export class UsageError extends Error {
@@ -63,22 +64,11 @@ export type Command =
   | { kind: "version" }
   | { kind: "serve"; config: Config };
 
-const VALUE_OPTIONS = new Set([
-  "-p",
-  "--port",
-  "--host",
-  "--format",
-  "--x",
-  "--window",
-  "--max-line",
-  "--max-queue",
-  "--max-message",
-  "--max-clients",
-  "--ping-interval",
-  "--origin",
-  "--cert",
-  "--key",
-]);
+const VALUE_FLAGS = valueFlagSpellings();
+const SWITCHES = switchSpellings();
+const SHORT_VALUE_FLAGS = new Set(
+  FLAGS.filter((flag) => flag.value && flag.short).map((flag) => flag.short),
+);
 
 /**
  * Parses the arguments and environment into a command. Options end at `--`
@@ -97,156 +87,149 @@ export function parseCommandLine(
       args: options,
       strict: true,
       allowPositionals: true,
-      options: {
-        port: { type: "string", short: "p" },
-        host: { type: "string" },
-        "no-open": { type: "boolean" },
-        format: { type: "string" },
-        x: { type: "string" },
-        window: { type: "string" },
-        "max-line": { type: "string" },
-        "max-queue": { type: "string" },
-        "max-message": { type: "string" },
-        "max-clients": { type: "string" },
-        "ping-interval": { type: "string" },
-        origin: { type: "string", multiple: true },
-        cert: { type: "string" },
-        key: { type: "string" },
-        quiet: { type: "boolean", short: "q" },
-        verbose: { type: "boolean", short: "v" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean", short: "V" },
-      },
+      options: parseArgsOptions(),
     });
   } catch (error) {
-    throw new UsageError(
-      error instanceof Error ? error.message : String(error),
-    );
+    throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-  const { values, positionals } = parsed;
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
+  const text = (name: string) => values[name] as string | undefined;
+  const on = (name: string) => values[name] === true;
 
-  const source = parseSource([...positionals, ...rest]);
-  if (values.quiet && values.verbose) {
-    throw new UsageError("Use --quiet or --verbose, not both");
+  const replay = text("replay");
+  const sourceWords = [...parsed.positionals, ...rest];
+  if (replay !== undefined && sourceWords.length > 0) {
+    throw new UsageError("--replay is the source: give no other source with it");
   }
-  if ((values.cert === undefined) !== (values.key === undefined)) {
+  if (text("speed") !== undefined && replay === undefined) {
+    throw new UsageError("--speed goes with --replay");
+  }
+  if (on("record-required") && text("record") === undefined) {
+    throw new UsageError("--record-required goes with --record");
+  }
+  const source: SourceSpec = replay === undefined
+    ? parseSource(sourceWords)
+    : { kind: "replay", path: replay, speed: parseSpeed(text("speed")) };
+  if (on("quiet") && on("verbose")) throw new UsageError("Use --quiet or --verbose, not both");
+  if ((text("cert") === undefined) !== (text("key") === undefined)) {
     throw new UsageError("--cert and --key go together");
   }
-  const logLevel: LogLevel = values.quiet ? "quiet" : values.verbose ? "verbose" : "normal";
+  const cert = text("cert");
+  const token = fromFlagOrEnv(text("token"), "LIVEPLOT_TOKEN", env)?.text;
+  const key = text("key");
   const config: Config = {
-    hostname: values.host ?? env("HOST") ?? DEFAULTS.hostname,
-    port: parseInteger(
-      "--port",
-      values.port ?? env("PORT"),
-      DEFAULTS.port,
-      0,
-      65535,
-    ),
-    open: !values["no-open"],
+    hostname: fromFlagOrEnv(text("host"), "HOST", env)?.text ?? DEFAULTS.hostname,
+    port: parseInteger("port", fromFlagOrEnv(text("port"), "PORT", env), DEFAULTS.port, 0, 65535),
+    open: !on("no-open"),
     source,
-    format: parseChoice(
-      "--format",
-      values.format,
-      ["columns", "sxy"],
-      DEFAULTS.format,
-    ),
-    xAxis: parseChoice("--x", values.x, ["time", "index"], DEFAULTS.xAxis),
-    window: parseInteger(
-      "--window",
-      values.window,
-      DEFAULTS.window,
+    format: parseFormat(text("format")),
+    x: parseX(text("x")),
+    window: parseWindow(text("window")),
+    yRange: parseRange(text("y-range")),
+    pty: !on("no-pty"),
+    record: text("record") === undefined
+      ? undefined
+      : { path: text("record") as string, required: on("record-required") },
+    historyBytes: parseBytes("--history", text("history"), DEFAULTS.historyBytes, 0),
+    stream: parseStreamName(text("stream")),
+    maxStreams: parseInteger("max-streams", text("max-streams"), DEFAULTS.maxStreams, 1, 100_000),
+    streamTtlSeconds: parseInteger(
+      "stream-ttl",
+      text("stream-ttl"),
+      DEFAULTS.streamTtlSeconds,
       1,
-      100_000,
+      30 * 86_400,
     ),
-    maxLineBytes: parseBytes(
-      "--max-line",
-      values["max-line"],
-      DEFAULTS.maxLineBytes,
-    ),
-    maxQueuedBytes: parseBytes(
-      "--max-queue",
-      values["max-queue"],
-      DEFAULTS.maxQueuedBytes,
-    ),
-    maxMessageBytes: parseBytes(
-      "--max-message",
-      values["max-message"],
-      DEFAULTS.maxMessageBytes,
-    ),
-    maxClients: parseInteger(
-      "--max-clients",
-      values["max-clients"],
-      DEFAULTS.maxClients,
-      1,
+    maxLineBytes: parseBytes("--max-line", text("max-line"), DEFAULTS.maxLineBytes),
+    maxQueuedBytes: parseBytes("--max-queue", text("max-queue"), DEFAULTS.maxQueuedBytes),
+    maxMessageBytes: parseBytes("--max-message", text("max-message"), DEFAULTS.maxMessageBytes),
+    maxClients: parseInteger("max-clients", text("max-clients"), DEFAULTS.maxClients, 1, 1e7),
+    maxClientsPerAddress: parseInteger(
+      "max-clients-per-ip",
+      text("max-clients-per-ip"),
+      DEFAULTS.maxClientsPerAddress,
+      0,
       1e7,
     ),
+    trustProxy: on("trust-proxy"),
     pingIntervalSeconds: parseInteger(
-      "--ping-interval",
-      values["ping-interval"],
+      "ping-interval",
+      text("ping-interval"),
       DEFAULTS.pingIntervalSeconds,
       0,
       86_400,
     ),
-    origins: (values.origin ?? []).map(parseOrigin),
-    tls: values.cert !== undefined && values.key !== undefined
-      ? {
-        cert: readPem("--cert", values.cert, readFile),
-        key: readPem("--key", values.key, readFile),
-      }
+    origins: ((values.origin as string[] | undefined) ?? []).map(parseOrigin),
+    tls: cert !== undefined && key !== undefined
+      ? { cert: readPem("--cert", cert, readFile), key: readPem("--key", key, readFile) }
       : undefined,
-    logLevel,
+    redis: text("redis") === undefined ? undefined : parseRedis(text("redis") as string),
+    reusePort: on("reuse-port"),
+    token: token ?? generateToken(),
+    tokenGenerated: token === undefined,
+    readToken: text("read-token"),
+    maxBodyBytes: parseBytes("--max-body", text("max-body"), DEFAULTS.maxBodyBytes),
+    maxIngestRate: parseInteger(
+      "max-ingest-rate",
+      text("max-ingest-rate"),
+      DEFAULTS.maxIngestRate,
+      1,
+      1e9,
+    ),
+    logLevel: on("quiet") ? "quiet" : on("verbose") ? "verbose" : "normal",
   };
+  if (config.token === "" || config.readToken === "") {
+    throw new UsageError("A token must not be empty");
+  }
   if (config.hostname === "") throw new UsageError("--host must not be empty");
   return { kind: "serve", config };
 }
 
-const FLAG_OPTIONS = new Set([
-  "--no-open",
-  "-q",
-  "--quiet",
-  "-v",
-  "--verbose",
-  "-h",
-  "--help",
-  "-V",
-  "--version",
-]);
+/** A flag's value, else its environment variable's, labelled with where it came from. */
+function fromFlagOrEnv(
+  flag: string | undefined,
+  name: string,
+  env: (name: string) => string | undefined,
+): { text: string; from: string } | undefined {
+  if (flag !== undefined) return { text: flag, from: "" };
+  const value = env(name);
+  return value === undefined ? undefined : { text: value, from: name };
+}
 
 /**
  * Splits options from the source words. A leading `--` followed by one of
  * liveplot's own options or `-` is dropped: it is what `deno task start --
  * --port 0` passes along, not the start of a command.
  */
-function splitOptions(
-  given: readonly string[],
-): { options: string[]; rest: string[] } {
+function splitOptions(given: readonly string[]): { options: string[]; rest: string[] } {
   const next = given[1]?.split("=")[0] ?? "";
-  const args =
-    given[0] === "--" && (next === "-" || VALUE_OPTIONS.has(next) || FLAG_OPTIONS.has(next))
-      ? given.slice(1)
-      : given;
+  const args = given[0] === "--" && (next === "-" || VALUE_FLAGS.has(next) || SWITCHES.has(next))
+    ? given.slice(1)
+    : given;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
-    if (arg === "--") {
-      return { options: args.slice(0, i), rest: args.slice(i + 1) };
-    }
+    if (arg === "--") return { options: args.slice(0, i), rest: args.slice(i + 1) };
     if (arg === "-" || !arg.startsWith("-")) {
       return { options: args.slice(0, i), rest: args.slice(i) };
     }
-    if (VALUE_OPTIONS.has(arg)) i++;
+    if (VALUE_FLAGS.has(arg) || takesNextAsValue(arg)) i++;
   }
   return { options: [...args], rest: [] };
+}
+
+/** A group of short switches ending in one that takes a value: `-qp 0`. */
+function takesNextAsValue(arg: string): boolean {
+  if (!/^-[A-Za-z]{2,}$/.test(arg)) return false;
+  return SHORT_VALUE_FLAGS.has(arg.at(-1) as string);
 }
 
 function parseSource(words: string[]): SourceSpec {
   const [first, ...args] = words;
   if (first === undefined) return { kind: "demo" };
   if (first === "-") {
-    if (args.length > 0) {
-      throw new UsageError(`Unexpected argument after "-": "${args[0]}"`);
-    }
+    if (args.length > 0) throw new UsageError(`Unexpected argument after "-": "${args[0]}"`);
     return { kind: "stdin" };
   }
   if (first === "") throw new UsageError("The command must not be empty");
@@ -254,35 +237,94 @@ function parseSource(words: string[]): SourceSpec {
 }
 
 function parseInteger(
-  flag: string,
-  text: string | undefined,
+  name: string,
+  given: string | { text: string; from: string } | undefined,
   fallback: number,
   min: number,
   max: number,
 ): number {
-  if (text === undefined) return fallback;
+  if (given === undefined) return fallback;
+  const { text, from } = typeof given === "string" ? { text: given, from: "" } : given;
   const value = Number(text);
   if (!/^\d+$/.test(text.trim()) || value < min || value > max) {
-    throw new UsageError(
-      `${flag} must be a whole number from ${min} to ${max}, not "${text}"`,
-    );
+    const what = from ? `The environment variable ${from}` : `--${name}`;
+    throw new UsageError(`${what} must be a whole number from ${min} to ${max}, not "${text}"`);
   }
   return value;
 }
 
-function parseChoice<T extends string>(
-  flag: string,
-  text: string | undefined,
-  choices: readonly T[],
-  fallback: T,
-): T {
-  if (text === undefined) return fallback;
-  if (!choices.includes(text as T)) {
+function parseRedis(text: string): string {
+  try {
+    return parseRedisUrl(text).href;
+  } catch (error) {
+    if (error instanceof BackplaneUrlError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function parseSpeed(text: string | undefined): number | "max" {
+  if (text === undefined) return 1;
+  if (text === "max") return "max";
+  const speed = Number(text);
+  if (!(speed > 0 && speed <= 1e6) || text.trim() === "") {
+    throw new UsageError(`--speed must be a positive number or max, not "${text}"`);
+  }
+  return speed;
+}
+
+function parseStreamName(text: string | undefined): string {
+  if (text === undefined) return DEFAULTS.stream;
+  if (!isStreamName(text)) {
     throw new UsageError(
-      `${flag} must be one of ${choices.join(", ")}, not "${text}"`,
+      `--stream must be 1 to 64 letters, digits, "-", "_" or ".", not "${text}"`,
     );
   }
-  return text as T;
+  return text;
+}
+
+function parseFormat(text: string | undefined): LineFormat {
+  if (text === undefined) return DEFAULTS.format;
+  if (text === "sxy") return "series-x-y";
+  if (!FORMATS.includes(text as LineFormat)) {
+    throw new UsageError(`--format must be one of ${FORMATS.join(", ")} or sxy, not "${text}"`);
+  }
+  return text as LineFormat;
+}
+
+function parseX(text: string | undefined): XChoice {
+  if (text === undefined || text === "auto") return DEFAULTS.x;
+  if (text === "time" || text === "index") return { kind: text };
+  if (text.trim() === "") throw new UsageError("--x must be auto, time, index or a column name");
+  return { kind: "field", name: text };
+}
+
+const DURATION_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };
+
+/** Parses `--window`: a point count (`200`) or a duration (`60s`, `10m`, `1h`). */
+export function parseWindow(text: string | undefined): WindowSpec {
+  if (text === undefined) return DEFAULTS.window;
+  const match = /^(\d+(?:\.\d+)?)\s*([smh]?)$/.exec(text.trim());
+  const amount = Number(match?.[1]);
+  const unit = match?.[2] ?? "";
+  if (match && unit === "" && Number.isInteger(amount) && amount >= 1 && amount <= 1_000_000) {
+    return { points: amount };
+  }
+  const seconds = amount * (DURATION_SECONDS[unit] ?? NaN);
+  if (match && seconds > 0 && seconds <= 7 * 86_400) return { seconds };
+  throw new UsageError(
+    `--window must be a point count from 1 to 1000000 or a duration like 60s, 10m or 1h, not "${text}"`,
+  );
+}
+
+function parseRange(text: string | undefined): [number, number] | undefined {
+  if (text === undefined || text === "auto") return undefined;
+  const [low, high, ...extra] = text.split(":").map((part) => part.trim());
+  const min = Number(low);
+  const max = Number(high);
+  if (extra.length > 0 || low === "" || high === "" || !(min < max) || !Number.isFinite(max)) {
+    throw new UsageError(`--y-range must be MIN:MAX with MIN below MAX, like 0:100, not "${text}"`);
+  }
+  return [min, max];
 }
 
 const UNITS: Record<string, number> = {
@@ -291,6 +333,8 @@ const UNITS: Record<string, number> = {
   kib: 1024,
   m: 1024 ** 2,
   mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gib: 1024 ** 3,
 };
 
 /** Parses `65536`, `64KiB`, `64k`, `1MiB` or `1m` into bytes. */
@@ -298,14 +342,15 @@ export function parseBytes(
   flag: string,
   text: string | undefined,
   fallback: number,
+  min = 1,
 ): number {
   if (text === undefined) return fallback;
   const match = /^(\d+)\s*([a-z]*)$/i.exec(text.trim());
   const unit = UNITS[match?.[2]?.toLowerCase() ?? "?"];
   const value = match && unit ? Number(match[1]) * unit : NaN;
-  if (!(value >= 1 && value <= 1024 ** 3)) {
+  if (!(value >= min && value <= 64 * 1024 ** 3)) {
     throw new UsageError(
-      `${flag} must be a size from 1 byte to 1GiB (like 65536 or 64KiB), not "${text}"`,
+      `${flag} must be a size from ${min} bytes to 64GiB (like 65536 or 64KiB), not "${text}"`,
     );
   }
   return value;
@@ -319,16 +364,10 @@ function parseOrigin(text: string): string {
   } catch {
     // Reported below.
   }
-  throw new UsageError(
-    `--origin must be a URL like http://example.com:8080 or "*", not "${text}"`,
-  );
+  throw new UsageError(`--origin must be a URL like http://example.com:8080 or "*", not "${text}"`);
 }
 
-function readPem(
-  flag: string,
-  path: string,
-  readFile: (path: string) => string,
-): string {
+function readPem(flag: string, path: string, readFile: (path: string) => string): string {
   try {
     return readFile(path);
   } catch (error) {
@@ -392,7 +431,13 @@ async function serve(config: Config): Promise<void> {
   });
   let server: RunningServer;
   try {
-    server = await startServer(config, { log });
+    server = await startServer(config, {
+      log,
+      onFatal: (message) => {
+        console.error(message);
+        Deno.exit(1);
+      },
+    });
   } catch (error) {
     if (error instanceof SourceStartError || error instanceof ListenError) {
       console.error(error.message);
@@ -415,6 +460,9 @@ async function serve(config: Config): Promise<void> {
 
   console.log(`liveplot listening on ${server.url.href}`);
   console.log(`liveplot ${VERSION}, Deno ${Deno.version.deno}`);
+  if (config.tokenGenerated) {
+    console.log(`Push a stream with: ${curlExample(server.url, config.token)}`);
+  }
 
   if (config.open) {
     const browsable = new URL(server.url);

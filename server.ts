@@ -5,12 +5,20 @@
  * @module
  */
 
-import type { Config } from "./config.ts";
-import { createHandler } from "./handlers/router.ts";
+import { StreamFeed } from "./backplane/feed.ts";
+import { createRedisBackplane } from "./backplane/redis.ts";
+import { type Config, FORMATS, type LineFormat } from "./config.ts";
+import { createIngestHandler } from "./handlers/ingest.ts";
+import { type HttpListener, listenHttp } from "./handlers/http_listener.ts";
+import { createHandler, internalError } from "./handlers/router.ts";
 import { CLOSE_GOING_AWAY, Connections } from "./handlers/websocket.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { Hub } from "./stream/hub.ts";
-import { type RunningSource, startSource } from "./stream/source.ts";
+import { createLineReader } from "./stream/formats/mod.ts";
+import { Streams } from "./stream/registry.ts";
+import type { PointSink } from "./stream/sink.ts";
+import { openRecorder, type Recorder, RecordError } from "./stream/recorder.ts";
+import { type RunningSource, SourceStartError, startSource } from "./stream/source.ts";
 
 /** How long shutdown waits for connections to finish before giving up on them. */
 export const SHUTDOWN_GRACE_MS = 1500;
@@ -20,13 +28,17 @@ export interface StartOptions {
   log?: Logger;
   /** Standard input, for the `stdin` source (default: `Deno.stdin.readable`). */
   input?: ReadableStream<Uint8Array>;
+  /** Told when liveplot cannot go on (a `--record-required` recording failed). */
+  onFatal?: (message: string) => void;
 }
 
 /** A listening server. */
 export interface RunningServer extends AsyncDisposable {
   /** `http://host:port/` (or https), with the port actually bound. */
   readonly url: URL;
+  /** The stream the command line's source feeds; absent for the demo. */
   readonly hub?: Hub;
+  readonly streams: Streams;
   readonly source?: RunningSource;
   readonly connections: Connections;
   /** Closes sockets with 1001, stops the source and stops listening. */
@@ -38,7 +50,10 @@ export class ListenError extends Error {
   override name = "ListenError";
 }
 
-/** Starts the source, then listens; throws `SourceStartError` or `ListenError`. */
+/** Points of each series a process reads back from Redis for a window given in seconds. */
+const MAX_RECENT_POINTS = 10_000;
+
+/** Listens, then starts the source; throws `ListenError` or `SourceStartError`. */
 export async function startServer(
   config: Config,
   options: StartOptions = {},
@@ -50,45 +65,131 @@ export async function startServer(
     maxClients: config.maxClients,
     maxMessageBytes: config.maxMessageBytes,
     pingIntervalSeconds: config.pingIntervalSeconds,
+    maxClientsPerAddress: config.maxClientsPerAddress,
+    maxQueuedBytes: config.maxQueuedBytes,
+    trustProxy: config.trustProxy,
   };
   const connections = new Connections(policy, log);
-  let hub: Hub | undefined;
-  let source: RunningSource | undefined;
-  if (config.source.kind !== "demo") {
-    hub = new Hub({
-      window: config.window,
-      maxQueuedBytes: config.maxQueuedBytes,
-      xAxis: config.format === "sxy" ? "number" : config.xAxis,
-      log,
-    });
-    source = startSource(config.source, {
-      hub,
-      format: config.format,
-      xAxis: config.xAxis,
-      maxLineBytes: config.maxLineBytes,
-      log,
-      input: options.input,
-    });
-  }
   const sourceName = config.source.kind === "command"
     ? [config.source.command, ...config.source.args].join(" ")
-    : "standard input";
-  const handler = await createHandler({ policy, connections, hub, sourceName, log });
+    : config.source.kind === "stdin"
+    ? "standard input"
+    : config.source.kind === "replay"
+    ? `replay of ${config.source.path}`
+    : undefined;
+  // With Redis, every point goes through it, and each stream's hub is fed from it alone.
+  const backplane = config.redis ? createRedisBackplane({ url: config.redis, log }) : undefined;
+  const feeds = new Map<string, StreamFeed>();
+  const windowPoints = "points" in config.window ? config.window.points : MAX_RECENT_POINTS;
+  const streams = new Streams({
+    createHub: (name) => {
+      const hub = new Hub({
+        window: config.window,
+        maxQueuedBytes: config.maxQueuedBytes,
+        yRange: config.yRange,
+        historyBytes: config.historyBytes,
+        title: name === config.stream && sourceName ? sourceName : name,
+        log,
+      });
+      if (backplane) {
+        feeds.set(name, new StreamFeed(backplane, name, hub, windowPoints));
+        hub.report({ store: backplane.state });
+      }
+      return hub;
+    },
+    onFreed: (name) => feeds.delete(name),
+    maxStreams: config.maxStreams,
+    ttlMs: config.streamTtlSeconds * 1000,
+    log,
+  });
+  backplane?.subscribe((name, batch) => {
+    const stream = streams.open(name);
+    if (!stream) return;
+    if (batch.gap) stream.hub.report({ gaps: stream.hub.status.gaps + 1 });
+    feeds.get(name)?.push(batch);
+  });
+  backplane?.onStateChange((state) => {
+    for (const stream of streams.list()) stream.hub.report({ store: state });
+  });
+  /** Where a stream's writers put their points: Redis, or the hub itself. */
+  const sinkFor = (name: string, hub: Hub): PointSink => backplane?.writer(name) ?? hub;
 
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  const live = config.source.kind !== "demo";
+  const hub = live ? streams.open(config.stream, true)?.hub : undefined;
+  const ingest = createIngestHandler({
+    token: config.token,
+    policy,
+    streams: {
+      openWriter: (name) => {
+        const stream = streams.open(name);
+        if (!stream) return { status: 507, reason: "Too many streams: try again later" };
+        stream.writers++;
+        return {
+          sink: sinkFor(name, stream.hub),
+          refusal: () =>
+            backplane?.state === "waiting"
+              ? {
+                status: 503,
+                reason: "Waiting for the data store (Redis): try again",
+                headers: { "retry-after": "5" },
+              }
+              : undefined,
+          close: () => {
+            stream.writers--;
+            stream.lastUsed = Date.now();
+          },
+          detected: (detected) => stream.hub.setFormat(detected.format),
+          skipped: (line, reason) => stream.hub.noteSkipped(line, reason),
+        };
+      },
+    },
+    createReader: (params) => {
+      const format = params.get("format") ?? config.format;
+      if (!(FORMATS as readonly string[]).includes(format) && format !== "sxy") {
+        return { error: `format must be one of ${FORMATS.join(", ")}, not "${format}"` };
+      }
+      const x = params.get("x");
+      return createLineReader(
+        format as LineFormat,
+        x === null
+          ? config.x
+          : x === "auto" || x === "time" || x === "index"
+          ? { kind: x }
+          : { kind: "field", name: x },
+      );
+    },
+    maxBodyBytes: config.maxBodyBytes,
+    maxIngestRate: config.maxIngestRate,
+    maxLineBytes: config.maxLineBytes,
+    log,
+  });
+  let source: RunningSource | undefined;
+  let recorder: Recorder | undefined;
+  const handler = await createHandler({
+    policy,
+    connections,
+    streams,
+    mainStream: live || backplane ? config.stream : undefined,
+    ingest,
+    readToken: config.readToken,
+    sourceName,
+    directory: { list: () => streams.summaries() },
+    log,
+  });
+
+  let server: HttpListener;
   try {
-    server = Deno.serve({
+    // node:http rather than Deno.serve: its upgraded sockets can be destroyed (http_listener.ts).
+    server = await listenHttp({
       hostname: config.hostname,
       port: config.port,
-      ...config.tls,
-      onListen: () => {},
+      tls: config.tls,
       onError: (error) => {
         log.error("request-failed", { error: String(error) });
-        return new Response("Internal server error\n", { status: 500 });
+        return internalError();
       },
     }, handler);
   } catch (error) {
-    await source?.stop();
     const where = `${formatHost(config.hostname)}:${config.port}`;
     const detail = error instanceof Deno.errors.AddrInUse
       ? `port ${config.port} is already in use`
@@ -96,6 +197,26 @@ export async function startServer(
       ? error.message
       : String(error);
     throw new ListenError(`Cannot listen on ${where}: ${detail}`);
+  }
+
+  if (hub && config.source.kind !== "demo") {
+    try {
+      recorder = config.record ? await openRecording(config.record, log, options) : undefined;
+      source = await startSource(config.source, {
+        hub,
+        sink: sinkFor(config.stream, hub),
+        format: config.format,
+        x: config.x,
+        pty: config.pty,
+        maxLineBytes: config.maxLineBytes,
+        log,
+        input: options.input,
+        recorder,
+      });
+    } catch (error) {
+      await server.shutdown();
+      throw error;
+    }
   }
 
   const scheme = config.tls ? "https" : "http";
@@ -117,11 +238,13 @@ export async function startServer(
   const shutdown = () =>
     stopping ??= (async () => {
       connections.closeAll(CLOSE_GOING_AWAY, "Server shutting down");
-      hub?.stop();
+      streams.stop();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const grace = new Promise<void>((resolve) => timer = setTimeout(resolve, SHUTDOWN_GRACE_MS));
       // The source's SIGTERM-then-SIGKILL and the sockets' closing run side by side.
       await Promise.all([source?.stop(), Promise.race([server.shutdown(), grace])]);
+      await recorder?.close();
+      await backplane?.[Symbol.asyncDispose]();
       clearTimeout(timer);
       log.info("stop", { url: url.href });
     })();
@@ -129,11 +252,37 @@ export async function startServer(
   return {
     url,
     hub,
+    streams,
     source,
     connections,
     shutdown,
     [Symbol.asyncDispose]: shutdown,
   };
+}
+
+/**
+ * Opens `--record`'s file. Failing to open it, or a later write error, stops the recording
+ * with one log line and liveplot goes on; with `--record-required` liveplot stops instead.
+ */
+async function openRecording(
+  record: { path: string; required: boolean },
+  log: Logger,
+  options: StartOptions,
+): Promise<Recorder | undefined> {
+  try {
+    return await openRecorder(record.path, {
+      log,
+      required: record.required,
+      onFailure: (error) => {
+        if (record.required) options.onFatal?.(error.message);
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof RecordError)) throw error;
+    if (record.required) throw new SourceStartError(error.message);
+    log.warn("record-failed", { error: error.message, note: "going on without recording" });
+    return undefined;
+  }
 }
 
 /** Wraps an IPv6 address in brackets for use in a URL. */

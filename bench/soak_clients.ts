@@ -22,6 +22,8 @@ const counts = {
   echoOutOfOrder: 0,
   viewerPoints: 0,
   viewerGaps: 0,
+  viewerReductions: 0,
+  viewerReducedGaps: 0,
   unexpectedCloses: {} as Record<string, number>,
   chaosConnections: 0,
   connectFailures: 0,
@@ -69,16 +71,27 @@ async function viewer(): Promise<void> {
   const socket = await open("/data");
   let last = -1;
   let snapshot = true;
+  // A viewer that falls behind is told so and sent a reduced stream: its gaps are
+  // the hub's choice, counted apart from losses.
+  let reduced = false;
   socket.onmessage = (event) => {
     const data = event.data as string;
     if (data.startsWith("{")) {
       if (data.includes('"type":"status"')) snapshot = false;
+      if (data.includes('"reduced":true')) {
+        reduced = true;
+        counts.viewerReductions++;
+      }
+      if (data.includes('"reduced":false')) reduced = false;
       return;
     }
     for (const line of data.split("\n")) {
       if (line === "") continue;
       const x = Number(line.split(" ")[1]);
-      if (!snapshot && last >= 0 && x !== last + 1) counts.viewerGaps += x - last - 1;
+      if (!snapshot && last >= 0 && x !== last + 1) {
+        if (reduced) counts.viewerReducedGaps += x - last - 1;
+        else counts.viewerGaps += x - last - 1;
+      }
       last = x;
       counts.viewerPoints++;
     }

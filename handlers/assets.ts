@@ -10,8 +10,30 @@ import page from "../static/index.html" with { type: "text" };
 import appScript from "../static/app.js" with { type: "text" };
 import style from "../static/style.css" with { type: "text" };
 import icon from "../static/favicon.svg" with { type: "text" };
+import chartModule from "../static/modules/chart.js" with { type: "text" };
+import colorsModule from "../static/modules/colors.js" with { type: "text" };
+import exportModule from "../static/modules/export.js" with { type: "text" };
+import formatModule from "../static/modules/format.js" with { type: "text" };
+import historyModule from "../static/modules/history.js" with { type: "text" };
+import legendModule from "../static/modules/legend.js" with { type: "text" };
+import socketModule from "../static/modules/socket.js" with { type: "text" };
+import storeModule from "../static/modules/store.js" with { type: "text" };
+import urlStateModule from "../static/modules/url_state.js" with { type: "text" };
 import chartScript from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
 import chartStyle from "uplot/dist/uPlot.min.css" with { type: "text" };
+
+/** The page's ES modules, served under `/static/modules/NAME.js`. */
+const MODULES: Record<string, string> = {
+  chart: chartModule,
+  colors: colorsModule,
+  export: exportModule,
+  format: formatModule,
+  history: historyModule,
+  legend: legendModule,
+  socket: socketModule,
+  store: storeModule,
+  url_state: urlStateModule,
+};
 
 /** One embedded file, ready to serve. */
 export interface Asset {
@@ -39,6 +61,11 @@ export async function createAssets(
   const files: [string, string, string][] = [
     ["/", html, "text/html; charset=utf-8"],
     ["/static/app.js", appScript, "text/javascript; charset=utf-8"],
+    ...Object.entries(MODULES).map(([name, text]): [string, string, string] => [
+      `/static/modules/${name}.js`,
+      text,
+      "text/javascript; charset=utf-8",
+    ]),
     ["/static/style.css", style, "text/css; charset=utf-8"],
     ["/static/uplot.js", chartScript, "text/javascript; charset=utf-8"],
     ["/static/uplot.css", chartStyle, "text/css; charset=utf-8"],

@@ -1,12 +1,17 @@
 /**
  * The WebSocket upgrade, as a flat list of guard clauses each with a status
  * and a reason (after websockets/ws), and the registry of open sockets that
- * enforces `--max-clients`, `--max-message` and the 1001 close on shutdown.
+ * enforces `--max-clients`, `--max-clients-per-ip`, `--max-message`, the
+ * ping timeout and the 1001 close on shutdown.
  *
  * @module
  */
 
+import { DEFAULTS } from "../config.ts";
 import type { Logger } from "../log.ts";
+import { takeUpgrade, upgradedResponse } from "./http_listener.ts";
+import { clientAddress, publicOrigin } from "./proxy.ts";
+import { createWsServer, ServerSocket, type WsServer } from "./server_socket.ts";
 
 /** Limits and origins that every upgrade is checked against. */
 export interface UpgradePolicy {
@@ -17,6 +22,12 @@ export interface UpgradePolicy {
   maxClients: number;
   maxMessageBytes: number;
   pingIntervalSeconds: number;
+  /** Unsent bytes a socket may hold (`/echo`; viewers are bounded by their hub). */
+  maxQueuedBytes?: number;
+  /** Sockets one address may hold (loopback exempt); 0 turns it off. */
+  maxClientsPerAddress?: number;
+  /** Take scheme, host and address from the proxy's forwarding headers. */
+  trustProxy?: boolean;
 }
 
 /** A refusal: the status, a one-line reason and any extra headers. */
@@ -24,6 +35,8 @@ export interface Refusal {
   status: number;
   reason: string;
   headers?: Record<string, string>;
+  /** Already logged (or deliberately not): the router adds no line of its own. */
+  logged?: boolean;
 }
 
 /** Close code for a message over `--max-message` (RFC 6455 "message too big"). */
@@ -32,6 +45,10 @@ export const CLOSE_TOO_BIG = 1009;
 export const CLOSE_GOING_AWAY = 1001;
 /** Seconds a client over `--max-clients` is asked to wait. */
 export const RETRY_AFTER_SECONDS = 5;
+/** Seconds an address over `--max-clients-per-ip` is asked to wait. */
+export const RETRY_AFTER_ADDRESS_SECONDS = 30;
+/** An address over its limit is logged at most once in this long. */
+export const ADDRESS_LOG_INTERVAL_MS = 60_000;
 
 const KEY = /^[A-Za-z0-9+/]{22}==$/;
 const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
@@ -47,11 +64,15 @@ export function isLoopback(hostname: string): boolean {
     hostname.startsWith("127.");
 }
 
-/** Returns why an upgrade must be refused, or `undefined` to accept it. */
+/**
+ * Returns why an upgrade must be refused, or `undefined` to accept it.
+ * `addressCount` is how many sockets the client's address holds now.
+ */
 export function checkUpgrade(
   request: Request,
   policy: UpgradePolicy,
   openCount: number,
+  addressCount = 0,
 ): Refusal | undefined {
   if (request.method !== "GET") {
     return {
@@ -84,6 +105,14 @@ export function checkUpgrade(
       headers: { "retry-after": String(RETRY_AFTER_SECONDS) },
     };
   }
+  const perAddress = policy.maxClientsPerAddress ?? DEFAULTS.maxClientsPerAddress;
+  if (perAddress > 0 && addressCount >= perAddress) {
+    return {
+      status: 503,
+      reason: "Too many WebSocket clients from this address",
+      headers: { "retry-after": String(RETRY_AFTER_ADDRESS_SECONDS) },
+    };
+  }
   return undefined;
 }
 
@@ -100,21 +129,33 @@ export function isAllowedOrigin(
   if (policy.origins.includes("*") || policy.origins.includes(origin)) {
     return true;
   }
+  const seen = publicOrigin(request, policy.trustProxy ?? false);
+  if (origin !== `${seen.protocol}//${seen.host}`) return false;
+  // Behind a trusted proxy the proxy chose the host; DNS rebinding is its concern.
+  if (seen.forwarded) return true;
   const own = new URL(request.url);
-  if (origin !== own.origin) return false;
   return !isLoopback(policy.hostname) || LOOPBACK_NAMES.has(own.hostname) ||
     own.hostname === policy.hostname;
 }
 
-/** The open WebSockets: counted for `--max-clients`, closed with 1001 on shutdown. */
+/**
+ * The open WebSockets: counted for `--max-clients` and per address, pinged,
+ * closed with 1001 on shutdown. Sockets upgraded through `http_listener.ts`
+ * are `ServerSocket`s, which can always be destroyed; a request that came
+ * through `Deno.serve` falls back to `Deno.upgradeWebSocket`.
+ */
 export class Connections {
   readonly #sockets = new Set<WebSocket>();
+  readonly #perAddress = new Map<string, number>();
+  readonly #addressLogged = new Map<string, number>();
   readonly #policy: UpgradePolicy;
   readonly #log: Logger;
+  readonly #server: WsServer;
 
   constructor(policy: UpgradePolicy, log: Logger) {
     this.#policy = policy;
     this.#log = log;
+    this.#server = createWsServer(policy.maxMessageBytes);
   }
 
   /** Sockets open or opening now. */
@@ -122,33 +163,63 @@ export class Connections {
     return this.#sockets.size;
   }
 
-  /** Upgrades `request` and guards the socket's incoming message size. */
-  accept(request: Request): { socket: WebSocket; response: Response } {
+  /** Sockets the address holds now. */
+  countFor(address: string): number {
+    return this.#perAddress.get(address) ?? 0;
+  }
+
+  /** The address a request counts against: the peer's, or the forwarded one. */
+  addressOf(request: Request, peer: string): string {
+    return clientAddress(request, peer, this.#policy.trustProxy ?? false);
+  }
+
+  /**
+   * Why this upgrade must be refused, or undefined. An address over its
+   * limit is logged once a minute here; the router logs the other refusals.
+   */
+  check(request: Request, peer: string): Refusal | undefined {
+    const address = this.addressOf(request, peer);
+    const counted = isLoopback(address) ? 0 : this.countFor(address);
+    const refusal = checkUpgrade(request, this.#policy, this.size, counted);
+    if (refusal?.reason !== "Too many WebSocket clients from this address") return refusal;
+    const now = Date.now();
+    if (now - (this.#addressLogged.get(address) ?? -Infinity) >= ADDRESS_LOG_INTERVAL_MS) {
+      this.#forgetOldLogs(now);
+      this.#addressLogged.set(address, now);
+      this.#log.warn("address-over-limit", {
+        address,
+        limit: this.#policy.maxClientsPerAddress ?? DEFAULTS.maxClientsPerAddress,
+        path: new URL(request.url).pathname,
+        note: "further refusals for this address are not logged for a minute",
+      });
+    }
+    return { ...refusal, logged: true };
+  }
+
+  /** Upgrades `request`, counting it against `address` until it closes. */
+  accept(request: Request, address = "unknown"): { socket: WebSocket; response: Response } {
     const path = new URL(request.url).pathname;
-    const { socket, response } = Deno.upgradeWebSocket(request, {
-      idleTimeout: this.#policy.pingIntervalSeconds,
-    });
-    socket.binaryType = "arraybuffer";
+    const { socket, response } = this.#upgrade(request);
     this.#sockets.add(socket);
-    socket.addEventListener("close", () => this.#sockets.delete(socket));
-    // Deno drops the connection itself on a protocol error (a bad frame,
-    // invalid UTF-8, a message over its own 64 MiB cap): say why, once.
+    this.#perAddress.set(address, this.countFor(address) + 1);
+    socket.addEventListener("close", () => {
+      this.#sockets.delete(socket);
+      const left = this.countFor(address) - 1;
+      if (left > 0) this.#perAddress.set(address, left);
+      else this.#perAddress.delete(address);
+    }, { once: true });
+    // A protocol error (a bad frame, invalid UTF-8) drops that connection: say why.
     socket.addEventListener("error", (event) => {
-      this.#log.warn("websocket-error", {
-        path,
-        reason: (event as ErrorEvent).message,
-      });
-    });
-    // Registered first, so no route handler sees an oversized message.
-    socket.addEventListener("message", (event) => {
-      if (!exceedsBytes(event.data, this.#policy.maxMessageBytes)) return;
-      event.stopImmediatePropagation();
-      this.#log.warn("message-refused", {
-        reason: "too big",
-        limit: this.#policy.maxMessageBytes,
-        path,
-      });
-      socket.close(CLOSE_TOO_BIG, "Message too big");
+      const error = (event as ErrorEvent).error as { code?: string } | undefined;
+      if (error?.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
+        this.#log.warn("message-refused", {
+          reason: "too big",
+          limit: this.#policy.maxMessageBytes,
+          path,
+        });
+        return;
+      }
+      this.#log.warn("websocket-error", { path, reason: (event as ErrorEvent).message });
     });
     return { socket, response };
   }
@@ -157,6 +228,53 @@ export class Connections {
   closeAll(code: number, reason: string): void {
     for (const socket of this.#sockets) {
       if (socket.readyState === WebSocket.OPEN) socket.close(code, reason);
+    }
+  }
+
+  #upgrade(request: Request): { socket: WebSocket; response: Response } {
+    const pending = takeUpgrade(request);
+    if (!pending) return this.#upgradeDeno(request);
+    let accepted: ServerSocket | undefined;
+    // liveplot offers no subprotocol: ignore the header, as Deno.upgradeWebSocket did, rather
+    // than let ws refuse a malformed one after checkUpgrade has accepted the request.
+    delete pending.message.headers["sec-websocket-protocol"];
+    this.#server.handleUpgrade(pending.message, pending.socket, pending.head, (ws) => {
+      accepted = new ServerSocket(ws, {
+        pingIntervalMs: this.#policy.pingIntervalSeconds * 1000,
+        url: request.url,
+        connection: pending.socket,
+      });
+    });
+    // ws completes a checked upgrade at once; it refuses only what checkUpgrade refused.
+    if (!accepted) throw new Error("WebSocket upgrade did not complete");
+    // A ServerSocket has every member of WebSocket the handlers use.
+    return { socket: accepted as unknown as WebSocket, response: upgradedResponse() };
+  }
+
+  /** `Deno.serve`'s upgrade: cannot drop a peer that stops reading (see server_socket.ts). */
+  #upgradeDeno(request: Request): { socket: WebSocket; response: Response } {
+    const { socket, response } = Deno.upgradeWebSocket(request, {
+      idleTimeout: this.#policy.pingIntervalSeconds,
+    });
+    socket.binaryType = "arraybuffer";
+    // Deno reads whole messages up to 64 MiB: refuse larger ones before any handler sees them.
+    socket.addEventListener("message", (event) => {
+      if (!exceedsBytes(event.data, this.#policy.maxMessageBytes)) return;
+      event.stopImmediatePropagation();
+      this.#log.warn("message-refused", {
+        reason: "too big",
+        limit: this.#policy.maxMessageBytes,
+        path: new URL(request.url).pathname,
+      });
+      socket.close(CLOSE_TOO_BIG, "Message too big");
+    });
+    return { socket, response };
+  }
+
+  #forgetOldLogs(now: number): void {
+    if (this.#addressLogged.size < 1024) return;
+    for (const [address, at] of this.#addressLogged) {
+      if (now - at >= ADDRESS_LOG_INTERVAL_MS) this.#addressLogged.delete(address);
     }
   }
 }

@@ -1,27 +1,29 @@
 /**
- * Fan-out: one source's points, shared by every viewer with bounded memory.
+ * Fan-out: one stream's points, shared by every viewer with bounded memory.
  *
- * The hub keeps the last `window` points of each series and a batch of
- * points not yet sent. At most once per `FLUSH_INTERVAL_MS` (one animation
- * frame) the batch becomes one frame, built once and sent to all viewers, so
- * the cost per message does not grow with the input rate. When more than
- * twice `window` points of a series arrive within one frame, only the last
- * `window` of them are kept for it: the older ones would scroll out of every
- * viewer's window before being drawn. A viewer that joins late
- * gets the window and then live frames: the batch is flushed to the others
- * first, so the window it receives holds exactly the points sent so far.
+ * The hub keeps the window of each series and the text of the points not yet
+ * sent. A frame is built once for all viewers and goes out as soon as the
+ * event loop is free after a read; when a pass over the viewers takes long
+ * (thousands of sockets), the next frame waits as long as that pass took, so
+ * batches grow with load instead of with a fixed clock, and no more than
+ * half the time goes to sending.
  *
- * Backpressure: a viewer whose socket already holds `maxQueuedBytes` unsent
- * is dropped with 1013 (try again later); it reconnects and takes the window
- * afresh. Nothing here ever waits for a viewer, so a slow one cannot slow the
- * others, and no queue grows past the bound.
+ * Every point reaches a viewer that keeps up. A viewer whose socket holds
+ * more than a quarter of `maxQueuedBytes` unsent gets a reduced stream (the
+ * latest value of each series per frame) and is told so; once its queue has
+ * drained it gets every point again. A viewer over `maxQueuedBytes`, or
+ * behind and taking nothing for `STALL_DROP_MS`, is dropped with 1013 (try
+ * again later). The window a viewer gets on
+ * joining is not counted against it: the bound applies to what follows.
+ * Nothing here ever waits for a viewer, so a slow one cannot slow the others.
  *
  * @module
  */
 
-import type { XAxis } from "../config.ts";
+import type { WindowSpec } from "../config.ts";
 import type { Logger } from "../log.ts";
-import type { Point } from "./parse_line.ts";
+import type { PointSink, XKind } from "./sink.ts";
+import { History } from "./history.ts";
 
 /** What the hub needs of a viewer: the server-side WebSocket fits it. */
 export interface Viewer {
@@ -30,42 +32,87 @@ export interface Viewer {
   close(code?: number, reason?: string): void;
 }
 
+/** A skipped line and why, as the page shows it. */
+export interface SkippedLine {
+  line: string;
+  reason: string;
+}
+
 /** The state of the source, as viewers are told it. */
 export interface SourceStatus {
   state: "live" | "ended";
   exitCode: number | null;
+  /** Lines that fit no format. */
   skipped: number;
+  /** Lines longer than `--max-line`. */
   truncated: number;
+  /** Points refused: past the series cap, or not a finite number. */
+  refused: number;
+  /** The last few skipped lines, newest last. */
+  recentSkipped: SkippedLine[];
+  /** With `--redis`: whether the data store is reachable; null without it. */
+  store: "connected" | "waiting" | null;
+  /** With `--redis`: times the data store lost points (restarted without its data). */
+  gaps: number;
 }
 
 /** Options fixed for the hub's lifetime. */
 export interface HubOptions {
-  window: number;
+  window: WindowSpec;
   maxQueuedBytes: number;
-  /** What x is, for the page's axis: `number` for `series x y` input. */
-  xAxis: XAxis | "number";
   log: Logger;
+  /** The page's fixed y range, if any. */
+  yRange?: [number, number];
+  /** Bytes of history kept beyond the window (`--history`). */
+  historyBytes: number;
+  /** What the page is headed by: the source, or the stream's name. */
+  title?: string;
 }
 
 /** Close code for a viewer that fell too far behind (RFC 6455 "try again later"). */
 export const CLOSE_TRY_AGAIN_LATER = 1013;
-/** One animation frame's worth of time: the most often a viewer gets a frame. */
-export const FLUSH_INTERVAL_MS = 16;
 /** A backstop on series count, so input with ever-new names stays bounded. */
 export const MAX_SERIES = 64;
+/** Skipped lines kept for the page to show. */
+export const RECENT_SKIPPED = 5;
+/** A skipped line is shown up to this many characters. */
+const SKIPPED_LINE_CHARS = 200;
+/** A viewer behind for this long without taking a byte is stalled, and dropped. */
+export const STALL_DROP_MS = 5000;
+/** The longest a frame waits for the previous pass over the viewers. */
+const MAX_FRAME_GAP_MS = 100;
 
 interface Series {
+  id: number;
   name: string;
-  ring: string[];
-  next: number;
+  lastX: number;
+  lastY: number;
+  /** The flush number this series last had a point in. */
+  touched: number;
+}
+
+interface ViewerState {
+  /** Bytes of the join window that may still be queued: not held against the viewer. */
+  grace: number;
+  reduced: boolean;
+  /** Bytes queued after the last delivery, and when the queue last shrank. */
+  queuedAfter: number;
+  progressAt: number;
 }
 
 /** Shares one stream of points among many viewers. */
-export class Hub {
+export class Hub implements PointSink {
   readonly #options: HubOptions;
-  readonly #series = new Map<string, Series>();
-  readonly #viewers = new Set<Viewer>();
-  #pending: string[] = [];
+  /** Every point kept, in typed arrays: the window, and history as far as `historyBytes` goes. */
+  readonly history: History;
+  readonly #byName = new Map<string, Series>();
+  readonly #series: Series[] = [];
+  readonly #viewers = new Map<Viewer, ViewerState>();
+  #xKind: XKind = "time";
+  #format = "auto";
+  #pending = "";
+  #touched: Series[] = [];
+  #flushNumber = 1;
   #metaChanged = false;
   #statusChanged = false;
   #status: SourceStatus = {
@@ -73,13 +120,29 @@ export class Hub {
     exitCode: null,
     skipped: 0,
     truncated: 0,
+    refused: 0,
+    recentSkipped: [],
+    store: null,
+    gaps: 0,
   };
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastFlush = -Infinity;
+  #lastPassMs = 0;
   #dropped = 0;
+  #points = 0;
+  #stopped = false;
+  #evictedSeen = 0;
+  #pointsAtCommit = 0;
+  #lastPointAt: number | null = null;
 
   constructor(options: HubOptions) {
     this.#options = options;
+    const { window } = options;
+    this.history = new History({
+      maxBytes: options.historyBytes,
+      windowPoints: "points" in window ? window.points : 1,
+      windowSeconds: "seconds" in window ? window.seconds : undefined,
+    });
   }
 
   /** Number of viewers attached now. */
@@ -92,61 +155,108 @@ export class Hub {
     return this.#dropped;
   }
 
+  /** Viewers getting a reduced stream now, for falling behind. */
+  get reducedCount(): number {
+    let count = 0;
+    for (const state of this.#viewers.values()) if (state.reduced) count++;
+    return count;
+  }
+
+  /** Points taken since start. */
+  get pointCount(): number {
+    return this.#points;
+  }
+
+  /** When the last point was taken, in seconds since the epoch; null before the first. */
+  get lastPointAt(): number | null {
+    return this.#lastPointAt;
+  }
+
+  /** The series' names, by id. */
+  get names(): string[] {
+    return this.#series.map((series) => series.name);
+  }
+
+  /** What x means. */
+  get xKind(): XKind {
+    return this.#xKind;
+  }
+
   /** The source's status as last reported. */
   get status(): Readonly<SourceStatus> {
     return this.#status;
   }
 
-  /** Adds points; returns how many were refused because of `MAX_SERIES`. */
-  publish(points: readonly Point[]): number {
-    let refused = 0;
-    for (const point of points) {
-      const series = this.#seriesFor(point.series);
-      if (!series) {
-        refused++;
-        continue;
-      }
-      const line = `${point.series} ${point.x} ${point.y}`;
-      if (series.ring.length < this.#options.window) series.ring.push(line);
-      else series.ring[series.next] = line;
-      series.next = (series.next + 1) % this.#options.window;
-      if (this.#viewers.size > 0) this.#pending.push(line);
+  add(name: string, x: number, y: number): boolean {
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return this.#refuse();
+    const series = this.#byName.get(name) ?? this.#create(name);
+    if (series === undefined) return this.#refuse();
+    this.history.append(series.id, x, y);
+    series.lastX = x;
+    series.lastY = y;
+    if (series.touched !== this.#flushNumber) {
+      series.touched = this.#flushNumber;
+      this.#touched.push(series);
     }
-    if (this.#pending.length > 2 * this.#options.window * this.#series.size) {
-      this.#pending = this.#trimPending();
-    }
-    this.#schedule();
-    return refused;
+    if (this.#viewers.size > 0) this.#pending += series.id + " " + x + " " + y + "\n";
+    this.#points++;
+    return true;
   }
 
-  /** Names series (by id), as a header line does. */
-  rename(names: ReadonlyMap<string, string>): void {
-    for (const [id, name] of names) {
-      const series = this.#seriesFor(id);
-      if (series && series.name !== name) {
-        series.name = name;
-        this.#metaChanged = true;
-      }
+  commit(): void {
+    if (this.#points !== this.#pointsAtCommit) {
+      this.#pointsAtCommit = this.#points;
+      this.#lastPointAt = Date.now() / 1000;
     }
+    this.#schedule();
+  }
+
+  setXKind(kind: XKind): void {
+    if (kind === this.#xKind) return;
+    this.#xKind = kind;
+    this.#metaChanged = true;
+  }
+
+  /** Names the format the reader detected, for the page. */
+  setFormat(format: string): void {
+    if (format === this.#format) return;
+    this.#format = format;
+    this.#metaChanged = true;
     this.#schedule();
   }
 
   /** Updates the source's status; viewers hear of it with the next frame. */
-  report(change: Partial<SourceStatus>): void {
+  report(change: Partial<Omit<SourceStatus, "recentSkipped" | "refused">>): void {
     this.#status = { ...this.#status, ...change };
     this.#statusChanged = true;
     this.#schedule();
   }
 
-  /** Starts sending to `viewer`: the window first, then live frames. */
+  /** Keeps a skipped line (cut short) for the page to show; the count comes with `report`. */
+  noteSkipped(line: string, reason: string): void {
+    const recent = this.#status.recentSkipped.slice(1 - RECENT_SKIPPED);
+    recent.push({ line: line.slice(0, SKIPPED_LINE_CHARS), reason });
+    this.#status = { ...this.#status, recentSkipped: recent };
+    this.#statusChanged = true;
+  }
+
+  /** Starts sending to `viewer`: meta, the window and the status, then live frames. */
   attach(viewer: Viewer): void {
     this.#flush();
-    const window = [...this.#series.values()].flatMap(orderedRing);
+    let window = "";
+    for (const series of this.#series) {
+      const { xs, ys } = this.history.window(series.id);
+      for (let i = 0; i < xs.length; i++) window += series.id + " " + xs[i] + " " + ys[i] + "\n";
+    }
     const messages = [this.#metaMessage()];
-    if (window.length > 0) messages.push(window.join("\n") + "\n");
+    if (window !== "") messages.push(window);
     messages.push(this.#statusMessage());
-    this.#viewers.add(viewer);
-    this.#deliver(viewer, messages);
+    let bytes = 0;
+    for (const message of messages) bytes += message.length;
+    const queued = viewer.bufferedAmount;
+    const state = { grace: bytes + queued, reduced: false, queuedAfter: 0, progressAt: 0 };
+    this.#viewers.set(viewer, state);
+    this.#deliver(viewer, state, messages, messages);
   }
 
   /** Stops sending to `viewer`. */
@@ -154,83 +264,134 @@ export class Hub {
     this.#viewers.delete(viewer);
   }
 
-  /** Sends what is pending, then stops the timer; viewers stay attached. */
+  /** Sends what is pending and stops for good: later points are kept, never sent. */
   stop(): void {
     this.#flush();
+    this.#stopped = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 
-  #seriesFor(id: string): Series | undefined {
-    const existing = this.#series.get(id);
-    if (existing || this.#series.size >= MAX_SERIES) return existing;
-    const created = { name: id, ring: [], next: 0 };
-    this.#series.set(id, created);
-    this.#metaChanged = true;
-    return created;
+  #refuse(): false {
+    this.#status.refused++;
+    this.#statusChanged = true;
+    return false;
   }
 
-  /** Keeps the last `window` pending lines of each series, in order. */
-  #trimPending(): string[] {
-    const seen = new Map<string, number>();
-    const kept: string[] = [];
-    for (let i = this.#pending.length - 1; i >= 0; i--) {
-      const line = this.#pending[i] as string;
-      const id = line.slice(0, line.indexOf(" "));
-      const count = seen.get(id) ?? 0;
-      if (count >= this.#options.window) continue;
-      seen.set(id, count + 1);
-      kept.push(line);
-    }
-    return kept.reverse();
+  #create(name: string): Series | undefined {
+    if (this.#series.length >= MAX_SERIES) return undefined;
+    const series: Series = {
+      id: this.#series.length,
+      name,
+      lastX: NaN,
+      lastY: NaN,
+      touched: 0,
+    };
+    this.#series.push(series);
+    this.#byName.set(name, series);
+    this.#metaChanged = true;
+    return series;
   }
 
   /**
-   * Flushes on the next turn of the event loop if the last flush was a frame
-   * ago (so a quiet source's point goes out at once), else when a frame has
-   * passed since it: never more than one frame per `FLUSH_INTERVAL_MS`.
+   * Flushes on the next turn of the event loop, or, when the last pass over
+   * the viewers took long, once as long again has passed since it began.
    */
   #schedule(): void {
-    if (this.#timer !== undefined || this.#viewers.size === 0) return;
-    const wait = Math.max(0, this.#lastFlush + FLUSH_INTERVAL_MS - performance.now());
+    if (this.#timer !== undefined || this.#stopped) return;
+    if (this.#viewers.size === 0) {
+      this.#pending = "";
+      this.#touched = [];
+      this.#flushNumber++;
+      return;
+    }
+    const gap = Math.min(this.#lastPassMs, MAX_FRAME_GAP_MS);
+    const wait = Math.max(0, this.#lastFlush + gap - performance.now());
     this.#timer = setTimeout(() => this.#flush(), wait);
   }
 
   #flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#lastFlush = performance.now();
-    const messages: string[] = [];
-    if (this.#metaChanged) messages.push(this.#metaMessage());
-    if (this.#pending.length > 0) {
-      messages.push(this.#pending.join("\n") + "\n");
+    const started = performance.now();
+    this.#lastFlush = started;
+    const full: string[] = [];
+    if (this.#metaChanged) full.push(this.#metaMessage());
+    if (this.history.evicted !== this.#evictedSeen) {
+      // Where history begins has moved: the page says so.
+      this.#evictedSeen = this.history.evicted;
+      this.#statusChanged = true;
     }
-    if (this.#statusChanged) messages.push(this.#statusMessage());
-    this.#pending = [];
+    const statusMessage = this.#statusChanged ? this.#statusMessage() : undefined;
+    let reduced: string[] | undefined;
+    const touched = this.#touched;
+    if (this.#pending !== "") full.push(this.#pending);
+    if (statusMessage) full.push(statusMessage);
+    this.#pending = "";
+    this.#touched = [];
+    this.#flushNumber++;
     this.#metaChanged = false;
     this.#statusChanged = false;
-    if (messages.length === 0) return;
-    for (const viewer of this.#viewers) this.#deliver(viewer, messages);
+    if (full.length === 0) return;
+    for (const [viewer, state] of this.#viewers) {
+      if (state.reduced || viewer.bufferedAmount > state.grace + this.#options.maxQueuedBytes / 4) {
+        reduced ??= this.#reducedFrame(full, touched);
+        this.#deliver(viewer, state, full, reduced);
+      } else {
+        this.#deliver(viewer, state, full, full);
+      }
+    }
+    this.#lastPassMs = performance.now() - started;
   }
 
-  #deliver(viewer: Viewer, messages: readonly string[]): void {
-    let bytes = 0;
-    for (const message of messages) bytes += message.length;
-    // A viewer that has caught up always gets the frame, however large.
+  /** The frame for a viewer that falls behind: control frames and the latest value of each series. */
+  #reducedFrame(full: string[], touched: Series[]): string[] {
+    const control = full.filter((message) => message.startsWith("{"));
+    let latest = "";
+    for (const series of touched) {
+      latest += series.id + " " + series.lastX + " " + series.lastY + "\n";
+    }
+    return latest === "" ? control : [...control.slice(0, 1), latest, ...control.slice(1)];
+  }
+
+  #deliver(
+    viewer: Viewer,
+    state: ViewerState,
+    full: readonly string[],
+    reduced: readonly string[],
+  ): void {
     const queued = viewer.bufferedAmount;
-    if (queued > 0 && queued + bytes > this.#options.maxQueuedBytes) {
+    const now = performance.now();
+    if (queued < state.queuedAfter || queued === 0) state.progressAt = now;
+    // The join window drains first: what is queued beyond it is the viewer's own lag.
+    state.grace = Math.min(state.grace, queued);
+    const lag = queued - state.grace;
+    const stalled = state.reduced && now - state.progressAt > STALL_DROP_MS;
+    if (lag > this.#options.maxQueuedBytes || stalled) {
       this.#viewers.delete(viewer);
       this.#dropped++;
       this.#options.log.warn("viewer-dropped", {
-        reason: "slow",
+        reason: stalled ? "stalled" : "slow",
         queued,
         limit: this.#options.maxQueuedBytes,
       });
       closeQuietly(viewer, CLOSE_TRY_AGAIN_LATER, "Viewer too slow: reconnect");
       return;
     }
+    const behind = lag > this.#options.maxQueuedBytes / 4;
+    const caughtUp = queued === 0;
+    let messages = full;
     try {
+      if (!state.reduced && behind) {
+        state.reduced = true;
+        viewer.send(JSON.stringify({ type: "viewer", reduced: true }));
+      } else if (state.reduced && caughtUp) {
+        state.reduced = false;
+        viewer.send(JSON.stringify({ type: "viewer", reduced: false }));
+      }
+      if (state.reduced) messages = reduced;
       for (const message of messages) viewer.send(message);
+      state.queuedAfter = viewer.bufferedAmount;
     } catch {
       // The socket closed under us; its close handler detaches it.
       this.#viewers.delete(viewer);
@@ -238,23 +399,23 @@ export class Hub {
   }
 
   #metaMessage(): string {
-    const series = [...this.#series].map(([id, { name }]) => ({ id, name }));
+    const window = this.#options.window;
     return JSON.stringify({
       type: "meta",
-      x: this.#options.xAxis,
-      window: this.#options.window,
-      series,
+      x: this.#xKind,
+      format: this.#format,
+      window: "points" in window ? window.points : null,
+      windowSeconds: "seconds" in window ? window.seconds : null,
+      yRange: this.#options.yRange ?? null,
+      title: this.#options.title ?? null,
+      historyStart: this.history.startX,
+      series: this.#series.map(({ id, name }) => ({ id, name })),
     });
   }
 
   #statusMessage(): string {
-    return JSON.stringify({ type: "status", ...this.#status });
+    return JSON.stringify({ type: "status", ...this.#status, historyStart: this.history.startX });
   }
-}
-
-function orderedRing({ ring, next }: Series): string[] {
-  // Until the ring is full `next` equals its length, and this is the ring.
-  return [...ring.slice(next), ...ring.slice(0, next)];
 }
 
 function closeQuietly(viewer: Viewer, code: number, reason: string): void {

@@ -3,10 +3,15 @@
  * one endless line cannot eat memory: a longer line is cut off, dropped and
  * counted, and reading goes on at the next newline.
  *
+ * The bound is in bytes of the line as it arrived (UTF-8, its `\r\n` or
+ * `\n` ending not counted), so whether a line is cut never depends on where
+ * the reads happened to split the stream.
+ *
  * @module
  */
 
 const NEWLINE = 0x0a;
+const RETURN = 0x0d;
 
 /**
  * Reads `readable` and yields its complete lines, one array per chunk read
@@ -26,7 +31,8 @@ export async function* splitLines(
 
   const keep = (piece: Uint8Array) => {
     if (discarding || piece.length === 0) return;
-    if (carryBytes + piece.length > maxLineBytes) {
+    // One byte more than the bound may be the `\r` of a `\r\n` ending.
+    if (carryBytes + piece.length > maxLineBytes + 1) {
       carry = [];
       carryBytes = 0;
       discarding = true;
@@ -40,11 +46,19 @@ export async function* splitLines(
   const finishCarry = (head: Uint8Array): string | undefined => {
     keep(head);
     const wasDiscarding = discarding;
-    const line = carryBytes > 0 ? decoder.decode(concat(carry, carryBytes)) : "";
+    const joined = carryBytes > 0 ? concat(carry, carryBytes) : new Uint8Array(0);
     carry = [];
     carryBytes = 0;
     discarding = false;
-    return wasDiscarding ? undefined : line;
+    if (wasDiscarding) return undefined;
+    const length = joined.length > 0 && joined[joined.length - 1] === RETURN
+      ? joined.length - 1
+      : joined.length;
+    if (length > maxLineBytes) {
+      onTruncated();
+      return undefined;
+    }
+    return decoder.decode(joined.subarray(0, length));
   };
 
   for await (const chunk of readable) {
@@ -59,27 +73,51 @@ export async function* splitLines(
     if (carryBytes > 0 || discarding) {
       const first = chunk.indexOf(NEWLINE);
       const line = finishCarry(chunk.subarray(0, first));
-      if (line !== undefined) lines.push(stripReturn(line));
+      if (line !== undefined) lines.push(line);
       start = first + 1;
     }
-    if (start <= last) {
-      const text = decoder.decode(chunk.subarray(start, last));
-      for (const line of text.split("\n")) {
-        // A decoded line is never longer in UTF-16 units than in bytes.
-        if (line.length > maxLineBytes) onTruncated();
-        else lines.push(stripReturn(line));
-      }
-    }
+    if (start <= last) splitWhole(chunk, start, last, decoder, maxLineBytes, lines, onTruncated);
     keep(chunk.subarray(last + 1));
     yield lines;
   }
   if (carryBytes > 0 && !discarding) {
-    yield [stripReturn(finishCarry(new Uint8Array(0)) ?? "")];
+    const line = finishCarry(new Uint8Array(0));
+    if (line !== undefined) yield [line];
   }
 }
 
-function stripReturn(line: string): string {
-  return line.endsWith("\r") ? line.slice(0, -1) : line;
+/** Decodes the complete lines in `chunk[start, end)` at once, then checks each one's bytes. */
+function splitWhole(
+  chunk: Uint8Array,
+  start: number,
+  end: number,
+  decoder: TextDecoder,
+  maxLineBytes: number,
+  lines: string[],
+  onTruncated: () => void,
+): void {
+  const parts = decoder.decode(chunk.subarray(start, end)).split("\n");
+  // Where part `known` starts in the chunk: found only when a part might be too long.
+  let known = 0;
+  let knownAt = start;
+  for (let index = 0; index < parts.length; index++) {
+    let part = parts[index] as string;
+    // A UTF-16 unit is at most 3 UTF-8 bytes, so shorter parts need no byte count.
+    if (part.length * 3 > maxLineBytes) {
+      while (known < index) {
+        knownAt = chunk.indexOf(NEWLINE, knownAt) + 1;
+        known++;
+      }
+      const partEnd = index === parts.length - 1 ? end : chunk.indexOf(NEWLINE, knownAt);
+      const bytes = partEnd - knownAt - (chunk[partEnd - 1] === RETURN ? 1 : 0);
+      if (bytes > maxLineBytes) {
+        onTruncated();
+        continue;
+      }
+    }
+    if (part.endsWith("\r")) part = part.slice(0, -1);
+    lines.push(part);
+  }
 }
 
 function concat(pieces: Uint8Array[], total: number): Uint8Array {

@@ -6,24 +6,37 @@
  * @module
  */
 
-import type { LineFormat, SourceSpec, XAxis } from "../config.ts";
+import type { LineFormat, SourceSpec, XChoice } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Hub } from "./hub.ts";
 import { splitLines } from "./line_splitter.ts";
-import { createLineParser, type Point } from "./parse_line.ts";
+import { createLineReader } from "./formats/mod.ts";
+import type { Recorder } from "./recorder.ts";
+import { openReplay, ReplayError } from "./replay.ts";
+import type { PointSink } from "./sink.ts";
+import { findExecutable, stripTerminalControls, unbufferedCommand } from "./unbuffer.ts";
 
 /** How long a command gets to exit after SIGTERM before it is killed. */
 export const KILL_GRACE_MS = 1000;
+/** How long a command on a pseudo-terminal gets to take the hangup once `script` is gone. */
+const HANGUP_GRACE_MS = 100;
 
 /** Options for reading a source. */
 export interface SourceOptions {
+  /** Where the source's status goes (and its points, unless `sink` is given). */
   hub: Hub;
+  /** Where points go: the hub, or a backplane that feeds every process's hub. */
+  sink?: PointSink;
   format: LineFormat;
-  xAxis: XAxis;
+  x: XChoice;
+  /** Run a command on a pseudo-terminal, so that it writes line by line. */
+  pty: boolean;
   maxLineBytes: number;
   log: Logger;
   /** Standard input, for the `stdin` source. */
   input?: ReadableStream<Uint8Array>;
+  /** Records every line read, with its arrival time. */
+  recorder?: Recorder;
 }
 
 /** A source being read. */
@@ -36,26 +49,80 @@ export interface RunningSource {
   stop(): Promise<void>;
 }
 
-/** Error thrown when a command cannot be started. */
+/** Error thrown when a command cannot be started, or a recording cannot be replayed. */
 export class SourceStartError extends Error {
   override name = "SourceStartError";
 }
 
-/** Starts reading `spec`; throws `SourceStartError` if a command cannot start. */
-export function startSource(
+/** One read's lines and each line's arrival time, in seconds since the epoch. */
+interface Batch {
+  lines: string[];
+  arrivals: ArrayLike<number>;
+}
+
+/** Starts reading `spec`; throws `SourceStartError` if it cannot start. */
+export async function startSource(
   spec: Exclude<SourceSpec, { kind: "demo" }>,
   options: SourceOptions,
-): RunningSource {
+): Promise<RunningSource> {
   if (spec.kind === "stdin") {
     const input = options.input ?? Deno.stdin.readable;
-    const ended = pump(input, options).then(() => {
+    const ended = pump(timed(input, options), options).then(() => {
       options.hub.report({ state: "ended", exitCode: null });
       options.log.info("source-ended", { source: "stdin" });
     });
     // Nothing to stop: standard input ends with liveplot, and its reader holds the lock.
     return { ended, stop: () => Promise.resolve() };
   }
+  if (spec.kind === "replay") return await startReplay(spec.path, spec.speed, options);
   return startCommand(spec.command, spec.args, options);
+}
+
+async function startReplay(
+  path: string,
+  speed: number | "max",
+  options: SourceOptions,
+): Promise<RunningSource> {
+  const abort = new AbortController();
+  let batches;
+  try {
+    batches = await openReplay(path, {
+      speed,
+      signal: abort.signal,
+      maxLineBytes: options.maxLineBytes,
+    });
+  } catch (error) {
+    if (error instanceof ReplayError) throw new SourceStartError(error.message);
+    throw error;
+  }
+  options.log.info("source-started", { replay: path, speed });
+  const ended = pump(batches, options).then(() => {
+    options.hub.report({ state: "ended", exitCode: null });
+    options.log.info("source-ended", { replay: path });
+  });
+  return {
+    ended,
+    stop: async () => {
+      abort.abort();
+      await ended.catch(() => {});
+    },
+  };
+}
+
+/** A byte stream's lines, each with its own arrival time from an `ArrivalClock`. */
+async function* timed(
+  readable: ReadableStream<Uint8Array>,
+  { maxLineBytes, hub }: SourceOptions,
+): AsyncGenerator<Batch> {
+  const clock = new ArrivalClock();
+  const onTruncated = () => hub.report({ truncated: hub.status.truncated + 1 });
+  for await (const lines of splitLines(readable, maxLineBytes, onTruncated)) {
+    if (lines.length === 0) continue;
+    clock.begin(lines.length, Date.now() / 1000);
+    const arrivals = new Float64Array(lines.length);
+    for (let i = 0; i < lines.length; i++) arrivals[i] = clock.next();
+    yield { lines, arrivals };
+  }
 }
 
 function startCommand(
@@ -63,17 +130,25 @@ function startCommand(
   args: string[],
   options: SourceOptions,
 ): RunningSource {
+  // Through `script` a missing command would start, print an error and exit 127:
+  // look for it first, so that it is one clear line at start, as without.
+  if (options.pty && !command.includes("/") && findExecutable(command) === undefined) {
+    throw new SourceStartError(`Cannot start command "${command}": not found`);
+  }
+  const spawned = options.pty
+    ? unbufferedCommand(command, args)
+    : { command, args, method: "none", env: {} };
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(command, {
-      args,
+    child = new Deno.Command(spawned.command, {
+      args: spawned.args,
       stdin: "null",
       stdout: "piped",
       stderr: "inherit",
       // Its own process group, so that stopping it also stops what it started.
       detached: true,
       // Python block-buffers a pipe; this makes `print` reach us at once.
-      env: { PYTHONUNBUFFERED: "1" },
+      env: { PYTHONUNBUFFERED: "1", ...spawned.env },
     }).spawn();
   } catch (error) {
     const detail = error instanceof Deno.errors.NotFound
@@ -83,9 +158,12 @@ function startCommand(
       : String(error);
     throw new SourceStartError(`Cannot start command "${command}": ${detail}`);
   }
-  options.log.info("source-started", { command, pid: child.pid });
+  options.log.info("source-started", { command, pid: child.pid, unbuffered: spawned.method });
+  const output = spawned.method === "script"
+    ? child.stdout.pipeThrough(stripTerminalControls())
+    : child.stdout;
 
-  const ended = Promise.all([pump(child.stdout, options), child.status]).then(
+  const ended = Promise.all([pump(timed(output, options), options), child.status]).then(
     ([, status]) => {
       // Deno already reports a signalled exit as 128 + the signal's number.
       const exitCode = status.code;
@@ -100,66 +178,135 @@ function startCommand(
 
   const stop = async () => {
     const exited = child.status.then(() => true);
+    // `script` runs the command in a session of its own: its group is signalled too.
+    const groups = [child.pid, ...(spawned.method === "script" ? childrenOf(child.pid) : [])];
     // Even after the command exits, what it started may still run.
-    kill(child, "SIGTERM");
+    kill(child, groups, "SIGTERM");
     const timer = new Promise<false>((resolve) => {
       const id = setTimeout(() => resolve(false), KILL_GRACE_MS);
       exited.then(() => clearTimeout(id));
     });
     if (!(await Promise.race([exited, timer]))) {
       options.log.warn("source-killed", { command, pid: child.pid });
-      kill(child, "SIGKILL");
+      kill(child, groups, "SIGKILL");
+    } else if (groups.length > 1) {
+      // The terminal's hangup ends most commands; one that ignores it is not left behind.
+      await new Promise((resolve) => setTimeout(resolve, HANGUP_GRACE_MS));
+      kill(child, groups.slice(1), "SIGKILL");
     }
     await ended.catch(() => {});
   };
   return { pid: child.pid, ended, stop };
 }
 
-async function pump(
-  readable: ReadableStream<Uint8Array>,
-  { hub, format, xAxis, maxLineBytes, log }: SourceOptions,
-): Promise<void> {
-  const parse = createLineParser(format, xAxis);
+/** The least step between two lines' arrival times, in seconds: 1 µs. */
+export const MIN_ARRIVAL_STEP_SECONDS = 1e-6;
+/** The most a read's lines are spread apart, in seconds: 1 ms. */
+export const MAX_ARRIVAL_STEP_SECONDS = 1e-3;
+
+/**
+ * Gives every line its own arrival time, strictly increasing: the lines of
+ * one read end at the read's time, spaced evenly over the time since the
+ * previous read but never more than 1 ms apart, and always at least 1 µs
+ * after the line before (so a burst of 100,000 lines runs ahead of the clock
+ * by at most 0.1 s until the source pauses).
+ */
+export class ArrivalClock {
+  #previousRead = -Infinity;
+  #last = -Infinity;
+  #next = 0;
+  #step = 0;
+
+  /** Starts a read of `count` lines at `now` (seconds since the epoch). */
+  begin(count: number, now: number): void {
+    // The first read has no interval before it: its lines get the least step.
+    const since = this.#previousRead === -Infinity ? 0 : now - this.#previousRead;
+    this.#step = count > 1 ? Math.min(since / count, MAX_ARRIVAL_STEP_SECONDS) : 0;
+    if (!(this.#step >= 0)) this.#step = 0;
+    this.#next = now - (count - 1) * this.#step;
+    this.#previousRead = now;
+  }
+
+  /** The next line's arrival time. */
+  next(): number {
+    const candidate = this.#next;
+    this.#next += this.#step;
+    const arrival = Math.max(candidate, this.#last + MIN_ARRIVAL_STEP_SECONDS);
+    this.#last = arrival;
+    return arrival;
+  }
+}
+
+async function pump(batches: AsyncIterable<Batch>, options: SourceOptions): Promise<void> {
+  const { hub, format, x, log, recorder } = options;
+  const sink = options.sink ?? hub;
+  const reader = createLineReader(format, x);
   let skipped = 0;
-  let truncated = 0;
-  let reported = { skipped, truncated };
-  const onTruncated = () => truncated++;
+  let detected = false;
+  let warnedTruncated = false;
   try {
-    for await (const lines of splitLines(readable, maxLineBytes, onTruncated)) {
-      const now = Date.now() / 1000;
-      const points: Point[] = [];
-      for (const line of lines) {
-        const parsed = parse(line, now);
-        if (parsed.kind === "points") points.push(...parsed.points);
-        else if (parsed.kind === "names") hub.rename(parsed.names);
-        else if (parsed.kind === "skipped") skipped++;
+    for await (const { lines, arrivals } of batches) {
+      recorder?.record(lines, arrivals);
+      const skippedBefore = skipped;
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i] as string;
+        if (reader.read(line, arrivals[i] as number, sink) !== "skipped") continue;
+        skipped++;
+        hub.noteSkipped(line, reader.skipReason);
       }
-      // Points of series past MAX_SERIES are refused: counted like bad lines.
-      if (points.length > 0) skipped += hub.publish(points);
-      if (skipped === reported.skipped && truncated === reported.truncated) continue;
-      if (reported.skipped === 0 && skipped > 0) {
-        log.warn("lines-skipped", { note: "further ones are counted, not logged" });
+      sink.commit();
+      if (!detected && reader.detected) {
+        detected = true;
+        hub.setFormat(reader.detected.format);
+        log.info("format-detected", { ...reader.detected });
       }
-      if (reported.truncated === 0 && truncated > 0) {
+      if (skipped !== skippedBefore) {
+        if (skippedBefore === 0) {
+          log.warn("lines-skipped", {
+            reason: reader.skipReason,
+            note: "further ones are counted, not logged",
+          });
+        }
+        hub.report({ skipped });
+      }
+      if (!warnedTruncated && hub.status.truncated > 0) {
+        warnedTruncated = true;
         log.warn("lines-cut-off", {
-          limit: maxLineBytes,
+          limit: options.maxLineBytes,
           note: "further ones are counted, not logged",
         });
       }
-      reported = { skipped, truncated };
-      hub.report(reported);
     }
   } catch (error) {
     log.warn("source-read-failed", { error: String(error) });
   }
 }
 
-/** Signals the command's whole process group (the command alone on Windows). */
-function kill(child: Deno.ChildProcess, signal: Deno.Signal): void {
+/** Signals each process group in `groups` (the command alone on Windows). */
+function kill(child: Deno.ChildProcess, groups: number[], signal: Deno.Signal): void {
+  if (Deno.build.os === "windows") {
+    try {
+      child.kill(signal);
+    } catch {
+      // Already gone.
+    }
+    return;
+  }
+  for (const group of groups) {
+    try {
+      Deno.kill(-group, signal);
+    } catch {
+      // Nothing left in that group to signal.
+    }
+  }
+}
+
+/** The children of process `pid` (Linux; elsewhere none are found). */
+function childrenOf(pid: number): number[] {
   try {
-    if (Deno.build.os === "windows") child.kill(signal);
-    else Deno.kill(-child.pid, signal);
+    const text = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`);
+    return text.trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
-    // Nothing left in the group to signal.
+    return [];
   }
 }

@@ -7,6 +7,8 @@
  */
 
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Config } from "../config.ts";
+import { startTestServer } from "./helpers.ts";
 
 /** Chromium's path: `CHROMIUM_BIN`, else Debian's. */
 export const CHROMIUM = Deno.env.get("CHROMIUM_BIN") ?? "/usr/bin/chromium";
@@ -27,10 +29,22 @@ export interface PageState {
   received: number;
   connection: string;
   status: string;
-  series: { id: string; name: string; points: number }[];
-  /** uPlot's aligned data, the y scale's minimum and the series labels. */
-  chart: { data: number[][]; yMin: number; labels: string[]; timeAxis: boolean } | null;
-  /** Text of the legend under the chart. */
+  series: {
+    id: string;
+    name: string;
+    points: number;
+    hidden: boolean;
+    y2: boolean;
+    last: number | undefined;
+    color: string;
+  }[];
+  /** The first chart: uPlot's aligned data, the y scale's minimum and the series labels. */
+  chart: { data: (number | null)[][]; yMin: number; labels: string[]; timeAxis: boolean } | null;
+  /** Series names of each chart. */
+  groups: string[][];
+  split: boolean;
+  view: { from: number; to: number; following: boolean; paused: boolean };
+  /** Text of the legend under the charts. */
   legend: string;
 }
 
@@ -47,12 +61,18 @@ export function readPage(page: Page): Promise<PageState> {
       status: window.document.getElementById("status").textContent,
       series: liveplot.series,
       chart: chart && {
-        data: chart.data.map((column: number[]) => [...column]),
+        // uPlot's cells for missing points are undefined; JSON has no undefined.
+        data: chart.data.map((column: number[]) =>
+          Array.from(column.slice(0, chart.data[0].length), (v) => v ?? null)
+        ),
         yMin: chart.scales.y.min,
         labels: chart.series.map((series: { label: string }) => series.label),
         timeAxis: Boolean(chart.scales.x.time),
       },
-      legend: window.document.querySelector(".u-legend")?.textContent ?? "",
+      groups: liveplot.groups,
+      split: liveplot.split,
+      view: liveplot.view,
+      legend: window.document.getElementById("legend")?.textContent ?? "",
     };
   });
 }
@@ -95,7 +115,10 @@ export interface Browser extends AsyncDisposable {
 }
 
 /** Launches Chromium; fails with what to install when it is missing. */
-export async function launchBrowser(extraFlags: string[] = []): Promise<Browser> {
+export async function launchBrowser(
+  extraFlags: string[] = [],
+  options: { colorScheme?: "light" | "dark"; viewport?: { width: number; height: number } } = {},
+): Promise<Browser> {
   try {
     await Deno.stat(CHROMIUM);
   } catch {
@@ -108,7 +131,9 @@ export async function launchBrowser(extraFlags: string[] = []): Promise<Browser>
     executablePath: CHROMIUM,
     headless: true,
     args: [...FLAGS, ...extraFlags],
-    viewport: { width: 1000, height: 520 },
+    viewport: options.viewport ?? { width: 1000, height: 520 },
+    colorScheme: options.colorScheme ?? "light",
+    acceptDownloads: true,
   });
   return {
     context,
@@ -139,6 +164,55 @@ export async function launchBrowser(extraFlags: string[] = []): Promise<Browser>
       await Deno.remove(profile, { recursive: true }).catch(() => {});
     },
   };
+}
+
+/** A liveplot server reading standard input that the test writes. */
+export interface FedServer extends AsyncDisposable {
+  url: URL;
+  /** Writes input text (lines with their newlines). */
+  write(text: string): Promise<void>;
+  /** Ends the input. */
+  end(): Promise<void>;
+}
+
+/** Starts the real server on port 0 with a `stdin` source the test feeds. */
+export async function startFedServer(overrides: Partial<Config> = {}): Promise<FedServer> {
+  const pipe = new TransformStream<Uint8Array, Uint8Array>();
+  const server = await startTestServer({ source: { kind: "stdin" }, ...overrides }, {
+    input: pipe.readable,
+  });
+  const writer = pipe.writable.getWriter();
+  const encoder = new TextEncoder();
+  let ended = false;
+  const end = async () => {
+    if (ended) return;
+    ended = true;
+    await writer.close().catch(() => {});
+  };
+  return {
+    url: server.url,
+    write: (text) => writer.write(encoder.encode(text)),
+    end,
+    async [Symbol.asyncDispose]() {
+      await end();
+      await server.shutdown();
+    },
+  };
+}
+
+/** Clicks `selector` and returns the downloaded file's bytes and suggested name. */
+export async function downloadOf(
+  page: Page,
+  click: () => Promise<void>,
+): Promise<{ name: string; bytes: Uint8Array }> {
+  const [download] = await Promise.all([page.waitForEvent("download"), click()]);
+  const path = await download.path();
+  return { name: download.suggestedFilename(), bytes: await Deno.readFile(path) };
+}
+
+/** Waits `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import manifest from "../deno.json" with { type: "json" };
-import { browserCommands, parseBytes, parseCommandLine, UsageError } from "../main.ts";
+import { FLAGS, withFlagTable } from "../flags.ts";
+import { browserCommands, parseBytes, parseCommandLine, USAGE, UsageError } from "../main.ts";
 import {
   FIXTURES,
   openSocket,
@@ -58,7 +59,12 @@ Deno.test("SIGINT also stops the server with exit code 0", async () => {
 });
 
 Deno.test("a bad flag prints one line and the usage, exit code 1", async () => {
-  for (const args of [["--bogus"], ["--port", "http"], ["--port", "70000"], ["--format", "csv"]]) {
+  for (
+    const args of [["--bogus"], ["--port", "http"], ["--port", "70000"], ["--format", "xml"], [
+      "--window",
+      "5 parsecs",
+    ], ["--y-range", "9:1"]]
+  ) {
     const { code, stderr, stdout } = await runCli(args);
     assert.equal(code, 1, args.join(" "));
     const [first, ...rest] = stderr.split("\n");
@@ -144,7 +150,7 @@ Deno.test("the source is '-' for stdin or a command after the options", () => {
     command: "ping",
     args: ["-i", "0.2", "localhost"],
   });
-  assert.equal(command.config.window, 50);
+  assert.deepEqual(command.config.window, { points: 50 });
   const viaTask = parseCommandLine(["--", "--port", "9", "-"], noEnv, noFile);
   assert.ok(viaTask.kind === "serve", "deno task start -- --port 9 - passes its -- along");
   assert.equal(viaTask.config.port, 9);
@@ -170,12 +176,42 @@ Deno.test("--help and --version print and exit 0", async () => {
   assert.equal(version.stdout, `liveplot ${manifest.version}\n`);
 });
 
+Deno.test("short switches group with a value flag last, as -qp 0 is -q -p 0", () => {
+  const command = parseCommandLine(["-qp", "0", "-"], noEnv, noFile);
+  assert.ok(command.kind === "serve");
+  assert.equal(command.config.port, 0);
+  assert.equal(command.config.logLevel, "quiet");
+  assert.deepEqual(command.config.source, { kind: "stdin" });
+});
+
+Deno.test("a bad PORT in the environment is named in the error", () => {
+  const env = (name: string) => name === "PORT" ? "abc" : undefined;
+  assert.throws(
+    () => parseCommandLine([], env, noFile),
+    /^UsageError: The environment variable PORT must be a whole number from 0 to 65535, not "abc"$/,
+  );
+});
+
+Deno.test("--window takes a point count or a duration; --format sxy is series-x-y", () => {
+  const parse = (args: string[]) => {
+    const command = parseCommandLine(args, noEnv, noFile);
+    assert.ok(command.kind === "serve");
+    return command.config;
+  };
+  assert.deepEqual(parse(["--window", "60s"]).window, { seconds: 60 });
+  assert.deepEqual(parse(["--window", "10m"]).window, { seconds: 600 });
+  assert.deepEqual(parse(["--window", "100000"]).window, { points: 100_000 });
+  assert.equal(parse(["--format", "sxy"]).format, "series-x-y");
+  assert.deepEqual(parse(["--x", "ts"]).x, { kind: "field", name: "ts" });
+  assert.deepEqual(parse(["--y-range=-1:1.5"]).yRange, [-1, 1.5]);
+});
+
 Deno.test("sizes accept bytes and KiB/MiB suffixes and refuse nonsense", () => {
   assert.equal(parseBytes("--max-line", "65536", 1), 65536);
   assert.equal(parseBytes("--max-line", "64KiB", 1), 65536);
   assert.equal(parseBytes("--max-line", "1m", 1), 1024 * 1024);
   assert.equal(parseBytes("--max-line", undefined, 7), 7);
-  for (const bad of ["", "0", "-1", "1.5k", "1GB", "2000MiB", "lots"]) {
+  for (const bad of ["", "0", "-1", "1.5k", "1GB", "65GiB", "lots"]) {
     assert.throws(() => parseBytes("--max-line", bad, 1), UsageError, bad);
   }
 });
@@ -224,7 +260,7 @@ Deno.test("message contents and input lines are never logged by default", async 
   const cli = spawnCli(["--port", "0", "--no-open", "-"], { stdin: "piped" });
   const url = await cli.url;
   const writer = cli.process.stdin.getWriter();
-  await writer.write(new TextEncoder().encode("secret-line-content 1\n"));
+  await writer.write(new TextEncoder().encode("1 2\n1 secret-line-content 2\n"));
   const socket = await openSocket(socketUrl(url, "/echo"));
   socket.send("secret-message-content");
   await new Promise((resolve) => socket.addEventListener("message", resolve, { once: true }));
@@ -237,4 +273,10 @@ Deno.test("message contents and input lines are never logged by default", async 
   await writer.close();
   await cli.stop();
   assert.ok(!cli.stderr.join("\n").includes("secret"), cli.stderr.join("\n"));
+});
+
+Deno.test("README's flag table is the one flags.ts declares (deno task docs writes it)", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  assert.equal(readme, withFlagTable(readme), "run `deno task docs` to refresh README.md");
+  for (const flag of FLAGS) assert.match(USAGE, new RegExp(`--${flag.name}\\b`));
 });

@@ -31,10 +31,14 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
   }
 }
 
-/** A logger that keeps its lines, so tests can assert on what was logged. */
-export function captureLog(): { log: Logger; lines: string[] } {
+/**
+ * A logger that keeps its lines, so tests can assert on what was logged.
+ * Repeats are kept too unless `fold` asks for the server's folding.
+ */
+export function captureLog(options: { fold?: boolean } = {}): { log: Logger; lines: string[] } {
   const lines: string[] = [];
-  return { log: createLogger("verbose", (line) => lines.push(line)), lines };
+  const log = createLogger("verbose", (line) => lines.push(line), { fold: options.fold ?? false });
+  return { log, lines };
 }
 
 /** Starts an in-process server on 127.0.0.1, port 0, without a browser. */
@@ -436,4 +440,29 @@ export async function openRawSocket(
       }
     },
   };
+}
+
+/** How a raw socket's connection ended, told apart: a close frame, EOF, a reset or nothing in time. */
+export type CloseOutcome =
+  | { kind: "close"; code: number | undefined; frames: number }
+  | { kind: "eof"; frames: number }
+  | { kind: "reset" }
+  | { kind: "timeout" };
+
+/** Reads `raw` until its close frame, EOF or reset; a timeout is reported, never read as a drop. */
+export async function closeOutcome(raw: RawSocket, timeoutMs: number): Promise<CloseOutcome> {
+  let timedOut = false;
+  try {
+    const { code, frames } = await raw.readUntilClose(timeoutMs).catch((error) => {
+      if (error instanceof Error && error.message.startsWith("Timed out")) timedOut = true;
+      throw error;
+    });
+    // readUntilClose reports EOF as a close without a code; a close frame always has one here.
+    return code === undefined ? { kind: "eof", frames } : { kind: "close", code, frames };
+  } catch (error) {
+    if (timedOut) return { kind: "timeout" };
+    if (error instanceof Deno.errors.ConnectionReset) return { kind: "reset" };
+    if (error instanceof Deno.errors.BrokenPipe) return { kind: "reset" };
+    throw error;
+  }
 }

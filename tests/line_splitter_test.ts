@@ -35,3 +35,35 @@ Deno.test("multi-byte characters split across chunks decode intact", async () =>
   const { lines } = await split([bytes.subarray(0, 1), bytes.subarray(1)]);
   assert.deepEqual(lines, ["µ 1"]);
 });
+
+Deno.test("the bound counts UTF-8 bytes: multi-byte lines are cut the same however the reads fall", async () => {
+  const encoder = new TextEncoder();
+  const bound = 12;
+  // 12 bytes each way: kept; 13 or more: cut. µ is 2 bytes, € 3, 😀 4 (2 UTF-16 units).
+  const lines = [
+    "µµµµµµ", // 12 bytes, 6 units
+    "µµµµµµa", // 13 bytes, 7 units: cut, though far under 12 UTF-16 units
+    "€€€€", // 12 bytes
+    "€€€€\r", // 12 bytes and a \r\n ending
+    "😀😀😀a", // 13 bytes, 7 units: cut
+    "😀😀😀", // 12 bytes
+    "abcdefghijkl", // 12 bytes
+    "abcdefghijklm", // 13 bytes: cut
+    "",
+  ];
+  const bytes = encoder.encode(lines.map((line) => `${line}\n`).join(""));
+  const expected = {
+    lines: ["µµµµµµ", "€€€€", "€€€€", "😀😀😀", "abcdefghijkl", ""],
+    truncated: 3,
+  };
+  for (let size = 1; size <= bytes.length; size++) {
+    const chunks: Uint8Array[] = [];
+    for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+    assert.deepEqual(await split(chunks, bound), expected, `reads of ${size} bytes`);
+  }
+});
+
+Deno.test("a last line without a newline is bounded in bytes too", async () => {
+  assert.deepEqual(await split(["1\n", "µµµµµµµµ"]), { lines: ["1", "µµµµµµµµ"], truncated: 0 });
+  assert.deepEqual(await split(["1\nµµµµµµµµa"]), { lines: ["1"], truncated: 1 });
+});

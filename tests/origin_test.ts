@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { launchBrowser } from "./browser.ts";
-import { captureLog, socketUrl, startTestServer } from "./helpers.ts";
+import { clientAddress, parseForwarded, publicUrl } from "../handlers/proxy.ts";
+import { captureLog, rawExchange, socketUrl, startTestServer, upgradeHeaders } from "./helpers.ts";
 
 /**
  * Serves, from a second origin, a page that opens the WebSocket named in
@@ -52,4 +53,85 @@ Deno.test({
     await using other = await startTestServer({ origins: ["http://127.0.0.1:1"] });
     assert.equal(await tryFrom(other.url), "refused", "allowing another origin is not enough");
   },
+});
+
+/** Status line of a raw upgrade to /echo with `headers`. */
+async function upgradeStatus(port: number, headers: Record<string, string>): Promise<number> {
+  const lines = Object.entries(upgradeHeaders({ host: `127.0.0.1:${port}`, ...headers }))
+    .map(([name, value]) => `${name}: ${value}\r\n`).join("");
+  const answer = await rawExchange(port, `GET /echo HTTP/1.1\r\n${lines}\r\n`, 1000);
+  return Number(answer.slice(9, 12));
+}
+
+Deno.test("--trust-proxy takes the page's scheme and host from Forwarded or X-Forwarded-*", async () => {
+  const seen = { origin: "https://plot.example.com" };
+  const forwarded = { forwarded: 'for=192.0.2.60;proto=https;host="plot.example.com"' };
+  const xForwarded = { "x-forwarded-proto": "https", "x-forwarded-host": "plot.example.com" };
+
+  await using trusting = await startTestServer({ trustProxy: true });
+  const port = Number(trusting.url.port);
+  assert.equal(await upgradeStatus(port, { ...seen, ...forwarded }), 101);
+  assert.equal(await upgradeStatus(port, { ...seen, ...xForwarded }), 101);
+  assert.equal(await upgradeStatus(port, { ...seen }), 403, "no forwarding headers: own origin");
+  assert.equal(
+    await upgradeStatus(port, { origin: "https://evil.example", ...xForwarded }),
+    403,
+    "another origin is still refused",
+  );
+  assert.equal(
+    await upgradeStatus(port, {
+      ...seen,
+      "x-forwarded-proto": "http",
+      "x-forwarded-host": "plot.example.com",
+    }),
+    403,
+    "the scheme counts",
+  );
+
+  await using ignoring = await startTestServer();
+  const other = Number(ignoring.url.port);
+  assert.equal(await upgradeStatus(other, { ...seen, ...forwarded }), 403, "off by default");
+  assert.equal(await upgradeStatus(other, { ...seen, ...xForwarded }), 403, "off by default");
+});
+
+Deno.test("forwarding headers are parsed as RFC 7239 says, and only one proxy is trusted", () => {
+  assert.deepEqual(parseForwarded('for="[2001:db8::1]:4711";proto=https, for=10.0.0.1'), [
+    { for: "[2001:db8::1]:4711", proto: "https" },
+    { for: "10.0.0.1" },
+  ]);
+  const request = (headers: Record<string, string>) =>
+    new Request("http://127.0.0.1:8000/s/cpu?x=1", { headers });
+  assert.equal(
+    publicUrl(
+      request({ "x-forwarded-proto": "https", "x-forwarded-host": "plot.example.com" }),
+      true,
+    )
+      .href,
+    "https://plot.example.com/s/cpu?x=1",
+  );
+  assert.equal(
+    publicUrl(request({ forwarded: "proto=https;host=plot.example.com:443" }), true).href,
+    "https://plot.example.com/s/cpu?x=1",
+  );
+  assert.equal(
+    publicUrl(request({ "x-forwarded-host": "a.example/evil" }), true).host,
+    "127.0.0.1:8000",
+  );
+  assert.equal(publicUrl(request({ "x-forwarded-proto": "https" }), false).protocol, "http:");
+  assert.equal(
+    clientAddress(request({ "x-forwarded-for": "1.2.3.4, 10.0.0.9" }), "127.0.0.1", true),
+    "10.0.0.9",
+  );
+  assert.equal(
+    clientAddress(request({ forwarded: 'for="[2001:db8::1]:4711"' }), "127.0.0.1", true),
+    "2001:db8::1",
+  );
+  assert.equal(
+    clientAddress(request({ forwarded: "for=192.0.2.60:80" }), "127.0.0.1", true),
+    "192.0.2.60",
+  );
+  assert.equal(
+    clientAddress(request({ "x-forwarded-for": "1.2.3.4" }), "127.0.0.1", false),
+    "127.0.0.1",
+  );
 });

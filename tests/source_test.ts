@@ -88,7 +88,7 @@ Deno.test("command: viewers get the header's names, the points in order and exit
   const { log, lines } = captureLog();
   await using server = await startTestServer({
     source: { kind: "command", command: `${FIXTURES}header_then_exit.sh`, args: ["0.5"] },
-    xAxis: "index",
+    x: { kind: "index" },
   }, { log });
   const seen = viewer(server.url);
   await seen.opened;
@@ -105,9 +105,9 @@ Deno.test("command: viewers get the header's names, the points in order and exit
   const controls = controlMessages(seen.messages);
   const meta = controls.filter((m) => m.type === "meta").at(-1);
   assert.deepEqual(meta?.series, [
-    { id: "0", name: "alpha" },
-    { id: "1", name: "beta" },
-    { id: "2", name: "gamma" },
+    { id: 0, name: "alpha" },
+    { id: 1, name: "beta" },
+    { id: 2, name: "gamma" },
   ]);
   const ended = controls.find((m) => m.state === "ended");
   assert.equal(ended?.exitCode, 3);
@@ -144,7 +144,15 @@ Deno.test({
   name: "shutdown stops a command that ignores SIGTERM, and its children, with SIGKILL",
   ignore: Deno.build.os !== "linux",
   async fn() {
-    const cli = spawnCli(["--port", "0", "--no-open", "--", "sh", `${FIXTURES}ignore_term.sh`]);
+    const cli = spawnCli([
+      "--port",
+      "0",
+      "--no-open",
+      "--no-pty",
+      "--",
+      "sh",
+      `${FIXTURES}ignore_term.sh`,
+    ]);
     await cli.url;
     await waitFor(
       () => cli.stderr.some((line) => line.includes("event=source-started")),
@@ -158,6 +166,43 @@ Deno.test({
     assert.equal(status.code, 0);
     assert.ok(cli.stderr.some((line) => line.includes("event=source-killed")));
     assert.deepEqual(await processGroupMembers(pid), [], "nothing of the command is left");
+  },
+});
+
+Deno.test({
+  name: "on a pseudo-terminal too, shutdown leaves nothing of a command that ignores SIGTERM",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const cli = spawnCli(["--port", "0", "--no-open", "--", "sh", `${FIXTURES}ignore_term.sh`]);
+    await cli.url;
+    await waitFor(
+      () => cli.stderr.some((line) => line.includes("unbuffered=script")),
+      5000,
+      "the source-started line",
+    );
+    const started = cli.stderr.find((line) => line.includes("event=source-started")) ?? "";
+    const script = Number(/pid=(\d+)/.exec(started)?.[1]);
+    let members: number[] = [];
+    await waitFor(
+      () => {
+        const children = Deno.readTextFileSync(`/proc/${script}/task/${script}/children`).trim();
+        members = children.split(/\s+/).filter(Boolean).map(Number);
+        return members.length > 0;
+      },
+      5000,
+      "the command under script",
+    );
+    const command = members[0] as number;
+    await waitFor(
+      () => {
+        processGroupMembers(command).then((list) => members = list);
+        return members.length >= 2;
+      },
+      5000,
+      "the command and its sleep",
+    );
+    assert.equal((await cli.stop()).code, 0);
+    assert.deepEqual(await processGroupMembers(command), [], "nothing of the command is left");
   },
 });
 
@@ -177,4 +222,83 @@ Deno.test("a source that never pauses does not starve pages, /test or viewers", 
   await waitFor(() => seen.lines().length > before + 1000, 5000, "more points for the viewer");
   await closeSocket(seen.socket);
   assert.equal((await cli.stop()).code, 0);
+});
+
+/**
+ * A program that block-buffers a pipe, as C's stdio does: after a second (for the viewer to
+ * join), perl prints a line every 300 ms, each with the time it was printed. (awk would not
+ * do: it flushes before every `system()` and command `getline`.)
+ */
+const BUFFERING_PROGRAM = [
+  "perl",
+  "-MTime::HiRes=time,sleep",
+  "-e",
+  'sleep 1; for $i (0..5) { printf "%d %.6f\\n", $i, time; sleep 0.3 }',
+];
+
+async function arrivalDelays(args: string[]): Promise<number[]> {
+  const cli = spawnCli([
+    "--port",
+    "0",
+    "--no-open",
+    "--x",
+    "index",
+    ...args,
+    "--",
+    ...BUFFERING_PROGRAM,
+  ]);
+  const seen = viewer(await cli.url);
+  const arrived: number[] = [];
+  seen.socket.addEventListener("message", (event) => {
+    const now = Date.now() / 1000;
+    for (const line of dataLines([event.data])) {
+      if (line.startsWith("1 ")) arrived.push(now - Number(line.split(" ")[2]));
+    }
+  });
+  await seen.opened;
+  await waitFor(
+    () => controlMessages(seen.messages).some((m) => m.state === "ended"),
+    10_000,
+    "the program to end",
+  );
+  await closeSocket(seen.socket);
+  assert.equal((await cli.stop()).code, 0);
+  return arrived;
+}
+
+Deno.test({
+  name: "a program that block-buffers a pipe is plotted line by line, each within 200 ms",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const delays = await arrivalDelays([]);
+    assert.equal(delays.length, 6, "every line arrived");
+    const shown = delays.map((delay) => delay.toFixed(3)).join(", ");
+    for (const delay of delays) assert.ok(delay < 0.2, `delays in seconds: ${shown}`);
+    // Without the terminal the same program's lines all come at its end: the test can fail.
+    const piped = await arrivalDelays(["--no-pty"]);
+    assert.ok(piped.length === 6 && (piped[0] as number) > 1, `--no-pty: ${piped.join(", ")}`);
+  },
+});
+
+Deno.test("lines that arrive in one read get distinct, increasing arrival times", async () => {
+  const pipe = new TransformStream<Uint8Array, Uint8Array>();
+  await using server = await startTestServer(
+    { source: { kind: "stdin" }, window: { points: 100_000 } },
+    { input: pipe.readable },
+  );
+  const writer = pipe.writable.getWriter();
+  const body = Array.from({ length: 100_000 }, (_, i) => `${i + 1}\n`).join("");
+  await writer.write(encoder.encode(body));
+  await waitFor(() => (server.hub?.pointCount ?? 0) === 100_000, 10_000, "100,000 points");
+  const seen = viewer(server.url);
+  await seen.opened;
+  await waitFor(() => seen.lines().length === 100_000, 10_000, "the window of 100,000 points");
+  const xs = seen.lines().map((line) => Number(line.split(" ")[1]));
+  for (let i = 1; i < xs.length; i++) {
+    assert.ok((xs[i] as number) > (xs[i - 1] as number), `x ${i} after x ${i - 1}`);
+  }
+  assert.equal(new Set(xs).size, 100_000, "100,000 distinct x");
+  assert.ok((xs.at(-1) as number) - (xs[0] as number) < 1, "spread over less than a second");
+  await closeSocket(seen.socket);
+  await writer.close();
 });

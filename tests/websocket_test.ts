@@ -109,11 +109,16 @@ Deno.test("an upgrade with an unsupported version answers 426 naming version 13"
   assert.match(answer, /sec-websocket-version: 13/i);
 });
 
-Deno.test("a non-GET upgrade answers 405", async () => {
+Deno.test("a non-GET upgrade answers 405 with Allow listing what the route allows", async () => {
   await using server = await startTestServer();
-  const answer = await rawUpgrade(Number(server.url.port), "/echo", upgradeHeaders(), "POST");
-  assert.equal(statusOf(answer), 405);
-  assert.match(answer, /allow: GET/i);
+  const port = Number(server.url.port);
+  const echo = await rawUpgrade(port, "/echo", upgradeHeaders(), "POST");
+  assert.equal(statusOf(echo), 405);
+  assert.match(echo, /\r\nallow: GET\r\n/i);
+  assert.match(echo, /x-content-type-options: nosniff/i);
+  const data = await rawUpgrade(port, "/data", upgradeHeaders(), "PUT");
+  assert.equal(statusOf(data), 405);
+  assert.match(data, /\r\nallow: GET, HEAD\r\n/i);
 });
 
 Deno.test("a valid raw upgrade answers 101 with the right accept key", async () => {
@@ -216,4 +221,23 @@ Deno.test("shutdown closes open WebSockets with 1001", async () => {
   await server.shutdown();
   const { code } = await withTimeout(closed, 5000, "the close on shutdown");
   assert.equal(code, 1001);
+});
+
+Deno.test("messages sent the moment a socket opens are echoed, none lost, by 500 clients at once", async () => {
+  await using server = await startTestServer();
+  const url = socketUrl(server.url, "/echo");
+  const sockets = Array.from({ length: 500 }, () => new WebSocket(url));
+  const echoes = sockets.map((socket, i) =>
+    withTimeout(
+      new Promise<unknown>((resolve) => {
+        socket.onopen = () => socket.send(`first ${i}`);
+        socket.onmessage = (event) => resolve(event.data);
+      }),
+      15_000,
+      `the first echo of client ${i}`,
+    )
+  );
+  const received = await Promise.all(echoes);
+  received.forEach((data, i) => assert.equal(data, `first ${i}`));
+  await Promise.all(sockets.map((socket) => closeSocket(socket, 15_000)));
 });

@@ -1,0 +1,253 @@
+/**
+ * `POST /s/NAME` (or `PUT`, which is what `curl -T -` sends): lines of any
+ * input format appended to stream NAME, creating it. The body is read as it
+ * arrives, so `vmstat 1 | curl -sT - …` streams for hours; each chunk's lines
+ * are committed as they come, and the answer, at the end of the body, says
+ * what happened: `{"taken":N,"skipped":M}`.
+ *
+ * The guards, in order (after websockets/ws): 405 another method; 403 a
+ * foreign `Origin` whatever the token, so no web page can write cross-site;
+ * 401 a missing or wrong token (logged once per address per minute); 400 a
+ * bad name or format; 413 a `Content-Length` over `--max-body` (a streamed
+ * body has none and is allowed); 429 a stream over `--max-ingest-rate`
+ * lines/s; 507 or 503 when the stream cannot take points (too many streams,
+ * or the backplane waiting with its buffer full). A refusal in the middle of
+ * a body ends it with that status and the counts so far: every line counted
+ * as taken has been handed on, none after it was.
+ *
+ * @module
+ */
+
+import type { Logger } from "../log.ts";
+import type { Detected, LineReader } from "../stream/formats/types.ts";
+import { splitLines } from "../stream/line_splitter.ts";
+import { isStreamName } from "../stream/registry.ts";
+import type { PointSink } from "../stream/sink.ts";
+import { bearerToken, tokensEqual } from "./token.ts";
+import { isAllowedOrigin, type Refusal, type UpgradePolicy } from "./websocket.ts";
+
+/** A wrong token is logged at most once per address in this time. */
+export const UNAUTHORIZED_LOG_MS = 60_000;
+/** Addresses (for that) and streams (for rates) remembered; past it the oldest go first. */
+const MAX_REMEMBERED = 10_000;
+
+/** One writer's seat on a stream, for the length of one request. */
+export interface IngestWriter {
+  readonly sink: PointSink;
+  /** Why points cannot be taken now (503 the backplane waiting and full, 507 a memory bound). */
+  refusal(): Refusal | undefined;
+  /** The request is over: the stream may count as idle again. */
+  close(): void;
+  /** Told once, when the reader knows the format (for the page: `hub.setFormat`). */
+  detected?(detected: Detected): void;
+  /** Told of each skipped line and why (for the page: `hub.noteSkipped`). */
+  skipped?(line: string, reason: string): void;
+}
+
+/** What the ingest route needs of the registry. */
+export interface IngestStreams {
+  /** The stream `name`, created if new, or why not (507 past `--max-streams`). */
+  openWriter(name: string): IngestWriter | Refusal;
+}
+
+/** Everything `createIngestHandler` is given. */
+export interface IngestOptions {
+  /** The write token. */
+  token: string;
+  /** Origins allowed besides the server's own, as for WebSockets. */
+  policy: UpgradePolicy;
+  streams: IngestStreams;
+  /** A reader for one request, from its query (`?format=csv&x=time`), or why not. */
+  createReader(params: URLSearchParams): LineReader | { error: string };
+  /** Largest `Content-Length` taken, in bytes. */
+  maxBodyBytes: number;
+  /** Lines per second per stream, across all its writers; a second's worth may come at once. */
+  maxIngestRate: number;
+  maxLineBytes: number;
+  log: Logger;
+}
+
+/** Where a request came from, as the router knows it. */
+export interface IngestRequestInfo {
+  /** The stream's name, from the path. */
+  name: string;
+  /** `host:port` of the peer. */
+  remote: string;
+}
+
+/** The route's handler; it resolves when the body has been read to its end. */
+export type IngestHandler = (request: Request, info: IngestRequestInfo) => Promise<Response>;
+
+/** Builds the handler; rate buckets and the 401 log memory live as long as it does. */
+export function createIngestHandler(options: IngestOptions): IngestHandler {
+  const { log } = options;
+  const buckets = new Map<string, Bucket>();
+  const unauthorizedLogged = new Map<string, number>();
+
+  const logUnauthorized = (remote: string, reason: string) => {
+    const address = remote.slice(0, remote.lastIndexOf(":")) || remote;
+    const now = performance.now();
+    if (now - (unauthorizedLogged.get(address) ?? -Infinity) < UNAUTHORIZED_LOG_MS) return;
+    unauthorizedLogged.delete(address);
+    unauthorizedLogged.set(address, now);
+    if (unauthorizedLogged.size > MAX_REMEMBERED) {
+      unauthorizedLogged.delete(unauthorizedLogged.keys().next().value as string);
+    }
+    log.warn("ingest-unauthorized", { remote: address, reason, note: "logged once a minute" });
+  };
+
+  const bucketFor = (name: string): Bucket => {
+    let bucket = buckets.get(name);
+    if (!bucket) {
+      if (buckets.size >= MAX_REMEMBERED) pruneFull(buckets, options.maxIngestRate);
+      bucket = { tokens: options.maxIngestRate, updated: performance.now() };
+      buckets.set(name, bucket);
+    }
+    refill(bucket, options.maxIngestRate);
+    return bucket;
+  };
+
+  return async (request, { name, remote }) => {
+    if (request.method !== "POST" && request.method !== "PUT") {
+      return answer(405, { error: "Use POST (or PUT) to send lines" }, { allow: "POST, PUT" });
+    }
+    const origin = request.headers.get("origin");
+    if (origin !== null && !isAllowedOrigin(origin, request, options.policy)) {
+      log.warn("ingest-refused", { status: 403, reason: "origin", origin, remote });
+      return answer(403, { error: "Origin not allowed: pages cannot write to liveplot" });
+    }
+    const token = bearerToken(request);
+    if (!tokensEqual(token, options.token)) {
+      logUnauthorized(remote, token === undefined ? "no token" : "wrong token");
+      return answer(
+        401,
+        { error: "Missing or wrong token: send Authorization: Bearer TOKEN" },
+        { "www-authenticate": 'Bearer realm="liveplot"' },
+      );
+    }
+    if (!isStreamName(name)) {
+      return answer(400, {
+        error: "Stream names are letters, digits, '-', '_' and '.', at most 64 characters",
+      });
+    }
+    const length = request.headers.get("content-length");
+    if (length !== null && Number(length) > options.maxBodyBytes) {
+      return answer(413, {
+        error: `Body of ${length} bytes is over the limit of ${options.maxBodyBytes}; ` +
+          "stream it (chunked) instead",
+      });
+    }
+    const bucket = bucketFor(name);
+    if (bucket.tokens < 1) return tooFast(bucket, options.maxIngestRate, 0, 0);
+    const reader = options.createReader(new URL(request.url).searchParams);
+    if ("error" in reader) return answer(400, { error: reader.error });
+    const opened = options.streams.openWriter(name);
+    if ("status" in opened) return refused(opened, 0, 0);
+    try {
+      const early = opened.refusal();
+      if (early) return refused(early, 0, 0);
+      return await readBody(request, reader, opened, bucket, options, name);
+    } finally {
+      opened.close();
+    }
+  };
+}
+
+interface Bucket {
+  tokens: number;
+  updated: number;
+}
+
+async function readBody(
+  request: Request,
+  reader: LineReader,
+  writer: IngestWriter,
+  bucket: Bucket,
+  options: IngestOptions,
+  name: string,
+): Promise<Response> {
+  let taken = 0;
+  let skipped = 0;
+  let lastArrival = 0;
+  let told = false;
+  if (!request.body) return answer(200, { taken, skipped });
+  try {
+    for await (
+      const lines of splitLines(request.body, options.maxLineBytes, () => skipped++)
+    ) {
+      if (lines.length === 0) continue;
+      const refusal = writer.refusal();
+      if (refusal) return refused(refusal, taken, skipped);
+      refill(bucket, options.maxIngestRate);
+      const allowed = Math.min(lines.length, Math.floor(bucket.tokens));
+      bucket.tokens -= allowed;
+      // Lines of one read share its arrival, spread by a microsecond so x stays increasing.
+      const now = Date.now() / 1000;
+      for (let i = 0; i < allowed; i++) {
+        lastArrival = Math.max(now, lastArrival + 1e-6);
+        const outcome = reader.read(lines[i] as string, lastArrival, writer.sink);
+        if (outcome === "points") taken++;
+        else if (outcome === "skipped") {
+          skipped++;
+          writer.skipped?.(lines[i] as string, reader.skipReason);
+        }
+      }
+      if (!told && reader.detected) {
+        told = true;
+        writer.detected?.(reader.detected);
+      }
+      writer.sink.commit();
+      if (allowed < lines.length) {
+        options.log.warn("ingest-refused", { status: 429, stream: name, taken, skipped });
+        return tooFast(bucket, options.maxIngestRate, taken, skipped);
+      }
+    }
+  } catch (error) {
+    // The writer went away mid-body: what was read stands, and no one hears the answer.
+    options.log.info("ingest-aborted", {
+      stream: name,
+      taken,
+      reason: error instanceof Error ? error.message : String(error),
+    });
+    return answer(400, { error: "Body ended abruptly", taken, skipped });
+  }
+  options.log.debug("ingest-done", { stream: name, taken, skipped });
+  return answer(200, { taken, skipped });
+}
+
+function refill(bucket: Bucket, rate: number): void {
+  const now = performance.now();
+  bucket.tokens = Math.min(rate, bucket.tokens + (now - bucket.updated) / 1000 * rate);
+  bucket.updated = now;
+}
+
+function pruneFull(buckets: Map<string, Bucket>, rate: number): void {
+  for (const [name, bucket] of buckets) {
+    refill(bucket, rate);
+    if (bucket.tokens >= rate) buckets.delete(name);
+  }
+}
+
+function tooFast(bucket: Bucket, rate: number, taken: number, skipped: number): Response {
+  const seconds = Math.max(1, Math.ceil((1 - bucket.tokens) / rate));
+  return answer(429, {
+    error: `Over the limit of ${rate} lines per second for this stream`,
+    taken,
+    skipped,
+  }, { "retry-after": String(seconds) });
+}
+
+function refused(refusal: Refusal, taken: number, skipped: number): Response {
+  return answer(refusal.status, { error: refusal.reason, taken, skipped }, refusal.headers);
+}
+
+function answer(
+  status: number,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify(body) + "\n", {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}

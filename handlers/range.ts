@@ -1,0 +1,123 @@
+/**
+ * `GET …/range?from=X0&to=X1&width=PX[&series=0,2]`: points of a stream's
+ * history in [X0, X1], reduced per pixel column (M4) when there are more than
+ * twice PX of a series, as JSON:
+ * `{"x":"time","from":X0,"to":X1,"historyStart":X|null,"series":[{"id":0,
+ * "name":"r","reduced":false,"x":[…],"y":[…]}]}`.
+ * `from` and `to` default to where history begins and ends; they take
+ * numbers (seconds since the epoch for time x) or, for time x, ISO 8601 dates.
+ * `width` defaults to `DEFAULT_WIDTH_PX`.
+ *
+ * @module
+ */
+
+import type { History } from "../stream/history.ts";
+import type { XKind } from "../stream/sink.ts";
+import { text } from "./router.ts";
+
+/** What the range and CSV routes need of a stream: no sockets, no sources. */
+export interface StoredStream {
+  readonly history: History;
+  /** Series names by id. */
+  readonly names: readonly string[];
+  readonly xKind: XKind;
+}
+
+/** Pixel columns when the query gives none. */
+export const DEFAULT_WIDTH_PX = 1000;
+/** The widest reduction answered: 4 points a column, 40,000 a series at most. */
+export const MAX_WIDTH_PX = 10_000;
+
+/** A request's parameters, or why they are wrong. */
+type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Answers a range query from `stream`'s history. */
+export function serveRange(request: Request, stream: StoredStream): Response {
+  const params = new URL(request.url).searchParams;
+  const { history, names, xKind } = stream;
+  const from = parseX(params, "from", xKind);
+  if (!from.ok) return text(400, from.reason);
+  const to = parseX(params, "to", xKind);
+  if (!to.ok) return text(400, to.reason);
+  const width = parseWidth(params.get("width"));
+  if (!width.ok) return text(400, width.reason);
+  const series = parseSeries(params.get("series"), history.seriesCount);
+  if (!series.ok) return text(400, series.reason);
+
+  const start = from.value ?? Math.min(history.startX ?? to.value ?? 0, to.value ?? Infinity);
+  const end = to.value ?? Math.max(lastX(history) ?? start, start);
+  if (start > end) return text(400, `Bad range: "from" (${start}) is after "to" (${end})`);
+
+  const answer = series.value.map((id) => {
+    const { xs, ys, reduced } = history.range(id, start, end, width.value);
+    return { id, name: names[id] ?? `series ${id}`, reduced, x: Array.from(xs), y: Array.from(ys) };
+  });
+  const body = JSON.stringify({
+    x: xKind,
+    from: start,
+    to: end,
+    historyStart: history.startX,
+    series: answer,
+  });
+  return new Response(body, {
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+  });
+}
+
+/** `from` or `to` of a query: a number, an ISO 8601 date for time x, or absent. */
+export function parseX(
+  params: URLSearchParams,
+  key: string,
+  xKind: XKind,
+): Parsed<number | undefined> {
+  const raw = params.get(key);
+  if (raw === null || raw === "") return { ok: true, value: undefined };
+  const number = Number(raw);
+  if (Number.isFinite(number)) return { ok: true, value: number };
+  if (xKind === "time") {
+    const millis = Date.parse(raw);
+    if (Number.isFinite(millis)) return { ok: true, value: millis / 1000 };
+  }
+  const expected = xKind === "time" ? "seconds since the epoch or an ISO 8601 date" : "a number";
+  return { ok: false, reason: `Bad "${key}": expected ${expected}, got "${raw}"` };
+}
+
+function parseWidth(raw: string | null): Parsed<number> {
+  if (raw === null || raw === "") return { ok: true, value: DEFAULT_WIDTH_PX };
+  const width = Number(raw);
+  if (!Number.isInteger(width) || width < 1 || width > MAX_WIDTH_PX) {
+    return {
+      ok: false,
+      reason: `Bad "width": expected an integer from 1 to ${MAX_WIDTH_PX}, got "${raw}"`,
+    };
+  }
+  return { ok: true, value: width };
+}
+
+function parseSeries(raw: string | null, count: number): Parsed<number[]> {
+  if (raw === null || raw === "") {
+    return {
+      ok: true,
+      value: Array.from({ length: count }, (_, id) => id),
+    };
+  }
+  const ids: number[] = [];
+  for (const part of raw.split(",")) {
+    const id = Number(part);
+    if (part.trim() === "" || !Number.isInteger(id) || id < 0) {
+      return { ok: false, reason: `Bad "series": expected series ids such as 0,2, got "${raw}"` };
+    }
+    if (id >= count) return { ok: false, reason: `Bad "series": no series ${id}` };
+    if (!ids.includes(id)) ids.push(id);
+  }
+  return { ok: true, value: ids };
+}
+
+function lastX(history: History): number | null {
+  let last: number | null = null;
+  for (let id = 0; id < history.seriesCount; id++) {
+    const x = history.lastX(id);
+    if (x !== null && (last === null || x > last)) last = x;
+  }
+  return last;
+}

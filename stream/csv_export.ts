@@ -1,0 +1,131 @@
+/**
+ * CSV export of a stream's history, streamed: the text is made a chunk of
+ * about `CSV_CHUNK_BYTES` at a time, only when the reader pulls, so a slow
+ * client holds back the export instead of making it buffer, and the whole
+ * text never exists at once.
+ *
+ * Wide form: `x` then one column per series, its name in the header; points
+ * of equal x share a row, a series without a point at that x leaves its cell
+ * empty, and a series with two points at one x gets a second row. Long form:
+ * `series,x,y`, one point a row. Both in x order; time x as ISO 8601 UTC
+ * (milliseconds, or microseconds when they are not zero), other x and all y
+ * as JavaScript's shortest round-trip decimal. Fields are quoted per RFC 4180
+ * when they hold a comma, a quote or a line break; lines end with CRLF.
+ *
+ * @module
+ */
+
+import type { History } from "./history.ts";
+import type { XKind } from "./sink.ts";
+
+/** About how many bytes each chunk of the export holds. */
+export const CSV_CHUNK_BYTES = 64 * 1024;
+
+/** What to export. */
+export interface CsvExportOptions {
+  history: History;
+  /** Series names by id; a missing name is written as `series N`. */
+  names: readonly string[];
+  xKind: XKind;
+  /** `series,x,y` rows instead of one column per series. */
+  long?: boolean;
+  from?: number;
+  to?: number;
+}
+
+/** Yields the CSV text in pieces of about `CSV_CHUNK_BYTES` characters. */
+export function* csvChunks(options: CsvExportOptions): Generator<string, void, undefined> {
+  const { history, names, xKind, long = false } = options;
+  const columns = history.seriesCount;
+  const name = (series: number) => quote(names[series] ?? `series ${series}`);
+  const formatX = xKind === "time" ? isoFormatter() : String;
+  let parts: string[] = [];
+  let size = 0;
+  const push = (line: string) => {
+    parts.push(line);
+    size += line.length;
+  };
+
+  const quotedNames = Array.from({ length: columns }, (_, series) => name(series));
+  push(long ? "series,x,y\r\n" : ["x", ...quotedNames].join(",") + "\r\n");
+
+  const cells: string[] = new Array(columns).fill("");
+  // Series with a cell in the row being built; a row of one cell (the usual
+  // case when series do not share x) is written from ready-made commas.
+  const touched: number[] = [];
+  const leading = quotedNames.map((_, series) => ",".repeat(series + 1));
+  const trailing = quotedNames.map((_, series) => ",".repeat(columns - 1 - series) + "\r\n");
+  let rowX = NaN;
+  const flushRow = () => {
+    const only = touched.length === 1 ? touched[0]! : -1;
+    if (only >= 0) push(formatX(rowX) + leading[only] + cells[only] + trailing[only]);
+    else push(`${formatX(rowX)},${cells.join(",")}\r\n`);
+    for (const series of touched) cells[series] = "";
+    touched.length = 0;
+  };
+
+  for (const { series, x, y } of history.merged(options.from, options.to)) {
+    if (long) push(`${quotedNames[series]},${formatX(x)},${y}\r\n`);
+    else {
+      if (touched.length > 0 && (x !== rowX || cells[series] !== "")) flushRow();
+      rowX = x;
+      cells[series] = String(y);
+      touched.push(series);
+    }
+    if (size >= CSV_CHUNK_BYTES) {
+      yield parts.join("");
+      parts = [];
+      size = 0;
+    }
+  }
+  if (touched.length > 0) flushRow();
+  if (parts.length > 0) yield parts.join("");
+}
+
+/** The export as a pull-driven byte stream of UTF-8, for a `Response` body. */
+export function csvStream(options: CsvExportOptions): ReadableStream<Uint8Array> {
+  const chunks = csvChunks(options);
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const next = chunks.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+    cancel() {
+      chunks.return();
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** A field as RFC 4180 wants it: quoted, quotes doubled, when it holds `,` `"` CR or LF. */
+export function quote(field: string): string {
+  return /[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field;
+}
+
+const MAX_DATE_SECONDS = 8.64e12;
+
+/** Formats seconds since the epoch as ISO 8601 UTC, reusing the date part within a second. */
+function isoFormatter(): (seconds: number) => string {
+  let cachedSecond = NaN;
+  let cachedPrefix = "";
+  return (seconds) => {
+    let whole = Math.floor(seconds);
+    let micros = Math.round((seconds - whole) * 1e6);
+    if (micros === 1e6) {
+      whole++;
+      micros = 0;
+    }
+    if (whole !== cachedSecond) {
+      // Past ±100 million days a Date cannot hold it.
+      if (!(Math.abs(whole) <= MAX_DATE_SECONDS)) return String(seconds);
+      const iso = new Date(whole * 1000).toISOString();
+      cachedSecond = whole;
+      cachedPrefix = iso.slice(0, -5);
+    }
+    const fraction = micros % 1000 === 0
+      ? String(micros / 1000).padStart(3, "0")
+      : String(micros).padStart(6, "0");
+    return `${cachedPrefix}.${fraction}Z`;
+  };
+}

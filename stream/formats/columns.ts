@@ -1,0 +1,373 @@
+/**
+ * Whitespace-separated text: numeric columns (vmstat, iostat, mpstat, free,
+ * /proc/loadavg) and labelled pairs (ping, top, `name: value`), decided from
+ * the first line of data unless forced.
+ *
+ * Columns: a line of numbers is one sample. Lines of words are headers; a
+ * row takes its names from the latest header that fits it (same count, one
+ * more for a label column such as iostat's `Device`, or column positions, as
+ * in iostat's `avg-cpu:` and free's shorter `Swap:` row), and keeps them: a
+ * later header never renames a row shape already seen. Words before the
+ * numbers label the row (`Mem:` → `Mem.total`, `sda` → `sda.r/s`). A first
+ * column holding a timestamp (`18:41:30`, `08:04:18 PM`, ISO, epoch) is x.
+ * A sentence (ending in `.`, `!` or `?`, like ping's banner) is never a header.
+ *
+ * @module
+ */
+
+import type { PointSink, XKind } from "../sink.ts";
+import {
+  alignHeader,
+  type Header,
+  isFraction,
+  isLabel,
+  leadingTimestamp,
+  type Token,
+  tokenize,
+  uniqueNames,
+  valueOf,
+} from "./headers.ts";
+import { isGap, scanned, scanNumber } from "./numbers.ts";
+import { type Pair, parsePairs } from "./pairs.ts";
+import { epochSeconds, parseTimestamp } from "./timestamps.ts";
+import {
+  type Detected,
+  type LineOutcome,
+  type LineReader,
+  X_NAMES,
+  type XChoice,
+} from "./types.ts";
+
+/** Headers remembered for rows to choose from. */
+const MAX_HEADERS = 8;
+/** Row shapes whose names are remembered. */
+const MAX_SHAPES = 1024;
+/** Tokens read from one line; a longer line is skipped. */
+const MAX_TOKENS = 4096;
+
+type Mode = "columns" | "pairs";
+
+/** Creates a reader of whitespace columns, labelled pairs, or (no `mode`) whichever comes first. */
+export function createColumnsReader(x: XChoice, mode?: Mode): LineReader {
+  return new ColumnsReader(x, mode);
+}
+
+class ColumnsReader implements LineReader {
+  skipReason = "";
+  detected: Detected | undefined;
+  #x: XChoice;
+  #mode: Mode | undefined;
+  #headers: Header[] = [];
+  #shapes = new Map<string, string[]>();
+  #values = new Float64Array(64);
+  #index = 0;
+  /** A timestamp starts each row (decided at the first row of data). */
+  #timeColumn: boolean | undefined;
+  /** Pair name holding x, for pairs. */
+  #xPair: string | undefined;
+  /** `--x NAME` holds a timestamp, else plain numbers. */
+  #xFieldIsTime = false;
+  /** What `detected` will say, and x's kind, once the first row is read. */
+  #pendingDetected: { format: string; x: string; kind: XKind } | undefined;
+  // The last row shape of plain numbers, for the fast path.
+  #fastCount = -1;
+  #fastNames: string[] = [];
+
+  constructor(x: XChoice, mode: Mode | undefined) {
+    this.#x = x;
+    this.#mode = mode;
+  }
+
+  read(line: string, arrival: number, sink: PointSink): LineOutcome {
+    if (this.#mode !== "pairs") {
+      const count = this.#scanNumbers(line);
+      if (count === 0) return "blank";
+      if (count > 0 && count === this.#fastCount) {
+        return this.#emitFast(count, arrival, sink);
+      }
+    }
+    return this.#readSlow(line, arrival, sink);
+  }
+
+  /** Reads a line of plain numbers into #values; -1 when it is something else, 0 when blank. */
+  #scanNumbers(line: string): number {
+    const length = line.length;
+    let values = this.#values;
+    let count = 0;
+    let index = 0;
+    for (;;) {
+      let code = index < length ? line.charCodeAt(index) : -1;
+      while (code === 32 || code === 9) code = ++index < length ? line.charCodeAt(index) : -1;
+      if (code === -1) return count;
+      const value = scanNumber(line, index, length);
+      const end = scanned.end;
+      if (end === index) return line.trim() === "" ? 0 : -1;
+      if (end < length) {
+        const after = line.charCodeAt(end);
+        if (after !== 32 && after !== 9) return -1;
+      }
+      if (count === values.length) {
+        if (count >= MAX_TOKENS) return -1;
+        const grown = new Float64Array(count * 2);
+        grown.set(values);
+        values = this.#values = grown;
+      }
+      values[count++] = value;
+      index = end;
+    }
+  }
+
+  #emitFast(count: number, arrival: number, sink: PointSink): LineOutcome {
+    const values = this.#values;
+    const names = this.#fastNames;
+    let first = 0;
+    let x: number;
+    if (this.#timeColumn) {
+      const at = epochSeconds(values[0] as number);
+      if (at === undefined) return this.#skip("no timestamp in the first column");
+      first = 1;
+      x = this.#x.kind === "auto" ? at : this.#plainX(arrival);
+    } else x = this.#plainX(arrival);
+    if (this.#x.kind === "field") return this.#emitWithField(names, values, first, count, sink);
+    for (let column = first; column < count; column++) {
+      const y = values[column] as number;
+      if (y === y) sink.add(names[column - first] as string, x, y);
+    }
+    return "points";
+  }
+
+  #plainX(arrival: number): number {
+    return this.#x.kind === "index" ? this.#index++ : arrival;
+  }
+
+  #skip(reason: string): LineOutcome {
+    this.skipReason = reason;
+    return "skipped";
+  }
+
+  #readSlow(line: string, arrival: number, sink: PointSink): LineOutcome {
+    if (this.#mode === "pairs") {
+      // Pairs first: a line of pairs needs no tokens.
+      const found = parsePairs(line);
+      if (found) return this.#emitPairs(found.pairs, arrival, sink);
+    }
+    const tokens = tokenize(line);
+    if (tokens.length === 0) return "blank";
+    if (tokens.length > MAX_TOKENS) return this.#skip("too many columns");
+    const stamp = leadingTimestamp(tokens, arrival);
+    const rest = stamp ? tokens.slice(stamp.tokens) : tokens;
+    const numbers = rest.filter((token) => !Number.isNaN(valueOf(token.text))).length;
+    if (this.#mode === undefined) {
+      const found = parsePairs(line);
+      if (found) return this.#emitPairs(found.pairs, arrival, sink);
+    }
+    if (numbers === 0 && !rest.some((token) => isGap(token.text))) {
+      if (rest.length > 0 || stamp) this.#remember(rest);
+      return "header";
+    }
+    if (this.#mode === "pairs") return this.#skip("no name=value or name: value pairs");
+    return this.#readRow(rest, stamp?.seconds, arrival, sink);
+  }
+
+  #readRow(
+    tokens: Token[],
+    stamp: number | undefined,
+    arrival: number,
+    sink: PointSink,
+  ): LineOutcome {
+    let labels = 0;
+    while (labels < tokens.length && isLabel((tokens[labels] as Token).text)) labels++;
+    const values: number[] = [];
+    const starts: number[] = [];
+    const ends: number[] = [];
+    for (let index = labels; index < tokens.length; index++) {
+      const token = tokens[index] as Token;
+      const slash = token.text.indexOf("/");
+      const value = valueOf(token.text);
+      if (!Number.isNaN(value) || isGap(token.text)) {
+        values.push(value);
+      } else if (slash > 0 && isFraction(token.text, slash)) {
+        // `2/345` in /proc/loadavg: two numbers, two columns.
+        values.push(Number(token.text.slice(0, slash)), Number(token.text.slice(slash + 1)));
+        starts.push(token.start);
+        ends.push(token.start + slash);
+        token.start += slash + 1;
+      } else return this.#skip("words among the numbers");
+      starts.push(token.start);
+      ends.push(token.end);
+    }
+    if (this.#timeColumn === undefined) this.#start(values, stamp, labels);
+    let x: number;
+    let first = 0;
+    if (this.#timeColumn) {
+      const at = stamp ??
+        (labels === 0 && values.length > 1 ? epochSeconds(values[0] as number) : undefined);
+      if (at === undefined) return this.#skip("no timestamp in the first column");
+      if (stamp === undefined) first = 1;
+      x = this.#x.kind === "auto" ? at : this.#plainX(arrival);
+    } else x = this.#plainX(arrival);
+    const label = tokens.slice(0, labels).map((token) => token.text.replace(/:$/, "")).join(".");
+    const count = values.length - first;
+    const names = this.#namesFor(label, labels, count, starts.slice(first), ends.slice(first));
+    if (labels === 0 && stamp === undefined) {
+      this.#fastCount = values.length;
+      this.#fastNames = names;
+    }
+    if (this.#x.kind === "field") {
+      return this.#emitWithField(names, Float64Array.from(values), first, values.length, sink);
+    }
+    this.#announce(sink, count);
+    for (let column = 0; column < count; column++) {
+      const y = values[column + first] as number;
+      if (y === y) sink.add(names[column] as string, x, y);
+    }
+    return "points";
+  }
+
+  /** Decides, at the first row of data, whether the first column is x and what x is. */
+  #start(values: number[], stamp: number | undefined, labels: number): void {
+    const epoch = labels === 0 && values.length > 1 &&
+      epochSeconds(values[0] as number) !== undefined;
+    this.#timeColumn = stamp !== undefined || epoch;
+    this.#mode = "columns";
+    const x = this.#x;
+    let kind: XKind = x.kind === "index" ? "index" : "time";
+    let xName = x.kind === "index" ? "index" : "arrival";
+    if (x.kind === "auto" && this.#timeColumn) xName = "timestamp";
+    if (x.kind === "field") {
+      xName = x.name;
+      kind = "number";
+    }
+    this.#pendingDetected = { format: "columns", x: xName, kind };
+  }
+
+  #announce(sink: PointSink, series: number, kind?: XKind): void {
+    const pending = this.#pendingDetected;
+    if (!pending || this.detected) return;
+    sink.setXKind(kind ?? pending.kind);
+    this.detected = { format: pending.format, series, x: pending.x };
+  }
+
+  #emitWithField(
+    names: string[],
+    values: Float64Array,
+    first: number,
+    count: number,
+    sink: PointSink,
+  ): LineOutcome {
+    const wanted = (this.#x as { name: string }).name;
+    let at = -1;
+    for (let column = first; column < count; column++) {
+      if (names[column - first] === wanted) at = column;
+    }
+    if (at === -1) return this.#skip(`no column "${wanted}"`);
+    let x = values[at] as number;
+    if (!this.detected) {
+      this.#xFieldIsTime = epochSeconds(x) !== undefined;
+      this.#announce(sink, count - first - 1, this.#xFieldIsTime ? "time" : "number");
+    }
+    if (this.#xFieldIsTime) x = epochSeconds(x) ?? NaN;
+    if (x !== x) return this.#skip(`no number in column "${wanted}"`);
+    for (let column = first; column < count; column++) {
+      const y = values[column] as number;
+      if (column !== at && y === y) sink.add(names[column - first] as string, x, y);
+    }
+    return "points";
+  }
+
+  #emitPairs(pairs: Pair[], arrival: number, sink: PointSink): LineOutcome {
+    const x = this.#x;
+    if (this.#mode === undefined) {
+      this.#mode = "pairs";
+      let kind: XKind = x.kind === "index" ? "index" : "time";
+      let xName = x.kind === "index" ? "index" : "arrival";
+      if (x.kind === "auto") {
+        const stamp = pairs.find((pair) =>
+          X_NAMES.has(pair.name) && pairTimestamp(pair, arrival) !== undefined
+        );
+        if (stamp) this.#xPair = xName = stamp.name;
+      } else if (x.kind === "field") {
+        const named = pairs.find((pair) => pair.name === x.name);
+        this.#xFieldIsTime = named !== undefined && pairTimestamp(named, arrival) !== undefined;
+        this.#xPair = xName = x.name;
+        kind = this.#xFieldIsTime ? "time" : "number";
+      }
+      this.#pendingDetected = { format: "pairs", x: xName, kind };
+    }
+    let at: number;
+    const xPair = this.#xPair;
+    if (xPair !== undefined) {
+      const named = pairs.find((pair) => pair.name === xPair);
+      if (!named) return this.#skip(`no "${xPair}"`);
+      const value = x.kind === "field" && !this.#xFieldIsTime
+        ? named.value
+        : pairTimestamp(named, arrival);
+      if (value === undefined || Number.isNaN(value)) return this.#skip(`no time in "${xPair}"`);
+      at = value;
+    } else at = this.#plainX(arrival);
+    this.#announce(sink, pairs.length - (xPair === undefined ? 0 : 1));
+    for (const pair of pairs) {
+      if (pair.name !== xPair && !Number.isNaN(pair.value)) sink.add(pair.name, at, pair.value);
+    }
+    return "points";
+  }
+
+  /** Names for a row of `count` values labelled `label`, fixed the first time the shape is seen. */
+  #namesFor(
+    label: string,
+    labels: number,
+    count: number,
+    starts: number[],
+    ends: number[],
+  ): string[] {
+    const key = `${label}\u0000${count}`;
+    const known = this.#shapes.get(key);
+    if (known) return known;
+    let names: string[] | undefined;
+    for (const header of this.#headers) {
+      names = alignHeader(header, labels, count, starts, ends);
+      if (names) break;
+    }
+    if (label !== "" && count === 1 && !names) {
+      // `temp 21.5`: one number after a label is the label's own series.
+      names = [label];
+    } else {
+      names = names
+        ? uniqueNames(names)
+        : Array.from({ length: count }, (_, column) => String(column));
+      if (label !== "") names = names.map((name) => `${label}.${name}`);
+    }
+    if (this.#shapes.size < MAX_SHAPES) this.#shapes.set(key, names);
+    return names;
+  }
+
+  #remember(tokens: Token[]): void {
+    const last = tokens[tokens.length - 1];
+    // A sentence is a banner (ping's "… bytes of data."), not a header.
+    if (!last || /[.!?]$/.test(last.text)) return;
+    const words = tokens.map((token) => token.text);
+    const key = words.join(" ");
+    this.#headers = this.#headers.filter((header) => header.words.join(" ") !== key);
+    this.#headers.unshift({
+      words,
+      starts: tokens.map((token) => token.start),
+      ends: tokens.map((token) => token.end),
+    });
+    if (this.#headers.length > MAX_HEADERS) this.#headers.pop();
+  }
+}
+
+/** Returns true when a line holds data for this reader: a number or a labelled pair. */
+export function isDataLine(line: string): boolean {
+  const tokens = tokenize(line);
+  const stamp = leadingTimestamp(tokens, 0);
+  const rest = stamp ? tokens.slice(stamp.tokens) : tokens;
+  const numeric = (text: string) =>
+    !Number.isNaN(valueOf(text)) || isFraction(text, text.indexOf("/"));
+  if (rest.some((token) => numeric(token.text))) return true;
+  return parsePairs(line) !== undefined;
+}
+
+function pairTimestamp(pair: Pair, arrival: number): number | undefined {
+  return Number.isNaN(pair.value) ? parseTimestamp(pair.text, arrival) : epochSeconds(pair.value);
+}

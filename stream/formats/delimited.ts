@@ -1,0 +1,336 @@
+/**
+ * Delimited rows: comma, tab or semicolon, with an optional header row
+ * (names may be quoted: `"temp (°C)",humidity`). Column k is the series
+ * named by header cell k, or `k` without a header. A cell that is empty,
+ * `nan`, `NaN` or `-` is a gap in that series alone; a number may carry a
+ * unit (`30 %`, nvidia-smi's csv). Text cells in the first row of data make
+ * label columns that prefix a row's series (`NVIDIA A100.temperature.gpu`),
+ * and a timestamp in the first column (or in a column named t, time, ts or
+ * timestamp) is x. With `;` a decimal comma is read too (`1,5;2,25`).
+ *
+ * @module
+ */
+
+import type { PointSink, XKind } from "../sink.ts";
+import { uniqueNames } from "./headers.ts";
+import { isGap, parseInfinity, parseValue, scanned, scanNumber } from "./numbers.ts";
+import { epochSeconds, parseTimestamp } from "./timestamps.ts";
+import {
+  type Detected,
+  type LineOutcome,
+  type LineReader,
+  X_NAMES,
+  type XChoice,
+} from "./types.ts";
+
+/** Cells read from one row; a longer row is skipped. */
+const MAX_CELLS = 4096;
+/** Header candidates remembered before the first row of data. */
+const MAX_CANDIDATES = 4;
+/** Row labels whose names are remembered. */
+const MAX_LABELS = 1024;
+
+const NUMBER = 0;
+const GAP = 1;
+const TEXT = 2;
+
+/** The delimiters tried, in order: tab, then `;` (so `1,5;2` keeps its decimal comma), then `,`. */
+export const DELIMITERS = ["\t", ";", ","] as const;
+
+/** A delimiter that makes `line` a row of data (at least one number, two cells), if any. */
+export function detectDelimiter(line: string): string | undefined {
+  for (const delimiter of DELIMITERS) {
+    if (!line.includes(delimiter)) continue;
+    const cells = splitCells(line, delimiter);
+    if (cells.length < 2) continue;
+    let numbers = 0;
+    let fits = true;
+    for (const cell of cells) {
+      const kind = classify(cell, delimiter);
+      if (kind === NUMBER) numbers++;
+      else if (kind === TEXT && !isLabel(cell)) fits = false;
+    }
+    if (fits && numbers > 0) return delimiter;
+  }
+  return undefined;
+}
+
+/** Creates a reader of delimited rows; without a delimiter it takes the first that fits. */
+export function createDelimitedReader(x: XChoice, delimiter?: string): LineReader {
+  return new DelimitedReader(x, delimiter);
+}
+
+class DelimitedReader implements LineReader {
+  skipReason = "";
+  detected: Detected | undefined;
+  #x: XChoice;
+  #delimiter: string | undefined;
+  #candidates: string[] = [];
+  #header: string[] | undefined;
+  #headerLine = "";
+  #names: string[] = [];
+  #labelColumns: number[] = [];
+  #labelNames = new Map<string, string[]>();
+  /** The column x comes from, -1 for arrival or index. */
+  #timeColumn = -1;
+  /** A column that is not a series: the timestamp column, or x's. */
+  #skipColumn = -1;
+  #timeIsEpoch = true;
+  #index = 0;
+  #values = new Float64Array(64);
+  #kinds = new Uint8Array(64);
+  #texts: string[] = [];
+
+  constructor(x: XChoice, delimiter: string | undefined) {
+    this.#x = x;
+    this.#delimiter = delimiter;
+  }
+
+  read(line: string, arrival: number, sink: PointSink): LineOutcome {
+    if (line.trim() === "") return "blank";
+    if (this.#delimiter === undefined) {
+      this.#delimiter = detectDelimiter(line);
+      if (this.#delimiter === undefined) return this.#remember(line);
+    }
+    const count = this.#split(line, this.#delimiter);
+    if (count < 0) return this.#skip("too many cells");
+    let numbers = 0;
+    for (let cell = 0; cell < count; cell++) if (this.#kinds[cell] === NUMBER) numbers++;
+    if (numbers === 0) {
+      if (!this.detected) return this.#remember(line);
+      if (line === this.#headerLine) return "header";
+      return this.#skip("no numbers in the row");
+    }
+    if (!this.detected) this.#start(count, arrival, sink);
+    let x: number;
+    if (this.#x.kind === "field" && this.#timeColumn < 0) {
+      return this.#skip(`no column "${this.#x.name}"`);
+    }
+    if (this.#timeColumn >= 0) {
+      const at = this.#timestamp(this.#timeColumn, arrival);
+      if (at === undefined) {
+        return this.#skip(`no timestamp in column "${this.#names[this.#timeColumn]}"`);
+      }
+      x = at;
+    } else x = this.#x.kind === "index" ? this.#index++ : arrival;
+    const names = this.#labelColumns.length === 0 ? this.#names : this.#labelled(count);
+    const values = this.#values;
+    const kinds = this.#kinds;
+    const skipColumn = this.#skipColumn;
+    for (let cell = 0; cell < count; cell++) {
+      if (kinds[cell] !== NUMBER || cell === skipColumn) continue;
+      const name = names[cell] ?? this.#nameOf(cell);
+      if (name !== "") sink.add(name, x, values[cell] as number);
+    }
+    return "points";
+  }
+
+  #skip(reason: string): LineOutcome {
+    this.skipReason = reason;
+    return "skipped";
+  }
+
+  #remember(line: string): LineOutcome {
+    this.#candidates.push(line);
+    if (this.#candidates.length > MAX_CANDIDATES) this.#candidates.shift();
+    return "header";
+  }
+
+  /** Splits a row into #values, #kinds and (text cells) #texts; returns the cell count. */
+  #split(line: string, delimiter: string): number {
+    if (line.includes('"')) return this.#splitQuoted(line, delimiter);
+    const code = delimiter.charCodeAt(0);
+    const length = line.length;
+    let count = 0;
+    let start = 0;
+    for (;;) {
+      let end = line.indexOf(delimiter, start);
+      if (end === -1) end = length;
+      if (count === this.#values.length && !this.#grow()) return -1;
+      let from = start;
+      let to = end;
+      while (from < to && isBlank(line.charCodeAt(from), code)) from++;
+      while (to > from && isBlank(line.charCodeAt(to - 1), code)) to--;
+      const value = scanNumber(line, from, to);
+      if (scanned.end === to && to > from) {
+        this.#values[count] = value;
+        this.#kinds[count] = NUMBER;
+      } else this.#classifyInto(count, line.slice(from, to), delimiter);
+      count++;
+      if (end === length) return count;
+      start = end + 1;
+    }
+  }
+
+  #splitQuoted(line: string, delimiter: string): number {
+    const cells = splitCells(line, delimiter);
+    if (cells.length > MAX_CELLS) return -1;
+    while (this.#values.length < cells.length) this.#grow();
+    cells.forEach((cell, index) => this.#classifyInto(index, cell, delimiter));
+    return cells.length;
+  }
+
+  #classifyInto(index: number, cell: string, delimiter: string): void {
+    const kind = classify(cell, delimiter);
+    this.#kinds[index] = kind;
+    if (kind === NUMBER) this.#values[index] = numberOf(cell, delimiter);
+    else if (kind === TEXT) this.#texts[index] = cell;
+  }
+
+  #grow(): boolean {
+    const size = this.#values.length;
+    if (size >= MAX_CELLS) return false;
+    const values = new Float64Array(size * 2);
+    values.set(this.#values);
+    const kinds = new Uint8Array(size * 2);
+    kinds.set(this.#kinds);
+    this.#values = values;
+    this.#kinds = kinds;
+    return true;
+  }
+
+  /** Decides, at the first row of data, the header, the label columns and where x comes from. */
+  #start(count: number, arrival: number, sink: PointSink): void {
+    const delimiter = this.#delimiter as string;
+    for (let index = this.#candidates.length - 1; index >= 0; index--) {
+      const cells = splitCells(this.#candidates[index] as string, delimiter).map((cell) =>
+        cell.trim()
+      );
+      // A row may end in one more (empty) cell than its header.
+      if (cells.length >= 2 && Math.abs(cells.length - count) <= 1) {
+        this.#header = uniqueNames(cells.map(unquote));
+        this.#headerLine = this.#candidates[index] as string;
+        break;
+      }
+    }
+    this.#candidates = [];
+    this.#names = Array.from({ length: count }, (_, cell) => this.#nameOf(cell));
+    const x = this.#x;
+    let kind: XKind = x.kind === "index" ? "index" : "time";
+    let xName = x.kind === "index" ? "index" : "arrival";
+    if (x.kind !== "field") {
+      const candidates = [
+        0,
+        ...this.#names.flatMap((name, cell) => X_NAMES.has(name) ? [cell] : []),
+      ];
+      for (const cell of candidates) {
+        if (cell >= count || (cell === 0 && count < 2)) continue;
+        if (this.#timestamp(cell, arrival) === undefined) continue;
+        // A timestamp column is never a series; it is x unless --x says otherwise.
+        this.#skipColumn = cell;
+        if (x.kind !== "auto") break;
+        this.#timeColumn = cell;
+        xName = this.#header?.[cell] ? this.#names[cell] as string : "timestamp";
+        break;
+      }
+    } else {
+      this.#timeColumn = this.#names.indexOf(x.name);
+      xName = x.name;
+      this.#skipColumn = this.#timeColumn;
+      if (this.#timeColumn >= 0 && this.#timestamp(this.#timeColumn, arrival) === undefined) {
+        this.#timeIsEpoch = false;
+        kind = "number";
+      }
+    }
+    for (let cell = 0; cell < count; cell++) {
+      if (this.#kinds[cell] === TEXT && cell !== this.#skipColumn) this.#labelColumns.push(cell);
+    }
+    let series = 0;
+    for (let cell = 0; cell < count; cell++) {
+      if (this.#kinds[cell] !== TEXT && cell !== this.#skipColumn) series++;
+    }
+    sink.setXKind(kind);
+    this.detected = { format: "csv", series, x: xName };
+  }
+
+  /** The timestamp in `cell` in seconds, or (x from a plain number column) its number. */
+  #timestamp(cell: number, arrival: number): number | undefined {
+    const kind = this.#kinds[cell];
+    if (kind === NUMBER) {
+      const value = this.#values[cell] as number;
+      return this.#timeIsEpoch ? epochSeconds(value) : value;
+    }
+    if (kind === TEXT) return parseTimestamp(this.#texts[cell] as string, arrival);
+    return undefined;
+  }
+
+  #nameOf(cell: number): string {
+    const name = this.#header?.[cell];
+    return name ? unquote(name) : String(cell);
+  }
+
+  #labelled(count: number): string[] {
+    const label = this.#labelColumns.map((cell) =>
+      this.#kinds[cell] === TEXT ? unquote((this.#texts[cell] as string).trim()) : ""
+    ).join(".");
+    let names = this.#labelNames.get(label);
+    if (!names) {
+      const prefix = label === "" ? "" : `${label}.`;
+      const labels = new Set(this.#labelColumns);
+      names = Array.from(
+        { length: Math.max(count, this.#names.length) },
+        (_, cell) => labels.has(cell) ? "" : prefix + this.#nameOf(cell),
+      );
+      if (this.#labelNames.size < MAX_LABELS) this.#labelNames.set(label, names);
+    }
+    return names;
+  }
+}
+
+function isBlank(code: number, delimiter: number): boolean {
+  return code === 32 || (code === 9 && delimiter !== 9);
+}
+
+/** Splits a row at `delimiter` outside double quotes, trimming cells and undoing `""`. */
+export function splitCells(line: string, delimiter: string): string[] {
+  const cells: string[] = [];
+  let cell = "";
+  let quoted = false;
+  let wasQuoted = false;
+  for (let index = 0; index < line.length; index++) {
+    const char = line[index] as string;
+    if (quoted) {
+      if (char !== '"') cell += char;
+      else if (line[index + 1] === '"') {
+        cell += '"';
+        index++;
+      } else quoted = false;
+    } else if (char === '"' && cell.trim() === "") {
+      quoted = true;
+      wasQuoted = true;
+      cell = "";
+    } else if (char === delimiter) {
+      cells.push(wasQuoted ? cell : cell.trim());
+      cell = "";
+      wasQuoted = false;
+    } else if (!wasQuoted) cell += char;
+  }
+  cells.push(wasQuoted ? cell : cell.trim());
+  return cells;
+}
+
+function classify(cell: string, delimiter: string): number {
+  const trimmed = cell.trim();
+  if (isGap(trimmed)) return GAP;
+  return Number.isNaN(numberOf(trimmed, delimiter)) ? TEXT : NUMBER;
+}
+
+function numberOf(cell: string, delimiter: string): number {
+  const trimmed = cell.trim();
+  let value = parseValue(trimmed);
+  if (Number.isNaN(value) && delimiter === ";" && /^-?\d+,\d+$/.test(trimmed)) {
+    value = Number(trimmed.replace(",", "."));
+  }
+  return Number.isNaN(value) ? parseInfinity(trimmed) : value;
+}
+
+/** Text that can label a row: not a number, not `name: 12` or `name=12` (those are pairs). */
+function isLabel(cell: string): boolean {
+  const trimmed = cell.trim();
+  if (/^[-+.\d]/.test(trimmed) && parseTimestamp(trimmed, 0) === undefined) return false;
+  return !/[=:]\s*[-+]?\.?\d/.test(trimmed) || parseTimestamp(trimmed, 0) !== undefined;
+}
+
+function unquote(text: string): string {
+  return text.length >= 2 && text.startsWith('"') && text.endsWith('"') ? text.slice(1, -1) : text;
+}

@@ -1,0 +1,72 @@
+/**
+ * Format detection (`--format auto`): lines of words before the first line
+ * of data are held as possible headers; the first line of data decides the
+ * format, tried from the most particular shape to the least: a JSON object,
+ * Influx line protocol, delimited cells (tab, `;`, `,`), then whitespace
+ * columns or labelled pairs. The held lines are then replayed to the chosen
+ * reader, which takes its header from them.
+ *
+ * @module
+ */
+
+import type { PointSink } from "../sink.ts";
+import { createColumnsReader, isDataLine } from "./columns.ts";
+import { createDelimitedReader, detectDelimiter } from "./delimited.ts";
+import { createInfluxReader, parseInflux } from "./influx.ts";
+import { createJsonReader, isJsonObject } from "./json.ts";
+import type { Detected, LineOutcome, LineReader, XChoice } from "./types.ts";
+
+/** Lines of words held before any data; later ones are skipped, so a user sees why nothing plots. */
+const MAX_HELD_LINES = 8;
+
+/** Creates a reader that picks its format from the first line of data. */
+export function createAutoReader(x: XChoice): LineReader {
+  return new AutoReader(x);
+}
+
+/** The reader for the format of `line`, or undefined when it holds no data. */
+export function readerFor(line: string, x: XChoice): LineReader | undefined {
+  if (isJsonObject(line)) return createJsonReader(x);
+  if (parseInflux(line.trim())) return createInfluxReader(x);
+  const delimiter = detectDelimiter(line);
+  if (delimiter !== undefined) return createDelimitedReader(x, delimiter);
+  if (isDataLine(line)) return createColumnsReader(x);
+  return undefined;
+}
+
+class AutoReader implements LineReader {
+  #x: XChoice;
+  #delegate: LineReader | undefined;
+  #held: string[] = [];
+  #skipReason = "";
+
+  constructor(x: XChoice) {
+    this.#x = x;
+  }
+
+  get skipReason(): string {
+    return this.#delegate?.skipReason ?? this.#skipReason;
+  }
+
+  get detected(): Detected | undefined {
+    return this.#delegate?.detected;
+  }
+
+  read(line: string, arrival: number, sink: PointSink): LineOutcome {
+    if (this.#delegate) return this.#delegate.read(line, arrival, sink);
+    if (line.trim() === "") return "blank";
+    const reader = readerFor(line, this.#x);
+    if (!reader) {
+      if (this.#held.length >= MAX_HELD_LINES) {
+        this.#skipReason = "no numbers in the line (no data seen yet)";
+        return "skipped";
+      }
+      this.#held.push(line);
+      return "header";
+    }
+    this.#delegate = reader;
+    for (const held of this.#held) reader.read(held, arrival, sink);
+    this.#held = [];
+    return reader.read(line, arrival, sink);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The pieces whitespace columns are read with: tokens with their positions,
+ * what a token is (number, gap, fraction, word, label), a timestamp at the
+ * start of a line, and how a header's words line up with a row's values.
+ *
+ * @module
+ */
+
+import { isGap, parseInfinity, parseValue } from "./numbers.ts";
+import { isClock, isDate, isMeridiem, parseTimestamp } from "./timestamps.ts";
+
+/** A line of words with where each one starts and ends. */
+export interface Header {
+  words: string[];
+  starts: number[];
+  ends: number[];
+}
+
+/** One whitespace-separated token and its place on the line. */
+export interface Token {
+  text: string;
+  start: number;
+  end: number;
+}
+
+/** Header words for a row's values, or undefined when the header does not fit the row. */
+export function alignHeader(
+  header: Header,
+  labels: number,
+  count: number,
+  starts: number[],
+  ends: number[],
+): string[] | undefined {
+  const size = header.words.length;
+  if (size === labels + count) return header.words.slice(labels);
+  if (size === count) return header.words.slice();
+  if (size < count) return undefined;
+  // Right-aligned columns under their headers: pair each value with the header it overlaps.
+  const names: string[] = [];
+  let next = 0;
+  for (let column = 0; column < count; column++) {
+    const start = starts[column] as number;
+    const end = ends[column] as number;
+    while (next < size && (header.ends[next] as number) <= start) next++;
+    if (next >= size || (header.starts[next] as number) >= end) return undefined;
+    names.push(header.words[next++] as string);
+  }
+  return names;
+}
+
+/** Splits a line at whitespace, keeping where each token was. */
+export function tokenize(line: string): Token[] {
+  const tokens: Token[] = [];
+  for (const match of line.matchAll(/\S+/g)) {
+    tokens.push({ text: match[0], start: match.index, end: match.index + match[0].length });
+  }
+  return tokens;
+}
+
+/** A timestamp in the first token or two: clock (+ AM/PM), ISO, or date then clock. */
+export function leadingTimestamp(
+  tokens: Token[],
+  arrival: number,
+): { seconds: number; tokens: number } | undefined {
+  const first = tokens[0]?.text ?? "";
+  const second = tokens[1]?.text;
+  if (isClock(first)) {
+    const meridiem = second !== undefined && isMeridiem(second);
+    const seconds = parseTimestamp(meridiem ? `${first} ${second}` : first, arrival);
+    return seconds === undefined ? undefined : { seconds, tokens: meridiem ? 2 : 1 };
+  }
+  if (isDate(first) && second !== undefined && /^\d{2}:\d{2}/.test(second)) {
+    const seconds = parseTimestamp(`${first} ${second}`, arrival);
+    if (seconds !== undefined) return { seconds, tokens: 2 };
+  }
+  if (first.length >= 10 && (first[4] === "-" || first[4] === "/") && /^\d{4}/.test(first)) {
+    const seconds = parseTimestamp(first, arrival);
+    if (seconds !== undefined) return { seconds, tokens: 1 };
+  }
+  return undefined;
+}
+
+/** A token's number (units allowed), ±Infinity for `inf`, else NaN. */
+export function valueOf(text: string): number {
+  const value = parseValue(text);
+  return Number.isNaN(value) ? parseInfinity(text) : value;
+}
+
+/** A token that is neither a number, a gap nor a fraction. */
+export function isWord(text: string): boolean {
+  return Number.isNaN(valueOf(text)) && !isGap(text) && !isFraction(text, text.indexOf("/"));
+}
+
+/** A word that can label a row: `Mem:`, `sda`, `all`; not `1.2.3`. */
+export function isLabel(text: string): boolean {
+  return isWord(text) && !/^[-+]?\.?\d/.test(text);
+}
+
+/** `2/345`: two numbers with a slash between. */
+export function isFraction(text: string, slash: number): boolean {
+  if (slash <= 0) return false;
+  return /^\d+(?:\.\d+)?\/\d+(?:\.\d+)?$/.test(text);
+}
+
+/** Makes repeated names distinct, `a`, `a`, `a` → `a`, `a (2)`, `a (3)`, so two columns never share a series. */
+export function uniqueNames(names: string[]): string[] {
+  const seen = new Map<string, number>();
+  return names.map((name) => {
+    const count = (seen.get(name) ?? 0) + 1;
+    seen.set(name, count);
+    return count === 1 ? name : `${name} (${count})`;
+  });
+}

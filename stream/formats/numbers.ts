@@ -1,0 +1,133 @@
+/**
+ * Number scanning on a slice of a line, without slicing it: the hot path of
+ * every reader. A decimal with at most 15 significant digits and a small
+ * exponent is computed exactly from its digits (one correctly rounded
+ * multiply or divide, Clinger's fast path); anything longer goes to
+ * `Number()`, which is exact too. Hex, `Infinity` words and the like are
+ * not numbers here; `1e400` is, and comes out as Infinity for the sink to
+ * refuse.
+ *
+ * @module
+ */
+
+/** Where the last `scanNumber` stopped: the index after the number's last character. */
+export const scanned = { end: 0 };
+
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, power) => 10 ** power);
+const MAX_EXACT_DIGITS = 15;
+const MAX_SPACED_UNIT = 4;
+
+/**
+ * Reads a decimal number at `start` (`[+-]digits[.digits][e[+-]digits]`,
+ * `.5` and `5.` too) and returns it, setting `scanned.end`; returns NaN,
+ * with `scanned.end = start`, when no number starts there.
+ */
+export function scanNumber(text: string, start: number, end: number): number {
+  let index = start;
+  let negative = false;
+  let code = index < end ? text.charCodeAt(index) : 0;
+  if (code === 45 || code === 43) {
+    negative = code === 45;
+    code = ++index < end ? text.charCodeAt(index) : 0;
+  }
+  let mantissa = 0;
+  let digits = 0;
+  let exponent = 0;
+  let sawDigit = false;
+  while (code >= 48 && code <= 57) {
+    sawDigit = true;
+    if (mantissa !== 0 || code !== 48) {
+      mantissa = mantissa * 10 + (code - 48);
+      digits++;
+    }
+    code = ++index < end ? text.charCodeAt(index) : 0;
+  }
+  if (code === 46) {
+    code = ++index < end ? text.charCodeAt(index) : 0;
+    while (code >= 48 && code <= 57) {
+      sawDigit = true;
+      if (mantissa !== 0 || code !== 48) {
+        mantissa = mantissa * 10 + (code - 48);
+        digits++;
+      }
+      exponent--;
+      code = ++index < end ? text.charCodeAt(index) : 0;
+    }
+  }
+  if (!sawDigit) {
+    scanned.end = start;
+    return NaN;
+  }
+  if (code === 101 || code === 69) {
+    let at = index + 1;
+    let sign = 1;
+    let next = at < end ? text.charCodeAt(at) : 0;
+    if (next === 45 || next === 43) {
+      sign = next === 45 ? -1 : 1;
+      next = ++at < end ? text.charCodeAt(at) : 0;
+    }
+    if (next >= 48 && next <= 57) {
+      let power = 0;
+      while (next >= 48 && next <= 57) {
+        if (power < 100_000) power = power * 10 + (next - 48);
+        next = ++at < end ? text.charCodeAt(at) : 0;
+      }
+      exponent += sign * power;
+      index = at;
+    }
+  }
+  scanned.end = index;
+  let value: number;
+  if (mantissa === 0) value = 0;
+  else if (digits > MAX_EXACT_DIGITS || exponent > 22 || exponent < -22) {
+    return Number(text.slice(start, index));
+  } else if (exponent < 0) value = mantissa / (POWERS_OF_TEN[-exponent] as number);
+  else value = mantissa * (POWERS_OF_TEN[exponent] as number);
+  return negative ? -value : value;
+}
+
+/** Returns true when `text[start, end)` is a unit written after a number: `ms`, `%`, `°C`, `kB/s`. */
+export function isUnit(text: string, start: number, end: number): boolean {
+  if (start >= end || end - start > 8) return false;
+  for (let index = start; index < end; index++) {
+    const code = text.charCodeAt(index);
+    const letter = (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+    // %, /, °, µ, ², ³, Greek mu.
+    const sign = code === 37 || code === 47 || code === 0xb0 || code === 0xb5 || code === 0xb2 ||
+      code === 0xb3 || code === 0x3bc;
+    if (!letter && !sign) return false;
+  }
+  // A lone slash is not a unit, and `2/345` is a fraction, not 2 per "345".
+  return !(end - start === 1 && text.charCodeAt(start) === 47);
+}
+
+/**
+ * Reads a whole cell or token as a number, a unit allowed after it
+ * (`19.16C`, `44.8%`, `30 %`). Returns NaN when it is not one.
+ */
+export function parseValue(text: string, start = 0, end = text.length): number {
+  const value = scanNumber(text, start, end);
+  let at = scanned.end;
+  if (at === end || at === start) return at === start ? NaN : value;
+  if (text.charCodeAt(at) !== 32) return isUnit(text, at, end) ? value : NaN;
+  while (at < end && text.charCodeAt(at) === 32) at++;
+  // After a space only a short unit (`30 %`, `1024 MiB`): `5 failed` is words.
+  return end - at <= MAX_SPACED_UNIT && isUnit(text, at, end) ? value : NaN;
+}
+
+/** Returns true when the text stands for a missing value: empty, `nan`, `-`, `null`, `NA`. */
+export function isGap(text: string): boolean {
+  if (text.length > 4) return false;
+  if (text === "" || text === "-") return true;
+  const lower = text.toLowerCase();
+  return lower === "nan" || lower === "-nan" || lower === "null" || lower === "na" ||
+    lower === "n/a";
+}
+
+/** Returns ±Infinity for the words `inf` and `infinity` (any case, signed), else NaN. */
+export function parseInfinity(text: string): number {
+  const lower = text.toLowerCase();
+  const unsigned = lower.startsWith("-") || lower.startsWith("+") ? lower.slice(1) : lower;
+  if (unsigned !== "inf" && unsigned !== "infinity") return NaN;
+  return lower.startsWith("-") ? -Infinity : Infinity;
+}

@@ -1,0 +1,178 @@
+/**
+ * Labelled pairs: a name and a number on one line, in the shapes people
+ * print them, tried from the most explicit to the least:
+ *
+ * - `name=value` (ping, logfmt): every such token, other tokens ignored;
+ * - `value label` after an optional `Label:` (top's `%Cpu(s):  1.2 us,  0.3 sy`);
+ * - `name:value` and `Name: value`, separated by commas, tabs or spaces
+ *   (the Arduino serial plotter's `Temperature: 23.64, Humidity: 43.89`);
+ * - `name value name value`, strictly alternating (`cpu 12 mem 40`).
+ *
+ * A unit after a number is ignored (`12ms`, `30 %`) but kept apart, so a
+ * series whose name x could take (`time`) can carry it: ping's `time=0.04 ms`
+ * is the series `time_ms`, never confused with the time axis.
+ *
+ * @module
+ */
+
+import { isUnit, parseInfinity, parseValue, scanned, scanNumber } from "./numbers.ts";
+import { X_NAMES } from "./types.ts";
+
+/** One labelled value; `value` is NaN for an x-named field holding text (`ts=2024-…`). */
+export interface Pair {
+  name: string;
+  value: number;
+  /** The value as written, for timestamps. */
+  text: string;
+}
+
+/** Which shape a line's pairs had. */
+export type PairStyle = "=" | ":" | "value-label" | "name value";
+
+/** A line's pairs, or undefined when it has none. */
+export function parsePairs(line: string): { style: PairStyle; pairs: Pair[] } | undefined {
+  if (line.includes("=")) {
+    const pairs = equalsPairs(line);
+    if (pairs.length > 0) return { style: "=", pairs };
+  }
+  const valueLabel = valueLabelPairs(line);
+  if (valueLabel) return { style: "value-label", pairs: valueLabel };
+  if (line.includes(":")) {
+    const pairs = colonPairs(line);
+    if (pairs && pairs.length > 0) return { style: ":", pairs };
+  }
+  const alternating = nameValuePairs(line);
+  return alternating ? { style: "name value", pairs: alternating } : undefined;
+}
+
+/** `cpu 12 mem 40`: names and numbers strictly alternating, two pairs at least. */
+function nameValuePairs(line: string): Pair[] | undefined {
+  const tokens = line.trim().split(SEPARATORS);
+  if (tokens.length < 4 || tokens.length % 2 !== 0) return undefined;
+  const pairs: Pair[] = [];
+  for (let index = 0; index < tokens.length; index += 2) {
+    const name = tokens[index] as string;
+    const text = tokens[index + 1] as string;
+    if (/^[-+]?\.?\d/.test(name) || !Number.isNaN(parseValue(name))) return undefined;
+    const value = parseValue(text);
+    if (Number.isNaN(value)) return undefined;
+    pairs.push({ name, value, text });
+  }
+  return pairs;
+}
+
+const SEPARATORS = /[\s,;]+/;
+
+function equalsPairs(line: string): Pair[] {
+  const tokens = line.split(SEPARATORS);
+  const pairs: Pair[] = [];
+  let numeric = 0;
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index] as string;
+    const equals = token.indexOf("=");
+    if (equals <= 0 || equals === token.length - 1) continue;
+    const name = unquote(token.slice(0, equals));
+    const text = unquote(token.slice(equals + 1));
+    let value = scanNumber(text, 0, text.length);
+    let unit = "";
+    if (scanned.end === 0) value = parseInfinity(text);
+    else if (scanned.end < text.length) {
+      if (!isUnit(text, scanned.end, text.length)) value = NaN;
+      else unit = text.slice(scanned.end);
+    } else {
+      const next = tokens[index + 1];
+      if (next !== undefined && !next.includes("=") && isUnit(next, 0, next.length)) unit = next;
+    }
+    if (Number.isNaN(value)) {
+      if (X_NAMES.has(name)) pairs.push({ name, value, text });
+      continue;
+    }
+    numeric++;
+    pairs.push({ name: withUnit(name, unit), value, text });
+  }
+  return numeric > 0 ? pairs : [];
+}
+
+const LEADING_LABEL = /^[^,:=]*:\s*/;
+const VALUE_THEN_LABEL = /^([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s+([^\s\d,:=.+-][^\s,:=]*)$/;
+
+function valueLabelPairs(line: string): Pair[] | undefined {
+  const items = line.replace(LEADING_LABEL, "").split(",");
+  const pairs: Pair[] = [];
+  for (const item of items) {
+    const trimmed = item.trim();
+    if (trimmed === "") continue;
+    const match = VALUE_THEN_LABEL.exec(trimmed);
+    if (!match) return undefined;
+    pairs.push({ name: match[2] as string, value: Number(match[1]), text: match[1] as string });
+  }
+  return pairs.length >= 2 ? pairs : undefined;
+}
+
+const NAME_COLON_VALUE = /^(.*?[^\s:])\s*:\s*(\S+(?: ?\S+)?)$/;
+
+function colonPairs(line: string): Pair[] | undefined {
+  const pairs: Pair[] = [];
+  for (const item of line.split(/[,\t;]/)) {
+    const trimmed = item.trim();
+    if (trimmed === "") continue;
+    const whole = NAME_COLON_VALUE.exec(trimmed);
+    if (whole) {
+      const name = unquote(whole[1] as string);
+      const text = whole[2] as string;
+      const value = parseValue(text);
+      if (!Number.isNaN(value) && !name.includes(":")) {
+        pairs.push({ name: withUnit(name, unitOf(text)), value, text });
+        continue;
+      }
+    }
+    if (!tokenPairs(trimmed, pairs)) return undefined;
+  }
+  return pairs;
+}
+
+/** Walks `Name: 1 other:2` token by token; false when a number is left without a name. */
+function tokenPairs(item: string, pairs: Pair[]): boolean {
+  const tokens = item.split(/\s+/);
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index] as string;
+    const colon = token.indexOf(":");
+    if (colon > 0 && colon === token.length - 1) {
+      const next = tokens[index + 1];
+      const value = next === undefined ? NaN : parseValue(next);
+      if (!Number.isNaN(value)) {
+        pairs.push({ name: unquote(token.slice(0, colon)), value, text: next as string });
+        index++;
+      }
+      continue;
+    }
+    if (colon > 0) {
+      const text = token.slice(colon + 1);
+      const value = parseValue(text);
+      if (!Number.isNaN(value)) {
+        pairs.push({ name: withUnit(unquote(token.slice(0, colon)), unitOf(text)), value, text });
+        continue;
+      }
+    }
+    if (!Number.isNaN(parseValue(token))) return false;
+  }
+  return true;
+}
+
+function unitOf(text: string): string {
+  scanNumber(text, 0, text.length);
+  return text.slice(scanned.end).trim();
+}
+
+/** `time` with a unit becomes `time_ms`: x is called time too. */
+function withUnit(name: string, unit: string): string {
+  return unit !== "" && X_NAMES.has(name) ? `${name}_${unit}` : name;
+}
+
+function unquote(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"')) {
+    return trimmed.slice(1, -1);
+  }
+  return trimmed;
+}

@@ -1,0 +1,326 @@
+/**
+ * The session's history: every point of every series of one stream, in
+ * columnar typed arrays, bounded in bytes.
+ *
+ * Each series is a list of chunks of `CHUNK_POINTS` points (a Float64Array
+ * for x and one for y: 16 bytes a point). Every chunk is sorted by x, so
+ * range queries binary-search it. A point whose x is below the last one is
+ * accepted, not clamped: if it still falls within the open chunk it is
+ * inserted in x order there (a timestamp a little out of order); below the
+ * open chunk's first x (x restarted) the chunk is closed and a new one begun.
+ * Chunks of a series may then overlap, and every query merges them, so
+ * answers are always in x order. Closed chunks never change again; one
+ * closed early is cut to its points (a series whose x keeps going back below
+ * its chunk thus costs about `CHUNK_OVERHEAD_BYTES` a restart, still within
+ * the bound).
+ *
+ * When the chunks of all series take more than `maxBytes`, the chunk with the
+ * oldest first x goes, unless it holds part of its series' window (the last
+ * `windowPoints` points, or with `windowSeconds` the points with
+ * x >= last x - windowSeconds since x last restarted): the window is always
+ * kept, so `maxBytes = 0` keeps only the chunks that hold the windows.
+ *
+ * @module
+ */
+
+import {
+  type Chunk,
+  CHUNK_POINTS,
+  lowerBound,
+  rangeSlices,
+  type SeriesPoints,
+  type Slice,
+  snapshot,
+  summarise,
+} from "./chunk.ts";
+import { type MergedPoint, mergeRuns, Run } from "./merge.ts";
+import { reduceM4 } from "./m4.ts";
+
+export { CHUNK_POINTS, type MergedPoint, type SeriesPoints };
+
+/**
+ * What one chunk costs beyond its 64 KiB of points: its objects, array
+ * headers and block summary (bench/history.ts measures about 860 bytes).
+ */
+export const CHUNK_OVERHEAD_BYTES = 1024;
+
+/** Options fixed for a history's lifetime. */
+export interface HistoryOptions {
+  /** Bound on the bytes of all series; the windows are kept even past it. */
+  maxBytes: number;
+  /** Points of each series always kept (the live window). */
+  windowPoints: number;
+  /** When given, the window is the last this many x units (seconds) instead. */
+  windowSeconds?: number;
+}
+
+/** A range answer: `reduced` when it is the M4 reduction rather than every point. */
+export interface RangePoints extends SeriesPoints {
+  reduced: boolean;
+}
+
+interface Series {
+  chunks: Chunk[];
+  points: number;
+  lastX: number;
+  appended: number;
+}
+
+/** Per series chunked columnar store with a byte bound and range queries. */
+export class History {
+  readonly #options: HistoryOptions;
+  readonly #series: Series[] = [];
+  #bytes = 0;
+  #points = 0;
+  #evicted = 0;
+
+  constructor(options: HistoryOptions) {
+    this.#options = { ...options, windowPoints: Math.max(1, options.windowPoints) };
+  }
+
+  /** Bytes held by all chunks, their overhead included. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Points held, all series. */
+  get points(): number {
+    return this.#points;
+  }
+
+  /** Points dropped so far to stay within `maxBytes`. */
+  get evicted(): number {
+    return this.#evicted;
+  }
+
+  /** Number of series seen (ids are 0 to this minus one). */
+  get seriesCount(): number {
+    return this.#series.length;
+  }
+
+  /** Where history now begins: the least x held, or null while empty. */
+  get startX(): number | null {
+    let start = Infinity;
+    for (const series of this.#series) {
+      for (const chunk of series.chunks) {
+        if (chunk.length > 0 && chunk.xs[0]! < start) start = chunk.xs[0]!;
+      }
+    }
+    return start === Infinity ? null : start;
+  }
+
+  /** Points held for one series. */
+  count(series: number): number {
+    return this.#series[series]?.points ?? 0;
+  }
+
+  /** The greatest x of a series since its x last went back past a chunk, or null. */
+  lastX(series: number): number | null {
+    const state = this.#series[series];
+    return state && state.points > 0 ? state.lastX : null;
+  }
+
+  /**
+   * Stores y at x in `series` (a small integer id, created on first use).
+   * x and y must be finite numbers: the sink refuses others before this.
+   */
+  append(series: number, x: number, y: number): void {
+    const state = this.#series[series] ?? this.#addSeries(series);
+    let chunk = state.chunks[state.chunks.length - 1];
+    if (chunk === undefined || chunk.length === chunk.xs.length) {
+      chunk = this.#newChunk(state, false);
+    } else if (chunk.length > 0 && x < chunk.xs[chunk.length - 1]!) {
+      if (x < chunk.xs[0]!) chunk = this.#newChunk(state, true);
+      else {
+        insertSorted(chunk, x, y);
+        state.points++;
+        state.appended++;
+        this.#points++;
+        return;
+      }
+    }
+    chunk.xs[chunk.length] = x;
+    chunk.ys[chunk.length] = y;
+    chunk.length++;
+    state.points++;
+    state.appended++;
+    state.lastX = x;
+    this.#points++;
+  }
+
+  /** The window of one series (see the module comment), x ascending. */
+  window(series: number): SeriesPoints {
+    const state = this.#series[series];
+    if (!state) return { xs: new Float64Array(0), ys: new Float64Array(0) };
+    return collect(this.#windowSlices(state));
+  }
+
+  /**
+   * Points of a series with from <= x <= to, x ascending. When there are more
+   * than twice `width`, the M4 reduction instead: for each of `width` equal
+   * columns of [from, to], its first, last, least and greatest point, so a
+   * single-sample spike stays visible at any zoom.
+   */
+  range(series: number, from: number, to: number, width = Infinity): RangePoints {
+    const state = this.#series[series];
+    const slices = state && from <= to ? rangeSlices(state.chunks, from, to) : [];
+    let total = 0;
+    for (const slice of slices) total += slice.end - slice.start;
+    const columns = Math.max(1, Math.floor(width));
+    if (total <= 2 * columns || !(to > from)) return { ...collect(slices), reduced: false };
+    return { ...reduceM4(slices, from, to, columns), reduced: true };
+  }
+
+  /**
+   * Every point held with from <= x <= to, all series merged in x order
+   * (equal x: lower series id first, then arrival). Closed chunks never
+   * change and the open ones are copied, so appends during iteration are not
+   * seen and evictions do not disturb it. The yielded object is reused:
+   * copy what you keep.
+   */
+  *merged(from = -Infinity, to = Infinity): Generator<MergedPoint, void, undefined> {
+    const runs: Run[] = [];
+    this.#series.forEach((state, series) => {
+      const slices = rangeSlices(state.chunks, from, to);
+      const open = state.chunks[state.chunks.length - 1];
+      for (const slice of slices) {
+        if (slice.chunk !== open) runs.push(new Run(series, slice));
+        else runs.push(new Run(series, snapshot(slice)));
+      }
+    });
+    yield* mergeRuns(runs);
+  }
+
+  #addSeries(series: number): Series {
+    for (let id = this.#series.length; id <= series; id++) {
+      this.#series[id] = { chunks: [], points: 0, lastX: -Infinity, appended: 0 };
+    }
+    return this.#series[series]!;
+  }
+
+  #newChunk(state: Series, restart: boolean): Chunk {
+    const chunk: Chunk = {
+      xs: new Float64Array(CHUNK_POINTS),
+      ys: new Float64Array(CHUNK_POINTS),
+      length: 0,
+      seq: state.appended,
+      restart,
+      closed: false,
+    };
+    const previous = state.chunks[state.chunks.length - 1];
+    if (previous) {
+      previous.closed = true;
+      summarise(previous);
+      // Closed early by a restart: give back the room it will never use.
+      if (previous.length < previous.xs.length) {
+        this.#bytes -= chunkBytes(previous);
+        previous.xs = previous.xs.slice(0, previous.length);
+        previous.ys = previous.ys.slice(0, previous.length);
+        this.#bytes += chunkBytes(previous);
+      }
+    }
+    state.chunks.push(chunk);
+    this.#bytes += chunkBytes(chunk);
+    if (this.#bytes > this.#options.maxBytes) this.#evict();
+    return chunk;
+  }
+
+  /** Drops chunks, oldest first x first, until within bound or only windows remain. */
+  #evict(): void {
+    while (this.#bytes > this.#options.maxBytes) {
+      let victim: Series | undefined;
+      for (const state of this.#series) {
+        const first = state.chunks[0];
+        if (!first || !this.#evictable(state)) continue;
+        if (!victim || first.xs[0]! < victim.chunks[0]!.xs[0]!) victim = state;
+      }
+      if (!victim) return;
+      const chunk = victim.chunks.shift()!;
+      victim.points -= chunk.length;
+      this.#points -= chunk.length;
+      this.#evicted += chunk.length;
+      this.#bytes -= chunkBytes(chunk);
+    }
+  }
+
+  /** Whether the first chunk of a series lies wholly before its window. */
+  #evictable(state: Series): boolean {
+    const { chunks } = state;
+    if (chunks.length < 2) return false;
+    const first = chunks[0]!;
+    const { windowSeconds, windowPoints } = this.#options;
+    if (windowSeconds === undefined) return state.points - first.length >= windowPoints;
+    // A later restart means the window begins after this chunk.
+    for (let index = 1; index < chunks.length; index++) {
+      if (chunks[index]!.restart) return true;
+    }
+    return first.xs[first.length - 1]! < state.lastX - windowSeconds;
+  }
+
+  #windowSlices(state: Series): Slice[] {
+    const slices: Slice[] = [];
+    const { windowSeconds, windowPoints } = this.#options;
+    let needed = windowPoints;
+    const threshold = state.lastX - (windowSeconds ?? 0);
+    for (let index = state.chunks.length - 1; index >= 0; index--) {
+      const chunk = state.chunks[index]!;
+      let start: number;
+      if (windowSeconds === undefined) {
+        start = Math.max(0, chunk.length - needed);
+        needed -= chunk.length - start;
+      } else {
+        start = lowerBound(chunk.xs, threshold, 0, chunk.length);
+      }
+      if (start < chunk.length) slices.unshift({ chunk, start, end: chunk.length });
+      if (windowSeconds === undefined ? needed <= 0 : start > 0 || chunk.restart) break;
+    }
+    return slices;
+  }
+}
+
+function chunkBytes(chunk: Chunk): number {
+  return chunk.xs.byteLength + chunk.ys.byteLength + CHUNK_OVERHEAD_BYTES;
+}
+
+/** Inserts after any equal x, keeping the chunk sorted (x is within it, so the shift is short). */
+function insertSorted(chunk: Chunk, x: number, y: number): void {
+  const { xs, ys } = chunk;
+  let index = chunk.length;
+  while (index > 0 && xs[index - 1]! > x) {
+    xs[index] = xs[index - 1]!;
+    ys[index] = ys[index - 1]!;
+    index--;
+  }
+  xs[index] = x;
+  ys[index] = y;
+  chunk.length++;
+}
+
+/** Copies slices out, x ascending (merged when chunks overlap). */
+function collect(slices: Slice[]): SeriesPoints {
+  let total = 0;
+  let ordered = true;
+  let previous = -Infinity;
+  for (const { chunk, start, end } of slices) {
+    total += end - start;
+    if (chunk.xs[start]! < previous) ordered = false;
+    previous = chunk.xs[end - 1]!;
+  }
+  const xs = new Float64Array(total);
+  const ys = new Float64Array(total);
+  if (ordered) {
+    let offset = 0;
+    for (const { chunk, start, end } of slices) {
+      xs.set(chunk.xs.subarray(start, end), offset);
+      ys.set(chunk.ys.subarray(start, end), offset);
+      offset += end - start;
+    }
+    return { xs, ys };
+  }
+  let offset = 0;
+  for (const point of mergeRuns(slices.map((slice) => new Run(0, slice)))) {
+    xs[offset] = point.x;
+    ys[offset++] = point.y;
+  }
+  return { xs, ys };
+}

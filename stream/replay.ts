@@ -1,0 +1,172 @@
+/**
+ * `--replay FILE [--speed N|max]`: a recording (see stream/recorder.ts) played
+ * back as a source. Lines come with their recorded arrival times, which the
+ * pump must use as the lines' arrivals, so x is what it was live. At speed N
+ * a line is handed on when (its arrival - the session's first arrival) / N has
+ * passed since the session's first line was; the time between two sessions
+ * of one file is not waited. At `max` lines are handed on as fast as the file
+ * is read.
+ *
+ * @module
+ */
+
+import { splitLines } from "./line_splitter.ts";
+import { RECORDING_HEADER, SESSION_PREFIX } from "./recorder.ts";
+
+/** Recorded lines due together, and their recorded arrival times (seconds since the epoch). */
+export interface ReplayBatch {
+  lines: string[];
+  arrivals: number[];
+}
+
+/** How to play a recording. */
+export interface ReplayOptions {
+  /** A factor on the recorded pace (2 = twice as fast), or `max`. */
+  speed: number | "max";
+  /** Stops the replay, even in the middle of a wait. */
+  signal?: AbortSignal;
+  /** Told of a line that is neither a comment nor `arrival<TAB>line` (1-based number, 0 if unknown). */
+  onMalformed?: (lineNumber: number, line: string) => void;
+  /** Longest recorded line read; a longer one is skipped as malformed. */
+  maxLineBytes?: number;
+}
+
+/** Error thrown when a recording cannot be replayed. */
+export class ReplayError extends Error {
+  override name = "ReplayError";
+}
+
+/** Longest recorded line read by default. */
+export const REPLAY_MAX_LINE_BYTES = 16 * 1024 * 1024;
+/** A wait shorter than this is not worth a timer: the line goes with the batch. */
+const MIN_WAIT_MS = 1;
+
+/**
+ * Opens `path` and checks its first line; throws `ReplayError` when it cannot
+ * be read or is not a recording. The generator yields batches in file order
+ * and closes the file when it ends or is returned.
+ */
+export async function openReplay(
+  path: string,
+  options: ReplayOptions,
+): Promise<AsyncGenerator<ReplayBatch, void, undefined>> {
+  if (options.speed !== "max" && !(options.speed > 0 && Number.isFinite(options.speed))) {
+    throw new ReplayError(`Cannot replay "${path}": speed must be a positive number or "max"`);
+  }
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    const detail = error instanceof Deno.errors.NotFound
+      ? "not found"
+      : error instanceof Error
+      ? error.message
+      : String(error);
+    throw new ReplayError(`Cannot replay "${path}": ${detail}`);
+  }
+  // splitLines drops a too long line before it is numbered: 0 says "unknown".
+  const onTruncated = () => options.onMalformed?.(0, "(line too long)");
+  const batches = splitLines(
+    file.readable,
+    options.maxLineBytes ?? REPLAY_MAX_LINE_BYTES,
+    onTruncated,
+  );
+  let first: string[] = [];
+  try {
+    // Not for-await: leaving that loop would close the generator.
+    while (first.length === 0) {
+      const next = await batches.next();
+      if (next.done) break;
+      first = next.value;
+    }
+  } catch (error) {
+    await batches.return(undefined);
+    throw new ReplayError(
+      `Cannot replay "${path}": ${error instanceof Error ? error.message : error}`,
+    );
+  }
+  if (first[0] !== RECORDING_HEADER) {
+    await batches.return(undefined);
+    throw new ReplayError(
+      `Cannot replay "${path}": not a liveplot recording (its first line is not "${RECORDING_HEADER}")`,
+    );
+  }
+  return play(first.slice(1), batches, options, 1);
+}
+
+async function* play(
+  firstLines: string[],
+  batches: AsyncGenerator<string[]>,
+  options: ReplayOptions,
+  firstLineNumber: number,
+): AsyncGenerator<ReplayBatch, void, undefined> {
+  const { speed, signal } = options;
+  let lineNumber = firstLineNumber;
+  let originReal = NaN;
+  let originRecorded = NaN;
+  let lines: string[] = [];
+  let arrivals: number[] = [];
+  const take = (): ReplayBatch => {
+    const batch = { lines, arrivals };
+    lines = [];
+    arrivals = [];
+    return batch;
+  };
+  try {
+    let pendingLines: string[] | undefined = firstLines;
+    while (!signal?.aborted) {
+      const chunk: string[] = pendingLines ?? await nextLines(batches);
+      pendingLines = undefined;
+      if (chunk === END) break;
+      for (const line of chunk) {
+        lineNumber++;
+        if (line.startsWith("#")) {
+          if (line.startsWith(SESSION_PREFIX)) originReal = NaN;
+          continue;
+        }
+        const tab = line.indexOf("\t");
+        const arrival = tab > 0 ? Number(line.slice(0, tab)) : NaN;
+        if (!Number.isFinite(arrival)) {
+          if (line !== "") options.onMalformed?.(lineNumber, line);
+          continue;
+        }
+        if (speed !== "max") {
+          if (Number.isNaN(originReal)) {
+            originReal = performance.now();
+            originRecorded = arrival;
+          }
+          const wait = originReal + (arrival - originRecorded) * 1000 / speed - performance.now();
+          if (wait >= MIN_WAIT_MS) {
+            if (lines.length > 0) yield take();
+            await sleep(wait, signal);
+            if (signal?.aborted) return;
+          }
+        }
+        lines.push(line.slice(tab + 1));
+        arrivals.push(arrival);
+      }
+      if (lines.length > 0) yield take();
+    }
+  } finally {
+    await batches.return(undefined);
+  }
+}
+
+const END: string[] = [];
+
+async function nextLines(batches: AsyncGenerator<string[]>): Promise<string[]> {
+  const next = await batches.next();
+  return next.done ? END : next.value;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

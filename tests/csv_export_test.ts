@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { serveCsvExport } from "../handlers/export_csv.ts";
+import { CSV_CHUNK_BYTES, csvChunks, quote } from "../stream/csv_export.ts";
+import { History, type MergedPoint } from "../stream/history.ts";
+import { FIXTURES, withTimeout } from "./helpers.ts";
+
+const FIXTURE = `${FIXTURES}csv_memory.ts`;
+
+function history(points: [number, number, number][]): History {
+  const history = new History({ maxBytes: 1 << 30, windowPoints: 10 });
+  for (const [series, x, y] of points) history.append(series, x, y);
+  return history;
+}
+
+/** A history that counts the points its merge has handed out, to see how far an export got. */
+class CountingHistory extends History {
+  handedOut = 0;
+  override *merged(from?: number, to?: number): Generator<MergedPoint, void, undefined> {
+    for (const point of super.merged(from, to)) {
+      this.handedOut++;
+      yield point;
+    }
+  }
+}
+
+const SAMPLE: [number, number, number][] = [
+  [0, 1, 10],
+  [1, 1, 20],
+  [0, 2, 11],
+  [2, 2.5, 30],
+  [1, 3, 21],
+  [1, 3, 22],
+];
+
+Deno.test("wide CSV: one row per x, names quoted per RFC 4180, empty cells for gaps", () => {
+  const text = [...csvChunks({
+    history: history(SAMPLE),
+    names: ["plain", 'with "quotes", comma', "line\nbreak"],
+    xKind: "number",
+  })].join("");
+  assert.equal(
+    text,
+    'x,plain,"with ""quotes"", comma","line\nbreak"\r\n' +
+      "1,10,20,\r\n" +
+      "2,11,,\r\n" +
+      "2.5,,,30\r\n" +
+      "3,,21,\r\n" +
+      "3,,22,\r\n",
+  );
+});
+
+Deno.test("long CSV: series,x,y in x order; from and to bound it", () => {
+  const text = [...csvChunks({
+    history: history(SAMPLE),
+    names: ["a", "b,c", "d"],
+    xKind: "number",
+    long: true,
+    from: 2,
+    to: 3,
+  })].join("");
+  assert.equal(text, 'series,x,y\r\na,2,11\r\nd,2.5,30\r\n"b,c",3,21\r\n"b,c",3,22\r\n');
+});
+
+Deno.test("time x is written as ISO 8601 UTC with milliseconds or microseconds", () => {
+  const start = Date.UTC(2026, 10, 25, 20, 4, 3) / 1000;
+  const text = [...csvChunks({
+    history: history([[0, start, 1], [0, start + 0.25, 2], [0, start + 1.000001, 3]]),
+    names: ["v"],
+    xKind: "time",
+  })].join("");
+  assert.equal(
+    text,
+    "x,v\r\n2026-11-25T20:04:03.000Z,1\r\n2026-11-25T20:04:03.250Z,2\r\n" +
+      "2026-11-25T20:04:04.000001Z,3\r\n",
+  );
+});
+
+Deno.test("an empty history exports the header alone; missing names get a default", () => {
+  const empty = new History({ maxBytes: 0, windowPoints: 1 });
+  assert.equal([...csvChunks({ history: empty, names: [], xKind: "index" })].join(""), "x\r\n");
+  const one = history([[1, 0, 5]]);
+  assert.equal(
+    [...csvChunks({ history: one, names: ["a"], xKind: "index" })].join(""),
+    "x,a,series 1\r\n0,,5\r\n",
+  );
+  assert.equal(quote("a b"), "a b");
+  assert.equal(quote('"'), '""""');
+});
+
+Deno.test("a million points stream out in chunks with flat memory", async () => {
+  // A process of its own, so that a full collection can tell what is held from garbage.
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--v8-flags=--expose-gc", "--allow-read", FIXTURE],
+    stderr: "inherit",
+  }).output();
+  assert.equal(output.code, 0);
+  const { bytes, chunks, peak } = JSON.parse(new TextDecoder().decode(output.stdout));
+  assert.ok(bytes > 40_000_000, `only ${bytes} bytes`);
+  assert.ok(chunks > bytes / (2 * CSV_CHUNK_BYTES), `${chunks} chunks for ${bytes} bytes`);
+  // The whole text at once would take `bytes` of heap at least; chunks take 64 KiB.
+  assert.ok(peak < 4_000_000, `the heap held ${peak} more bytes during a ${bytes} byte export`);
+});
+
+Deno.test("GET data.csv stops making CSV while the client does not read", async () => {
+  const store = new CountingHistory({ maxBytes: 1 << 30, windowPoints: 10 });
+  const total = 2_000_000;
+  for (let index = 0; index < total; index++) store.append(0, index, index % 1000);
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (request) =>
+      serveCsvExport(request, { history: store, names: ["v"], xKind: "index" }, "a b.csv"),
+  );
+  const response = await fetch(`http://127.0.0.1:${server.addr.port}/data.csv`);
+  assert.equal(response.headers.get("content-type"), "text/csv; charset=utf-8; header=present");
+  assert.equal(response.headers.get("content-disposition"), 'attachment; filename="a_b.csv"');
+  const reader = response.body!.getReader();
+  let rows = 0;
+  const count = (bytes: Uint8Array) => {
+    for (const byte of bytes) if (byte === 10) rows++;
+  };
+  count((await reader.read()).value!);
+  // Let the server run ahead as far as it will: only socket buffers' worth.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const stalledAt = store.handedOut;
+  console.log(`export stalled at ${stalledAt} of ${total} points`);
+  assert.ok(stalledAt < total / 2, `the export ran on to ${stalledAt} of ${total} points`);
+  await withTimeout(
+    (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        count(value);
+      }
+    })(),
+    20_000,
+    "the rest of the export",
+  );
+  assert.equal(store.handedOut, total);
+  assert.equal(rows, total + 1, "a header and a row per point");
+});

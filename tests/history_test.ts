@@ -1,0 +1,229 @@
+import assert from "node:assert/strict";
+import { CHUNK_OVERHEAD_BYTES, CHUNK_POINTS, History } from "../stream/history.ts";
+
+const CHUNK_BYTES = 16 * CHUNK_POINTS + CHUNK_OVERHEAD_BYTES;
+
+function unbounded(windowPoints = 200, windowSeconds?: number): History {
+  return new History({ maxBytes: Number.MAX_SAFE_INTEGER, windowPoints, windowSeconds });
+}
+
+function assertSorted(xs: Float64Array, what: string): void {
+  for (let index = 1; index < xs.length; index++) {
+    assert.ok(xs[index - 1]! <= xs[index]!, `${what}: x goes back at ${index}`);
+  }
+}
+
+/** M4 the slow, obvious way: every point's column, first/last by x then arrival, least/greatest y. */
+function naiveM4(points: { x: number; y: number }[], from: number, to: number, width: number) {
+  const columns = new Map<number, { x: number; y: number; order: number }[]>();
+  points.forEach(({ x, y }, order) => {
+    if (x < from || x > to) return;
+    const column = Math.min(width - 1, Math.floor((x - from) * width / (to - from)));
+    const list = columns.get(column) ?? [];
+    list.push({ x, y, order });
+    columns.set(column, list);
+  });
+  const out: string[] = [];
+  for (const column of [...columns.keys()].sort((a, b) => a - b)) {
+    const list = columns.get(column)!.sort((a, b) => a.x - b.x || a.order - b.order);
+    let min = list[0]!, max = list[0]!;
+    for (const point of list) {
+      if (point.y < min.y) min = point;
+      if (point.y > max.y) max = point;
+    }
+    const chosen = [...new Set([list[0]!, min, max, list[list.length - 1]!])];
+    chosen.sort((a, b) => a.x - b.x || a.order - b.order);
+    for (const point of chosen) out.push(`${point.x}:${point.y}`);
+  }
+  return out;
+}
+
+function pairs(result: { xs: Float64Array; ys: Float64Array }): string[] {
+  return Array.from(result.xs, (x, index) => `${x}:${result.ys[index]}`);
+}
+
+Deno.test("the window spans the chunk boundary: the last N points, oldest first", () => {
+  const history = unbounded(200);
+  const total = CHUNK_POINTS + 100;
+  for (let index = 0; index < total; index++) history.append(0, index, index * 2);
+  const { xs, ys } = history.window(0);
+  assert.equal(xs.length, 200);
+  assert.equal(xs[0], total - 200);
+  assert.equal(xs[199], total - 1);
+  assert.equal(ys[0], (total - 200) * 2);
+  assertSorted(xs, "window");
+  assert.equal(history.points, total);
+  assert.equal(history.window(1).xs.length, 0, "an unknown series has an empty window");
+});
+
+Deno.test("a seconds window holds the points within the last seconds across chunks", () => {
+  const history = unbounded(1, 10);
+  for (let index = 0; index < 3 * CHUNK_POINTS; index++) history.append(0, index / 1000, 1);
+  const last = (3 * CHUNK_POINTS - 1) / 1000;
+  const { xs } = history.window(0);
+  assert.ok(xs[0]! >= last - 10 && xs[0]! - 0.001 < last - 10, `window begins at ${xs[0]}`);
+  assert.equal(xs[xs.length - 1], last);
+  assert.ok(xs.length > CHUNK_POINTS, "the window spans chunks");
+});
+
+Deno.test("the byte bound holds, the oldest chunks go first, and every window stays", () => {
+  const maxBytes = 8 * CHUNK_BYTES;
+  const history = new History({ maxBytes, windowPoints: 300 });
+  // A slow series with few, old points: its window must survive the fast ones.
+  for (let index = 0; index < 10; index++) history.append(2, index, -index);
+  let peak = 0;
+  for (let index = 0; index < 40 * CHUNK_POINTS; index++) {
+    const x = 100 + index;
+    history.append(0, x, 1);
+    if (index % 3 === 0) history.append(1, x, 2);
+    peak = Math.max(peak, history.bytes);
+  }
+  // Three series, each may keep its open chunk past the bound for its window.
+  assert.ok(peak <= maxBytes + CHUNK_BYTES, `peak ${peak} over ${maxBytes}`);
+  assert.ok(history.bytes <= maxBytes, `${history.bytes} bytes held, bound ${maxBytes}`);
+  assert.ok(history.evicted > 30 * CHUNK_POINTS, `only ${history.evicted} evicted`);
+  assert.deepEqual(Array.from(history.window(2).xs), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(history.window(0).xs.length, 300);
+  assert.equal(history.window(1).xs.length, 300);
+  // What is left of series 0 is its newest points, without a hole.
+  const { xs } = history.range(0, -Infinity, Infinity);
+  assert.equal(xs[xs.length - 1], 100 + 40 * CHUNK_POINTS - 1);
+  for (let index = 1; index < xs.length; index++) assert.equal(xs[index], xs[index - 1]! + 1);
+  assert.equal(history.startX, 0, "history begins at the slow series' kept window");
+  assert.equal(history.points, history.count(0) + history.count(1) + history.count(2));
+});
+
+Deno.test("maxBytes 0 keeps only the chunks that hold each window", () => {
+  const history = new History({ maxBytes: 0, windowPoints: 200 });
+  for (let index = 0; index < 10 * CHUNK_POINTS; index++) history.append(0, index, index);
+  assert.ok(history.bytes <= 2 * CHUNK_BYTES, `${history.bytes} bytes held`);
+  assert.equal(history.window(0).xs.length, 200);
+  assert.ok(history.startX! >= 8 * CHUNK_POINTS, `starts at ${history.startX}`);
+});
+
+Deno.test("M4 keeps a one-sample spike visible at every zoom and width", () => {
+  const history = unbounded();
+  const total = 1_000_000;
+  const spikeAt = 654_321;
+  for (let index = 0; index < total; index++) {
+    history.append(0, index * 0.01, index === spikeAt ? 1000 : Math.sin(index / 50));
+  }
+  const spikeX = spikeAt * 0.01;
+  const views: [number, number][] = [
+    [0, total * 0.01],
+    [spikeX - 1000, spikeX + 1000],
+    [spikeX - 5, spikeX + 1],
+    [spikeX, spikeX + 500],
+    [spikeX - 500, spikeX],
+  ];
+  for (const [from, to] of views) {
+    for (const width of [1, 3, 100, 2000]) {
+      const result = history.range(0, from, to, width);
+      const inView = Math.round((to - from) / 0.01);
+      assert.equal(result.reduced, inView > 2 * width, `reduced for ${from}..${to} at ${width}`);
+      const index = result.ys.indexOf(1000);
+      assert.ok(index >= 0, `spike lost in ${from}..${to} at width ${width}`);
+      assert.equal(result.xs[index], spikeX);
+      assertSorted(result.xs, `range ${from}..${to}`);
+      assert.ok(result.xs.length <= Math.max(4 * width, 2 * width + 1));
+    }
+  }
+});
+
+Deno.test("M4 matches a naive reduction on noisy data with repeated x, across chunks", () => {
+  const history = unbounded();
+  const points: { x: number; y: number }[] = [];
+  let seed = 7;
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  let x = 0;
+  for (let index = 0; index < 5 * CHUNK_POINTS + 123; index++) {
+    if (random() < 0.7) x += random();
+    const y = Math.round(random() * 100) - 50;
+    history.append(0, x, y);
+    points.push({ x, y });
+  }
+  for (const width of [1, 7, 64, 500]) {
+    for (const [from, to] of [[0, x], [x / 3, x / 2], [100.5, 2000.25]] as const) {
+      const result = history.range(0, from, to, width);
+      assert.ok(result.reduced);
+      assert.deepEqual(
+        pairs(result),
+        naiveM4(points, from, to, width),
+        `${from}..${to} at ${width}`,
+      );
+    }
+  }
+});
+
+Deno.test("repeated and backward x: kept, and every answer is in x order", () => {
+  const history = unbounded(1000);
+  const xs = [0, 1, 1, 1, 2, 1.5, 3, 2.5, 4];
+  xs.forEach((x, index) => history.append(0, x, index));
+  const all = history.range(0, -Infinity, Infinity);
+  assert.deepEqual(Array.from(all.xs), [0, 1, 1, 1, 1.5, 2, 2.5, 3, 4]);
+  // Equal x keep their arrival order; a late point sits at its own x.
+  assert.deepEqual(Array.from(all.ys), [0, 1, 2, 3, 5, 4, 7, 6, 8]);
+  assert.deepEqual(Array.from(history.range(0, 1, 1).ys), [1, 2, 3]);
+  // x restarts below the open chunk: a new chunk, overlapping the old one.
+  history.append(0, 0.5, 100);
+  history.append(0, 0.75, 101);
+  const merged = history.range(0, -Infinity, Infinity);
+  assertSorted(merged.xs, "after a restart");
+  assert.equal(merged.xs.length, xs.length + 2);
+  assert.deepEqual(Array.from(history.range(0, 0.4, 1).xs), [0.5, 0.75, 1, 1, 1]);
+  assertSorted(history.window(0).xs, "window after a restart");
+  const order = Array.from(history.merged(), (point) => point.x);
+  assert.deepEqual(order, Array.from(merged.xs));
+});
+
+Deno.test("a point back across a chunk boundary is merged in order", () => {
+  const history = unbounded();
+  for (let index = 0; index < CHUNK_POINTS; index++) history.append(0, index, 0);
+  history.append(0, CHUNK_POINTS - 10.5, 1);
+  history.append(0, CHUNK_POINTS + 1, 0);
+  const { xs, ys } = history.range(0, CHUNK_POINTS - 12, CHUNK_POINTS + 2);
+  assert.deepEqual(Array.from(xs), [
+    ...Array.from({ length: 2 }, (_, index) => CHUNK_POINTS - 12 + index),
+    CHUNK_POINTS - 10.5,
+    ...Array.from({ length: 10 }, (_, index) => CHUNK_POINTS - 10 + index),
+    CHUNK_POINTS + 1,
+  ]);
+  assert.equal(ys[2], 1);
+  const reduced = history.range(0, 0, CHUNK_POINTS + 1, 10);
+  assert.ok(reduced.reduced);
+  assertSorted(reduced.xs, "reduced");
+  assert.ok(Array.from(reduced.ys).includes(1), "the late point's y is in the reduction");
+});
+
+Deno.test("merged walks all series in x order, lower id first on equal x", () => {
+  const history = unbounded();
+  for (let index = 0; index < 3 * CHUNK_POINTS; index++) {
+    history.append(index % 3, Math.floor(index / 2), index);
+  }
+  let previous = { series: -1, x: -Infinity };
+  let count = 0;
+  for (const point of history.merged()) {
+    assert.ok(
+      point.x > previous.x || (point.x === previous.x && point.series >= previous.series),
+      `out of order at ${count}`,
+    );
+    previous = { series: point.series, x: point.x };
+    count++;
+  }
+  assert.equal(count, 3 * CHUNK_POINTS);
+  assert.equal([...history.merged(10, 20)].length, 22);
+});
+
+Deno.test("x that keeps going back costs only what it holds, and stays in order", () => {
+  const history = unbounded();
+  for (let index = 0; index < 1000; index++) history.append(0, 1000 - index, index);
+  assert.ok(
+    history.bytes < 1000 * (16 + CHUNK_OVERHEAD_BYTES) + CHUNK_BYTES,
+    `${history.bytes} bytes`,
+  );
+  const { xs, ys } = history.range(0, -Infinity, Infinity);
+  assert.equal(xs.length, 1000);
+  assertSorted(xs, "decreasing input");
+  assert.equal(ys[0], 999);
+  assertSorted(history.range(0, 0, 2000, 10).xs, "its reduction");
+});

@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { serveCsvExport } from "../handlers/export_csv.ts";
+import { MAX_WIDTH_PX, serveRange, type StoredStream } from "../handlers/range.ts";
+import { History } from "../stream/history.ts";
+
+function stream(points: number): StoredStream {
+  const history = new History({ maxBytes: 1 << 30, windowPoints: 10 });
+  for (let index = 0; index < points; index++) {
+    history.append(0, 100 + index, index);
+    if (index % 2 === 0) history.append(1, 100 + index, -index);
+  }
+  return { history, names: ["up", "down"], xKind: "number" };
+}
+
+async function json(response: Response) {
+  assert.equal(response.status, 200, await response.clone().text());
+  assert.equal(response.headers.get("content-type"), "application/json");
+  return await response.json();
+}
+
+Deno.test("GET range answers every point of the chosen series in [from, to]", async () => {
+  const body = await json(
+    serveRange(new Request("http://x/data/range?from=102&to=105&width=100&series=1"), stream(10)),
+  );
+  assert.deepEqual(body, {
+    x: "number",
+    from: 102,
+    to: 105,
+    historyStart: 100,
+    series: [{ id: 1, name: "down", reduced: false, x: [102, 104], y: [-2, -4] }],
+  });
+});
+
+Deno.test("GET range reduces past twice the width, and defaults to all of history", async () => {
+  const body = await json(serveRange(new Request("http://x/data/range?width=10"), stream(10_000)));
+  assert.equal(body.from, 100);
+  assert.equal(body.to, 100 + 9_999);
+  assert.equal(body.series.length, 2);
+  for (const series of body.series) {
+    assert.equal(series.reduced, true);
+    assert.ok(series.x.length <= 40 && series.x.length >= 20, `${series.x.length} points`);
+  }
+  assert.equal(body.series[0].y.at(-1), 9_999, "the last point is kept");
+});
+
+Deno.test("GET range with bad parameters answers 400 with the reason", async () => {
+  const cases: [string, RegExp][] = [
+    ["from=abc", /^Bad "from": expected a number, got "abc"$/],
+    ["to=1e999", /^Bad "to"/],
+    ["width=0", /^Bad "width": expected an integer from 1 to 10000/],
+    [`width=${MAX_WIDTH_PX + 1}`, /^Bad "width"/],
+    ["width=2.5", /^Bad "width"/],
+    ["series=0,x", /^Bad "series": expected series ids/],
+    ["series=2", /^Bad "series": no series 2$/],
+    ["from=5&to=4", /^Bad range: "from" \(5\) is after "to" \(4\)$/],
+  ];
+  for (const [query, reason] of cases) {
+    const response = serveRange(new Request(`http://x/data/range?${query}`), stream(10));
+    assert.equal(response.status, 400, query);
+    const text = await response.text();
+    assert.match(text.trimEnd(), reason);
+    assert.equal(text.split("\n").length, 2, "one line");
+  }
+});
+
+Deno.test("GET range takes ISO 8601 dates for time x", async () => {
+  const history = new History({ maxBytes: 1 << 30, windowPoints: 10 });
+  const start = Date.UTC(2026, 0, 1) / 1000;
+  for (let index = 0; index < 10; index++) history.append(0, start + index, index);
+  const request = new Request(
+    "http://x/data/range?from=2026-01-01T00:00:02Z&to=2026-01-01T00:00:03.5Z",
+  );
+  const body = await json(serveRange(request, { history, names: ["t"], xKind: "time" }));
+  assert.deepEqual(body.series[0].y, [2, 3]);
+});
+
+Deno.test("GET data.csv streams text/csv as an attachment; long form and range apply", async () => {
+  const response = serveCsvExport(new Request("http://x/data.csv?from=101&to=102&long"), stream(4));
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("content-type"), "text/csv; charset=utf-8; header=present");
+  assert.equal(response.headers.get("content-disposition"), 'attachment; filename="liveplot.csv"');
+  assert.equal(await response.text(), "series,x,y\r\nup,101,1\r\nup,102,2\r\ndown,102,-2\r\n");
+  const wide = serveCsvExport(new Request("http://x/data.csv"), stream(3), "my stream.csv");
+  assert.equal(wide.headers.get("content-disposition"), 'attachment; filename="my_stream.csv"');
+  assert.equal(await wide.text(), "x,up,down\r\n100,0,0\r\n101,1,\r\n102,2,-2\r\n");
+  const bad = serveCsvExport(new Request("http://x/data.csv?to=nope"), stream(3));
+  assert.equal(bad.status, 400);
+  assert.equal(await bad.text(), 'Bad "to": expected a number, got "nope"\n');
+});

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { runCli, spawnCli, waitFor, withTimeout } from "./helpers.ts";
+
+const encoder = new TextEncoder();
+
+/** Waits until the server's `/data.csv` has `rows` data rows, and returns it. */
+async function csvOnceComplete(url: URL, rows: number): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const csv = await (await fetch(new URL("/data.csv", url))).text();
+    if (csv.trim().split("\n").length === rows + 1) return csv;
+    assert.ok(Date.now() < deadline, `a CSV export of ${rows} rows, not:\n${csv}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+Deno.test("a recorded session replayed at max speed exports the very same CSV", async () => {
+  const dir = await Deno.makeTempDir();
+  const recording = `${dir}/session.lpr`;
+  const live = spawnCli(["--port", "0", "--no-open", "--record", recording, "-"], {
+    stdin: "piped",
+  });
+  const liveUrl = await live.url;
+  const writer = live.process.stdin.getWriter();
+  await writer.write(encoder.encode("temp,hum\n21.5,40\n21.75,\n"));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await writer.write(encoder.encode("22,41.5\n22.25,42\n"));
+  const liveCsv = await csvOnceComplete(liveUrl, 4);
+  await writer.close();
+  assert.equal((await live.stop()).code, 0);
+
+  const text = await Deno.readTextFile(recording);
+  assert.match(text, /^# liveplot recording v1\n# session \d{4}-\d\d-\d\dT[\d:.]+Z\n/);
+  assert.match(text, /\n\d+\.\d+\t21\.75,\n/, "each line with its arrival time");
+
+  const replay = spawnCli(["--port", "0", "--no-open", "--replay", recording, "--speed", "max"]);
+  const replayCsv = await csvOnceComplete(await replay.url, 4);
+  assert.equal(replayCsv, liveCsv);
+  assert.match(liveCsv, /^x,temp,hum\r\n/);
+  assert.equal((await replay.stop()).code, 0);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a recording that cannot be written is one line; liveplot goes on, or stops when required", async () => {
+  const lenient = spawnCli(["--port", "0", "--no-open", "--record", "/dev/full", "-"], {
+    stdin: "piped",
+  });
+  const url = await lenient.url;
+  const writer = lenient.process.stdin.getWriter();
+  await writer.write(encoder.encode("1\n2\n"));
+  await waitFor(
+    () => lenient.stderr.some((line) => line.includes("event=record-failed")),
+    5000,
+    "the record-failed line",
+  );
+  const response = await fetch(new URL("/test", url));
+  assert.equal(await response.text(), "Yes this is a test!");
+  assert.equal(lenient.stderr.filter((line) => line.includes("record-failed")).length, 1);
+  await writer.close();
+  assert.equal((await lenient.stop()).code, 0);
+
+  const strict = spawnCli(
+    ["--port", "0", "--no-open", "--record", "/dev/full", "--record-required", "-"],
+    { stdin: "piped" },
+  );
+  await strict.url;
+  const strictWriter = strict.process.stdin.getWriter();
+  await strictWriter.write(encoder.encode("1\n2\n"));
+  const status = await withTimeout(strict.process.status, 5000, "liveplot to stop");
+  assert.equal(status.code, 1);
+  await strictWriter.close().catch(() => {});
+  await strict.stop();
+});
+
+Deno.test("--replay of a missing file is one clear line and exit code 1", async () => {
+  const { code, stderr } = await runCli(["--port", "0", "--no-open", "--replay", "/no/such.lpr"]);
+  assert.equal(code, 1);
+  assert.match(stderr.trim(), /^Cannot replay "\/no\/such\.lpr": not found$/);
+});

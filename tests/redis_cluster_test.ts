@@ -1,0 +1,176 @@
+import assert from "node:assert/strict";
+import {
+  closeSocket,
+  controlMessages,
+  dataLines,
+  record,
+  socketUrl,
+  spawnCli,
+  waitFor,
+  withTimeout,
+} from "./helpers.ts";
+import { startRedis } from "./redis_server.ts";
+
+const TOKEN = "test-token-0123456789";
+
+/** A liveplot process on Redis: `args` may add a source. */
+function startProcess(redis: string, args: string[] = []) {
+  return spawnCli(["--port", "0", "--no-open", "--redis", redis, "--token", TOKEN, ...args], {
+    stdin: args.includes("-") ? "piped" : "null",
+  });
+}
+
+/** A viewer of `path` that keeps every data line as `name x y`, using the meta's names. */
+async function viewerOf(url: URL, path: string) {
+  const socket = new WebSocket(socketUrl(url, path));
+  const recorded = record(socket);
+  await withTimeout(
+    new Promise((resolve) => socket.addEventListener("open", resolve, { once: true })),
+    5000,
+    `a viewer of ${path}`,
+  );
+  const named = () => {
+    const metas = controlMessages(recorded.messages).filter((m) => m.type === "meta");
+    const names = new Map<string, string>();
+    for (const meta of metas) {
+      for (const series of meta.series as { id: number; name: string }[]) {
+        names.set(String(series.id), series.name);
+      }
+    }
+    return dataLines(recorded.messages).map((line) => {
+      const [id, x, y] = line.split(" ");
+      return `${names.get(id as string) ?? `#${id}`} ${x} ${y}`;
+    });
+  };
+  return { socket, messages: recorded.messages, named };
+}
+
+async function push(url: URL, stream: string, body: string, token = TOKEN): Promise<Response> {
+  return await fetch(new URL(`/s/${stream}`, url), {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+    body,
+  });
+}
+
+Deno.test("two processes on one Redis: a command on one, a push on the other, identical viewers", async () => {
+  await using redis = await startRedis();
+  const first = startProcess(redis.url, [
+    "--stream",
+    "mixed",
+    "--x",
+    "index",
+    "--",
+    "sh",
+    "-c",
+    'sleep 1; for i in 1 2 3 4 5; do echo "a=$i"; sleep 0.1; done',
+  ]);
+  const second = startProcess(redis.url);
+  const [firstUrl, secondUrl] = await Promise.all([first.url, second.url]);
+  const onFirst = await viewerOf(firstUrl, "/s/mixed/data");
+  const onSecond = await viewerOf(secondUrl, "/s/mixed/data");
+
+  const pushed = await push(secondUrl, "mixed", "b=10\nb=20\n");
+  assert.equal(pushed.status, 200);
+  assert.deepEqual(await pushed.json(), { taken: 2, skipped: 0 });
+
+  const complete = (lines: string[]) =>
+    lines.filter((line) => line.startsWith("a ")).length === 5 &&
+    lines.filter((line) => line.startsWith("b ")).length === 2;
+  await waitFor(() => complete(onFirst.named()), 10_000, "5 points of a and 2 of b on the first");
+  await waitFor(() => complete(onSecond.named()), 10_000, "the same on the second");
+  assert.deepEqual(onSecond.named(), onFirst.named(), "identical points in identical order");
+
+  // A late joiner on either process gets the same window.
+  const late = await viewerOf(secondUrl, "/s/mixed/data");
+  await waitFor(() => complete(late.named()), 5000, "the window for a late joiner");
+  assert.deepEqual(late.named(), onFirst.named());
+
+  // Killing the first process moves its viewers to the second with no gap.
+  first.process.kill("SIGKILL");
+  await first.process.status;
+  const moved = await viewerOf(secondUrl, "/s/mixed/data");
+  await waitFor(() => complete(moved.named()), 5000, "the window after the move");
+  assert.deepEqual(moved.named(), onFirst.named());
+
+  for (const viewer of [onSecond, late, moved]) await closeSocket(viewer.socket);
+  onFirst.socket.close();
+  await first.stop();
+  assert.equal((await second.stop()).code, 0);
+});
+
+Deno.test("Redis stopped and restarted: viewers are told, pushes get 503, then all resumes", async () => {
+  await using redis = await startRedis();
+  const server = startProcess(redis.url, ["--stream", "s", "--x", "index", "-"]);
+  const url = await server.url;
+  const writer = server.process.stdin.getWriter();
+  const encoder = new TextEncoder();
+  const viewer = await viewerOf(url, "/data");
+  await writer.write(encoder.encode("1\n2\n"));
+  await waitFor(() => viewer.named().length === 2, 5000, "two points through Redis");
+
+  await redis.kill();
+  await waitFor(
+    () =>
+      controlMessages(viewer.messages).some((m) => m.type === "status" && m.store === "waiting"),
+    10_000,
+    "a status saying the data store is away",
+  );
+  const refused = await push(url, "other", "5\n");
+  assert.equal(refused.status, 503);
+  assert.ok(refused.headers.get("retry-after"));
+  await refused.body?.cancel();
+  // The source goes on being read into the local buffer meanwhile.
+  await writer.write(encoder.encode("3\n"));
+  const page = await fetch(url);
+  assert.equal(page.status, 200, "pages stay served");
+  await page.body?.cancel();
+
+  await redis.start();
+  await waitFor(
+    () =>
+      controlMessages(viewer.messages).some((m) => m.type === "status" && m.store === "connected"),
+    15_000,
+    "the data store back",
+  );
+  await waitFor(() => viewer.named().length >= 3, 10_000, "the buffered point after the outage");
+  const ys = viewer.named().map((line) => line.split(" ")[2]);
+  assert.deepEqual(ys.slice(0, 3), ["1", "2", "3"], "no duplicate, in order");
+  assert.equal(new Set(viewer.named()).size, viewer.named().length, "no duplicates");
+  await writer.close();
+  await closeSocket(viewer.socket);
+  assert.equal((await server.stop()).code, 0);
+});
+
+Deno.test("pushes need the token and a same-origin (or no) Origin", async () => {
+  await using redis = await startRedis();
+  const server = startProcess(redis.url);
+  const url = await server.url;
+  const noToken = await fetch(new URL("/s/x", url), { method: "POST", body: "1\n" });
+  assert.equal(noToken.status, 401);
+  await noToken.body?.cancel();
+  const wrong = await push(url, "x", "1\n", "wrong-token");
+  assert.equal(wrong.status, 401);
+  await wrong.body?.cancel();
+  const foreign = await fetch(new URL("/s/x", url), {
+    method: "POST",
+    headers: { authorization: `Bearer ${TOKEN}`, origin: "http://evil.example" },
+    body: "1\n",
+  });
+  assert.equal(foreign.status, 403);
+  await foreign.body?.cancel();
+  const good = await push(url, "x", "1\n2\n");
+  assert.deepEqual(await good.json(), { taken: 2, skipped: 0 });
+  const index = await fetch(new URL("/s/", url), { headers: { accept: "application/json" } });
+  const listed = await index.json() as { streams: { name: string }[] };
+  assert.ok(listed.streams.some((stream) => stream.name === "x"), JSON.stringify(listed));
+  assert.equal((await server.stop()).code, 0);
+});
+
+Deno.test("an unparseable --redis URL is one line and exit 1", async () => {
+  const cli = spawnCli(["--port", "0", "--no-open", "--redis", "not a url"]);
+  const status = await withTimeout(cli.process.status, 10_000, "liveplot to exit");
+  assert.equal(status.code, 1);
+  await cli.stop();
+  assert.match(cli.stderr[0] ?? "", /^liveplot: --redis must be a URL like redis:\/\//);
+});

@@ -1,0 +1,170 @@
+import assert from "node:assert/strict";
+import { csvChunks } from "../stream/csv_export.ts";
+import { History } from "../stream/history.ts";
+import { openRecorder, RECORDING_HEADER } from "../stream/recorder.ts";
+import { openReplay, type ReplayBatch, ReplayError } from "../stream/replay.ts";
+import { captureLog, withTimeout } from "./helpers.ts";
+
+async function usingTempFile(text?: string): Promise<AsyncDisposable & { path: string }> {
+  const path = await Deno.makeTempFile({ prefix: "liveplot-replay-" });
+  if (text !== undefined) await Deno.writeTextFile(path, text);
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path) };
+}
+
+/** Plays a whole recording, noting when each batch came (ms since the start). */
+async function play(path: string, speed: number | "max", signal?: AbortSignal) {
+  const started = performance.now();
+  const batches: (ReplayBatch & { at: number })[] = [];
+  const malformed: number[] = [];
+  const replay = await openReplay(path, {
+    speed,
+    signal,
+    onMalformed: (lineNumber) => malformed.push(lineNumber),
+  });
+  await withTimeout(
+    (async () => {
+      for await (const batch of replay) batches.push({ ...batch, at: performance.now() - started });
+    })(),
+    20_000,
+    "the replay to end",
+  );
+  return {
+    batches,
+    lines: batches.flatMap((batch) => batch.lines),
+    arrivals: batches.flatMap((batch) => batch.arrivals),
+    elapsed: performance.now() - started,
+    malformed,
+  };
+}
+
+function recording(arrivals: number[], sessionsAt: number[] = []): string {
+  const lines = [RECORDING_HEADER, "# session 2026-01-01T00:00:00.000Z"];
+  arrivals.forEach((arrival, index) => {
+    if (sessionsAt.includes(index)) lines.push("# session 2026-01-02T00:00:00.000Z");
+    lines.push(`${arrival}\tline ${index}`);
+  });
+  return lines.join("\n") + "\n";
+}
+
+Deno.test("a replay gives back exactly the recorded lines and arrival times", async () => {
+  await using file = await usingTempFile();
+  await Deno.remove(file.path);
+  const base = Date.now() / 1000;
+  const arrivals = Array.from({ length: 5000 }, (_, index) => base + index * 1e-7 + index / 3);
+  const lines = arrivals.map((_, index) => index % 7 === 0 ? `tab\there ${index}` : `${index} 1 2`);
+  const recorder = await openRecorder(file.path, { log: captureLog().log });
+  for (let index = 0; index < lines.length; index += 100) {
+    recorder.record(lines.slice(index, index + 100), arrivals.slice(index, index + 100));
+  }
+  await recorder.close();
+  const replayed = await play(file.path, "max");
+  assert.deepEqual(replayed.lines, lines);
+  assert.deepEqual(replayed.arrivals, arrivals, "arrivals round-trip bit for bit");
+  assert.deepEqual(replayed.malformed, []);
+});
+
+Deno.test("speed N keeps the recorded pace divided by N", async () => {
+  await using file = await usingTempFile(
+    recording(Array.from({ length: 11 }, (_, index) => 1000 + index / 10)),
+  );
+  const { batches, elapsed, lines } = await play(file.path, 4);
+  assert.equal(lines.length, 11);
+  assert.ok(elapsed >= 245, `a 1 s recording at 4x took ${elapsed} ms`);
+  assert.ok(elapsed < 1000, `a 1 s recording at 4x took ${elapsed} ms`);
+  const first = batches[0]!.at;
+  for (const batch of batches) {
+    const due = (batch.arrivals[0]! - 1000) * 1000 / 4;
+    assert.ok(
+      batch.at - first >= due - 2,
+      `line at ${batch.arrivals[0]} came ${batch.at - first} ms in`,
+    );
+  }
+});
+
+Deno.test("speed max does not wait; the gap between sessions is never waited", async () => {
+  await using long = await usingTempFile(recording([0, 500, 1000]));
+  const fast = await play(long.path, "max");
+  assert.deepEqual(fast.arrivals, [0, 500, 1000]);
+  assert.ok(fast.elapsed < 5000, `took ${fast.elapsed} ms`);
+
+  // 0.3 s within each session, an hour between them.
+  await using sessions = await usingTempFile(recording([0, 0.3, 3600, 3600.3], [2]));
+  const paced = await play(sessions.path, 1);
+  assert.deepEqual(paced.arrivals, [0, 0.3, 3600, 3600.3]);
+  assert.ok(paced.elapsed >= 590, `two 0.3 s sessions took ${paced.elapsed} ms`);
+  assert.ok(paced.elapsed < 3000, `two 0.3 s sessions took ${paced.elapsed} ms`);
+});
+
+Deno.test("an abort ends a replay in the middle of a wait", async () => {
+  await using file = await usingTempFile(recording([0, 60]));
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 100);
+  const { lines, elapsed } = await play(file.path, 1, controller.signal);
+  assert.deepEqual(lines, ["line 0"]);
+  assert.ok(elapsed < 5000, `took ${elapsed} ms`);
+});
+
+Deno.test("malformed lines are skipped and reported; comments and blank lines are not", async () => {
+  const text = `${RECORDING_HEADER}\n1\ta\nno tab\n\n# note\nx\tb\n2\tc\n`;
+  await using file = await usingTempFile(text);
+  const { lines, arrivals, malformed } = await play(file.path, "max");
+  assert.deepEqual(lines, ["a", "c"]);
+  assert.deepEqual(arrivals, [1, 2]);
+  assert.deepEqual(malformed, [3, 6]);
+});
+
+Deno.test("a file that is not a recording, or is missing, cannot be replayed", async () => {
+  await using file = await usingTempFile("1,2\n3,4\n");
+  await assert.rejects(
+    () => openReplay(file.path, { speed: 1 }),
+    (error) =>
+      error instanceof ReplayError &&
+      error.message.startsWith(`Cannot replay "${file.path}": not a liveplot recording`),
+  );
+  await assert.rejects(
+    () => openReplay("/nonexistent/recording.txt", { speed: "max" }),
+    /^ReplayError: Cannot replay "\/nonexistent\/recording.txt": not found$/,
+  );
+  await assert.rejects(
+    () => openReplay(file.path, { speed: 0 }),
+    /speed must be a positive number/,
+  );
+});
+
+Deno.test("a session replayed at max into a new history exports the same CSV, byte for byte", async () => {
+  await using file = await usingTempFile();
+  await Deno.remove(file.path);
+  // Lines `a b`: two series, x the line's arrival, as the columns reader does with arrival x.
+  const store = (lines: string[], arrivals: number[], history: History) => {
+    lines.forEach((line, index) => {
+      line.split(" ").forEach((field, series) =>
+        history.append(series, arrivals[index]!, Number(field))
+      );
+    });
+  };
+  const live = new History({ maxBytes: 1 << 30, windowPoints: 100 });
+  const recorder = await openRecorder(file.path, { log: captureLog().log });
+  let arrival = Date.now() / 1000;
+  for (let read = 0; read < 200; read++) {
+    const lines = Array.from(
+      { length: 50 },
+      (_, index) => `${Math.sin(read + index)} ${read * index}`,
+    );
+    const arrivals = lines.map(() => (arrival += 0.0000123));
+    store(lines, arrivals, live);
+    recorder.record(lines, arrivals);
+  }
+  await recorder.close();
+  const replayed = new History({ maxBytes: 1 << 30, windowPoints: 100 });
+  for await (const { lines, arrivals } of await openReplay(file.path, { speed: "max" })) {
+    store(lines, arrivals, replayed);
+  }
+  const csv = (history: History) =>
+    [...csvChunks({ history, names: ["a", "b"], xKind: "time" })].join("");
+  assert.equal(replayed.points, 20_000);
+  assert.equal(csv(replayed), csv(live));
+  assert.deepEqual(
+    replayed.range(1, -Infinity, Infinity, 100),
+    live.range(1, -Infinity, Infinity, 100),
+  );
+});
