@@ -167,7 +167,8 @@ export const FLAGS: readonly Flag[] = [
     value: "TOKEN",
     env: "LIVEPLOT_TOKEN",
     default: "random",
-    help: "what POST /s/NAME needs as Authorization: Bearer TOKEN; made up and printed if not given",
+    help:
+      "what POST /s/NAME needs as Authorization: Bearer TOKEN; made up and printed if not given",
   },
   {
     name: "read-token",

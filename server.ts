@@ -14,8 +14,8 @@ import { createHandler, internalError } from "./handlers/router.ts";
 import { CLOSE_GOING_AWAY, Connections } from "./handlers/websocket.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { Hub } from "./stream/hub.ts";
-import { createLineReader } from "./stream/formats/mod.ts";
-import { Streams } from "./stream/registry.ts";
+import { createLineReader, type LineReader } from "./stream/formats/mod.ts";
+import { type Stream, Streams } from "./stream/registry.ts";
 import type { PointSink } from "./stream/sink.ts";
 import { openRecorder, type Recorder, RecordError } from "./stream/recorder.ts";
 import { type RunningSource, SourceStartError, startSource } from "./stream/source.ts";
@@ -116,6 +116,7 @@ export async function startServer(
 
   const live = config.source.kind !== "demo";
   const hub = live ? streams.open(config.stream, true)?.hub : undefined;
+  const pushReaders = new WeakMap<Stream, Map<string, LineReader>>();
   const ingest = createIngestHandler({
     token: config.token,
     policy,
@@ -143,13 +144,20 @@ export async function startServer(
         };
       },
     },
-    createReader: (params) => {
+    // One reader per stream and format, kept across requests: a header posted once names
+    // the columns of every later post.
+    createReader: (params, name) => {
       const format = params.get("format") ?? config.format;
       if (!(FORMATS as readonly string[]).includes(format) && format !== "sxy") {
         return { error: `format must be one of ${FORMATS.join(", ")}, not "${format}"` };
       }
       const x = params.get("x");
-      return createLineReader(
+      // Opened here so that its reader is kept; past --max-streams the writer gets 507.
+      const stream = streams.open(name);
+      const key = `${format}\n${x ?? ""}`;
+      const kept = (stream && pushReaders.get(stream)) ?? new Map<string, LineReader>();
+      if (stream) pushReaders.set(stream, kept);
+      const reader = kept.get(key) ?? createLineReader(
         format as LineFormat,
         x === null
           ? config.x
@@ -157,6 +165,8 @@ export async function startServer(
           ? { kind: x }
           : { kind: "field", name: x },
       );
+      kept.set(key, reader);
+      return reader;
     },
     maxBodyBytes: config.maxBodyBytes,
     maxIngestRate: config.maxIngestRate,
@@ -184,6 +194,7 @@ export async function startServer(
       hostname: config.hostname,
       port: config.port,
       tls: config.tls,
+      reusePort: config.reusePort,
       onError: (error) => {
         log.error("request-failed", { error: String(error) });
         return internalError();

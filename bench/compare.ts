@@ -936,6 +936,20 @@ function ratio(value: number, base: number | undefined): string {
   return ` (${fmt(value / base, 2)}×)`;
 }
 
+/** One note per kind over the rounds: "source held back: 80%/71% of its rate". */
+function mergeNotes(notes: string[]): string[] {
+  const kinds = new Map<string, string[]>();
+  for (const note of notes) {
+    const kind = note.replace(/[\d.,]+/g, "#");
+    kinds.set(kind, [...(kinds.get(kind) ?? []), ...(note.match(/[\d.,]+/g) ?? [])]);
+  }
+  return [...kinds].map(([kind, values]) => {
+    const slots = (kind.match(/#/g) ?? []).length;
+    if (slots !== 1) return kind.replace(/#/g, () => values.shift() ?? "");
+    return kind.replace("#", values.join("/"));
+  });
+}
+
 function fanOutTable(results: FanOutResult[], servers: string[]): string[] {
   const out = [
     "| case | server | p50 ms | p99 ms | max ms | delivered | CPU s / 1M pts | server core | RSS MiB | msgs / viewer / s | bytes / pt | client CPU | flags |",
@@ -960,7 +974,7 @@ function fanOutTable(results: FanOutResult[], servers: string[]): string[] {
       }
       const lost = Math.max(...mine.map((r) => r.lost));
       if (lost > 0) flags.push(`${lost} viewers lost`);
-      for (const note of new Set(mine.map((r) => r.note).filter(Boolean))) flags.push(note!);
+      flags.push(...mergeNotes(mine.flatMap((r) => r.note?.split("; ") ?? [])));
       out.push(
         `| ${first ? fanOut.label : ""} | ${server} | ${fmt(med(server, "p50"))}${
           ratio(med(server, "p50"), base("p50"))

@@ -30,6 +30,8 @@ export interface ListenOptions {
   port: number;
   /** PEM certificate and key: serve https and wss. */
   tls?: { cert: string; key: string };
+  /** Let other processes listen on the same port (Linux spreads connections over them). */
+  reusePort?: boolean;
   /** Answers a handler that threw or rejected (the router normally catches its own). */
   onError: (error: unknown) => Response;
 }
@@ -136,7 +138,7 @@ export async function listenHttp(
     };
     server.once("error", onError);
     server.once("listening", onListening);
-    server.listen(options.port, options.hostname);
+    server.listen({ port: options.port, host: options.hostname, reusePort: options.reusePort });
   });
   const address = server.address();
   port = typeof address === "object" && address ? address.port : options.port;
@@ -249,6 +251,13 @@ async function writeResponse(
       response.setHeader("content-length", String(length));
     }
     response.end();
+    return;
+  }
+  if (answer.headers.has("content-length")) {
+    // A body of known size (pages, assets, /test): read at once, no stream machinery.
+    const bytes = new Uint8Array(await answer.arrayBuffer());
+    response.setHeader("content-length", String(bytes.byteLength));
+    response.end(bytes);
     return;
   }
   const reader = answer.body.getReader();

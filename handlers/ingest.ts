@@ -58,7 +58,7 @@ export interface IngestOptions {
   policy: UpgradePolicy;
   streams: IngestStreams;
   /** A reader for one request, from its query (`?format=csv&x=time`), or why not. */
-  createReader(params: URLSearchParams): LineReader | { error: string };
+  createReader(params: URLSearchParams, stream: string): LineReader | { error: string };
   /** Largest `Content-Length` taken, in bytes. */
   maxBodyBytes: number;
   /** Lines per second per stream, across all its writers; a second's worth may come at once. */
@@ -139,7 +139,7 @@ export function createIngestHandler(options: IngestOptions): IngestHandler {
     }
     const bucket = bucketFor(name);
     if (bucket.tokens < 1) return tooFast(bucket, options.maxIngestRate, 0, 0);
-    const reader = options.createReader(new URL(request.url).searchParams);
+    const reader = options.createReader(new URL(request.url).searchParams, name);
     if ("error" in reader) return answer(400, { error: reader.error });
     const opened = options.streams.openWriter(name);
     if ("status" in opened) return refused(opened, 0, 0);

@@ -45,6 +45,8 @@ export const CLOSE_TOO_BIG = 1009;
 export const CLOSE_GOING_AWAY = 1001;
 /** Seconds a client over `--max-clients` is asked to wait. */
 export const RETRY_AFTER_SECONDS = 5;
+/** The refusal of an address over `--max-clients-per-ip`. */
+export const REFUSED_PER_ADDRESS = "Too many WebSocket clients from this address";
 /** Seconds an address over `--max-clients-per-ip` is asked to wait. */
 export const RETRY_AFTER_ADDRESS_SECONDS = 30;
 /** An address over its limit is logged at most once in this long. */
@@ -109,7 +111,7 @@ export function checkUpgrade(
   if (perAddress > 0 && addressCount >= perAddress) {
     return {
       status: 503,
-      reason: "Too many WebSocket clients from this address",
+      reason: REFUSED_PER_ADDRESS,
       headers: { "retry-after": String(RETRY_AFTER_ADDRESS_SECONDS) },
     };
   }
@@ -181,7 +183,7 @@ export class Connections {
     const address = this.addressOf(request, peer);
     const counted = isLoopback(address) ? 0 : this.countFor(address);
     const refusal = checkUpgrade(request, this.#policy, this.size, counted);
-    if (refusal?.reason !== "Too many WebSocket clients from this address") return refusal;
+    if (refusal?.reason !== REFUSED_PER_ADDRESS) return refusal;
     const now = Date.now();
     if (now - (this.#addressLogged.get(address) ?? -Infinity) >= ADDRESS_LOG_INTERVAL_MS) {
       this.#forgetOldLogs(now);

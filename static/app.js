@@ -32,6 +32,8 @@ const RATE_WINDOW_MS = 30_000;
 const SLOW_REFRESH_MS = 250;
 /** A series never holds more than this many points on the page. */
 const HARD_CAP = 2_000_000;
+/** Past this many table rows the charts draw one-pixel lines. */
+const DENSE_ROWS = 4000;
 
 /** @typedef {import("./modules/url_state.js").WindowSpec} WindowSpec */
 /** @typedef {import("./modules/store.js").Series} Series */
@@ -417,7 +419,7 @@ function main() {
         series: id === undefined ? undefined : [id],
       });
       noteHistoryStart(answer.historyStart);
-      const part = answer.series.find((s) => s.name === name) ?? answer.series[0];
+      const part = answer.series.find((s) => String(s.name ?? s.id) === name);
       if (!part) return;
       const series = store.get(name);
       const before = series.length;
@@ -529,6 +531,11 @@ function main() {
     return groups.length > 0 ? groups : [[]];
   }
 
+  /** Many rows in the table: thin lines draw much faster. */
+  function dense() {
+    return store.xs.length > DENSE_ROWS;
+  }
+
   function yRange() {
     return state.userYRange ?? state.serverYRange;
   }
@@ -544,6 +551,7 @@ function main() {
       isDark(),
       yRange(),
       splitOn(),
+      dense(),
     ]);
     if (key === state.chartKey && state.charts.length > 0) return false;
     state.chartKey = key;
@@ -575,6 +583,7 @@ function main() {
         onDoubleClick: goLive,
         xLabels: index === groups.length - 1,
         fill: store.series.size === 1,
+        dense: dense(),
       }, tableFor(names));
       state.charts.push({ u, names });
       attachGestures(u);

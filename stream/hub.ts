@@ -79,6 +79,8 @@ export const RECENT_SKIPPED = 5;
 const SKIPPED_LINE_CHARS = 200;
 /** A viewer behind for this long without taking a byte is stalled, and dropped. */
 export const STALL_DROP_MS = 5000;
+/** A viewer that falls behind gets the latest values at most this often. */
+export const REDUCED_INTERVAL_MS = 250;
 /** The longest a frame waits for the previous pass over the viewers. */
 const MAX_FRAME_GAP_MS = 100;
 
@@ -98,6 +100,17 @@ interface ViewerState {
   /** Bytes queued after the last delivery, and when the queue last shrank. */
   queuedAfter: number;
   progressAt: number;
+  /** While reduced: when it was last sent latest values, and the last flush they covered. */
+  reducedAt: number;
+  reducedFlush: number;
+}
+
+/** One flush's messages, built once for every viewer. */
+interface Frame {
+  number: number;
+  full: string[];
+  meta: string | undefined;
+  status: string | undefined;
 }
 
 /** Shares one stream of points among many viewers. */
@@ -111,7 +124,6 @@ export class Hub implements PointSink {
   #xKind: XKind = "time";
   #format = "auto";
   #pending = "";
-  #touched: Series[] = [];
   #flushNumber = 1;
   #metaChanged = false;
   #statusChanged = false;
@@ -194,10 +206,7 @@ export class Hub implements PointSink {
     this.history.append(series.id, x, y);
     series.lastX = x;
     series.lastY = y;
-    if (series.touched !== this.#flushNumber) {
-      series.touched = this.#flushNumber;
-      this.#touched.push(series);
-    }
+    series.touched = this.#flushNumber;
     if (this.#viewers.size > 0) this.#pending += series.id + " " + x + " " + y + "\n";
     this.#points++;
     return true;
@@ -254,9 +263,21 @@ export class Hub implements PointSink {
     let bytes = 0;
     for (const message of messages) bytes += message.length;
     const queued = viewer.bufferedAmount;
-    const state = { grace: bytes + queued, reduced: false, queuedAfter: 0, progressAt: 0 };
+    const state: ViewerState = {
+      grace: bytes + queued,
+      reduced: false,
+      queuedAfter: 0,
+      progressAt: performance.now(),
+      reducedAt: -Infinity,
+      reducedFlush: 0,
+    };
     this.#viewers.set(viewer, state);
-    this.#deliver(viewer, state, messages, messages);
+    this.#deliver(
+      viewer,
+      state,
+      { number: 0, full: messages, meta: undefined, status: undefined },
+      performance.now(),
+    );
   }
 
   /** Stops sending to `viewer`. */
@@ -301,7 +322,6 @@ export class Hub implements PointSink {
     if (this.#timer !== undefined || this.#stopped) return;
     if (this.#viewers.size === 0) {
       this.#pending = "";
-      this.#touched = [];
       this.#flushNumber++;
       return;
     }
@@ -317,51 +337,55 @@ export class Hub implements PointSink {
     this.#lastFlush = started;
     const full: string[] = [];
     if (this.#metaChanged) full.push(this.#metaMessage());
+    // (full[0] is the meta message when there is one: the reduced frame needs it alone.)
     if (this.history.evicted !== this.#evictedSeen) {
       // Where history begins has moved: the page says so.
       this.#evictedSeen = this.history.evicted;
       this.#statusChanged = true;
     }
+    const metaMessage = this.#metaChanged ? full[0] : undefined;
     const statusMessage = this.#statusChanged ? this.#statusMessage() : undefined;
-    let reduced: string[] | undefined;
-    const touched = this.#touched;
     if (this.#pending !== "") full.push(this.#pending);
     if (statusMessage) full.push(statusMessage);
+    const frame: Frame = {
+      number: this.#flushNumber,
+      full,
+      meta: metaMessage,
+      status: statusMessage,
+    };
     this.#pending = "";
-    this.#touched = [];
     this.#flushNumber++;
     this.#metaChanged = false;
     this.#statusChanged = false;
     if (full.length === 0) return;
-    for (const [viewer, state] of this.#viewers) {
-      if (state.reduced || viewer.bufferedAmount > state.grace + this.#options.maxQueuedBytes / 4) {
-        reduced ??= this.#reducedFrame(full, touched);
-        this.#deliver(viewer, state, full, reduced);
-      } else {
-        this.#deliver(viewer, state, full, full);
-      }
-    }
+    for (const [viewer, state] of this.#viewers) this.#deliver(viewer, state, frame, started);
     this.#lastPassMs = performance.now() - started;
   }
 
-  /** The frame for a viewer that falls behind: control frames and the latest value of each series. */
-  #reducedFrame(full: string[], touched: Series[]): string[] {
-    const control = full.filter((message) => message.startsWith("{"));
-    let latest = "";
-    for (const series of touched) {
-      latest += series.id + " " + series.lastX + " " + series.lastY + "\n";
+  /**
+   * What a viewer that falls behind gets: meta and status as they change, and at most every
+   * `REDUCED_INTERVAL_MS` the latest value of each series that has changed since.
+   */
+  #reducedFrame(state: ViewerState, frame: Frame, now: number): string[] {
+    const messages: string[] = [];
+    if (frame.meta) messages.push(frame.meta);
+    if (now - state.reducedAt >= REDUCED_INTERVAL_MS) {
+      let latest = "";
+      for (const series of this.#series) {
+        if (series.touched > state.reducedFlush) {
+          latest += series.id + " " + series.lastX + " " + series.lastY + "\n";
+        }
+      }
+      state.reducedAt = now;
+      state.reducedFlush = frame.number;
+      if (latest !== "") messages.push(latest);
     }
-    return latest === "" ? control : [...control.slice(0, 1), latest, ...control.slice(1)];
+    if (frame.status) messages.push(frame.status);
+    return messages;
   }
 
-  #deliver(
-    viewer: Viewer,
-    state: ViewerState,
-    full: readonly string[],
-    reduced: readonly string[],
-  ): void {
+  #deliver(viewer: Viewer, state: ViewerState, frame: Frame, now: number): void {
     const queued = viewer.bufferedAmount;
-    const now = performance.now();
     if (queued < state.queuedAfter || queued === 0) state.progressAt = now;
     // The join window drains first: what is queued beyond it is the viewer's own lag.
     state.grace = Math.min(state.grace, queued);
@@ -378,18 +402,18 @@ export class Hub implements PointSink {
       closeQuietly(viewer, CLOSE_TRY_AGAIN_LATER, "Viewer too slow: reconnect");
       return;
     }
-    const behind = lag > this.#options.maxQueuedBytes / 4;
-    const caughtUp = queued === 0;
-    let messages = full;
     try {
-      if (!state.reduced && behind) {
+      if (!state.reduced && lag > this.#options.maxQueuedBytes / 4) {
         state.reduced = true;
+        // Points of this frame's series are what it gets first.
+        state.reducedFlush = frame.number - 1;
+        state.reducedAt = -Infinity;
         viewer.send(JSON.stringify({ type: "viewer", reduced: true }));
-      } else if (state.reduced && caughtUp) {
+      } else if (state.reduced && queued === 0) {
         state.reduced = false;
         viewer.send(JSON.stringify({ type: "viewer", reduced: false }));
       }
-      if (state.reduced) messages = reduced;
+      const messages = state.reduced ? this.#reducedFrame(state, frame, now) : frame.full;
       for (const message of messages) viewer.send(message);
       state.queuedAfter = viewer.bufferedAmount;
     } catch {

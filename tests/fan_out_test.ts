@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { RunningServer } from "../server.ts";
 import {
   captureLog,
+  closeOutcome,
   closeSocket,
   controlMessages,
   dataLines,
@@ -138,8 +139,12 @@ Deno.test("a viewer that never reads gets a reduced stream, then 1013, while the
     !fast.messages.some((m) => typeof m === "string" && m.includes('"reduced":true')),
     "the fast viewer was never reduced",
   );
-  const { code } = await stuck.readUntilClose(20_000);
-  assert.equal(code, 1013);
+  // Its 1013 waits behind what it never read: it finds the close, or the reset after the grace.
+  const outcome = await closeOutcome(stuck, 20_000);
+  assert.ok(
+    outcome.kind === "reset" || (outcome.kind === "close" && outcome.code === 1013),
+    JSON.stringify(outcome),
+  );
   await closeSocket(fast.socket);
 });
 

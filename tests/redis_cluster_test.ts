@@ -174,3 +174,36 @@ Deno.test("an unparseable --redis URL is one line and exit 1", async () => {
   await cli.stop();
   assert.match(cli.stderr[0] ?? "", /^liveplot: --redis must be a URL like redis:\/\//);
 });
+
+Deno.test({
+  name: "two processes share one port with --reuse-port and serve the same stream through Redis",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    await using redis = await startRedis();
+    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = String(probe.addr.port);
+    probe.close();
+    const common = ["--no-open", "--redis", redis.url, "--token", TOKEN, "--reuse-port", "-v"];
+    const first = spawnCli(["--port", port, ...common]);
+    const second = spawnCli(["--port", port, ...common]);
+    const [url] = await Promise.all([first.url, second.url]);
+    // Viewers land on either process; a push through either reaches all of them.
+    const viewers = await Promise.all(
+      Array.from({ length: 16 }, () => viewerOf(url as URL, "/s/shared/data")),
+    );
+    const pushed = await push(url as URL, "shared", "v=1\nv=2\nv=3\n");
+    assert.equal(pushed.status, 200);
+    await pushed.body?.cancel();
+    for (const viewer of viewers) {
+      await waitFor(() => viewer.named().length === 3, 10_000, "three points on every viewer");
+      assert.deepEqual(viewer.named().map((line) => line.split(" ")[2]), ["1", "2", "3"]);
+    }
+    // The kernel spread the 16 viewers over both (all on one: a chance of 1 in 32,768).
+    const opened = (cli: typeof first) =>
+      cli.stderr.filter((line) => line.includes("event=websocket-opened")).length;
+    assert.ok(opened(first) > 0 && opened(second) > 0, `${opened(first)} and ${opened(second)}`);
+    for (const viewer of viewers) await closeSocket(viewer.socket);
+    assert.equal((await first.stop()).code, 0);
+    assert.equal((await second.stop()).code, 0);
+  },
+});
