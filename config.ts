@@ -138,3 +138,35 @@ export const DEFAULTS: Config = {
   origins: [],
   logLevel: "normal",
 };
+
+/**
+ * Says, one sentence each, where limits do not make sense together; liveplot
+ * starts anyway and logs each once.
+ */
+export function checkLimits(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.maxMessageBytes > config.maxQueuedBytes) {
+    problems.push(
+      "--max-message is larger than --max-queue: an /echo client sending one such message is " +
+        "closed before its echo is read",
+    );
+  }
+  if (config.maxLineBytes > config.maxQueuedBytes) {
+    problems.push(
+      "--max-line is larger than --max-queue: a viewer may be dropped for one long line's points",
+    );
+  }
+  if (config.pingIntervalSeconds === 0) {
+    problems.push(
+      "--ping-interval 0: a peer that stops reading a quiet stream keeps its slot until its queue fills",
+    );
+  }
+  if (
+    "points" in config.window && config.window.points > 100_000 && config.maxQueuedBytes < 1 << 20
+  ) {
+    problems.push(
+      "--window is large for --max-queue: the join window is not counted, but every later frame is",
+    );
+  }
+  return problems;
+}

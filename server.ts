@@ -7,7 +7,7 @@
 
 import { StreamFeed } from "./backplane/feed.ts";
 import { createRedisBackplane } from "./backplane/redis.ts";
-import { type Config, FORMATS, type LineFormat } from "./config.ts";
+import { checkLimits, type Config, FORMATS, type LineFormat } from "./config.ts";
 import { createIngestHandler } from "./handlers/ingest.ts";
 import { type HttpListener, listenHttp } from "./handlers/http_listener.ts";
 import { createHandler, internalError } from "./handlers/router.ts";
@@ -239,6 +239,7 @@ export async function startServer(
     source: config.source.kind,
     pid: Deno.pid,
   });
+  for (const problem of checkLimits(config)) log.warn("limits-inconsistent", { note: problem });
   if (config.origins.includes("*")) {
     log.warn("origin-check-disabled", {
       note: "--origin * lets any web page open WebSockets",

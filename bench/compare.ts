@@ -32,6 +32,7 @@
  * @module
  */
 
+import { formatPageRow, runPageBench } from "./page.ts";
 import { parseArgs } from "node:util";
 import { nchanMissing, writeNchanConfig } from "./peers/nchan.ts";
 
@@ -107,7 +108,7 @@ const FAN_OUT_CASES: FanOutCase[] = [
     only: ["liveplot", "bun", "deno"],
   },
 ];
-const OTHER_CASES = ["routes", "idle", "ingest", "redis"];
+const OTHER_CASES = ["routes", "idle", "ingest", "redis", "page"];
 const ALL_CASES = [...FAN_OUT_CASES.map((c) => c.name), ...OTHER_CASES];
 for (const name of flags.case ?? []) {
   if (!ALL_CASES.includes(name)) {
@@ -1204,6 +1205,23 @@ if (import.meta.main) {
       }
     }
   }
+  let pageRow: string | undefined;
+  if (wanted("page")) {
+    try {
+      // 10 minutes in a full run (the page's memory must stay flat once the window is full).
+      pageRow = formatPageRow(
+        await runPageBench({
+          series: 8,
+          rate: 1000,
+          points: 100_000,
+          measureSeconds: QUICK ? 5 : 10,
+          minutes: QUICK ? 1 : 10,
+        }),
+      );
+    } catch (error) {
+      errors.push(`page: ${error instanceof Error ? error.message : error}`);
+    }
+  }
   if (wanted("idle")) {
     for (const peer of available) {
       try {
@@ -1230,6 +1248,7 @@ if (import.meta.main) {
         "server core = its CPU time / wall time (1.00 = one core busy).",
     );
   }
+  if (pageRow) console.log(`\n## Page (headless Chromium)\n\n${pageRow}`);
   if (routes.length > 0) {
     console.log("\n## Seed routes: server CPU per operation\n");
     console.log(routesTable(routes).join("\n"));

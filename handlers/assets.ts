@@ -57,7 +57,9 @@ export async function createAssets(
   source = "",
 ): Promise<Map<string, Asset>> {
   const title = mode === "demo" ? DEMO_TITLE : `liveplot: ${source}`;
-  const html = page.replaceAll("__SOURCE__", mode).replaceAll("__TITLE__", escapeHtml(title));
+  // A function, not a string: `$&`, `$'` and `$$` in a command line are not replacement patterns.
+  const heading = escapeHtml(title);
+  const html = page.replaceAll("__SOURCE__", () => mode).replaceAll("__TITLE__", () => heading);
   const files: [string, string, string][] = [
     ["/", html, "text/html; charset=utf-8"],
     ["/static/app.js", appScript, "text/javascript; charset=utf-8"],

@@ -50,7 +50,7 @@ function main() {
   const demo = document.querySelector('meta[name="liveplot-source"]')?.getAttribute("content") !==
     "live";
   document.body.classList.add(demo ? "demo" : "live");
-  const endpoints = endpointsFor(location.pathname);
+  const endpoints = endpointsFor(location.pathname, location.search);
   const initial = readViewState(location.search);
 
   /** @param {string} id */

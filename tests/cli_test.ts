@@ -280,3 +280,32 @@ Deno.test("README's flag table is the one flags.ts declares (deno task docs writ
   assert.equal(readme, withFlagTable(readme), "run `deno task docs` to refresh README.md");
   for (const flag of FLAGS) assert.match(USAGE, new RegExp(`--${flag.name}\\b`));
 });
+
+Deno.test("limits that do not make sense together are said in one line each at start", async () => {
+  const cli = spawnCli([
+    "--port",
+    "0",
+    "--no-open",
+    "--max-message",
+    "2MiB",
+    "--max-queue",
+    "1MiB",
+  ]);
+  await cli.url;
+  await waitFor(
+    () => cli.stderr.some((line) => line.includes("event=stop") || line.includes("event=start")),
+    5000,
+    "the start line",
+  );
+  const warnings = cli.stderr.filter((line) => line.includes("event=limits-inconsistent"));
+  assert.equal(warnings.length, 1, cli.stderr.join("\n"));
+  assert.match(warnings[0] ?? "", /--max-message is larger than --max-queue/);
+  assert.equal((await cli.stop()).code, 0);
+  const sane = spawnCli(["--port", "0", "--no-open"]);
+  await sane.url;
+  assert.equal((await sane.stop()).code, 0);
+  assert.ok(
+    !sane.stderr.some((line) => line.includes("limits-inconsistent")),
+    sane.stderr.join("\n"),
+  );
+});

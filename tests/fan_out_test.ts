@@ -203,3 +203,35 @@ Deno.test("the end of standard input is told to viewers and the data stays serve
   assert.equal(status?.exitCode, null);
   await closeSocket(viewer.socket);
 });
+
+Deno.test("a stopped hub stays stopped: later points are kept, never sent", async () => {
+  await using piped = await startPiped();
+  const viewer = await connectViewer(piped.server);
+  await piped.write("1\n");
+  await waitFor(() => viewer.lines().length === 1, 5000, "the first point");
+  piped.server.hub?.stop();
+  await piped.write("2\n3\n");
+  await waitFor(() => piped.server.hub?.pointCount === 3, 5000, "the later points to be taken");
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.deepEqual(viewer.lines(), ["0 0 1"], "nothing sent after stop");
+  await closeSocket(viewer.socket);
+});
+
+Deno.test("values that are not finite doubles are refused and counted; the rest of the row plots", async () => {
+  await using piped = await startPiped();
+  const viewer = await connectViewer(piped.server);
+  await piped.write("1e400 5\nnan 6\n7 8\n");
+  await waitFor(() => viewer.lines().length === 4, 5000, "the finite points");
+  // Ids follow the order series first take a point: column 1 did first.
+  assert.deepEqual(viewer.lines(), ["0 0 5", "0 1 6", "1 2 7", "0 2 8"]);
+  const meta = controlMessages(viewer.messages).filter((m) => m.type === "meta").at(-1);
+  assert.deepEqual(meta?.series, [{ id: 0, name: "1" }, { id: 1, name: "0" }]);
+  await waitFor(
+    () => controlMessages(viewer.messages).some((m) => m.type === "status" && m.refused === 1),
+    5000,
+    "a status counting one refused point",
+  );
+  const status = controlMessages(viewer.messages).filter((m) => m.type === "status").at(-1);
+  assert.equal(status?.skipped, 0, "a gap is not a skipped line");
+  await closeSocket(viewer.socket);
+});

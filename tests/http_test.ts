@@ -73,7 +73,7 @@ Deno.test("a live page is headed by its source, HTML-escaped", async () => {
     source: { kind: "command", command: "sh", args: ["-c", "echo '<b>&'"] },
   });
   const page = await (await fetch(server.url)).text();
-  assert.match(page, /<h3>liveplot: sh -c echo '&lt;b&gt;&amp;'<\/h3>/);
+  assert.match(page, /<h3 id="title">liveplot: sh -c echo '&lt;b&gt;&amp;'<\/h3>/);
   assert.match(page, /<meta name="liveplot-source" content="live">/);
 });
 
@@ -155,4 +155,13 @@ Deno.test("traversal and encoded paths reach only known routes or 404", async ()
     assert.ok([400, 404].includes(status), `${path} answered ${status}`);
     assert.doesNotMatch(answer, /root:|"tasks"|import /, `${path} leaked a file`);
   }
+});
+
+Deno.test("$&, $' and $$ in a command line reach the page's title as written", async () => {
+  await using server = await startTestServer({
+    source: { kind: "command", command: "sh", args: ["-c", "echo '$& $$ $`'\"'\"'$'\"'\"'"] },
+  });
+  const page = await (await fetch(server.url)).text();
+  const title = /<title>(.*)<\/title>/.exec(page)?.[1] ?? "";
+  assert.equal(title, `liveplot: sh -c echo '$&amp; $$ $\`'"'"'$'"'"'`.replaceAll('"', "&quot;"));
 });

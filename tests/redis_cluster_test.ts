@@ -137,6 +137,12 @@ Deno.test("Redis stopped and restarted: viewers are told, pushes get 503, then a
   const ys = viewer.named().map((line) => line.split(" ")[2]);
   assert.deepEqual(ys.slice(0, 3), ["1", "2", "3"], "no duplicate, in order");
   assert.equal(new Set(viewer.named()).size, viewer.named().length, "no duplicates");
+  // Redis came back empty: the page is told its data store lost points.
+  await waitFor(
+    () => controlMessages(viewer.messages).some((m) => m.type === "status" && Number(m.gaps) > 0),
+    10_000,
+    "a status reporting the gap",
+  );
   await writer.close();
   await closeSocket(viewer.socket);
   assert.equal((await server.stop()).code, 0);

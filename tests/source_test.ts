@@ -302,3 +302,24 @@ Deno.test("lines that arrive in one read get distinct, increasing arrival times"
   await closeSocket(seen.socket);
   await writer.close();
 });
+
+Deno.test("with the port in use, the command is never started", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  const dir = await Deno.makeTempDir();
+  const marker = `${dir}/started`;
+  const { code, stderr } = await runCli([
+    "--port",
+    String(port),
+    "--no-open",
+    "--",
+    "sh",
+    "-c",
+    `touch ${marker}; echo 1`,
+  ]);
+  assert.equal(code, 1);
+  assert.match(stderr, /Cannot listen on 127\.0\.0\.1:\d+: port \d+ is already in use/);
+  assert.ok(!stderr.includes("source-started"), stderr);
+  await assert.rejects(Deno.stat(marker), Deno.errors.NotFound, "the command did not run");
+  await Deno.remove(dir, { recursive: true });
+});

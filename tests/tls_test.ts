@@ -65,7 +65,9 @@ Deno.test({
       await page.click("text=Start Plot");
       const state = await waitForPage(
         page,
-        (state) => state.received === 100 && state.connection === "done",
+        (state) =>
+          state.received === 100 && state.connection === "done" &&
+          state.chart?.data[1]?.length === 100,
         "100 points over wss",
       );
       assert.equal(state.chart?.data[1]?.length, 100);

@@ -16,15 +16,22 @@
 /**
  * The data paths for a page at `pathname`: `/s/NAME` (or `/s/NAME/data`)
  * uses `/s/NAME/data`, `/s/NAME/range` and `/s/NAME.csv`; anything else
- * (`/`, `/data`) uses `/data`, `/data/range` and `/data.csv`.
+ * (`/`, `/data`) uses `/data`, `/data/range` and `/data.csv`. A `token` in
+ * the page's query (`--read-token`) is passed on to each of them.
  * @param {string} pathname
+ * @param {string} [search] the page's query string
  * @returns {Endpoints}
  */
-export function endpointsFor(pathname) {
+export function endpointsFor(pathname, search = "") {
+  const token = new URLSearchParams(search).get("token");
+  const query = token ? `?token=${encodeURIComponent(token)}` : "";
   const match = /^\/s\/([^/]+)(?:\/(?:data)?)?$/.exec(pathname);
-  if (!match) return { socket: "/data", range: "/data/range", csv: "/data.csv" };
-  const base = `/s/${match[1]}`;
-  return { socket: `${base}/data`, range: `${base}/range`, csv: `${base}.csv` };
+  const base = match ? `/s/${match[1]}` : "/data";
+  return {
+    socket: `${match ? `${base}/data` : base}${query}`,
+    range: `${base}/range${query}`,
+    csv: `${base}.csv${query}`,
+  };
 }
 
 /**
