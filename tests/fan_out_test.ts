@@ -235,3 +235,31 @@ Deno.test("values that are not finite doubles are refused and counted; the rest 
   assert.equal(status?.skipped, 0, "a gap is not a skipped line");
   await closeSocket(viewer.socket);
 });
+
+Deno.test("past --history the oldest points go and viewers are told where history begins", async () => {
+  // 16 chunks of 4,096 points: a few chunks per series beyond the window.
+  await using piped = await startPiped({ historyBytes: 16 * 66 * 1024 });
+  const viewer = await connectViewer(piped.server);
+  const lines = Array.from({ length: 100_000 }, (_, i) => `${i} ${-i}\n`);
+  for (let i = 0; i < lines.length; i += 10_000) {
+    await piped.write(lines.slice(i, i + 10_000).join(""));
+  }
+  await waitFor(() => piped.server.hub?.pointCount === 200_000, 10_000, "200,000 points taken");
+  const history = piped.server.hub!.history;
+  assert.ok(
+    history.bytes <= 16 * 66 * 1024 + 2 * 66 * 1024,
+    `history holds ${history.bytes} bytes`,
+  );
+  assert.ok(history.evicted > 0, "the oldest points went");
+  const start = history.startX as number;
+  assert.ok(start > 0, `history now begins at x=${start}`);
+  await waitFor(
+    () =>
+      controlMessages(viewer.messages).some((m) => m.type === "status" && m.historyStart === start),
+    5000,
+    "a status saying where history begins",
+  );
+  const range = await (await fetch(new URL("/data/range?width=10000", piped.server.url))).json();
+  assert.equal(range.historyStart, start);
+  await closeSocket(viewer.socket);
+});
