@@ -112,3 +112,13 @@ function formatLine(
 function formatValue(value: string): string {
   return /^[^\s"=\\]+$/.test(value) ? value : JSON.stringify(value);
 }
+
+/**
+ * The detail of a failure, as a message's last part after the colon:
+ * `not found`, `permission denied`, or the error's own message.
+ */
+export function describeError(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "not found";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return error instanceof Error ? error.message : String(error);
+}

@@ -13,8 +13,7 @@
 
 import { parseArgs } from "node:util";
 import manifest from "./deno.json" with { type: "json" };
-import { BackplaneUrlError } from "./backplane/backplane.ts";
-import { parseRedisUrl } from "./backplane/redis.ts";
+import { BackplaneUrlError, parseRedisUrl } from "./backplane/backplane.ts";
 import {
   type Config,
   DEFAULTS,
@@ -32,7 +31,7 @@ import {
   valueFlagSpellings,
 } from "./flags.ts";
 import { curlExample, generateToken } from "./handlers/token.ts";
-import { createLogger } from "./log.ts";
+import { createLogger, describeError } from "./log.ts";
 import { ListenError, type RunningServer, startServer } from "./server.ts";
 import { isStreamName } from "./stream/registry.ts";
 import { SourceStartError } from "./stream/source.ts";
@@ -371,8 +370,7 @@ function readPem(flag: string, path: string, readFile: (path: string) => string)
   try {
     return readFile(path);
   } catch (error) {
-    const detail = error instanceof Deno.errors.NotFound ? "not found" : String(error);
-    throw new UsageError(`Cannot read ${flag} file "${path}": ${detail}`);
+    throw new UsageError(`Cannot read ${flag} file "${path}": ${describeError(error)}`);
   }
 }
 

@@ -6,13 +6,12 @@
  */
 
 import { StreamFeed } from "./backplane/feed.ts";
-import { createRedisBackplane } from "./backplane/redis.ts";
 import { checkLimits, type Config, FORMATS, type LineFormat } from "./config.ts";
 import { createIngestHandler } from "./handlers/ingest.ts";
 import { type HttpListener, listenHttp } from "./handlers/http_listener.ts";
 import { createHandler, internalError } from "./handlers/router.ts";
 import { CLOSE_GOING_AWAY, Connections } from "./handlers/websocket.ts";
-import { createLogger, type Logger } from "./log.ts";
+import { createLogger, describeError, type Logger } from "./log.ts";
 import { Hub } from "./stream/hub.ts";
 import { createLineReader, type LineReader } from "./stream/formats/mod.ts";
 import { type Stream, Streams } from "./stream/registry.ts";
@@ -78,7 +77,10 @@ export async function startServer(
     ? `replay of ${config.source.path}`
     : undefined;
   // With Redis, every point goes through it, and each stream's hub is fed from it alone.
-  const backplane = config.redis ? createRedisBackplane({ url: config.redis, log }) : undefined;
+  // Loaded only with --redis: a single process never loads the Redis client.
+  const backplane = config.redis
+    ? (await import("./backplane/redis.ts")).createRedisBackplane({ url: config.redis, log })
+    : undefined;
   const feeds = new Map<string, StreamFeed>();
   const windowPoints = "points" in config.window ? config.window.points : MAX_RECENT_POINTS;
   const streams = new Streams({
@@ -204,9 +206,7 @@ export async function startServer(
     const where = `${formatHost(config.hostname)}:${config.port}`;
     const detail = error instanceof Deno.errors.AddrInUse
       ? `port ${config.port} is already in use`
-      : error instanceof Error
-      ? error.message
-      : String(error);
+      : describeError(error);
     throw new ListenError(`Cannot listen on ${where}: ${detail}`);
   }
 

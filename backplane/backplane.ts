@@ -111,3 +111,16 @@ export function isAfter(batch: Batch, last: Batch | undefined): boolean {
 export class BackplaneUrlError extends Error {
   override name = "BackplaneUrlError";
 }
+
+/** Checks a Redis URL; throws `BackplaneUrlError` with a line fit for the user. */
+export function parseRedisUrl(text: string): URL {
+  const refuse = () =>
+    new BackplaneUrlError(
+      `--redis must be a URL like redis://127.0.0.1:6379/0, not ${JSON.stringify(text)}`,
+    );
+  if (!URL.canParse(text)) throw refuse();
+  const url = new URL(text);
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") throw refuse();
+  if (!url.hostname || !/^(\/\d*)?$/.test(url.pathname)) throw refuse();
+  return url;
+}

@@ -26,14 +26,16 @@ import type { Logger } from "../log.ts";
 import {
   type Backplane,
   type BackplaneState,
-  BackplaneUrlError,
   type BackplaneWriter,
   type Batch,
+  parseRedisUrl,
 } from "./backplane.ts";
 import { type Client, newClient, type RawEntry } from "./redis_client.ts";
 import { createBatchDecoder, encodeEntry, type Outgoing } from "./redis_entry.ts";
 import { RedisReader } from "./redis_reader.ts";
 import { createWriter, mergeInto } from "./writer.ts";
+
+export { parseRedisUrl };
 
 /** Entries kept per stream in Redis: recent history for late joiners and new processes. */
 export const DEFAULT_MAX_ENTRIES = 10_000;
@@ -63,19 +65,6 @@ export interface RedisBackplaneOptions {
   keyTtlSeconds?: number;
   /** Prefix of every key (default `liveplot:`). */
   prefix?: string;
-}
-
-/** Checks a Redis URL; throws `BackplaneUrlError` with a line fit for the user. */
-export function parseRedisUrl(text: string): URL {
-  const refuse = () =>
-    new BackplaneUrlError(
-      `--redis must be a URL like redis://127.0.0.1:6379/0, not ${JSON.stringify(text)}`,
-    );
-  if (!URL.canParse(text)) throw refuse();
-  const url = new URL(text);
-  if (url.protocol !== "redis:" && url.protocol !== "rediss:") throw refuse();
-  if (!url.hostname || !/^(\/\d*)?$/.test(url.pathname)) throw refuse();
-  return url;
 }
 
 /** Connects to Redis (in the background: an outage at start is waited out). */

@@ -30,7 +30,7 @@
  * @module
  */
 
-import type { Logger } from "../log.ts";
+import { describeError, type Logger } from "../log.ts";
 
 /** The first line of every recording. */
 export const RECORDING_HEADER = "# liveplot recording v1";
@@ -235,7 +235,6 @@ async function readFirstLine(path: string): Promise<string | undefined> {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Deno.errors.NotFound) return "no such directory";
-  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
-  return error instanceof Error ? error.message : String(error);
+  // Opening for append creates the file: only its directory can be missing.
+  return error instanceof Deno.errors.NotFound ? "no such directory" : describeError(error);
 }

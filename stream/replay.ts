@@ -10,6 +10,7 @@
  * @module
  */
 
+import { describeError } from "../log.ts";
 import { splitLines } from "./line_splitter.ts";
 import { RECORDING_HEADER, SESSION_PREFIX } from "./recorder.ts";
 
@@ -57,12 +58,7 @@ export async function openReplay(
   try {
     file = await Deno.open(path, { read: true });
   } catch (error) {
-    const detail = error instanceof Deno.errors.NotFound
-      ? "not found"
-      : error instanceof Error
-      ? error.message
-      : String(error);
-    throw new ReplayError(`Cannot replay "${path}": ${detail}`);
+    throw new ReplayError(`Cannot replay "${path}": ${describeError(error)}`);
   }
   // splitLines drops a too long line before it is numbered: 0 says "unknown".
   const onTruncated = () => options.onMalformed?.(0, "(line too long)");

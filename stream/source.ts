@@ -7,7 +7,7 @@
  */
 
 import type { LineFormat, SourceSpec, XChoice } from "../config.ts";
-import type { Logger } from "../log.ts";
+import { describeError, type Logger } from "../log.ts";
 import type { Hub } from "./hub.ts";
 import { splitLines } from "./line_splitter.ts";
 import { createLineReader } from "./formats/mod.ts";
@@ -151,12 +151,7 @@ function startCommand(
       env: { PYTHONUNBUFFERED: "1", ...spawned.env },
     }).spawn();
   } catch (error) {
-    const detail = error instanceof Deno.errors.NotFound
-      ? "not found"
-      : error instanceof Error
-      ? error.message
-      : String(error);
-    throw new SourceStartError(`Cannot start command "${command}": ${detail}`);
+    throw new SourceStartError(`Cannot start command "${command}": ${describeError(error)}`);
   }
   options.log.info("source-started", { command, pid: child.pid, unbuffered: spawned.method });
   const output = spawned.method === "script"
