@@ -143,6 +143,7 @@ export class Hub implements PointSink {
   #dropped = 0;
   #points = 0;
   #stopped = false;
+  #flushQueued = false;
   #evictedSeen = 0;
   #pointsAtCommit = 0;
   #lastPointAt: number | null = null;
@@ -319,15 +320,24 @@ export class Hub implements PointSink {
    * the viewers took long, once as long again has passed since it began.
    */
   #schedule(): void {
-    if (this.#timer !== undefined || this.#stopped) return;
+    if (this.#timer !== undefined || this.#flushQueued || this.#stopped) return;
     if (this.#viewers.size === 0) {
       this.#pending = "";
       this.#flushNumber++;
       return;
     }
     const gap = Math.min(this.#lastPassMs, MAX_FRAME_GAP_MS);
-    const wait = Math.max(0, this.#lastFlush + gap - performance.now());
-    this.#timer = setTimeout(() => this.#flush(), wait);
+    const wait = this.#lastFlush + gap - performance.now();
+    if (wait > 0) {
+      this.#timer = setTimeout(() => this.#flush(), wait);
+      return;
+    }
+    // Idle: the frame goes once this turn's reads are done, not a timer tick later.
+    this.#flushQueued = true;
+    queueMicrotask(() => {
+      this.#flushQueued = false;
+      this.#flush();
+    });
   }
 
   #flush(): void {
