@@ -226,14 +226,14 @@ Deno.test("a source that never pauses does not starve pages, /test or viewers", 
 
 /**
  * A program that block-buffers a pipe, as C's stdio does: after a second (for the viewer to
- * join), perl prints a line every 300 ms, each with the time it was printed. (awk would not
+ * join), perl prints a line every 500 ms, each with the time it was printed. (awk would not
  * do: it flushes before every `system()` and command `getline`.)
  */
 const BUFFERING_PROGRAM = [
   "perl",
   "-MTime::HiRes=time,sleep",
   "-e",
-  'sleep 1; for $i (0..5) { printf "%d %.6f\\n", $i, time; sleep 0.3 }',
+  'sleep 1; for $i (0..5) { printf "%d %.6f\\n", $i, time; sleep 0.5 }',
 ];
 
 async function arrivalDelays(args: string[]): Promise<number[]> {
@@ -273,7 +273,13 @@ Deno.test({
     const delays = await arrivalDelays([]);
     assert.equal(delays.length, 6, "every line arrived");
     const shown = delays.map((delay) => delay.toFixed(3)).join(", ");
-    for (const delay of delays) assert.ok(delay < 0.2, `delays in seconds: ${shown}`);
+    // Typically a few ms. The bound asserted is 200 ms for the median and, for every line, that
+    // it arrived before the next was printed: a loaded test machine may stall one line briefly.
+    const median = [...delays].sort((a, b) => a - b)[3] as number;
+    assert.ok(median < 0.2, `median delay under 200 ms; delays in seconds: ${shown}`);
+    for (const delay of delays) {
+      assert.ok(delay < 0.45, `line by line; delays in seconds: ${shown}`);
+    }
     // Without the terminal the same program's lines all come at its end: the test can fail.
     const piped = await arrivalDelays(["--no-pty"]);
     assert.ok(piped.length === 6 && (piped[0] as number) > 1, `--no-pty: ${piped.join(", ")}`);

@@ -10,8 +10,19 @@ import {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Line arrival must follow the print by no more than this. */
+/** Line arrival must follow the print by no more than this, as a median. */
 const MAX_DELAY_SECONDS = 0.2;
+
+/**
+ * Lines came one by one: the median within `MAX_DELAY_SECONDS` of its print, and every line
+ * before the next was printed (300 ms later; a loaded machine may stall one line briefly).
+ */
+function assertLineByLine(delays: number[]): void {
+  const sorted = [...delays].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)] as number;
+  assert.ok(median <= MAX_DELAY_SECONDS, `median delay ${median} s of ${delays.join(", ")}`);
+  for (const delay of delays) assert.ok(delay < 0.3, `delay ${delay} s of ${delays.join(", ")}`);
+}
 
 /**
  * Prints 5 lines 300 ms apart, each with the uptime at which it was printed
@@ -79,7 +90,7 @@ Deno.test({
     assert.equal(spawn.method, "script");
     const lines = await linesWithArrival(spawn, uptime);
     assert.deepEqual(lines.map(({ line }) => line.split(" ")[0]), ["0", "1", "2", "3", "4"]);
-    for (const delay of delays(lines)) assert.ok(delay <= MAX_DELAY_SECONDS, `delay ${delay} s`);
+    assertLineByLine(delays(lines));
 
     // The same program on a plain pipe holds its lines to the end: the check above can fail.
     const plain = await linesWithArrival({ command: "mawk", args: [MAWK_PROGRAM] }, uptime);
@@ -95,7 +106,7 @@ Deno.test({
     const now = () => Date.now() / 1000;
     const lines = await linesWithArrival(unbufferedCommand("perl", ["-e", PERL_PROGRAM]), now);
     assert.equal(lines.length, 5);
-    for (const delay of delays(lines)) assert.ok(delay <= MAX_DELAY_SECONDS, `delay ${delay} s`);
+    assertLineByLine(delays(lines));
     const plain = await linesWithArrival({ command: "perl", args: ["-e", PERL_PROGRAM] }, now);
     assert.ok(Math.max(...delays(plain)) > 1, `plain pipe delays ${delays(plain)}`);
   },
