@@ -77,15 +77,24 @@ export interface ServerSocketOptions {
 
 // The hub sends one frame to every viewer: encode it once, share the bytes.
 // A few recent frames are kept, as a flush may send meta, data and status.
+// They are found by identity (`===` on the same string object is a pointer
+// check), not by hashing: hashing a fresh 30 KiB frame costs as much as
+// encoding it.
 const RECENT_FRAMES = 4;
-const recent = new Map<string, Buffer>();
+const recentTexts: string[] = [];
+const recentBytes: Buffer[] = [];
 
 function encoded(text: string): Buffer {
-  const known = recent.get(text);
-  if (known) return known;
+  for (let i = 0; i < recentTexts.length; i++) {
+    if (recentTexts[i] === text) return recentBytes[i] as Buffer;
+  }
   const bytes = Buffer.from(text);
-  recent.set(text, bytes);
-  if (recent.size > RECENT_FRAMES) recent.delete(recent.keys().next().value as string);
+  recentTexts.unshift(text);
+  recentBytes.unshift(bytes);
+  if (recentTexts.length > RECENT_FRAMES) {
+    recentTexts.pop();
+    recentBytes.pop();
+  }
   return bytes;
 }
 
