@@ -35,7 +35,7 @@ export interface StartOptions {
 export interface RunningServer extends AsyncDisposable {
   /** `http://host:port/` (or https), with the port actually bound. */
   readonly url: URL;
-  /** The stream the command line's source feeds; absent for the demo. */
+  /** The stream `/` and `/data` serve (the source's, or with --redis `--stream`'s); absent for the demo. */
   readonly hub?: Hub;
   readonly streams: Streams;
   readonly source?: RunningSource;
@@ -117,7 +117,8 @@ export async function startServer(
   const sinkFor = (name: string, hub: Hub): PointSink => backplane?.writer(name) ?? hub;
 
   const live = config.source.kind !== "demo";
-  const hub = live ? streams.open(config.stream, true)?.hub : undefined;
+  // The stream `/` and `/data` serve is kept for the life of the process.
+  const hub = live || backplane ? streams.open(config.stream, true)?.hub : undefined;
   const pushReaders = new WeakMap<Stream, Map<string, LineReader>>();
   const ingest = createIngestHandler({
     token: config.token,

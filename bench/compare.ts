@@ -35,6 +35,7 @@
 import { formatPageRow, runPageBench } from "./page.ts";
 import { parseArgs } from "node:util";
 import { nchanMissing, writeNchanConfig } from "./peers/nchan.ts";
+import { freePort, lines, processTree } from "./proc.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const BENCH = `${ROOT}bench/`;
@@ -130,19 +131,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
-/** Reads a stream line by line. */
-function lines(readable: ReadableStream<Uint8Array>): AsyncIterator<string> {
-  return (async function* () {
-    let buffered = "";
-    for await (const text of readable.pipeThrough(new TextDecoderStream())) {
-      buffered += text;
-      const parts = buffered.split("\n");
-      buffered = parts.pop() ?? "";
-      yield* parts;
-    }
-  })();
-}
-
 async function nextLine(iterator: AsyncIterator<string>, what: string, ms = 60_000) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -197,23 +185,6 @@ async function stopChild(child: Child, signal: Deno.Signal = "SIGTERM"): Promise
   await child.process.stdin.close().catch(() => {});
 }
 
-/** `pid` and its descendants, from /proc. */
-function processTree(pid: number): number[] {
-  const parents = new Map<number, number[]>();
-  for (const entry of Deno.readDirSync("/proc")) {
-    const child = Number(entry.name);
-    if (!Number.isInteger(child)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${child}/stat`);
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      parents.set(parent, [...(parents.get(parent) ?? []), child]);
-    } catch { /* gone */ }
-  }
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i++) tree.push(...(parents.get(tree[i]!) ?? []));
-  return tree;
-}
-
 /** CPU seconds (user + system) of processes, from /proc/PID/stat. */
 function cpuSeconds(pids: number[]): number {
   let ticks = 0;
@@ -244,13 +215,6 @@ function residentMiB(pids: number[]): number {
     } catch { /* gone */ }
   }
   return kib / 1024;
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 async function commandOutput(command: string, args: string[]): Promise<string | undefined> {

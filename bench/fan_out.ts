@@ -14,6 +14,8 @@
  * @module
  */
 
+import { lines, residentMiB } from "./proc.ts";
+
 const ROOT = new URL("../", import.meta.url).pathname;
 const WARMUP_MS = 1000;
 const MEASURE_MS = Number(Deno.env.get("BENCH_MEASURE_MS") ?? 5000);
@@ -60,24 +62,6 @@ async function cpuSeconds(pid: number): Promise<number> {
   const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-async function residentMiB(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
-}
-
-/** Reads a child's stdout line by line. */
-function lines(readable: ReadableStream<Uint8Array>): AsyncIterator<string> {
-  return (async function* () {
-    let buffered = "";
-    for await (const text of readable.pipeThrough(new TextDecoderStream())) {
-      buffered += text;
-      const parts = buffered.split("\n");
-      buffered = parts.pop() ?? "";
-      yield* parts;
-    }
-  })();
 }
 
 async function nextLine(iterator: AsyncIterator<string>, what: string): Promise<string> {

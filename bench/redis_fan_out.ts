@@ -21,6 +21,7 @@
 
 import { parseArgs } from "node:util";
 import type { FanOutCase } from "./compare.ts";
+import { freePort, processTree } from "./proc.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const STREAM = "bench";
@@ -80,30 +81,6 @@ async function stop(child: Child): Promise<void> {
   await child.process.status;
   clearTimeout(timer);
   await child.process.stdin.close().catch(() => {});
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  return port;
-}
-
-/** `pid` and its descendants, from /proc. */
-function processTree(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of Deno.readDirSync("/proc")) {
-    const child = Number(entry.name);
-    if (!Number.isInteger(child)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${child}/stat`);
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(parent, [...(children.get(parent) ?? []), child]);
-    } catch { /* gone */ }
-  }
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i] as number) ?? []));
-  return tree;
 }
 
 async function redisAnswers(port: number): Promise<boolean> {

@@ -17,16 +17,12 @@
  */
 
 import { formatAbuse, runAbuse } from "./soak_abuse.ts";
+import { residentMiB } from "./proc.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const SECONDS = Number(Deno.env.get("SOAK_SECONDS") ?? 60);
 const PROCESSES = 2;
 const PER_PROCESS = { echo: 500, viewers: 450, chaos: 50 };
-
-async function residentMiB(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
-}
 
 function collect(readable: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
   return (async () => {

@@ -77,9 +77,12 @@ export async function createHandler(options: RouterOptions): Promise<Handler> {
   routes.set("/echo", { websocket: (socket) => serveEcho(socket, { maxQueuedBytes, log }) });
   routes.set("/s/", { http: (request) => serveStreamsIndex(request, options.directory) });
   if (mainStream) {
-    Object.assign(routes, {});
-    for (const [path, route] of streamRoutes(mainStream)) routes.set(path, route);
-    routes.set("/data", { ...routes.get("/data"), http: page });
+    // `/data`, `/data/range` and `/data.csv` are the main stream's, as under `/s/NAME`.
+    const own = new Map(streamRoutes(mainStream));
+    for (const [path, route] of own) routes.set(path, route);
+    routes.set("/data", { http: page, websocket: own.get(`/s/${mainStream}/data`)?.websocket });
+    routes.set("/data/range", own.get(`/s/${mainStream}/range`) ?? {});
+    routes.set("/data.csv", own.get(`/s/${mainStream}.csv`) ?? {});
   } else {
     routes.set("/data", { http: page, websocket: serveDemo });
   }
@@ -87,13 +90,14 @@ export async function createHandler(options: RouterOptions): Promise<Handler> {
   /** The routes of stream `name`, by path; GET /s/NAME serves a page headed by its name. */
   function streamRoutes(name: string): [string, Route][] {
     const stored = () => streams.get(name)?.hub;
+    const http = (request: Request) => streamPage(request, name);
     return [
       [`/s/${name}`, {
-        http: (request) => streamPage(request, name),
+        http,
         push: options.ingest && ((request, remote) => options.ingest!(request, { name, remote })),
       }],
       [`/s/${name}/data`, {
-        http: (request) => streamPage(request, name),
+        http,
         websocket: (socket) => {
           const stream = streams.open(name);
           if (stream) serveViewer(socket, stream.hub);
@@ -107,21 +111,6 @@ export async function createHandler(options: RouterOptions): Promise<Handler> {
         http: (request) =>
           withStream(stored(), name, (hub) => serveCsvExport(request, hub, `${name}.csv`)),
       }],
-      ...(name === mainStream
-        ? [
-          ["/data/range", {
-            http: (request: Request) =>
-              withStream(stored(), name, (hub) => serveRange(request, hub)),
-          }],
-          ["/data.csv", {
-            http: (request: Request) =>
-              withStream(stored(), name, (hub) => serveCsvExport(request, hub, `${name}.csv`)),
-          }],
-          ["/data", {
-            websocket: (socket: WebSocket) => serveViewer(socket, streams.open(name, true)!.hub),
-          }],
-        ] as [string, Route][]
-        : []),
     ];
   }
 

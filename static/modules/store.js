@@ -50,16 +50,27 @@ export class Series {
    * @returns {number}
    */
   search(x, after = false) {
-    let low = 0;
-    let high = this.xs.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      const value = /** @type {number} */ (this.xs[mid]);
-      if (value < x || (after && value === x)) low = mid + 1;
-      else high = mid;
-    }
-    return low;
+    return lowerBound(this.xs, x, after);
   }
+}
+
+/**
+ * Index of the first of the sorted `xs` with x >= `x` (or > `x` when `after`).
+ * @param {ArrayLike<number>} xs
+ * @param {number} x
+ * @param {boolean} after
+ * @returns {number}
+ */
+function lowerBound(xs, x, after) {
+  let low = 0;
+  let high = xs.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    const value = /** @type {number} */ (xs[mid]);
+    if (value < x || (after && value === x)) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /** Every series of one stream, with the aligned table for the charts. */
@@ -246,15 +257,7 @@ export class Store {
    * @returns {number}
    */
   rowAt(x, after = false) {
-    let low = 0;
-    let high = this.xs.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      const value = /** @type {number} */ (this.xs[mid]);
-      if (value < x || (after && value === x)) low = mid + 1;
-      else high = mid;
-    }
-    return low;
+    return lowerBound(this.xs, x, after);
   }
 
   /** @param {Series[]} list */
