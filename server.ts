@@ -25,7 +25,7 @@ export const SHUTDOWN_GRACE_MS = 1500;
 /** Things only the caller can provide. */
 export interface StartOptions {
   log?: Logger;
-  /** Standard input, for the `stdin` source (default: `Deno.stdin.readable`). */
+  /** Standard input, for the `stdin` source (default: `Deno.stdin`, read into one reused buffer). */
   input?: ReadableStream<Uint8Array>;
   /** Told when liveplot cannot go on (a `--record-required` recording failed). */
   onFatal?: (message: string) => void;

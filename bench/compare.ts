@@ -27,7 +27,7 @@
  *   [--server NAME]… [--measure S] [--cpu-prof DIR] [--json FILE]
  *   [--client bun|deno] [--viewers MAX (development: caps every case)]
  *   cases: 1000x1000 10000x100 100x10000 1x100000 1x100000-w2000 routes idle ingest redis
- *   servers: liveplot bun nchan deno node
+ *   servers: liveplot liveplot-text bun nchan deno node
  *
  * @module
  */
@@ -36,6 +36,7 @@ import { formatPageRow, runPageBench } from "./page.ts";
 import { parseArgs } from "node:util";
 import { nchanMissing, writeNchanConfig } from "./peers/nchan.ts";
 import { freePort, lines, processTree } from "./proc.ts";
+import { BINARY_PROTOCOL } from "../stream/frames.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const BENCH = `${ROOT}bench/`;
@@ -236,6 +237,8 @@ export interface Server {
   pids: () => number[];
   /** WebSocket URLs viewers connect to (spread evenly). */
   viewerUrls: string[];
+  /** The subprotocol viewers offer: liveplot's page asks for binary frames. */
+  protocol?: string;
   /** Sends one read's bytes to the server (stdin write or HTTP POST). */
   publish: (bytes: Uint8Array<ArrayBuffer>) => Promise<void>;
   /** Ends the server's standard input (stdin servers only). */
@@ -292,27 +295,33 @@ function profileFlags(): string[] {
 let bunVersion: string | undefined;
 let nodeWsMissing: string | undefined;
 
+/** liveplot reading the source on standard input; its viewers offer `protocol`. */
+async function startLiveplot(fanOut: FanOutCase | undefined, protocol?: string): Promise<Server> {
+  const window = fanOut?.window ? ["--window", String(fanOut.window)] : [];
+  const args = [
+    ...["--port", "0", "--no-open", "--quiet", "--x", "index", "--max-clients", "20000"],
+    ...window,
+    "-",
+  ];
+  const server = await startStdinServer("liveplot", [
+    ...[deno, "run", "-A", ...profileFlags(), `${ROOT}main.ts`],
+    ...args,
+  ], "data");
+  return { ...server, protocol };
+}
+
 const PEERS: Peer[] = [
   {
+    // Viewers get what the page gets: binary frames (`liveplot-f64`).
     name: "liveplot",
     missing: () => Promise.resolve(undefined),
-    start: (fanOut) => {
-      const profile = profileFlags();
-      const window = fanOut?.window ? ["--window", String(fanOut.window)] : [];
-      const args = [
-        ...["--port", "0", "--no-open", "--quiet", "--x", "index", "--max-clients", "20000"],
-        ...window,
-        "-",
-      ];
-      return startStdinServer("liveplot", [
-        deno,
-        "run",
-        "-A",
-        ...profile,
-        `${ROOT}main.ts`,
-        ...args,
-      ], "data");
-    },
+    start: (fanOut) => startLiveplot(fanOut, BINARY_PROTOCOL),
+  },
+  {
+    // Viewers get what a client written for the seed gets: text lines.
+    name: "liveplot-text",
+    missing: () => Promise.resolve(undefined),
+    start: (fanOut) => startLiveplot(fanOut),
   },
   {
     name: "bun",
@@ -454,13 +463,15 @@ function viewerProcesses(viewers: number): number {
 }
 
 /** Opens `viewers` viewers over `urls` in client processes; resolves once all are open. */
-async function openViewers(urls: string[], viewers: number) {
+async function openViewers(urls: string[], viewers: number, protocol = "") {
   const processes = viewerProcesses(viewers);
   const clients: Child[] = [];
   for (let p = 0; p < processes; p++) {
     const count = Math.floor(viewers / processes) + (p < viewers % processes ? 1 : 0);
     const sampleEvery = Math.max(1, Math.floor(count / SAMPLED_PER_PROCESS));
-    clients.push(spawn([...viewerCommand(), urls.join(","), String(count), String(sampleEvery)]));
+    clients.push(
+      spawn([...viewerCommand(), urls.join(","), String(count), String(sampleEvery), protocol]),
+    );
   }
   let opened = 0;
   let failed = 0;
@@ -531,11 +542,13 @@ export async function measureFanOut(
   viewerUrls: string[],
   publish: (bytes: Uint8Array<ArrayBuffer>) => Promise<void>,
   pids: () => number[],
+  protocol?: string,
 ): Promise<FanOutResult> {
   const openStarted = now();
   const { clients, opened, failed } = await openViewers(
     viewerUrls,
     Math.min(fanOut.viewers, MAX_VIEWERS),
+    protocol,
   );
   let source: ReturnType<typeof startSource> | undefined;
   try {
@@ -632,7 +645,14 @@ export async function measureFanOut(
 async function runFanOut(peer: Peer, fanOut: FanOutCase): Promise<FanOutResult> {
   const server = await peer.start(fanOut);
   try {
-    return await measureFanOut(peer.name, fanOut, server.viewerUrls, server.publish, server.pids);
+    return await measureFanOut(
+      peer.name,
+      fanOut,
+      server.viewerUrls,
+      server.publish,
+      server.pids,
+      server.protocol,
+    );
   } finally {
     await server.stop();
   }
@@ -676,6 +696,7 @@ async function runRedis(processes: number, fanOut: FanOutCase): Promise<FanOutRe
       servers.viewerUrls,
       servers.publish,
       servers.pids,
+      BINARY_PROTOCOL,
     );
   } finally {
     await servers.stop();

@@ -5,9 +5,10 @@
  * and, on every `SAMPLE_EVERY`th viewer, the delay of each point: the last
  * space-separated field of a line is its send time in ms since the epoch.
  * Reads liveplot's frames (`ID X Y` lines; a frame starting with `{` is JSON
- * and skipped) and the peers' raw lines alike.
+ * and skipped; with PROTOCOL `liveplot-f64`, binary frames of runs `ID N
+ * X1…XN Y1…YN` as the page gets them) and the peers' raw lines alike.
  *
- * Usage: viewer_client.ts URL[,URL…] COUNT SAMPLE_EVERY
+ * Usage: viewer_client.ts URL[,URL…] COUNT SAMPLE_EVERY [PROTOCOL]
  * Prints `ready OPEN FAILED` once every socket has opened or failed, then
  * reads `T0 T1 S1` (epoch ms) on standard input: it counts what arrives in
  * [T0, T1], and sampled viewers also count the points stamped in [T0, S1]
@@ -20,7 +21,7 @@
 // deno-lint-ignore-file no-explicit-any
 const runtime = globalThis as any;
 const args: string[] = runtime.Deno ? runtime.Deno.args : runtime.process.argv.slice(2);
-const [urlList = "", countText = "1", sampleText = "1"] = args;
+const [urlList = "", countText = "1", sampleText = "1", protocol = ""] = args;
 const urls = urlList.split(",");
 const count = Number(countText);
 const sampleEvery = Math.max(1, Number(sampleText));
@@ -71,9 +72,33 @@ function record(delay: number): void {
   sampledPoints++;
 }
 
-function onMessage(data: string, sampled: boolean): void {
+/** A binary frame: runs of `ID N X1…XN Y1…YN` doubles; each y is a send time. */
+function onBinary(data: ArrayBuffer, sampled: boolean, received: number): void {
+  const values = new Float64Array(data);
+  const late = received > t1;
+  if (!late) {
+    messages++;
+    bytes += data.byteLength + (data.byteLength < 126 ? 2 : data.byteLength < 65536 ? 4 : 10);
+  }
+  for (let run = 0; run + 2 <= values.length;) {
+    const count = values[run + 1]!;
+    const ys = run + 2 + count;
+    if (!late) points += count;
+    if (sampled) {
+      for (let i = ys; i < ys + count; i++) {
+        const stamp = values[i]!;
+        if (!late) record(received - stamp);
+        if (stamp >= s0 && stamp <= s1) stampedInWindow++;
+      }
+    }
+    run = ys + count;
+  }
+}
+
+function onMessage(data: string | ArrayBuffer, sampled: boolean): void {
   const received = now();
   if (received < t0) return;
+  if (data instanceof ArrayBuffer) return onBinary(data, sampled, received);
   if (typeof data !== "string" || data.charCodeAt(0) === 123 /* { */) return;
   if (received > t1) {
     if (sampled) countStamped(data);
@@ -98,7 +123,9 @@ function onMessage(data: string, sampled: boolean): void {
 }
 
 function open(index: number): Promise<boolean> {
-  const socket = new WebSocket(urls[Math.floor((index * urls.length) / count)]!);
+  const url = urls[Math.floor((index * urls.length) / count)]!;
+  const socket = protocol ? new WebSocket(url, [protocol]) : new WebSocket(url);
+  socket.binaryType = "arraybuffer";
   const sampled = index % sampleEvery === 0;
   return new Promise((resolve) => {
     socket.onopen = () => {

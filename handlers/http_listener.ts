@@ -9,6 +9,12 @@
  * Node's parser also brings what `Deno.serve` lacks: headers must arrive
  * within `HEADERS_TIMEOUT_MS`, so a client dribbling its headers is cut off.
  *
+ * Routes whose answer never changes (`/test`, the embedded assets) skip the
+ * `Request`/`Response` layer: the handler names them (`FixedRoute`), the
+ * listener asks the handler for each once at start and keeps what it would
+ * have written (status, raw headers, body), and writes exactly that for a
+ * matching GET or HEAD. Every other request takes the `Request` path.
+ *
  * @module
  */
 
@@ -36,11 +42,23 @@ export interface ListenOptions {
   onError: (error: unknown) => Response;
 }
 
-/** A fetch-style handler, as `Deno.serve` takes it. */
-export type FetchHandler = (
-  request: Request,
-  info: Deno.ServeHandlerInfo<Deno.NetAddr>,
-) => Response | Promise<Response>;
+/** A fetch-style handler, as `Deno.serve` takes it, naming the routes that never change. */
+export type FetchHandler =
+  & ((
+    request: Request,
+    info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+  ) => Response | Promise<Response>)
+  & { readonly fixedRoutes?: readonly FixedRoute[] };
+
+/**
+ * A path whose GET and HEAD answers are the same for every request that
+ * sends none of `variesWith`; the handler is asked for them once, at start.
+ */
+export interface FixedRoute {
+  path: string;
+  /** Request headers (lower case) whose presence can change the answer. */
+  readonly variesWith: readonly string[];
+}
 
 /** A listening server: the part of `Deno.HttpServer` liveplot uses. */
 export interface HttpListener {
@@ -64,6 +82,20 @@ const HEADERS_CHECK_MS = 5000;
 const SHUTDOWN_WAIT_MS = 1000;
 /** Bodies up to this size are sent with `Content-Length`; larger ones are streamed. */
 const BUFFER_BODY_BYTES = 1024 * 1024;
+
+/** An answer as `node:http` writes it: status, raw header list (name, value, …), body. */
+interface WholeAnswer {
+  status: number;
+  headers: string[];
+  body?: Buffer;
+}
+
+/** A fixed route's answers, rendered once; a method missing here takes the `Request` path. */
+interface FixedAnswers {
+  variesWith: readonly string[];
+  GET?: WholeAnswer;
+  HEAD?: WholeAnswer;
+}
 
 const pendingUpgrades = new WeakMap<Request, PendingUpgrade>();
 const upgradedResponses = new WeakSet<Response>();
@@ -96,7 +128,9 @@ export async function listenHttp(
   const scheme = options.tls ? "https" : "http";
   const connections = new Set<Socket>();
   let port = options.port;
-  const context = { scheme, hostname: options.hostname, port: () => port, handler, options };
+  const fixed = new Map<string, FixedAnswers>();
+  const context = { scheme, hostname: options.hostname, port: () => port, handler, options, fixed };
+  await renderFixedRoutes(context);
 
   server.on("connection", (socket: Socket) => {
     connections.add(socket);
@@ -107,6 +141,8 @@ export async function listenHttp(
     socket.on("close", () => connections.delete(socket));
   });
   server.on("request", (message: IncomingMessage, response: ServerResponse) => {
+    const whole = fixedAnswer(context, message);
+    if (whole) return writeWhole(whole, response);
     serveRequest(context, message, response).catch(() => response.destroy());
   });
   server.on("upgrade", (message: IncomingMessage, socket: Socket, head: Buffer) => {
@@ -164,6 +200,48 @@ interface Context {
   port: () => number;
   handler: FetchHandler;
   options: ListenOptions;
+  fixed: Map<string, FixedAnswers>;
+}
+
+/**
+ * Asks the handler once for each fixed route's GET and HEAD and keeps what
+ * `writeResponse` would write. A failed (5xx) or streamed answer is not kept.
+ */
+async function renderFixedRoutes(context: Context): Promise<void> {
+  const base = `${context.scheme}://${formatHost(context.hostname)}:${context.port()}`;
+  const info = {
+    remoteAddr: { transport: "tcp" as const, hostname: context.hostname, port: 0 },
+    completed: Promise.resolve(),
+  };
+  for (const route of context.handler.fixedRoutes ?? []) {
+    const answers: FixedAnswers = { variesWith: route.variesWith };
+    for (const method of ["GET", "HEAD"] as const) {
+      const request = new Request(new URL(route.path, base), { method });
+      const answer = await callHandler(context, request, info);
+      const whole = await readAnswer(answer, method === "HEAD");
+      if ("reader" in whole) await whole.reader.cancel();
+      else if (whole.status < 500) answers[method] = whole;
+    }
+    context.fixed.set(route.path, answers);
+  }
+}
+
+/** The kept answer for this request, if it is a GET or HEAD of a fixed route without `variesWith`. */
+function fixedAnswer(context: Context, message: IncomingMessage): WholeAnswer | undefined {
+  const method = message.method;
+  if (method !== "GET" && method !== "HEAD") return undefined;
+  let url: URL;
+  try {
+    url = requestUrl(context, message);
+  } catch {
+    return undefined;
+  }
+  const answers = context.fixed.get(url.pathname);
+  if (!answers) return undefined;
+  for (const name of answers.variesWith) {
+    if (message.headers[name] !== undefined) return undefined;
+  }
+  return answers[method];
 }
 
 function requestUrl(context: Context, message: IncomingMessage): URL {
@@ -237,50 +315,80 @@ async function serveRequest(
   await writeResponse(answer, response, method === "HEAD");
 }
 
-async function writeResponse(
-  answer: Response,
-  response: ServerResponse,
-  head: boolean,
-): Promise<void> {
-  response.statusCode = answer.status;
-  for (const [name, value] of answer.headers) response.setHeader(name, value);
+/** A body too large to buffer: what was read so far, and the rest to stream. */
+interface StreamedAnswer {
+  status: number;
+  headers: string[];
+  chunks: Uint8Array[];
+  reader: ReadableStreamDefaultReader<Uint8Array>;
+}
+
+/**
+ * Turns `answer` into what `node:http` writes: whole with a `Content-Length`
+ * when its body is known or small, else the start of a stream.
+ */
+async function readAnswer(answer: Response, head: boolean): Promise<WholeAnswer | StreamedAnswer> {
+  const status = answer.status;
+  const headers: string[] = [];
+  for (const [name, value] of answer.headers) setRawHeader(headers, name, value);
   if (!answer.body || head) {
     // A HEAD answer says how long the GET's body would be.
     const length = answer.body ? (await answer.bytes()).byteLength : 0;
-    if (!answer.headers.has("content-length") && answer.status !== 304 && answer.status !== 204) {
-      response.setHeader("content-length", String(length));
+    if (!answer.headers.has("content-length") && status !== 304 && status !== 204) {
+      setRawHeader(headers, "content-length", String(length));
     }
-    response.end();
-    return;
+    return { status, headers };
   }
   if (answer.headers.has("content-length")) {
     // A body of known size (pages, assets, /test): read at once, no stream machinery.
-    const bytes = new Uint8Array(await answer.arrayBuffer());
-    response.setHeader("content-length", String(bytes.byteLength));
-    response.end(bytes);
-    return;
+    const body = Buffer.from(await answer.arrayBuffer());
+    setRawHeader(headers, "content-length", String(body.byteLength));
+    return { status, headers, body };
   }
   const reader = answer.body.getReader();
   // Small bodies (every page and asset) go out whole with a Content-Length.
   const chunks: Uint8Array[] = [];
   let size = 0;
-  let done = false;
   while (size <= BUFFER_BODY_BYTES) {
     const next = await reader.read();
     if (next.done) {
-      done = true;
-      break;
+      setRawHeader(headers, "content-length", String(size));
+      return { status, headers, body: Buffer.concat(chunks) };
     }
     chunks.push(next.value);
     size += next.value.byteLength;
   }
-  if (done) {
-    response.setHeader("content-length", String(size));
-    response.end(Buffer.concat(chunks));
-    return;
+  return { status, headers, chunks, reader };
+}
+
+/** Sets `name` in a raw header list as `setHeader` would: in its place if present, else last. */
+function setRawHeader(headers: string[], name: string, value: string): void {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i] === name) {
+      headers[i + 1] = value;
+      return;
+    }
   }
-  response.removeHeader("content-length");
-  for (const chunk of chunks) response.write(chunk);
+  headers.push(name, value);
+}
+
+/** Writes a whole answer; node:http leaves out the body of a HEAD answer. */
+function writeWhole(whole: WholeAnswer, response: ServerResponse): void {
+  response.writeHead(whole.status, whole.headers);
+  response.end(whole.body);
+}
+
+async function writeResponse(
+  answer: Response,
+  response: ServerResponse,
+  head: boolean,
+): Promise<void> {
+  const read = await readAnswer(answer, head);
+  if (!("reader" in read)) return writeWhole(read, response);
+  const { reader } = read;
+  // No Content-Length (a known length is read whole above): node:http sends it chunked.
+  response.writeHead(read.status, read.headers);
+  for (const chunk of read.chunks) response.write(chunk);
   let closed = false;
   response.on("close", () => closed = true);
   while (!closed) {
@@ -288,8 +396,13 @@ async function writeResponse(
     if (next.done) break;
     if (!response.write(next.value)) {
       await new Promise<void>((resolve) => {
-        response.once("drain", resolve);
-        response.once("close", resolve);
+        const done = () => {
+          response.off("drain", done);
+          response.off("close", done);
+          resolve();
+        };
+        response.on("drain", done);
+        response.on("close", done);
       });
     }
   }

@@ -11,6 +11,7 @@ import type { Logger } from "../log.ts";
 import type { Hub } from "../stream/hub.ts";
 import { isStreamName, type Streams } from "../stream/registry.ts";
 import { type Asset, createAssets, serveAsset } from "./assets.ts";
+import type { FixedRoute } from "./http_listener.ts";
 import { serveDemo, serveViewer } from "./data.ts";
 import { serveEcho } from "./echo.ts";
 import { serveCsvExport } from "./export_csv.ts";
@@ -40,15 +41,19 @@ export interface RouterOptions {
   log: Logger;
 }
 
-/** A `Deno.serve` handler. */
-export type Handler = (
-  request: Request,
-  info: Deno.ServeHandlerInfo,
-) => Promise<Response>;
+/** A `Deno.serve` handler, with the routes whose answer never changes. */
+export type Handler =
+  & ((
+    request: Request,
+    info: Deno.ServeHandlerInfo,
+  ) => Promise<Response>)
+  & { readonly fixedRoutes: readonly FixedRoute[] };
 
 interface Route {
   /** GET and HEAD. */
   http?: (request: Request) => Response;
+  /** Set when `http` depends on the request only through its method and these headers. */
+  variesWith?: readonly string[];
   websocket?: (socket: WebSocket) => void;
   /** POST and PUT. */
   push?: (request: Request, remote: string) => Promise<Response>;
@@ -69,10 +74,10 @@ export async function createHandler(options: RouterOptions): Promise<Handler> {
   const assets = await createAssets(mainStream ? "live" : "demo", options.sourceName);
   const routes = new Map<string, Route>();
   for (const [path, asset] of assets) {
-    routes.set(path, { http: assetRoute(asset) });
+    routes.set(path, { http: assetRoute(asset), variesWith: ["if-none-match"] });
   }
-  const page = routes.get("/")?.http;
-  routes.set("/test", { http: servePlainText });
+  const { http: page, variesWith: pageVariesWith } = routes.get("/") ?? {};
+  routes.set("/test", { http: servePlainText, variesWith: [] });
   const maxQueuedBytes = policy.maxQueuedBytes ?? DEFAULTS.maxQueuedBytes;
   routes.set("/echo", { websocket: (socket) => serveEcho(socket, { maxQueuedBytes, log }) });
   routes.set("/s/", { http: (request) => serveStreamsIndex(request, options.directory) });
@@ -80,11 +85,15 @@ export async function createHandler(options: RouterOptions): Promise<Handler> {
     // `/data`, `/data/range` and `/data.csv` are the main stream's, as under `/s/NAME`.
     const own = new Map(streamRoutes(mainStream));
     for (const [path, route] of own) routes.set(path, route);
-    routes.set("/data", { http: page, websocket: own.get(`/s/${mainStream}/data`)?.websocket });
+    routes.set("/data", {
+      http: page,
+      variesWith: pageVariesWith,
+      websocket: own.get(`/s/${mainStream}/data`)?.websocket,
+    });
     routes.set("/data/range", own.get(`/s/${mainStream}/range`) ?? {});
     routes.set("/data.csv", own.get(`/s/${mainStream}.csv`) ?? {});
   } else {
-    routes.set("/data", { http: page, websocket: serveDemo });
+    routes.set("/data", { http: page, variesWith: pageVariesWith, websocket: serveDemo });
   }
 
   /** The routes of stream `name`, by path; GET /s/NAME serves a page headed by its name. */
@@ -144,7 +153,7 @@ export async function createHandler(options: RouterOptions): Promise<Handler> {
     const target = resolve(pathname);
     if (!target) return text(404, "Not found");
     if (
-      options.readToken && isReading(pathname, request) &&
+      options.readToken && isReading(pathname, request.method) &&
       !tokensEqual(readToken(request), options.readToken)
     ) {
       return text(401, "This liveplot needs its read token: add ?token=TOKEN to the URL", {
@@ -190,7 +199,7 @@ export async function createHandler(options: RouterOptions): Promise<Handler> {
     return target.http(request);
   };
 
-  return async (request, info) => {
+  const handle = async (request: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
     let response: Response;
     // Read before routing: the peer's address is gone once a request is upgraded.
     const remote = formatRemote(info.remoteAddr);
@@ -213,11 +222,28 @@ export async function createHandler(options: RouterOptions): Promise<Handler> {
     }
     return response;
   };
+  return Object.assign(handle, { fixedRoutes: fixedRoutes(routes, options.readToken) });
+}
+
+/**
+ * The routes whose GET and HEAD answers are the same for every request
+ * without their `variesWith` headers, as `route` would give them: not those
+ * the read token guards, and an `Upgrade` header changes a WebSocket route's.
+ */
+function fixedRoutes(routes: Map<string, Route>, token: string | undefined): FixedRoute[] {
+  const fixed: FixedRoute[] = [];
+  for (const [path, route] of routes) {
+    if (!route.http || !route.variesWith) continue;
+    if (token && isReading(path, "GET")) continue;
+    const variesWith = route.websocket ? [...route.variesWith, "upgrade"] : route.variesWith;
+    fixed.push({ path, variesWith });
+  }
+  return fixed;
 }
 
 /** True for what `--read-token` guards: pages, data and history; not assets, /test or pushes. */
-function isReading(pathname: string, request: Request): boolean {
-  if (request.method === "POST" || request.method === "PUT") return false;
+function isReading(pathname: string, method: string): boolean {
+  if (method === "POST" || method === "PUT") return false;
   return pathname === "/" || pathname === "/data" || pathname.startsWith("/data/") ||
     pathname === "/data.csv" || pathname.startsWith("/s/");
 }

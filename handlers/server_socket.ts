@@ -26,7 +26,11 @@ import { WebSocketServer } from "ws";
 /** The part of a `ws` socket used here (the package ships no types of its own). */
 export interface WsSocket {
   binaryType: string;
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
+  readonly readyState: number;
   readonly bufferedAmount: number;
+  /** The subprotocol agreed in the handshake, or "". */
+  readonly protocol: string;
   on(event: "message", listener: (data: Buffer, isBinary: boolean) => void): void;
   on(event: "pong", listener: () => void): void;
   on(event: "error", listener: (error: Error) => void): void;
@@ -68,34 +72,55 @@ export const CLOSE_GRACE_MAX_MS = 5000;
 /** How a socket keeps itself bounded. */
 export interface ServerSocketOptions {
   /** The connection under `ws`: reset (RST) on terminate, so the kernel keeps nothing either. */
-  connection?: { resetAndDestroy?(): unknown; pause?(): unknown };
+  connection?: {
+    resetAndDestroy?(): unknown;
+    pause?(): unknown;
+    write?(data: Uint8Array): unknown;
+  };
   /** Ping every this many ms; a socket that missed the last pong is closed. 0 = never. */
   pingIntervalMs: number;
   /** The request's URL, reported as the socket's `url`. */
   url: string;
 }
 
-// The hub sends one frame to every viewer: encode it once, share the bytes.
-// A few recent frames are kept, as a flush may send meta, data and status.
-// They are found by identity (`===` on the same string object is a pointer
+// The hub sends one message to every viewer: frame it once (header and
+// payload in one buffer) and write the same bytes to each connection. A few
+// recent messages are kept, as a flush may send meta, data and status. They
+// are found by identity (`===` on the same string or array is a pointer
 // check), not by hashing: hashing a fresh 30 KiB frame costs as much as
 // encoding it.
 const RECENT_FRAMES = 4;
-const recentTexts: string[] = [];
-const recentBytes: Buffer[] = [];
+const recentMessages: (string | Uint8Array)[] = [];
+const recentFrames: Buffer[] = [];
 
-function encoded(text: string): Buffer {
-  for (let i = 0; i < recentTexts.length; i++) {
-    if (recentTexts[i] === text) return recentBytes[i] as Buffer;
+/** `message` as one unmasked, final WebSocket frame: text for a string, else binary. */
+function framed(message: string | Uint8Array): Buffer {
+  for (let i = 0; i < recentMessages.length; i++) {
+    if (recentMessages[i] === message) return recentFrames[i] as Buffer;
   }
-  const bytes = Buffer.from(text);
-  recentTexts.unshift(text);
-  recentBytes.unshift(bytes);
-  if (recentTexts.length > RECENT_FRAMES) {
-    recentTexts.pop();
-    recentBytes.pop();
+  const text = typeof message === "string";
+  const length = text ? Buffer.byteLength(message) : message.byteLength;
+  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = text ? 0x81 : 0x82;
+  if (length < 126) frame[1] = length;
+  else if (length < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    frame.writeUInt32BE(length % 2 ** 32, 6);
   }
-  return bytes;
+  if (text) frame.write(message, header, "utf8");
+  else frame.set(message, header);
+  recentMessages.unshift(message);
+  recentFrames.unshift(frame);
+  if (recentMessages.length > RECENT_FRAMES) {
+    recentMessages.pop();
+    recentFrames.pop();
+  }
+  return frame;
 }
 
 /** The subset of the DOM `WebSocket` the server uses, over a `ws` socket. */
@@ -109,7 +134,7 @@ export class ServerSocket extends EventTarget {
   readonly CLOSING = 2;
   readonly CLOSED = 3;
   readonly url: string;
-  readonly protocol = "";
+  readonly protocol: string;
   readonly extensions = "";
   binaryType: BinaryType = "arraybuffer";
   readonly #ws: WsSocket;
@@ -127,6 +152,7 @@ export class ServerSocket extends EventTarget {
     this.#ws = ws;
     this.#connection = options.connection;
     this.url = options.url;
+    this.protocol = ws.protocol;
     this.#pingIntervalMs = options.pingIntervalMs;
     ws.binaryType = "nodebuffer";
     ws.on("message", (data: Buffer, isBinary: boolean) => this.#onMessage(data, isBinary));
@@ -166,8 +192,17 @@ export class ServerSocket extends EventTarget {
       throw new DOMException("'readyState' not OPEN", "InvalidStateError");
     }
     if (this.#state !== ServerSocket.OPEN) return;
-    if (typeof data === "string") {
-      this.#ws.send(encoded(data), { binary: false });
+    const connection = this.#connection;
+    if (
+      (typeof data === "string" || data instanceof Uint8Array) && connection?.write &&
+      this.#ws.readyState === ServerSocket.OPEN
+    ) {
+      // The frame ws would build, built once for every viewer: ws writes straight to the
+      // same connection (no compression, no queue of its own), so order and
+      // `bufferedAmount` stay its own. Once ws is closing, it sends and refuses as before.
+      connection.write(framed(data));
+    } else if (typeof data === "string") {
+      this.#ws.send(Buffer.from(data), { binary: false });
     } else if (data instanceof Blob) {
       data.arrayBuffer().then((bytes) => this.send(bytes), () => {});
     } else if (ArrayBuffer.isView(data)) {

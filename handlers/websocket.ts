@@ -11,6 +11,7 @@ import { DEFAULTS } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { takeUpgrade, upgradedResponse } from "./http_listener.ts";
 import { clientAddress, publicOrigin } from "./proxy.ts";
+import { BINARY_PROTOCOL } from "../stream/frames.ts";
 import { createWsServer, ServerSocket, type WsServer } from "./server_socket.ts";
 
 /** Limits and origins that every upgrade is checked against. */
@@ -237,9 +238,12 @@ export class Connections {
     const pending = takeUpgrade(request);
     if (!pending) return this.#upgradeDeno(request);
     let accepted: ServerSocket | undefined;
-    // liveplot offers no subprotocol: ignore the header, as Deno.upgradeWebSocket did, rather
-    // than let ws refuse a malformed one after checkUpgrade has accepted the request.
-    delete pending.message.headers["sec-websocket-protocol"];
+    // liveplot's one subprotocol is agreed when offered; anything else in the header is
+    // ignored, as Deno.upgradeWebSocket did, rather than let ws refuse a malformed one after
+    // checkUpgrade has accepted the request.
+    const protocol = offeredProtocol(request);
+    if (protocol) pending.message.headers["sec-websocket-protocol"] = protocol;
+    else delete pending.message.headers["sec-websocket-protocol"];
     this.#server.handleUpgrade(pending.message, pending.socket, pending.head, (ws) => {
       accepted = new ServerSocket(ws, {
         pingIntervalMs: this.#policy.pingIntervalSeconds * 1000,
@@ -257,6 +261,7 @@ export class Connections {
   #upgradeDeno(request: Request): { socket: WebSocket; response: Response } {
     const { socket, response } = Deno.upgradeWebSocket(request, {
       idleTimeout: this.#policy.pingIntervalSeconds,
+      protocol: offeredProtocol(request),
     });
     socket.binaryType = "arraybuffer";
     // Deno reads whole messages up to 64 MiB: refuse larger ones before any handler sees them.
@@ -279,6 +284,12 @@ export class Connections {
       if (now - at >= ADDRESS_LOG_INTERVAL_MS) this.#addressLogged.delete(address);
     }
   }
+}
+
+/** liveplot's subprotocol, when the client offers it (it asks for binary data frames). */
+function offeredProtocol(request: Request): string | undefined {
+  const offered = request.headers.get("sec-websocket-protocol")?.split(",") ?? [];
+  return offered.some((name) => name.trim() === BINARY_PROTOCOL) ? BINARY_PROTOCOL : undefined;
 }
 
 function exceedsBytes(data: unknown, limit: number): boolean {

@@ -1113,6 +1113,10 @@ function main() {
     get connection() {
       return connection.state;
     },
+    /** The subprotocol agreed: `liveplot-f64` when data comes as binary frames. */
+    get protocol() {
+      return connection.socket?.protocol ?? null;
+    },
     get xKind() {
       return state.xKind;
     },

@@ -24,11 +24,14 @@ import type { WindowSpec } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { PointSink, XKind } from "./sink.ts";
 import { History } from "./history.ts";
+import { BINARY_PROTOCOL, encodeRuns, PendingRuns } from "./frames.ts";
 
 /** What the hub needs of a viewer: the server-side WebSocket fits it. */
 export interface Viewer {
   readonly bufferedAmount: number;
-  send(data: string): void;
+  /** `liveplot-f64` when the viewer takes binary data frames (see frames.ts). */
+  readonly protocol: string;
+  send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
 }
 
@@ -94,6 +97,8 @@ interface Series {
 }
 
 interface ViewerState {
+  /** Takes binary data frames. */
+  binary: boolean;
   /** Bytes of the join window that may still be queued: not held against the viewer. */
   grace: number;
   reduced: boolean;
@@ -105,10 +110,16 @@ interface ViewerState {
   reducedFlush: number;
 }
 
+/** A message as sent: text, or a binary data frame. */
+type Message = string | Uint8Array;
+
 /** One flush's messages, built once for every viewer. */
 interface Frame {
   number: number;
-  full: string[];
+  /** For viewers of text frames. */
+  full: Message[];
+  /** For viewers of binary frames: the same, with the data as a binary frame. */
+  binary: Message[];
   meta: string | undefined;
   status: string | undefined;
 }
@@ -123,7 +134,12 @@ export class Hub implements PointSink {
   readonly #viewers = new Map<Viewer, ViewerState>();
   #xKind: XKind = "time";
   #format = "auto";
+  /** Points not yet sent, as text lines (while a text viewer is attached). */
   #pending = "";
+  /** The same points for binary viewers (while one is attached). */
+  readonly #pendingRuns = new PendingRuns();
+  #textViewers = 0;
+  #binaryViewers = 0;
   #flushNumber = 1;
   #metaChanged = false;
   #statusChanged = false;
@@ -208,7 +224,8 @@ export class Hub implements PointSink {
     series.lastX = x;
     series.lastY = y;
     series.touched = this.#flushNumber;
-    if (this.#viewers.size > 0) this.#pending += series.id + " " + x + " " + y + "\n";
+    if (this.#textViewers > 0) this.#pending += series.id + " " + x + " " + y + "\n";
+    if (this.#binaryViewers > 0) this.#pendingRuns.add(series.id, x, y);
     this.#points++;
     return true;
   }
@@ -252,19 +269,29 @@ export class Hub implements PointSink {
 
   /** Starts sending to `viewer`: meta, the window and the status, then live frames. */
   attach(viewer: Viewer): void {
+    this.#forget(viewer);
     this.#flush();
-    let window = "";
-    for (const series of this.#series) {
-      const { xs, ys } = this.history.window(series.id);
-      for (let i = 0; i < xs.length; i++) window += series.id + " " + xs[i] + " " + ys[i] + "\n";
+    const binary = viewer.protocol === BINARY_PROTOCOL;
+    const windows = this.#series.map(({ id }) => ({ id, ...this.history.window(id) }));
+    const messages: Message[] = [this.#metaMessage()];
+    if (binary) {
+      const frame = encodeRuns(windows);
+      if (frame.length > 0) messages.push(frame);
+    } else {
+      let window = "";
+      for (const { id, xs, ys } of windows) {
+        for (let i = 0; i < xs.length; i++) window += id + " " + xs[i] + " " + ys[i] + "\n";
+      }
+      if (window !== "") messages.push(window);
     }
-    const messages = [this.#metaMessage()];
-    if (window !== "") messages.push(window);
     messages.push(this.#statusMessage());
     let bytes = 0;
     for (const message of messages) bytes += message.length;
     const queued = viewer.bufferedAmount;
+    if (binary) this.#binaryViewers++;
+    else this.#textViewers++;
     const state: ViewerState = {
+      binary,
       grace: bytes + queued,
       reduced: false,
       queuedAfter: 0,
@@ -276,14 +303,14 @@ export class Hub implements PointSink {
     this.#deliver(
       viewer,
       state,
-      { number: 0, full: messages, meta: undefined, status: undefined },
+      { number: 0, full: messages, binary: messages, meta: undefined, status: undefined },
       performance.now(),
     );
   }
 
   /** Stops sending to `viewer`. */
   detach(viewer: Viewer): void {
-    this.#viewers.delete(viewer);
+    this.#forget(viewer);
   }
 
   /** Sends what is pending and stops for good: later points are kept, never sent. */
@@ -323,6 +350,7 @@ export class Hub implements PointSink {
     if (this.#timer !== undefined || this.#flushQueued || this.#stopped) return;
     if (this.#viewers.size === 0) {
       this.#pending = "";
+      this.#pendingRuns.clear();
       this.#flushNumber++;
       return;
     }
@@ -345,21 +373,21 @@ export class Hub implements PointSink {
     this.#timer = undefined;
     const started = performance.now();
     this.#lastFlush = started;
-    const full: string[] = [];
-    if (this.#metaChanged) full.push(this.#metaMessage());
-    // (full[0] is the meta message when there is one: the reduced frame needs it alone.)
     if (this.history.evicted !== this.#evictedSeen) {
       // Where history begins has moved: the page says so.
       this.#evictedSeen = this.history.evicted;
       this.#statusChanged = true;
     }
-    const metaMessage = this.#metaChanged ? full[0] : undefined;
+    const metaMessage = this.#metaChanged ? this.#metaMessage() : undefined;
     const statusMessage = this.#statusChanged ? this.#statusMessage() : undefined;
-    if (this.#pending !== "") full.push(this.#pending);
-    if (statusMessage) full.push(statusMessage);
+    const text = this.#pending !== "" ? this.#pending : undefined;
+    const runs = this.#pendingRuns.take();
+    const full = [metaMessage, text, statusMessage].filter((message) => message !== undefined);
+    const binary = [metaMessage, runs, statusMessage].filter((message) => message !== undefined);
     const frame: Frame = {
       number: this.#flushNumber,
       full,
+      binary,
       meta: metaMessage,
       status: statusMessage,
     };
@@ -367,7 +395,7 @@ export class Hub implements PointSink {
     this.#flushNumber++;
     this.#metaChanged = false;
     this.#statusChanged = false;
-    if (full.length === 0) return;
+    if (full.length === 0 && binary.length === 0) return;
     for (const [viewer, state] of this.#viewers) this.#deliver(viewer, state, frame, started);
     this.#lastPassMs = performance.now() - started;
   }
@@ -376,8 +404,8 @@ export class Hub implements PointSink {
    * What a viewer that falls behind gets: meta and status as they change, and at most every
    * `REDUCED_INTERVAL_MS` the latest value of each series that has changed since.
    */
-  #reducedFrame(state: ViewerState, frame: Frame, now: number): string[] {
-    const messages: string[] = [];
+  #reducedFrame(state: ViewerState, frame: Frame, now: number): Message[] {
+    const messages: Message[] = [];
     if (frame.meta) messages.push(frame.meta);
     if (now - state.reducedAt >= REDUCED_INTERVAL_MS) {
       let latest = "";
@@ -402,7 +430,7 @@ export class Hub implements PointSink {
     const lag = queued - state.grace;
     const stalled = state.reduced && now - state.progressAt > STALL_DROP_MS;
     if (lag > this.#options.maxQueuedBytes || stalled) {
-      this.#viewers.delete(viewer);
+      this.#forget(viewer);
       this.#dropped++;
       this.#options.log.warn("viewer-dropped", {
         reason: stalled ? "stalled" : "slow",
@@ -423,13 +451,25 @@ export class Hub implements PointSink {
         state.reduced = false;
         viewer.send(JSON.stringify({ type: "viewer", reduced: false }));
       }
-      const messages = state.reduced ? this.#reducedFrame(state, frame, now) : frame.full;
+      const messages = state.reduced
+        ? this.#reducedFrame(state, frame, now)
+        : state.binary
+        ? frame.binary
+        : frame.full;
       for (const message of messages) viewer.send(message);
       state.queuedAfter = viewer.bufferedAmount;
     } catch {
       // The socket closed under us; its close handler detaches it.
-      this.#viewers.delete(viewer);
+      this.#forget(viewer);
     }
+  }
+
+  #forget(viewer: Viewer): void {
+    const state = this.#viewers.get(viewer);
+    if (!state) return;
+    this.#viewers.delete(viewer);
+    if (state.binary) this.#binaryViewers--;
+    else this.#textViewers--;
   }
 
   #metaMessage(): string {

@@ -7,61 +7,125 @@
  * `\n` ending not counted), so whether a line is cut never depends on where
  * the reads happened to split the stream.
  *
+ * The bytes come from a `ReadableStream` (a request body, a file), or from
+ * `readInto` (standard input) and `readByteStream` (a command's output),
+ * which read into one reused buffer rather than a fresh chunk a read.
+ *
  * @module
  */
 
 const NEWLINE = 0x0a;
 const RETURN = 0x0d;
+/** The carry's first size: a partial line of a typical sample fits. */
+const FIRST_CARRY_BYTES = 256;
+
+/** Anything that reads into a caller's buffer, as `Deno.stdin` does. */
+export interface BufferReader {
+  /** Fills the start of `buffer`; resolves to the bytes read, or `null` at the end. */
+  read(buffer: Uint8Array): Promise<number | null>;
+}
 
 /**
- * Reads `readable` and yields its complete lines, one array per chunk read
+ * The chunks `reader` reads into one buffer of `bytes`, reused for every
+ * read: a chunk is overwritten once the next one is asked for.
+ */
+export async function* readInto(
+  reader: BufferReader,
+  bytes: number,
+): AsyncGenerator<Uint8Array> {
+  const buffer = new Uint8Array(bytes);
+  for (;;) {
+    const count = await reader.read(buffer);
+    if (count === null) return;
+    if (count > 0) yield buffer.subarray(0, count);
+  }
+}
+
+/**
+ * The chunks of a byte stream (such as a child's `stdout`), read with a BYOB
+ * reader into one buffer of `bytes` that each read hands back: a chunk is
+ * overwritten (or detached) once the next one is asked for. Stopping early
+ * cancels the stream, as leaving a `for await` over it does.
+ */
+export async function* readByteStream(
+  stream: ReadableStream<Uint8Array>,
+  bytes: number,
+): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader({ mode: "byob" });
+  let buffer = new Uint8Array(bytes);
+  let finished = false;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read(buffer);
+      if (done || value === undefined) break;
+      yield value;
+      // The read moved the buffer into `value`: the next read takes it back.
+      buffer = new Uint8Array(value.buffer);
+    }
+    finished = true;
+  } finally {
+    if (!finished) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
+/**
+ * Reads `chunks` and yields their complete lines, one array per chunk
  * (empty when the chunk completed none), so the cost of an `await` is paid
  * per chunk rather than per line. A final line without a newline is yielded
  * at the end. `\r\n` endings are accepted.
+ *
+ * A chunk is only read until the next one is asked for, so a source may
+ * reuse its buffer (`readInto`, `readByteStream`); a `ReadableStream` of
+ * fresh chunks works as it is. What a line keeps across chunks is copied
+ * into one buffer of at most `maxLineBytes + 1` bytes.
  */
 export async function* splitLines(
-  readable: ReadableStream<Uint8Array>,
+  chunks: AsyncIterable<Uint8Array>,
   maxLineBytes: number,
   onTruncated: () => void,
 ): AsyncGenerator<string[]> {
   const decoder = new TextDecoder();
-  let carry: Uint8Array[] = [];
+  // The start of a line whose end has not arrived yet, copied out of the chunks.
+  let carry = new Uint8Array(Math.min(FIRST_CARRY_BYTES, maxLineBytes + 1));
   let carryBytes = 0;
   let discarding = false;
 
   const keep = (piece: Uint8Array) => {
     if (discarding || piece.length === 0) return;
+    const total = carryBytes + piece.length;
     // One byte more than the bound may be the `\r` of a `\r\n` ending.
-    if (carryBytes + piece.length > maxLineBytes + 1) {
-      carry = [];
+    if (total > maxLineBytes + 1) {
       carryBytes = 0;
       discarding = true;
       onTruncated();
       return;
     }
-    carry.push(piece);
-    carryBytes += piece.length;
+    if (total > carry.length) {
+      const grown = new Uint8Array(Math.min(Math.max(total, carry.length * 2), maxLineBytes + 1));
+      grown.set(carry.subarray(0, carryBytes));
+      carry = grown;
+    }
+    carry.set(piece, carryBytes);
+    carryBytes = total;
   };
 
   const finishCarry = (head: Uint8Array): string | undefined => {
     keep(head);
     const wasDiscarding = discarding;
-    const joined = carryBytes > 0 ? concat(carry, carryBytes) : new Uint8Array(0);
-    carry = [];
+    const kept = carryBytes;
     carryBytes = 0;
     discarding = false;
     if (wasDiscarding) return undefined;
-    const length = joined.length > 0 && joined[joined.length - 1] === RETURN
-      ? joined.length - 1
-      : joined.length;
+    const length = kept > 0 && carry[kept - 1] === RETURN ? kept - 1 : kept;
     if (length > maxLineBytes) {
       onTruncated();
       return undefined;
     }
-    return decoder.decode(joined.subarray(0, length));
+    return decoder.decode(carry.subarray(0, length));
   };
 
-  for await (const chunk of readable) {
+  for await (const chunk of chunks) {
     const last = chunk.lastIndexOf(NEWLINE);
     if (last === -1) {
       keep(chunk);
@@ -118,15 +182,4 @@ function splitWhole(
     if (part.endsWith("\r")) part = part.slice(0, -1);
     lines.push(part);
   }
-}
-
-function concat(pieces: Uint8Array[], total: number): Uint8Array {
-  if (pieces.length === 1 && pieces[0]) return pieces[0];
-  const joined = new Uint8Array(total);
-  let offset = 0;
-  for (const piece of pieces) {
-    joined.set(piece, offset);
-    offset += piece.length;
-  }
-  return joined;
 }

@@ -28,6 +28,8 @@ const FLAGS = [
 export interface PageState {
   received: number;
   connection: string;
+  /** The socket's agreed subprotocol (`liveplot-f64`: binary data frames), null when closed. */
+  protocol: string | null;
   status: string;
   series: {
     id: string;
@@ -58,6 +60,7 @@ export function readPage(page: Page): Promise<PageState> {
     return {
       received: liveplot.received,
       connection: liveplot.connection,
+      protocol: liveplot.protocol,
       status: window.document.getElementById("status").textContent,
       series: liveplot.series,
       chart: chart && {

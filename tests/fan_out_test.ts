@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { RunningServer } from "../server.ts";
+import { BINARY_PROTOCOL, decodeRuns } from "../stream/frames.ts";
 import {
   captureLog,
   closeOutcome,
@@ -52,8 +53,9 @@ function connectViewer(server: RunningServer) {
   return connectViewerAt(server.url);
 }
 
-async function connectViewerAt(url: URL) {
-  const socket = new WebSocket(socketUrl(url, "/data"));
+async function connectViewerAt(url: URL, protocols?: string[]) {
+  const socket = new WebSocket(socketUrl(url, "/data"), protocols);
+  socket.binaryType = "arraybuffer";
   const recorded = record(socket);
   await new Promise((resolve) => socket.addEventListener("open", resolve, { once: true }));
   return {
@@ -81,6 +83,58 @@ Deno.test("200 concurrent viewers all receive identical points in identical orde
     "points are batched into fewer frames than lines",
   );
   await Promise.all(viewers.map((viewer) => closeSocket(viewer.socket)));
+});
+
+/** Each series' points as `x y` texts, in the order received, from text and binary frames alike. */
+function pointsBySeries(messages: readonly (string | ArrayBuffer)[]): Map<number, string[]> {
+  const series = new Map<number, string[]>();
+  const add = (id: number, x: number, y: number) => {
+    if (!series.has(id)) series.set(id, []);
+    series.get(id)!.push(`${x} ${y}`);
+  };
+  for (const message of messages) {
+    if (typeof message !== "string") {
+      for (const { id, x, y } of decodeRuns(message)) add(id, x, y);
+    } else if (!message.startsWith("{")) {
+      for (const line of message.split("\n").slice(0, -1)) {
+        const [id, x, y] = line.split(" ").map(Number);
+        add(id!, x!, y!);
+      }
+    }
+  }
+  return series;
+}
+
+Deno.test("a viewer offering liveplot-f64 gets binary frames holding exactly the text viewer's points", async () => {
+  await using piped = await startPiped({ window: { points: 100 } });
+  const text = await connectViewer(piped.server);
+  const binary = await connectViewerAt(piped.server.url, ["chat", BINARY_PROTOCOL]);
+  assert.equal(text.socket.protocol, "");
+  assert.equal(binary.socket.protocol, BINARY_PROTOCOL);
+  // Values a text round trip would not keep unless written in full.
+  const line = (i: number) => `${i * 0.1} ${-i / 3} ${1e-300 * i} ${1795644244014.123 + i}\n`;
+  await piped.writeLines(Array.from({ length: 300 }, (_, i) => line(i)), 30);
+  const total = (viewer: { messages: (string | ArrayBuffer)[] }) =>
+    [...pointsBySeries(viewer.messages).values()].reduce((sum, xs) => sum + xs.length, 0);
+  await waitFor(() => total(text) === 1200 && total(binary) === 1200, 5000, "1,200 points each");
+  const expected = pointsBySeries(text.messages);
+  assert.deepEqual(pointsBySeries(binary.messages), expected);
+  assert.deepEqual(expected.get(1)?.slice(0, 2), ["0 0", "1 -0.3333333333333333"]);
+  assert.ok(binary.messages.some((message) => message instanceof ArrayBuffer));
+  assert.ok(text.messages.every((message) => typeof message === "string"));
+  // JSON control frames stay text for both.
+  assert.equal(controlMessages(binary.messages)[0]?.type, "meta");
+
+  // A late joiner's window comes as one binary frame too: the last 100 points of each series.
+  const late = await connectViewerAt(piped.server.url, [BINARY_PROTOCOL]);
+  await waitFor(() => total(late) === 400, 5000, "the late joiner's window");
+  const window = pointsBySeries(late.messages);
+  for (const [id, points] of expected) assert.deepEqual(window.get(id), points.slice(-100));
+  // A client offering only other subprotocols is not refused: it gets text.
+  const other = await connectViewerAt(piped.server.url, ["chat"]);
+  assert.equal(other.socket.protocol, "");
+  await waitFor(() => dataLines(other.messages).length === 400, 5000, "the text window");
+  for (const viewer of [text, binary, late, other]) await closeSocket(viewer.socket);
 });
 
 Deno.test("a late joiner gets exactly the window, then live points, with no gap or duplicate", async () => {

@@ -9,7 +9,12 @@
 import assert from "node:assert/strict";
 import { formatTicks, formatTimeTicks, formatValue, formatX } from "../static/modules/format.js";
 import { Store } from "../static/modules/store.js";
-import { parseFrame } from "../static/modules/socket.js";
+import {
+  BINARY_PROTOCOL as PAGE_PROTOCOL,
+  decodeFrame,
+  parseFrame,
+} from "../static/modules/socket.js";
+import { BINARY_PROTOCOL, encodeRuns, PendingRuns } from "../stream/frames.ts";
 import {
   endpointsFor,
   parseWindow,
@@ -109,6 +114,51 @@ Deno.test("replace fills a gap, trim bounds a series", () => {
 Deno.test("data frames parse to points; bad lines are ignored", () => {
   const points = parseFrame("0 1.5 2\n1 1.5 -3e-6\nbad\n2 x 1\n3 4 \n0 i 1\n4 5 6");
   assert.deepEqual(points, { ids: ["0", "1"], xs: [1.5, 1.5], ys: [2, -3e-6] });
+});
+
+Deno.test("binary frames from the server decode to the points the text lines would give", () => {
+  assert.equal(PAGE_PROTOCOL, BINARY_PROTOCOL);
+  const pending = new PendingRuns();
+  const lines: string[] = [];
+  // Interleaved series, past the first run's room, and values text would round.
+  for (let i = 0; i < 700; i++) {
+    const id = [2, 0, 1][i % 3]!;
+    const x = 1732531200 + i / 7;
+    const y = Math.sin(i) * 1e-9;
+    pending.add(id, x, y);
+    lines.push(`${id} ${x} ${y}`);
+  }
+  const frame = pending.take()!;
+  assert.equal(frame.byteLength, (2 * 3 + 2 * 700) * 8, "16 bytes a point, 16 a run");
+  const decoded = decodeFrame(frame.buffer as ArrayBuffer);
+  const text = parseFrame(lines.join("\n") + "\n");
+  // Runs group points by series; within a series the order is the arrival order.
+  const bySeries = (points: { ids: string[]; xs: number[]; ys: number[] }) => {
+    const out: Record<string, [number, number][]> = {};
+    points.ids.forEach((id, i) => (out[id] ??= []).push([points.xs[i]!, points.ys[i]!]));
+    return out;
+  };
+  assert.deepEqual(bySeries(decoded), bySeries(text));
+  assert.deepEqual(decoded.ids.slice(0, 2), ["2", "2"], "the first series seen comes first");
+  assert.equal(pending.take(), undefined, "taking empties it");
+  pending.add(0, 1, 2);
+  assert.deepEqual(decodeFrame(pending.take()!.buffer as ArrayBuffer), {
+    ids: ["0"],
+    xs: [1],
+    ys: [2],
+  });
+  // A window frame, and a frame cut short: whole runs are kept, the broken one dropped.
+  const window = encodeRuns([
+    { id: 0, xs: new Float64Array([1, 2]), ys: new Float64Array([3, 4]) },
+    { id: 1, xs: new Float64Array(0), ys: new Float64Array(0) },
+    { id: 5, xs: new Float64Array([9]), ys: new Float64Array([-9]) },
+  ]);
+  assert.deepEqual(decodeFrame(window.buffer as ArrayBuffer), {
+    ids: ["0", "0", "5"],
+    xs: [1, 2, 9],
+    ys: [3, 4, -9],
+  });
+  assert.deepEqual(decodeFrame(window.buffer.slice(0, 7 * 8) as ArrayBuffer).ids, ["0", "0"]);
 });
 
 Deno.test("data paths follow the page's own path", () => {

@@ -48,6 +48,7 @@ Deno.test({
       "a pushed point live",
     );
     assert.equal(live.connection, "connected");
+    assert.equal(live.protocol, "liveplot-f64", "the page takes binary data frames");
     assert.deepEqual(problems, []);
   },
 });

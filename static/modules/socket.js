@@ -1,10 +1,16 @@
 /**
  * The stream's WebSocket: wire protocol v2 (README, "Protocol"), reconnects
- * with backoff. Data frames are lines `ID X Y\n`; a frame that starts with
- * `{` is JSON (meta, status or viewer) and has no newline.
+ * with backoff. It offers the subprotocol `liveplot-f64`, so live data comes
+ * as binary frames (a run per series: ID, N, N xs, N ys, little-endian
+ * doubles); text data frames are lines `ID X Y\n` (the demo, a reduced
+ * stream, a server that did not agree); a text frame that starts with `{` is
+ * JSON (meta, status or viewer) and has no newline.
  *
  * @module
  */
+
+/** The subprotocol that asks for binary data frames. */
+export const BINARY_PROTOCOL = "liveplot-f64";
 
 /** Delays before each reconnection attempt, in ms; the last one repeats. */
 export const BACKOFF_MS = [500, 1000, 2000, 4000, 8000];
@@ -52,6 +58,38 @@ export function parseFrame(text) {
   return points;
 }
 
+/** Series ids as text, made once: the page keys its series by the id as sent. */
+const idTexts = /** @type {string[]} */ ([]);
+
+/**
+ * Reads a binary data frame into points; a run that overruns the frame ends it.
+ * @param {ArrayBuffer} buffer
+ * @returns {Points}
+ */
+export function decodeFrame(buffer) {
+  /** @type {Points} */
+  const points = { ids: [], xs: [], ys: [] };
+  const values = new Float64Array(buffer, 0, Math.floor(buffer.byteLength / 8));
+  let offset = 0;
+  while (offset + 2 <= values.length) {
+    const id = /** @type {number} */ (values[offset]);
+    const count = /** @type {number} */ (values[offset + 1]);
+    const xs = offset + 2;
+    const ys = xs + count;
+    if (!Number.isInteger(count) || count < 0 || ys + count > values.length) break;
+    const text = id >= 0 && id < 1024 && Number.isInteger(id)
+      ? idTexts[id] ?? (idTexts[id] = String(id))
+      : String(id);
+    for (let i = 0; i < count; i++) {
+      points.ids.push(text);
+      points.xs.push(/** @type {number} */ (values[xs + i]));
+      points.ys.push(/** @type {number} */ (values[ys + i]));
+    }
+    offset = ys + count;
+  }
+  return points;
+}
+
 /** One stream connection that reconnects by itself when `reconnect` is set. */
 export class Connection {
   /**
@@ -81,7 +119,8 @@ export class Connection {
     clearTimeout(this.timer);
     const url = new URL(this.path, location.href);
     url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-    const socket = new WebSocket(url);
+    const socket = new WebSocket(url, [BINARY_PROTOCOL]);
+    socket.binaryType = "arraybuffer";
     this.socket = socket;
     this.state = this.attempt > 0 ? "reconnecting" : "connecting";
     socket.onopen = () => {
@@ -91,8 +130,12 @@ export class Connection {
       this.handlers.onOpen();
     };
     socket.onmessage = (event) => {
-      if (socket !== this.socket || typeof event.data !== "string") return;
-      if (event.data.startsWith("{")) {
+      if (socket !== this.socket) return;
+      if (event.data instanceof ArrayBuffer) {
+        this.handlers.onPoints(decodeFrame(event.data));
+      } else if (typeof event.data !== "string") {
+        return;
+      } else if (event.data.startsWith("{")) {
         let message;
         try {
           message = JSON.parse(event.data);
