@@ -35,7 +35,7 @@
 import { formatPageRow, runPageBench } from "./page.ts";
 import { parseArgs } from "node:util";
 import { nchanMissing, writeNchanConfig } from "./peers/nchan.ts";
-import { freePort, lines, processTree } from "./proc.ts";
+import { freePort, lines, processTree, startTaskEnv } from "./proc.ts";
 import { BINARY_PROTOCOL } from "../stream/frames.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -258,9 +258,9 @@ async function startStdinServer(
   name: string,
   command: string[],
   path: string,
-  cwd?: string,
+  options: { cwd?: string; env?: Record<string, string> } = {},
 ): Promise<Server> {
-  const child = spawn(command, { cwd });
+  const child = spawn(command, options);
   let url: string | undefined;
   while (!url) {
     const line = await nextLine(child.out, `${name} start`, 30_000).catch((error) => {
@@ -287,6 +287,8 @@ async function startStdinServer(
 }
 
 const deno = Deno.execPath();
+/** liveplot runs with what `deno task start` sets (deno.json), as users' does. */
+const LIVEPLOT_ENV = startTaskEnv();
 
 /** `deno run` flags that make a liveplot process write a CPU profile on exit. */
 function profileFlags(): string[] {
@@ -303,10 +305,15 @@ async function startLiveplot(fanOut: FanOutCase | undefined, protocol?: string):
     ...window,
     "-",
   ];
-  const server = await startStdinServer("liveplot", [
-    ...[deno, "run", "-A", ...profileFlags(), `${ROOT}main.ts`],
-    ...args,
-  ], "data");
+  const server = await startStdinServer(
+    "liveplot",
+    [
+      ...[deno, "run", "-A", ...profileFlags(), `${ROOT}main.ts`],
+      ...args,
+    ],
+    "data",
+    { env: LIVEPLOT_ENV },
+  );
   return { ...server, protocol };
 }
 
@@ -729,7 +736,7 @@ async function startRouteServer(name: string): Promise<{ child: Child; url: stri
       "--quiet",
     ]
     : [deno, "run", "-A", `${BENCH}peers/deno_routes.ts`];
-  const child = spawn(command);
+  const child = spawn(command, name === "liveplot" ? { env: LIVEPLOT_ENV } : {});
   let url: string | undefined;
   while (!url) url = /listening on (\S+)/.exec(await nextLine(child.out, `${name} start`))?.[1];
   (async () => {
@@ -848,10 +855,15 @@ async function runIngest(format: "columns" | "csv"): Promise<IngestResult> {
     text += [i * 0.5, Math.sin(i).toFixed(6), (i % 977) * 1.25].join(separator) + "\n";
   }
   const chunk = encoder.encode(text);
-  const server = await startStdinServer("liveplot", [
-    ...[deno, "run", "-A", ...profileFlags(), `${ROOT}main.ts`, "--port", "0", "--no-open"],
-    ...["--quiet", "--x", "index", "--format", format, "-"],
-  ], "data");
+  const server = await startStdinServer(
+    "liveplot",
+    [
+      ...[deno, "run", "-A", ...profileFlags(), `${ROOT}main.ts`, "--port", "0", "--no-open"],
+      ...["--quiet", "--x", "index", "--format", format, "-"],
+    ],
+    "data",
+    { env: LIVEPLOT_ENV },
+  );
   try {
     const pids = server.pids();
     const cpu0 = cpuSeconds(pids);

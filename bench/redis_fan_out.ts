@@ -21,7 +21,7 @@
 
 import { parseArgs } from "node:util";
 import type { FanOutCase } from "./compare.ts";
-import { freePort, processTree } from "./proc.ts";
+import { freePort, processTree, startTaskEnv } from "./proc.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const STREAM = "bench";
@@ -41,9 +41,10 @@ interface Child {
   errTail: () => string;
 }
 
-function spawn(command: string, args: string[]): Child {
+function spawn(command: string, args: string[], env?: Record<string, string>): Child {
   const process = new Deno.Command("sh", {
     args: ["-c", 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', "sh", command, ...args],
+    env,
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
@@ -158,7 +159,7 @@ export async function startRedisServers(
         url,
         ...common,
         ...source,
-      ]);
+      ], startTaskEnv());
       started.push(child);
       urls.push(await listeningUrl(child, `liveplot process ${p + 1}`));
     }

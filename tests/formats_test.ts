@@ -408,6 +408,32 @@ Deno.test("numbers are exact decimals; hex, words and mixed lines are not number
   ) {
     assert.equal(scanNumber(text, 0, text.length), value, text);
   }
+  // Around 2^53, where the digits stop adding up exactly, and timestamps with 16 digits: every
+  // value must be what Number() reads, bit for bit.
+  const near = [
+    "9007199254740991",
+    "9007199254740992",
+    "9007199254740993",
+    "9007199254740993e-3",
+    "900719925474099.3",
+    "1795644244014.123",
+    "1732531200.123456",
+    "0.9007199254740993",
+    "00000000000000000000001.5",
+    "1.0000000000000000000001",
+    "4503599627370497.5",
+  ];
+  let seed = 12345;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let i = 0; i < 20_000; i++) {
+    const digits = String(Math.floor(random() * 10 ** 16)).padStart(
+      1 + Math.floor(random() * 17),
+      "0",
+    );
+    const point = Math.floor(random() * (digits.length + 1));
+    near.push(`${digits.slice(0, point)}.${digits.slice(point)}`.replace(/^\.$/, "0"));
+  }
+  for (const text of near) assert.equal(scanNumber(text, 0, text.length), Number(text), text);
   for (const line of ["1 two 3", "1.2.3 4"]) {
     const { outcomes } = read(`1 2 3\n${line}\n`);
     assert.equal(outcomes[1], "skipped", line);

@@ -1,8 +1,9 @@
 /**
  * Number scanning on a slice of a line, without slicing it: the hot path of
- * every reader. A decimal with at most 15 significant digits and a small
- * exponent is computed exactly from its digits (one correctly rounded
- * multiply or divide, Clinger's fast path); anything longer goes to
+ * every reader. A decimal whose digits make an integer below 2^53 (up to 15
+ * digits always, 16 mostly: a millisecond timestamp with 3 decimals) and
+ * whose exponent is small is computed exactly from its digits (one correctly
+ * rounded multiply or divide, Clinger's fast path); anything longer goes to
  * `Number()`, which is exact too. Hex, `Infinity` words and the like are
  * not numbers here; `1e400` is, and comes out as Infinity for the sink to
  * refuse.
@@ -14,7 +15,8 @@
 export const scanned = { end: 0 };
 
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, power) => 10 ** power);
-const MAX_EXACT_DIGITS = 15;
+/** Digits accumulate exactly while below this; a value at or above it may have been rounded. */
+const EXACT_MANTISSA_LIMIT = 2 ** 53;
 const MAX_SPACED_UNIT = 4;
 
 /**
@@ -31,25 +33,18 @@ export function scanNumber(text: string, start: number, end: number): number {
     code = ++index < end ? text.charCodeAt(index) : 0;
   }
   let mantissa = 0;
-  let digits = 0;
   let exponent = 0;
   let sawDigit = false;
   while (code >= 48 && code <= 57) {
     sawDigit = true;
-    if (mantissa !== 0 || code !== 48) {
-      mantissa = mantissa * 10 + (code - 48);
-      digits++;
-    }
+    mantissa = mantissa * 10 + (code - 48);
     code = ++index < end ? text.charCodeAt(index) : 0;
   }
   if (code === 46) {
     code = ++index < end ? text.charCodeAt(index) : 0;
     while (code >= 48 && code <= 57) {
       sawDigit = true;
-      if (mantissa !== 0 || code !== 48) {
-        mantissa = mantissa * 10 + (code - 48);
-        digits++;
-      }
+      mantissa = mantissa * 10 + (code - 48);
       exponent--;
       code = ++index < end ? text.charCodeAt(index) : 0;
     }
@@ -79,7 +74,9 @@ export function scanNumber(text: string, start: number, end: number): number {
   scanned.end = index;
   let value: number;
   if (mantissa === 0) value = 0;
-  else if (digits > MAX_EXACT_DIGITS || exponent > 22 || exponent < -22) {
+  // Every step of the sum above is exact while it stays below 2^53, and rounding never takes
+  // a sum at or past 2^53 back below it: a mantissa below it is the digits' exact value.
+  else if (mantissa >= EXACT_MANTISSA_LIMIT || exponent > 22 || exponent < -22) {
     return Number(text.slice(start, index));
   } else if (exponent < 0) value = mantissa / (POWERS_OF_TEN[-exponent] as number);
   else value = mantissa * (POWERS_OF_TEN[exponent] as number);
