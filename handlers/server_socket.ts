@@ -142,7 +142,11 @@ export class ServerSocket extends EventTarget {
   readonly #pingIntervalMs: number;
   #state = 0;
   #answered = true;
-  #pingTimer: ReturnType<typeof setInterval> | undefined;
+  /** Open sockets by ping interval, each interval with its one timer. */
+  static readonly #sweeps = new Map<
+    number,
+    { timer: ReturnType<typeof setInterval>; sockets: Set<ServerSocket> }
+  >();
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #handlers = new Map<string, EventListener>();
   #early: MessageEvent[] = [];
@@ -268,22 +272,43 @@ export class ServerSocket extends EventTarget {
     this.dispatchEvent(new CloseEvent("close", { code, reason, wasClean: code !== 1006 }));
   }
 
+  /**
+   * Joins the sweep of its ping interval: one timer pings every socket of
+   * that interval (a timer a socket costs about 0.8 KiB each). A socket
+   * that joined just before a tick is pinged then; either way it is closed
+   * at the first tick after a ping it did not answer, within two intervals.
+   */
   #startPings(): void {
-    if (this.#pingIntervalMs <= 0) return;
-    this.#pingTimer = setInterval(() => {
-      if (!this.#answered) {
-        this.dispatchEvent(new ErrorEvent("error", { message: NO_PONG }));
-        this.close(CLOSE_NO_PONG, NO_PONG);
-        return;
-      }
-      this.#answered = false;
-      this.#ws.ping();
-    }, this.#pingIntervalMs);
+    const interval = this.#pingIntervalMs;
+    if (interval <= 0) return;
+    let sweep = ServerSocket.#sweeps.get(interval);
+    if (!sweep) {
+      const sockets = new Set<ServerSocket>();
+      const timer = setInterval(() => {
+        for (const socket of sockets) socket.#ping();
+      }, interval);
+      sweep = { timer, sockets };
+      ServerSocket.#sweeps.set(interval, sweep);
+    }
+    sweep.sockets.add(this);
   }
 
   #stopPings(): void {
-    clearInterval(this.#pingTimer);
-    this.#pingTimer = undefined;
+    const interval = this.#pingIntervalMs;
+    const sweep = ServerSocket.#sweeps.get(interval);
+    if (!sweep?.sockets.delete(this) || sweep.sockets.size > 0) return;
+    clearInterval(sweep.timer);
+    ServerSocket.#sweeps.delete(interval);
+  }
+
+  #ping(): void {
+    if (!this.#answered) {
+      this.dispatchEvent(new ErrorEvent("error", { message: NO_PONG }));
+      this.close(CLOSE_NO_PONG, NO_PONG);
+      return;
+    }
+    this.#answered = false;
+    this.#ws.ping();
   }
 
   // The `on…` properties, as a DOM WebSocket has them.
