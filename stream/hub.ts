@@ -154,7 +154,8 @@ export class Hub implements PointSink {
     gaps: 0,
   };
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #lastFlush = -Infinity;
+  /** When the last pass over the viewers ended, and how long it took. */
+  #lastPassEnd = -Infinity;
   #lastPassMs = 0;
   #dropped = 0;
   #points = 0;
@@ -344,7 +345,7 @@ export class Hub implements PointSink {
 
   /**
    * Flushes on the next turn of the event loop, or, when the last pass over
-   * the viewers took long, once as long again has passed since it began.
+   * the viewers took long, once as long again has passed since it ended.
    */
   #schedule(): void {
     if (this.#timer !== undefined || this.#flushQueued || this.#stopped) return;
@@ -355,7 +356,7 @@ export class Hub implements PointSink {
       return;
     }
     const gap = Math.min(this.#lastPassMs, MAX_FRAME_GAP_MS);
-    const wait = this.#lastFlush + gap - performance.now();
+    const wait = this.#lastPassEnd + gap - performance.now();
     if (wait > 0) {
       this.#timer = setTimeout(() => this.#flush(), wait);
       return;
@@ -372,7 +373,6 @@ export class Hub implements PointSink {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const started = performance.now();
-    this.#lastFlush = started;
     if (this.history.evicted !== this.#evictedSeen) {
       // Where history begins has moved: the page says so.
       this.#evictedSeen = this.history.evicted;
@@ -397,7 +397,8 @@ export class Hub implements PointSink {
     this.#statusChanged = false;
     if (full.length === 0 && binary.length === 0) return;
     for (const [viewer, state] of this.#viewers) this.#deliver(viewer, state, frame, started);
-    this.#lastPassMs = performance.now() - started;
+    this.#lastPassEnd = performance.now();
+    this.#lastPassMs = this.#lastPassEnd - started;
   }
 
   /**

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { RunningServer } from "../server.ts";
 import { BINARY_PROTOCOL, decodeRuns } from "../stream/frames.ts";
+import { Hub } from "../stream/hub.ts";
 import {
   captureLog,
   closeOutcome,
@@ -316,4 +317,35 @@ Deno.test("past --history the oldest points go and viewers are told where histor
   const range = await (await fetch(new URL("/data/range?width=10000", piped.server.url))).json();
   assert.equal(range.historyStart, start);
   await closeSocket(viewer.socket);
+});
+
+Deno.test("after a slow pass over the viewers the next frame waits as long again after it ended", async () => {
+  const { log } = captureLog();
+  const hub = new Hub({ window: { points: 100 }, maxQueuedBytes: 1 << 20, log, historyBytes: 0 });
+  const PASS_MS = 30;
+  /** When each data frame's sending began and ended. */
+  const passes: { start: number; end: number }[] = [];
+  hub.attach({
+    bufferedAmount: 0,
+    protocol: "",
+    send(data) {
+      if (typeof data !== "string" || data.startsWith("{")) return;
+      // A pass over thousands of sockets, in one: sending takes PASS_MS.
+      const start = performance.now();
+      while (performance.now() - start < PASS_MS) { /* busy, as a long pass is */ }
+      passes.push({ start, end: performance.now() });
+    },
+    close() {},
+  });
+  for (let i = 0; i < 3; i++) {
+    hub.add("a", i, i);
+    hub.commit();
+    // Each read arrives as soon as the loop is free after the previous frame.
+    await waitFor(() => passes.length === i + 1, 2000, `frame ${i + 1}`);
+  }
+  hub.stop();
+  for (let i = 1; i < passes.length; i++) {
+    const gap = passes[i]!.start - passes[i - 1]!.end;
+    assert.ok(gap >= PASS_MS - 2, `frame ${i + 1} began ${gap.toFixed(1)} ms after the last pass`);
+  }
 });
