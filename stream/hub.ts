@@ -1,12 +1,14 @@
 /**
  * Fan-out: one stream's points, shared by every viewer with bounded memory.
  *
- * The hub keeps the window of each series and the text of the points not yet
- * sent. A frame is built once for all viewers and goes out as soon as the
- * event loop is free after a read; when a pass over the viewers takes long
- * (thousands of sockets), the next frame waits as long as that pass took, so
- * batches grow with load instead of with a fixed clock, and no more than
- * half the time goes to sending.
+ * The hub keeps every point in its history and the points not yet sent:
+ * as text lines for viewers of text frames, as binary runs (frames.ts) for
+ * viewers that asked for them, each only while such a viewer is attached.
+ * A frame is built once for all viewers and goes out as soon as the event
+ * loop is free after a read; when a pass over the viewers takes long
+ * (thousands of sockets), the next frame waits as long after that pass as it
+ * took, so batches grow with load instead of with a fixed clock, and no more
+ * than half the time goes to sending.
  *
  * Every point reaches a viewer that keeps up. A viewer whose socket holds
  * more than a quarter of `maxQueuedBytes` unsent gets a reduced stream (the
