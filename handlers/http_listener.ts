@@ -98,6 +98,7 @@ interface FixedAnswers {
 }
 
 const pendingUpgrades = new WeakMap<Request, PendingUpgrade>();
+const UPGRADE_ANSWERED = Promise.resolve();
 const upgradedResponses = new WeakSet<Response>();
 
 /** Takes the raw connection of an upgrade request, once; undefined for other requests. */
@@ -425,8 +426,8 @@ async function serveUpgrade(
   }
   const request = new Request(url, { method: message.method, headers: requestHeaders(message) });
   pendingUpgrades.set(request, { message, socket, head });
-  const completed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
-  const answer = await callHandler(context, request, handlerInfo(message, completed));
+  // The answer to an upgrade is complete once the handler returns; nothing per socket waits on it.
+  const answer = await callHandler(context, request, handlerInfo(message, UPGRADE_ANSWERED));
   pendingUpgrades.delete(request);
   if (upgradedResponses.has(answer)) return;
   // Refused (or not a WebSocket route): answer on the raw connection, then close it.

@@ -148,8 +148,10 @@ export class ServerSocket extends EventTarget {
     { timer: ReturnType<typeof setInterval>; sockets: Set<ServerSocket> }
   >();
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
-  readonly #handlers = new Map<string, EventListener>();
-  #early: MessageEvent[] = [];
+  /** The `on…` handlers set, made on first use: most sockets never set one. */
+  #handlers: Map<string, EventListener> | undefined;
+  /** Messages read before the open event, made on first use. */
+  #early: MessageEvent[] | undefined;
 
   constructor(ws: WsSocket, options: ServerSocketOptions) {
     super();
@@ -172,8 +174,8 @@ export class ServerSocket extends EventTarget {
       this.#state = ServerSocket.OPEN;
       this.#startPings();
       this.dispatchEvent(new Event("open"));
-      const early = this.#early;
-      this.#early = [];
+      const early = this.#early ?? [];
+      this.#early = undefined;
       for (const event of early) {
         if (this.#state === ServerSocket.OPEN) this.dispatchEvent(event);
       }
@@ -260,7 +262,7 @@ export class ServerSocket extends EventTarget {
       if (this.binaryType === "blob") payload = new Blob([payload]);
     }
     const event = new MessageEvent("message", { data: payload, origin: this.url });
-    if (this.#state === ServerSocket.CONNECTING) this.#early.push(event);
+    if (this.#state === ServerSocket.CONNECTING) (this.#early ??= []).push(event);
     else this.dispatchEvent(event);
   }
 
@@ -313,36 +315,37 @@ export class ServerSocket extends EventTarget {
 
   // The `on…` properties, as a DOM WebSocket has them.
   get onopen(): EventListener | null {
-    return this.#handlers.get("open") ?? null;
+    return this.#handlers?.get("open") ?? null;
   }
   set onopen(handler: EventListener | null) {
     this.#setHandler("open", handler);
   }
   get onmessage(): EventListener | null {
-    return this.#handlers.get("message") ?? null;
+    return this.#handlers?.get("message") ?? null;
   }
   set onmessage(handler: EventListener | null) {
     this.#setHandler("message", handler);
   }
   get onclose(): EventListener | null {
-    return this.#handlers.get("close") ?? null;
+    return this.#handlers?.get("close") ?? null;
   }
   set onclose(handler: EventListener | null) {
     this.#setHandler("close", handler);
   }
   get onerror(): EventListener | null {
-    return this.#handlers.get("error") ?? null;
+    return this.#handlers?.get("error") ?? null;
   }
   set onerror(handler: EventListener | null) {
     this.#setHandler("error", handler);
   }
 
   #setHandler(type: string, handler: EventListener | null): void {
-    const previous = this.#handlers.get(type);
+    const handlers = this.#handlers ??= new Map();
+    const previous = handlers.get(type);
     if (previous) this.removeEventListener(type, previous);
-    this.#handlers.delete(type);
+    handlers.delete(type);
     if (typeof handler !== "function") return;
-    this.#handlers.set(type, handler);
+    handlers.set(type, handler);
     this.addEventListener(type, handler);
   }
 }
