@@ -4,7 +4,7 @@
  * WebSockets: an upgraded connection stays a `node:net` socket liveplot can
  * destroy, which `Deno.upgradeWebSocket` does not allow (see
  * `server_socket.ts`). Plain requests become `Request`s and their
- * `Response`s are written back, streamed with backpressure.
+ * `Response`s are written back (`node_response.ts`), streamed with backpressure.
  *
  * Node's parser also brings what `Deno.serve` lacks: headers must arrive
  * within `HEADERS_TIMEOUT_MS`, so a client dribbling its headers is cut off.
@@ -29,6 +29,7 @@ import {
 import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import { Readable } from "node:stream";
+import { readAnswer, type WholeAnswer, writeResponse, writeWhole } from "./node_response.ts";
 
 /** Where and how to listen. */
 export interface ListenOptions {
@@ -80,16 +81,6 @@ export const HEADERS_TIMEOUT_MS = 30_000;
 const HEADERS_CHECK_MS = 5000;
 /** How long shutdown waits for open connections before destroying them. */
 const SHUTDOWN_WAIT_MS = 1000;
-/** Bodies up to this size are sent with `Content-Length`; larger ones are streamed. */
-const BUFFER_BODY_BYTES = 1024 * 1024;
-
-/** An answer as `node:http` writes it: status, raw header list (name, value, …), body. */
-interface WholeAnswer {
-  status: number;
-  headers: string[];
-  body?: Buffer;
-}
-
 /** A fixed route's answers, rendered once; a method missing here takes the `Request` path. */
 interface FixedAnswers {
   variesWith: readonly string[];
@@ -314,101 +305,6 @@ async function serveRequest(
   });
   const answer = await callHandler(context, request, handlerInfo(message, completed));
   await writeResponse(answer, response, method === "HEAD");
-}
-
-/** A body too large to buffer: what was read so far, and the rest to stream. */
-interface StreamedAnswer {
-  status: number;
-  headers: string[];
-  chunks: Uint8Array[];
-  reader: ReadableStreamDefaultReader<Uint8Array>;
-}
-
-/**
- * Turns `answer` into what `node:http` writes: whole with a `Content-Length`
- * when its body is known or small, else the start of a stream.
- */
-async function readAnswer(answer: Response, head: boolean): Promise<WholeAnswer | StreamedAnswer> {
-  const status = answer.status;
-  const headers: string[] = [];
-  for (const [name, value] of answer.headers) setRawHeader(headers, name, value);
-  if (!answer.body || head) {
-    // A HEAD answer says how long the GET's body would be.
-    const length = answer.body ? (await answer.bytes()).byteLength : 0;
-    if (!answer.headers.has("content-length") && status !== 304 && status !== 204) {
-      setRawHeader(headers, "content-length", String(length));
-    }
-    return { status, headers };
-  }
-  if (answer.headers.has("content-length")) {
-    // A body of known size (pages, assets, /test): read at once, no stream machinery.
-    const body = Buffer.from(await answer.arrayBuffer());
-    setRawHeader(headers, "content-length", String(body.byteLength));
-    return { status, headers, body };
-  }
-  const reader = answer.body.getReader();
-  // Small bodies (every page and asset) go out whole with a Content-Length.
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (size <= BUFFER_BODY_BYTES) {
-    const next = await reader.read();
-    if (next.done) {
-      setRawHeader(headers, "content-length", String(size));
-      return { status, headers, body: Buffer.concat(chunks) };
-    }
-    chunks.push(next.value);
-    size += next.value.byteLength;
-  }
-  return { status, headers, chunks, reader };
-}
-
-/** Sets `name` in a raw header list as `setHeader` would: in its place if present, else last. */
-function setRawHeader(headers: string[], name: string, value: string): void {
-  for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i] === name) {
-      headers[i + 1] = value;
-      return;
-    }
-  }
-  headers.push(name, value);
-}
-
-/** Writes a whole answer; node:http leaves out the body of a HEAD answer. */
-function writeWhole(whole: WholeAnswer, response: ServerResponse): void {
-  response.writeHead(whole.status, whole.headers);
-  response.end(whole.body);
-}
-
-async function writeResponse(
-  answer: Response,
-  response: ServerResponse,
-  head: boolean,
-): Promise<void> {
-  const read = await readAnswer(answer, head);
-  if (!("reader" in read)) return writeWhole(read, response);
-  const { reader } = read;
-  // No Content-Length (a known length is read whole above): node:http sends it chunked.
-  response.writeHead(read.status, read.headers);
-  for (const chunk of read.chunks) response.write(chunk);
-  let closed = false;
-  response.on("close", () => closed = true);
-  while (!closed) {
-    const next = await reader.read();
-    if (next.done) break;
-    if (!response.write(next.value)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          response.off("drain", done);
-          response.off("close", done);
-          resolve();
-        };
-        response.on("drain", done);
-        response.on("close", done);
-      });
-    }
-  }
-  if (closed) await reader.cancel().catch(() => {});
-  else response.end();
 }
 
 async function serveUpgrade(
