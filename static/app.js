@@ -467,9 +467,16 @@ function main() {
     state.rangeRequest?.abort();
     const request = new AbortController();
     state.rangeRequest = request;
+    const fullAtRequest = state.full;
     try {
       const answer = await fetchRange(endpoints.range, { from, to, width }, request.signal);
       if (request !== state.rangeRequest) return;
+      if (state.full !== fullAtRequest) {
+        // The store dropped points before `state.full` meanwhile: this answer, up to the old
+        // mark, would leave a hole up to the new one. Ask again for what is missing now.
+        wantHistory();
+        return;
+      }
       noteHistoryStart(answer.historyStart);
       let reduced = false;
       for (const part of answer.series) {
