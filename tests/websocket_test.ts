@@ -9,6 +9,7 @@ import {
   socketUrl,
   startTestServer,
   upgradeHeaders,
+  waitFor,
   withTimeout,
 } from "./helpers.ts";
 
@@ -81,6 +82,25 @@ Deno.test("WebSocket /echo returns text as text and binary as binary, many in a 
       assert.deepEqual(new Uint8Array(echoed), message);
     }
   });
+  await closeSocket(socket);
+});
+
+Deno.test("text frames of every header size come back whole: 7-, 16- and 64-bit lengths, UTF-8", async () => {
+  await using server = await startTestServer({ maxMessageBytes: 1 << 20 });
+  const socket = await openSocket(socketUrl(server.url, "/echo"));
+  const { messages } = record(socket);
+  // Byte lengths at each edge of the frame header's length forms, some in 2- and 3-byte characters.
+  const sent = [
+    "a".repeat(125),
+    "a".repeat(126),
+    "é".repeat(32_767) + "a",
+    "a".repeat(65_536),
+    "✓".repeat(100_000),
+    "",
+  ];
+  for (const message of sent) socket.send(message);
+  await waitFor(() => messages.length === sent.length, 5000, "every echo");
+  assert.deepEqual(messages, sent);
   await closeSocket(socket);
 });
 
