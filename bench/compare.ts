@@ -9,7 +9,10 @@
  * broadcaster, when installed (`deno task bench:setup`); a missing peer is a
  * printed note. Viewers are Bun WebSocket clients (Deno's when Bun is
  * missing) in 1–4 processes whose CPU is measured; a row whose viewer process
- * used most of a core is flagged client-bound.
+ * used most of a core is flagged client-bound. liveplot's viewers ask for
+ * binary frames (`liveplot-f64`) as its page does; `liveplot-text` is the same
+ * server with viewers that get the seed's text lines. liveplot runs with the
+ * environment its `deno task start` sets (deno.json).
  *
  * Per row: p50/p99/max delay, delivered fraction, server CPU seconds per 1M
  * delivered points (utime + stime of the server's process tree), server RSS,
