@@ -34,14 +34,7 @@ export function createWriter(
         }
         known.add(name);
       }
-      let index = pending.nameIndex.get(name);
-      if (index === undefined) {
-        index = pending.names.length;
-        pending.names.push(name);
-        pending.nameIndex.set(name, index);
-        pending.bytes += name.length + 4;
-      }
-      pending.series.push(index);
+      pending.series.push(nameIndexIn(pending, name));
       pending.xs.push(x);
       pending.ys.push(y);
       pending.bytes += 24;
@@ -79,20 +72,23 @@ export function emptyOutgoing(stream: string, xKind: XKind | undefined): Outgoin
 /** Appends `source`'s points to `target` (not yet sent), mapping series names. */
 export function mergeInto(target: Outgoing, source: Outgoing): void {
   target.xKind = source.xKind ?? target.xKind;
-  const remap = source.names.map((name) => {
-    let index = target.nameIndex.get(name);
-    if (index === undefined) {
-      index = target.names.length;
-      target.names.push(name);
-      target.nameIndex.set(name, index);
-      target.bytes += name.length + 4;
-    }
-    return index;
-  });
+  const remap = source.names.map((name) => nameIndexIn(target, name));
   for (let i = 0; i < source.xs.length; i++) {
     target.series.push(remap[source.series[i] as number] as number);
     target.xs.push(source.xs[i] as number);
     target.ys.push(source.ys[i] as number);
   }
   target.bytes += source.xs.length * 24;
+}
+
+/** The index of series `name` in a batch, added (and its bytes counted) on first use. */
+function nameIndexIn(outgoing: Outgoing, name: string): number {
+  let index = outgoing.nameIndex.get(name);
+  if (index === undefined) {
+    index = outgoing.names.length;
+    outgoing.names.push(name);
+    outgoing.nameIndex.set(name, index);
+    outgoing.bytes += name.length + 4;
+  }
+  return index;
 }

@@ -38,7 +38,7 @@
 import { formatPageRow, runPageBench } from "./page.ts";
 import { parseArgs } from "node:util";
 import { nchanMissing, writeNchanConfig } from "./peers/nchan.ts";
-import { freePort, lines, processTree, startTaskEnv } from "./proc.ts";
+import { freePort, lines, processTree, residentMiBOf, startTaskEnv } from "./proc.ts";
 import { BINARY_PROTOCOL } from "../stream/frames.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -208,17 +208,6 @@ function machineTicks(): { busy: number; total: number } {
     .map(Number);
   const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
   return { busy: total - fields[3]! - fields[4]!, total };
-}
-
-/** Resident memory of processes in MiB, from /proc/PID/status. */
-function residentMiB(pids: number[]): number {
-  let kib = 0;
-  for (const pid of pids) {
-    try {
-      kib += Number(/VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`))?.[1]);
-    } catch { /* gone */ }
-  }
-  return kib / 1024;
 }
 
 async function commandOutput(command: string, args: string[]): Promise<string | undefined> {
@@ -589,7 +578,7 @@ export async function measureFanOut(
     const machineBusy = (machine1.busy - machine0.busy) / (machine1.total - machine0.total);
     const ownShare = (serverCpu + sourceCpu + clientCpu.reduce((a, b) => a + b, 0)) /
       (MEASURE_MS / 1000) / navigator.hardwareConcurrency;
-    const rssMiB = residentMiB(serverPids);
+    const rssMiB = residentMiBOf(serverPids);
     const reports = await Promise.all(
       clients.map(async (client) =>
         JSON.parse(await nextLine(client.out, "viewer results", 30_000)) as ViewerReport
@@ -886,7 +875,7 @@ async function runIngest(format: "columns" | "csv"): Promise<IngestResult> {
       format,
       pointsPerSecond: points / seconds,
       cpuPerMillion: ((cpuSeconds(pids) - cpu0) * 1e6) / points,
-      rssMiB: residentMiB(pids),
+      rssMiB: residentMiBOf(pids),
     };
   } finally {
     await server.stop();
@@ -901,10 +890,10 @@ async function runIdle(peer: Peer): Promise<number> {
     // One viewer first, so lazily built per-socket machinery is not counted.
     const first = await openViewers(server.viewerUrls, 1);
     await sleep(500);
-    const before = residentMiB(server.pids());
+    const before = residentMiBOf(server.pids());
     const { clients, opened } = await openViewers(server.viewerUrls, IDLE_SOCKETS);
     await sleep(1000);
-    const after = residentMiB(server.pids());
+    const after = residentMiBOf(server.pids());
     await Promise.all([...first.clients, ...clients].map((client) => stopChild(client)));
     return ((after - before) * 1024) / opened;
   } finally {

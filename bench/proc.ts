@@ -5,10 +5,27 @@
  * @module
  */
 
+/** Resident memory in MiB from the text of `/proc/PID/status`. */
+export function statusResidentMiB(status: string): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+}
+
 /** Resident memory of a process in MiB. */
 export async function residentMiB(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+  return statusResidentMiB(await Deno.readTextFile(`/proc/${pid}/status`));
+}
+
+/** Resident memory of processes in MiB, together; those gone meanwhile count nothing. */
+export function residentMiBOf(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      total += statusResidentMiB(Deno.readTextFileSync(`/proc/${pid}/status`));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return total;
 }
 
 /** `pid` and its descendants. */

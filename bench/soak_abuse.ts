@@ -8,6 +8,8 @@
  * @module
  */
 
+import { statusResidentMiB } from "./proc.ts";
+
 const ROOT = new URL("../", import.meta.url).pathname;
 const encoder = new TextEncoder();
 const PING_SECONDS = 2;
@@ -32,7 +34,7 @@ async function snapshot(pid: number): Promise<Snapshot> {
   const status = await Deno.readTextFile(`/proc/${pid}/status`);
   let fds = 0;
   for await (const _ of Deno.readDir(`/proc/${pid}/fd`)) fds++;
-  return { rss: Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024, fds };
+  return { rss: statusResidentMiB(status), fds };
 }
 
 /** Samples the server every 200 ms until stopped; returns the peak. */

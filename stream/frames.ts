@@ -73,7 +73,6 @@ export class PendingRuns {
     for (const id of this.#touched) {
       const count = this.#counts[id]!;
       offset = writeRun(frame, offset, id, this.#xs[id]!, this.#ys[id]!, count);
-      this.#counts[id] = 0;
     }
     this.clear();
     return new Uint8Array(frame.buffer);
@@ -97,29 +96,6 @@ export function encodeRuns(runs: { id: number; xs: Float64Array; ys: Float64Arra
     if (xs.length > 0) offset = writeRun(frame, offset, id, xs, ys, xs.length);
   }
   return new Uint8Array(frame.buffer);
-}
-
-/** Reads a binary frame back into points: what a client does (used by tests and the bench). */
-export function decodeRuns(
-  bytes: ArrayBuffer | Uint8Array,
-): { id: number; x: number; y: number }[] {
-  const view = bytes instanceof Uint8Array
-    ? new Float64Array(bytes.slice().buffer)
-    : new Float64Array(bytes);
-  const points: { id: number; x: number; y: number }[] = [];
-  let offset = 0;
-  while (offset + 2 <= view.length) {
-    const id = view[offset]!;
-    const count = view[offset + 1]!;
-    const xs = offset + 2;
-    const ys = xs + count;
-    if (!Number.isInteger(count) || count < 0 || ys + count > view.length) {
-      throw new Error(`Malformed binary frame: run at ${offset * 8} overruns the frame`);
-    }
-    for (let i = 0; i < count; i++) points.push({ id, x: view[xs + i]!, y: view[ys + i]! });
-    offset = ys + count;
-  }
-  return points;
 }
 
 function writeRun(

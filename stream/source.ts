@@ -14,7 +14,7 @@ import { createLineReader } from "./formats/mod.ts";
 import type { Recorder } from "./recorder.ts";
 import { openReplay, ReplayError } from "./replay.ts";
 import type { PointSink } from "./sink.ts";
-import { createControlStripper, findExecutable, unbufferedCommand } from "./unbuffer.ts";
+import { findExecutable, stripTerminalControls, unbufferedCommand } from "./unbuffer.ts";
 
 /** How long a command gets to exit after SIGTERM before it is killed. */
 export const KILL_GRACE_MS = 1000;
@@ -140,15 +140,6 @@ async function* timed(
   }
 }
 
-/** Passes chunks through `createControlStripper`, which copies what it keeps. */
-async function* stripControls(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const strip = createControlStripper();
-  for await (const chunk of chunks) {
-    const out = strip(chunk);
-    if (out.length > 0) yield out;
-  }
-}
-
 function startCommand(
   command: string,
   args: string[],
@@ -179,7 +170,7 @@ function startCommand(
   }
   options.log.info("source-started", { command, pid: child.pid, unbuffered: spawned.method });
   const chunks = readByteStream(child.stdout, READ_BYTES);
-  const output = spawned.method === "script" ? stripControls(chunks) : chunks;
+  const output = spawned.method === "script" ? stripTerminalControls(chunks) : chunks;
 
   const ended = Promise.all([pump(timed(output, options), options), child.status]).then(
     ([, status]) => {

@@ -186,13 +186,16 @@ export function createControlStripper(): (chunk: Uint8Array) => Uint8Array {
   };
 }
 
-/** A stream that passes bytes through `createControlStripper`. */
-export function stripTerminalControls(): TransformStream<Uint8Array, Uint8Array> {
+/**
+ * `chunks` passed through `createControlStripper`, which copies what it
+ * keeps: a source may reuse its buffer once the next chunk is asked for.
+ */
+export async function* stripTerminalControls(
+  chunks: AsyncIterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
   const strip = createControlStripper();
-  return new TransformStream({
-    transform(chunk, controller) {
-      const out = strip(chunk);
-      if (out.length > 0) controller.enqueue(out);
-    },
-  });
+  for await (const chunk of chunks) {
+    const out = strip(chunk);
+    if (out.length > 0) yield out;
+  }
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { RunningServer } from "../server.ts";
-import { BINARY_PROTOCOL, decodeRuns } from "../stream/frames.ts";
+import { BINARY_PROTOCOL } from "../stream/frames.ts";
+import { decodeFrame } from "../static/modules/socket.js";
 import { Hub } from "../stream/hub.ts";
 import {
   captureLog,
@@ -95,7 +96,9 @@ function pointsBySeries(messages: readonly (string | ArrayBuffer)[]): Map<number
   };
   for (const message of messages) {
     if (typeof message !== "string") {
-      for (const { id, x, y } of decodeRuns(message)) add(id, x, y);
+      // Read as the page reads them.
+      const { ids, xs, ys } = decodeFrame(message);
+      ids.forEach((id, i) => add(Number(id), xs[i]!, ys[i]!));
     } else if (!message.startsWith("{")) {
       for (const line of message.split("\n").slice(0, -1)) {
         const [id, x, y] = line.split(" ").map(Number);

@@ -460,7 +460,7 @@ async function readLive(command: string, args: string[]) {
   }).spawn();
   const reader = createLineReader("auto", { kind: "auto" });
   const sink = new TestSink();
-  const input = child.stdout.pipeThrough(stripTerminalControls());
+  const input = stripTerminalControls(child.stdout);
   let arrival = Date.now() / 1000;
   for await (const lines of splitLines(input, 65536, () => {})) {
     for (const line of lines) reader.read(line, arrival += 0.001, sink);

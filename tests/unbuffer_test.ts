@@ -59,7 +59,7 @@ async function linesWithArrival(
   }).spawn();
   const lines: { line: string; arrival: number }[] = [];
   let carry = "";
-  for await (const chunk of child.stdout.pipeThrough(stripTerminalControls())) {
+  for await (const chunk of stripTerminalControls(child.stdout)) {
     const arrival = clock();
     const parts = (carry + decoder.decode(chunk, { stream: true })).split("\n");
     carry = parts.pop() ?? "";
