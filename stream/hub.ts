@@ -45,8 +45,16 @@ export interface SkippedLine {
 
 /** The state of the source, as viewers are told it. */
 export interface SourceStatus {
-  state: "live" | "ended";
+  /**
+   * `live`: reading; `connecting`/`waiting`: a network or serial source is not
+   * receiving yet or any more (`detail` says why); `ended`: the source is done.
+   */
+  state: "live" | "connecting" | "waiting" | "ended";
+  /** Why the source is connecting or waiting ("waiting for /dev/ttyACM0"); null otherwise. */
+  detail: string | null;
   exitCode: number | null;
+  /** The last few lines a command wrote to stderr, newest last (shown when it fails). */
+  stderr: string[];
   /** Lines that fit no format. */
   skipped: number;
   /** Lines longer than `--max-line`. */
@@ -147,7 +155,9 @@ export class Hub implements PointSink {
   #statusChanged = false;
   #status: SourceStatus = {
     state: "live",
+    detail: null,
     exitCode: null,
+    stderr: [],
     skipped: 0,
     truncated: 0,
     refused: 0,
