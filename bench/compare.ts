@@ -237,7 +237,9 @@ export async function runBench(options: Options): Promise<string> {
   if (sections.length === 0) tail.push("(no rows)");
   tail.push(...sections);
   if (figures.length > 0) {
-    tail.push(`## Against baselines (issue 16's targets)\n\n${baselineTable(figures)}`);
+    tail.push(
+      `## Against baselines from the same run (targets: issue 16)\n\n${baselineTable(figures)}`,
+    );
   }
   if (skipped.size > 0) {
     tail.push([...skipped].map(([name, reason]) => `- ${name}: skipped (${reason})`).join("\n"));

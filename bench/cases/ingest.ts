@@ -2,23 +2,27 @@
  * Ingest with no viewer, end to end through the CLI: rows of 3 numbers
  * written to liveplot's standard input as fast as it takes them, timed from
  * the first write to the status saying the source ended, for whitespace
- * columns and CSV. (The readers alone, in process: `cases/parse.ts`.)
+ * columns and CSV; against a bare Deno process that only splits the same
+ * input into numbers and counts them (`peers/deno_ingest.ts`), in the same
+ * round. (The readers alone, in process: `cases/parse.ts`.)
  *
  * @module
  */
 
-import type { BenchCase, Table } from "../lib/case.ts";
+import { type BenchCase, type Figure, figure, type Table } from "../lib/case.ts";
 import { fmt, median } from "../lib/format.ts";
 import { cpuSeconds, residentMiBOf } from "../lib/proc.ts";
-import { LIVEPLOT_ENV, liveplotCommand, startStdinServer } from "../lib/servers.ts";
+import { nextLine, spawn, stopChild } from "../lib/process.ts";
+import { BENCH, DENO, LIVEPLOT_ENV, liveplotCommand, startStdinServer } from "../lib/servers.ts";
 import { now, sleep } from "../lib/time.ts";
 
 const FORMATS = ["columns", "csv"] as const;
 /** Rows are written in chunks of this many. */
 const CHUNK_ROWS = 10_000;
 
-/** One format's run. */
+/** One format's run on liveplot or on the bare-Deno baseline (`server: "deno"`). */
 export interface IngestResult {
+  server: "liveplot" | "deno";
   format: string;
   pointsPerSecond: number;
   cpuPerMillion: number;
@@ -51,17 +55,49 @@ async function sourceEnded(socketUrl: string): Promise<boolean> {
   }
 }
 
-async function runIngest(
-  format: typeof FORMATS[number],
-  rows: number,
-  cpuProfDir?: string,
-): Promise<IngestResult> {
+/** CHUNK_ROWS rows of 3 numbers in `format`. */
+function chunkOf(format: typeof FORMATS[number]): Uint8Array<ArrayBuffer> {
   const separator = format === "csv" ? "," : " ";
   let text = "";
   for (let i = 0; i < CHUNK_ROWS; i++) {
     text += [i * 0.5, Math.sin(i).toFixed(6), (i % 977) * 1.25].join(separator) + "\n";
   }
-  const chunk = new TextEncoder().encode(text);
+  return new TextEncoder().encode(text);
+}
+
+/** The bare-Deno baseline: the same bytes through a process that only counts the numbers. */
+async function runBare(format: typeof FORMATS[number], rows: number): Promise<IngestResult> {
+  const chunk = chunkOf(format);
+  const child = spawn([DENO, "run", "-A", `${BENCH}peers/deno_ingest.ts`]);
+  try {
+    const writer = child.process.stdin.getWriter();
+    const started = now();
+    for (let written = 0; written < rows; written += CHUNK_ROWS) await writer.write(chunk);
+    await writer.close();
+    const report = JSON.parse(await nextLine(child, "bare Deno ingest", 120_000)) as {
+      points: number;
+      cpuSeconds: number;
+      rssMiB: number;
+    };
+    const seconds = (now() - started) / 1000;
+    return {
+      server: "deno",
+      format,
+      pointsPerSecond: report.points / seconds,
+      cpuPerMillion: (report.cpuSeconds * 1e6) / report.points,
+      rssMiB: report.rssMiB,
+    };
+  } finally {
+    await stopChild(child);
+  }
+}
+
+async function runIngest(
+  format: typeof FORMATS[number],
+  rows: number,
+  cpuProfDir?: string,
+): Promise<IngestResult> {
+  const chunk = chunkOf(format);
   const args = ["--port", "0", "--no-open", "--quiet", "--x", "index", "--format", format, "-"];
   const server = await startStdinServer("liveplot", liveplotCommand({ cpuProfDir }, args), "data", {
     env: LIVEPLOT_ENV,
@@ -80,6 +116,7 @@ async function runIngest(
     const seconds = (now() - started) / 1000;
     const points = Math.ceil(rows / CHUNK_ROWS) * CHUNK_ROWS * 3;
     return {
+      server: "liveplot",
       format,
       pointsPerSecond: points / seconds,
       cpuPerMillion: ((cpuSeconds(pids) - cpu0) * 1e6) / points,
@@ -97,19 +134,38 @@ export const ingestTable: Table<IngestResult> = {
       rowsFed(options.quick).toLocaleString("en-US")
     } rows of 3 numbers on standard input, to the source-ended status)`,
   render(results) {
-    const lines = ["| format | points / s | CPU s / 1M pts | RSS MiB after |", "|---|--:|--:|--:|"];
+    const lines = [
+      "| format | points / s | CPU s / 1M pts | RSS MiB after | bare Deno points / s | bare Deno CPU s / 1M pts |",
+      "|---|--:|--:|--:|--:|--:|",
+    ];
+    const figures: Figure[] = [];
     for (const format of FORMATS) {
       const mine = results.filter((r) => r.format === format);
-      if (mine.length === 0) continue;
-      const med = (key: keyof IngestResult) => median(mine.map((r) => r[key] as number));
+      if (!mine.some((r) => r.server === "liveplot")) continue;
+      const med = (server: string, key: keyof IngestResult) =>
+        median(mine.filter((r) => r.server === server).map((r) => r[key] as number));
       const name = format === "csv" ? "CSV (`--format csv`)" : "whitespace (`--format columns`)";
-      lines.push(
-        `| ${name} | ${fmt(med("pointsPerSecond"), 0)} | ${fmt(med("cpuPerMillion"), 3)} | ${
-          fmt(med("rssMiB"), 0)
-        } |`,
-      );
+      const cells = [
+        name,
+        fmt(med("liveplot", "pointsPerSecond"), 0),
+        fmt(med("liveplot", "cpuPerMillion"), 3),
+        fmt(med("liveplot", "rssMiB"), 0),
+        fmt(med("deno", "pointsPerSecond"), 0),
+        fmt(med("deno", "cpuPerMillion"), 3),
+      ];
+      lines.push(`| ${cells.join(" | ")} |`);
+      const bare = med("deno", "cpuPerMillion");
+      figures.push(figure({
+        measure: `Ingest, ${format}: CPU s per 1M points`,
+        value: med("liveplot", "cpuPerMillion"),
+        unit: "s",
+        baseline: Number.isFinite(bare)
+          ? { server: "bare Deno, counting only", value: bare }
+          : undefined,
+        missing: Number.isFinite(bare) ? undefined : "bare Deno line reader failed",
+      }));
     }
-    return { lines };
+    return { lines, figures };
   },
 };
 
@@ -121,12 +177,17 @@ export const ingestCase: BenchCase<IngestResult> = {
   table: ingestTable,
   async round(context) {
     const results: IngestResult[] = [];
+    const rows = rowsFed(context.options.quick);
     for (const format of FORMATS) {
       try {
-        const rows = rowsFed(context.options.quick);
         results.push(await runIngest(format, rows, context.tools.cpuProfDir));
       } catch (error) {
         context.fail(`ingest ${format}`, error);
+      }
+      try {
+        results.push(await runBare(format, rows));
+      } catch (error) {
+        context.fail(`ingest ${format} bare Deno`, error);
       }
     }
     return results;
