@@ -224,8 +224,13 @@ export async function runBench(options: Options): Promise<string> {
   const results = new Map<Table<unknown>, unknown[]>();
   const measure = async (benchCase: BenchCase<unknown>, round: number) => {
     if (skipped.has(benchCase.name)) return;
-    const rows = await benchCase.round(context, round);
-    results.set(benchCase.table, [...(results.get(benchCase.table) ?? []), ...rows]);
+    try {
+      const rows = await benchCase.round(context, round);
+      results.set(benchCase.table, [...(results.get(benchCase.table) ?? []), ...rows]);
+    } catch (error) {
+      // Cases report their rows' failures themselves; this is one that escaped.
+      context.fail(`${benchCase.name} round ${round + 1}`, error);
+    }
   };
   for (let round = 0; round < options.rounds; round++) {
     for (const benchCase of cases.filter((c) => !c.once)) await measure(benchCase, round);
