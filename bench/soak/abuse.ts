@@ -8,9 +8,20 @@
  * @module
  */
 
-import { statusResidentMiB } from "./proc.ts";
+import { startServer, stopChild } from "../lib/process.ts";
+import { DENO, ROOT } from "../lib/servers.ts";
+import { sleep } from "../lib/time.ts";
+import {
+  closeAll,
+  frame,
+  openViewer,
+  rawUpgrade,
+  sampler,
+  serveViewers,
+  snapshot,
+  waitUntil,
+} from "./sockets.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
 const encoder = new TextEncoder();
 const PING_SECONDS = 2;
 const MAX_CLIENTS = 500;
@@ -25,168 +36,12 @@ export interface AbuseRow {
   held: boolean;
 }
 
-interface Snapshot {
-  rss: number;
-  fds: number;
-}
-
-async function snapshot(pid: number): Promise<Snapshot> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  let fds = 0;
-  for await (const _ of Deno.readDir(`/proc/${pid}/fd`)) fds++;
-  return { rss: statusResidentMiB(status), fds };
-}
-
-/** Samples the server every 200 ms until stopped; returns the peak. */
-function sampler(pid: number): { stop(): Promise<Snapshot> } {
-  let peak: Snapshot = { rss: 0, fds: 0 };
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const now = await snapshot(pid).catch(() => peak);
-      peak = { rss: Math.max(peak.rss, now.rss), fds: Math.max(peak.fds, now.fds) };
-      await sleep(200);
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return peak;
-    },
-  };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function upgradeRequest(port: number, path: string, extra: Record<string, string> = {}): string {
-  const headers: Record<string, string> = {
-    host: `127.0.0.1:${port}`,
-    connection: "Upgrade",
-    upgrade: "websocket",
-    "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-    "sec-websocket-version": "13",
-    ...extra,
-  };
-  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join("");
-  return `GET ${path} HTTP/1.1\r\n${lines}\r\n`;
-}
-
-/** Opens a raw upgrade; resolves with the connection and its status, never reading past that. */
-async function rawUpgrade(
-  port: number,
-  path: string,
-  extra: Record<string, string> = {},
-): Promise<{ connection: Deno.TcpConn; status: number }> {
-  const connection = await Deno.connect({ hostname: "127.0.0.1", port });
-  await connection.write(encoder.encode(upgradeRequest(port, path, extra)));
-  const buffer = new Uint8Array(1024);
-  let head = "";
-  while (!head.includes("\r\n\r\n")) {
-    const count = await connection.read(buffer);
-    if (count === null) break;
-    head += new TextDecoder().decode(buffer.subarray(0, count));
-  }
-  return { connection, status: Number(head.slice(9, 12)) };
-}
-
-/** A masked client frame. */
-function frame(opcode: number, payload: Uint8Array): Uint8Array {
-  const length = payload.length;
-  const header = length < 126
-    ? [0x80 | opcode, 0x80 | length]
-    : length < 65536
-    ? [0x80 | opcode, 0x80 | 126, length >> 8, length & 255]
-    : [
-      0x80 | opcode,
-      0x80 | 127,
-      0,
-      0,
-      0,
-      0,
-      length >>> 24,
-      (length >> 16) & 255,
-      (length >> 8) & 255,
-      length & 255,
-    ];
-  const out = new Uint8Array(header.length + 4 + length);
-  out.set(header);
-  out.set(payload, header.length + 4); // mask of zeros: payload unchanged
-  return out;
-}
-
-async function openViewer(url: string, timeoutMs: number): Promise<WebSocket | undefined> {
-  const socket = new WebSocket(url);
-  const opened = await Promise.race([
-    new Promise<boolean>((resolve) => {
-      socket.onopen = () => resolve(true);
-      socket.onerror = () => resolve(false);
-    }),
-    sleep(timeoutMs).then(() => false),
-  ]);
-  if (opened) return socket;
-  try {
-    socket.close();
-  } catch {
-    // Never opened.
-  }
-  return undefined;
-}
-
-function gotData(socket: WebSocket, timeoutMs: number): Promise<boolean> {
-  return Promise.race([
-    new Promise<boolean>((resolve) => {
-      socket.addEventListener("message", (event) => {
-        if (typeof event.data === "string" && !event.data.startsWith("{")) resolve(true);
-      });
-    }),
-    sleep(timeoutMs).then(() => false),
-  ]);
-}
-
-/** Opens `count` viewers, 100 at a time; counts those that get a data frame. */
-async function serveViewers(
-  url: string,
-  count: number,
-): Promise<{ sockets: WebSocket[]; served: number }> {
-  const sockets: WebSocket[] = [];
-  for (let i = 0; i < count; i += 100) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(100, count - i) }, () => openViewer(url, 10_000)),
-    );
-    sockets.push(...batch.filter((socket): socket is WebSocket => socket !== undefined));
-  }
-  const served = (await Promise.all(sockets.map((socket) => gotData(socket, 10_000))))
-    .filter(Boolean).length;
-  return { sockets, served };
-}
-
-async function closeAll(sockets: WebSocket[]): Promise<void> {
-  await Promise.all(sockets.map((socket) =>
-    new Promise<void>((resolve) => {
-      if (socket.readyState === WebSocket.CLOSED) return resolve();
-      socket.onclose = () => resolve();
-      socket.close();
-      setTimeout(resolve, 3000);
-    })
-  ));
-}
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) return -1;
-    await sleep(100);
-  }
-  return Date.now() - started;
-}
-
 /** Runs every kind of abuse against one liveplot process. */
 export async function runAbuse(stdinMiB: number): Promise<{ rows: AbuseRow[]; notes: string[] }> {
-  const server = new Deno.Command(Deno.execPath(), {
-    args: [
+  const stderr: string[] = [];
+  const started = await startServer(
+    [
+      DENO,
       "run",
       "-A",
       `${ROOT}main.ts`,
@@ -209,30 +64,15 @@ export async function runAbuse(stdinMiB: number): Promise<{ rows: AbuseRow[]; no
       "32MiB",
       "-",
     ],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const collect = async (readable: ReadableStream<Uint8Array>, into: string[]) => {
-    let buffered = "";
-    for await (const text of readable.pipeThrough(new TextDecoderStream())) {
-      buffered += text;
-      const lines = buffered.split("\n");
-      buffered = lines.pop() ?? "";
-      into.push(...lines);
-    }
-  };
-  const reading = Promise.all([collect(server.stdout, stdout), collect(server.stderr, stderr)]);
-  while (!stdout.some((line) => line.startsWith("liveplot listening on"))) await sleep(50);
-  const url = new URL(
-    stdout.find((line) => line.startsWith("liveplot listening"))!.split(" ").at(-1)!,
+    "liveplot",
+    { stderrLines: stderr },
   );
+  const server = started.child;
+  const url = new URL(started.url);
   const port = Number(url.port);
   const dataUrl = `ws://${url.host}/data`;
-  const pid = server.pid;
-  const writer = server.stdin.getWriter();
+  const pid = server.process.pid;
+  const writer = server.process.stdin.getWriter();
   // A live source throughout: 8 series, 100 lines a second.
   const line = Array.from({ length: 8 }, (_, i) => String(1e6 + i)).join(" ") + "\n";
   let feeding = true;
@@ -467,9 +307,8 @@ export async function runAbuse(stdinMiB: number): Promise<{ rows: AbuseRow[]; no
   feeding = false;
   await feed.catch(() => {});
   await writer.close().catch(() => {});
-  server.kill("SIGTERM");
-  const status = await server.status;
-  await reading;
+  writer.releaseLock();
+  const status = await stopChild(server);
   const errors = stderr.filter((entry) => entry.startsWith("level=error"));
   notes.push(
     `abuse server: exit ${status.code}, ${errors.length} error lines, ` +

@@ -14,6 +14,8 @@
  * @module
  */
 
+import { now, sleep } from "../lib/time.ts";
+
 const [mode = "http", url = "", connsText = "1"] = Deno.args;
 const conns = Number(connsText);
 let t0 = Infinity;
@@ -21,10 +23,6 @@ let t1 = Infinity;
 let ops = 0;
 let errors = 0;
 let stopping = false;
-
-function now(): number {
-  return performance.timeOrigin + performance.now();
-}
 
 function count(): void {
   const t = now();
@@ -100,8 +98,8 @@ while (!text.includes("\n")) {
 }
 [t0, t1] = text.trim().split(" ").map(Number) as [number, number];
 const running = loops.map((loop) => loop());
-await new Promise((resolve) => setTimeout(resolve, Math.max(0, t1 - now()) + 10));
+await sleep(t1 - now() + 10);
 stopping = true;
-await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 1000))]);
+await Promise.race([Promise.all(running), sleep(1000)]);
 console.log(JSON.stringify({ ops, errors }));
 Deno.exit(0);

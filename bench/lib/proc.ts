@@ -1,6 +1,6 @@
 /**
- * What the benchmarks read about processes (Linux `/proc`) and their output,
- * in one place: memory, process trees, free ports, lines of a pipe.
+ * What the benchmarks read about processes (Linux `/proc`): memory, CPU time,
+ * open descriptors, process trees and free ports, in one place.
  *
  * @module
  */
@@ -26,6 +26,38 @@ export function residentMiBOf(pids: number[]): number {
     }
   }
   return total;
+}
+
+/** CPU seconds (user + system) of processes, from `/proc/PID/stat`; those gone count nothing. */
+export function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+      // Fields after the command name, which may itself hold spaces and parentheses.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return ticks / 100;
+}
+
+/** Busy and total CPU ticks of the whole machine, from `/proc/stat`. */
+export function machineTicks(): { busy: number; total: number } {
+  const fields = Deno.readTextFileSync("/proc/stat").split("\n")[0]!.trim().split(/\s+/).slice(1)
+    .map(Number);
+  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+  // Idle and I/O wait are the not-busy ticks.
+  return { busy: total - fields[3]! - fields[4]!, total };
+}
+
+/** Open file descriptors of a process (its sockets among them). */
+export async function openFiles(pid: number): Promise<number> {
+  let count = 0;
+  for await (const _ of Deno.readDir(`/proc/${pid}/fd`)) count++;
+  return count;
 }
 
 /** `pid` and its descendants. */
@@ -55,17 +87,17 @@ export function freePort(): number {
   return port;
 }
 
-/** Reads a stream line by line. */
-export function lines(readable: ReadableStream<Uint8Array>): AsyncIterator<string> {
-  return (async function* () {
-    let buffered = "";
-    for await (const text of readable.pipeThrough(new TextDecoderStream())) {
-      buffered += text;
-      const parts = buffered.split("\n");
-      buffered = parts.pop() ?? "";
-      yield* parts;
-    }
-  })();
+/** The machine in one line: cores, CPU model, memory, load average. */
+export function machineSummary(): { cores: number; cpu: string; memoryGiB: number; load: string } {
+  const cpu = /model name\s*:\s*(.*)/.exec(Deno.readTextFileSync("/proc/cpuinfo"))?.[1] ?? "?";
+  const memoryKiB = Number(/MemTotal:\s+(\d+)/.exec(Deno.readTextFileSync("/proc/meminfo"))?.[1]);
+  const load = Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  return {
+    cores: navigator.hardwareConcurrency,
+    cpu,
+    memoryGiB: Math.round(memoryKiB / 1024 / 1024),
+    load,
+  };
 }
 
 /**
@@ -75,7 +107,7 @@ export function lines(readable: ReadableStream<Uint8Array>): AsyncIterator<strin
  */
 export function startTaskEnv(): Record<string, string> {
   const manifest = JSON.parse(
-    Deno.readTextFileSync(new URL("../deno.json", import.meta.url)),
+    Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)),
   ) as { tasks: { start: string } };
   const env: Record<string, string> = {};
   for (const word of manifest.tasks.start.split(" ")) {

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { now, sleep } from "../lib/time.ts";
+
 const [url = "", countText = "1", warmupText = "1000", measureText = "5000"] = Deno.args;
 const count = Number(countText);
 const warmupMs = Number(warmupText);
@@ -20,10 +22,6 @@ let measuring = false;
 let points = 0;
 let frames = 0;
 const delays: number[] = [];
-
-function now(): number {
-  return performance.timeOrigin + performance.now();
-}
 
 async function open(index: number): Promise<WebSocket> {
   const socket = new WebSocket(url);
@@ -56,9 +54,9 @@ for (let i = 0; i < count; i += 100) {
   );
 }
 console.log("ready");
-await new Promise((resolve) => setTimeout(resolve, warmupMs));
+await sleep(warmupMs);
 measuring = true;
-await new Promise((resolve) => setTimeout(resolve, measureMs));
+await sleep(measureMs);
 measuring = false;
 let closed = 0;
 for (const socket of sockets) if (socket.readyState !== WebSocket.OPEN) closed++;

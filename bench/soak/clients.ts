@@ -10,6 +10,8 @@
  * @module
  */
 
+import { sleep } from "../lib/time.ts";
+
 const [url = "", echoText = "0", viewersText = "0", chaosText = "0", secondsText = "60"] =
   Deno.args;
 const base = new URL(url);
@@ -60,10 +62,10 @@ async function echoClient(): Promise<void> {
   while (Date.now() < deadline - 1000) {
     socket.send(`echo ${next++}`);
     counts.echoSent++;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
   // Let the last echoes come back before closing.
-  await new Promise((resolve) => setTimeout(resolve, 800));
+  await sleep(800);
   socket.close(1000);
 }
 
@@ -97,7 +99,7 @@ async function viewer(): Promise<void> {
     }
   };
   socket.onclose = (event) => noteClose(event.code);
-  await new Promise((resolve) => setTimeout(resolve, deadline - Date.now()));
+  await sleep(deadline - Date.now());
   socket.close(1000);
 }
 
@@ -140,7 +142,7 @@ async function misbehave(turn: number): Promise<void> {
 async function chaosSlot(slot: number): Promise<void> {
   for (let turn = slot; Date.now() < deadline - 1000; turn++) {
     await misbehave(turn).catch(() => counts.connectFailures++);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
 }
 

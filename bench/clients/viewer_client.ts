@@ -19,6 +19,8 @@
  */
 
 // deno-lint-ignore-file no-explicit-any
+import { now, sleep } from "../lib/time.ts";
+
 const runtime = globalThis as any;
 const args: string[] = runtime.Deno ? runtime.Deno.args : runtime.process.argv.slice(2);
 const [urlList = "", countText = "1", sampleText = "1", protocol = ""] = args;
@@ -53,10 +55,6 @@ function exit(): never {
   if (runtime.Deno) runtime.Deno.exit(0);
   runtime.process.exit(0);
   throw new Error("unreachable");
-}
-
-function now(): number {
-  return performance.timeOrigin + performance.now();
 }
 
 function record(delay: number): void {
@@ -176,7 +174,7 @@ while (!text.includes("\n")) {
 }
 [t0, t1, s1] = text.trim().split(" ").map(Number) as [number, number, number];
 s0 = t0;
-await new Promise((resolve) => setTimeout(resolve, Math.max(0, t1 - now()) + TAIL_MS));
+await sleep(t1 - now() + TAIL_MS);
 const buckets: [number, number][] = [];
 histogram.forEach((n, i) => {
   if (n > 0) buckets.push([i < FINE_BUCKETS ? i * FINE_STEP : FINE_MS + (i - FINE_BUCKETS), n]);

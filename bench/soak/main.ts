@@ -8,7 +8,7 @@
  * well-behaved clients lost (must be zero).
  *
  * First, on a server of its own, each kind of abuse in turn with the
- * server's memory and sockets before, during and after (`soak_abuse.ts`;
+ * server's memory and sockets before, during and after (`abuse.ts`;
  * SOAK_STDIN_MIB sets the stdin flood, 256 by default).
  *
  * Loopback only; bounded in time; stops by itself.
@@ -16,25 +16,15 @@
  * @module
  */
 
-import { formatAbuse, runAbuse } from "./soak_abuse.ts";
-import { residentMiB } from "./proc.ts";
+import { residentMiB } from "../lib/proc.ts";
+import { startServer, stopChild } from "../lib/process.ts";
+import { BENCH, DENO, ROOT } from "../lib/servers.ts";
+import { sleep } from "../lib/time.ts";
+import { formatAbuse, runAbuse } from "./abuse.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
 const SECONDS = Number(Deno.env.get("SOAK_SECONDS") ?? 60);
 const PROCESSES = 2;
 const PER_PROCESS = { echo: 500, viewers: 450, chaos: 50 };
-
-function collect(readable: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
-  return (async () => {
-    let buffered = "";
-    for await (const text of readable.pipeThrough(new TextDecoderStream())) {
-      buffered += text;
-      const lines = buffered.split("\n");
-      buffered = lines.pop() ?? "";
-      into.push(...lines);
-    }
-  })();
-}
 
 console.log("soak: abuse, one kind at a time");
 const abuse = await runAbuse(Number(Deno.env.get("SOAK_STDIN_MIB") ?? 256));
@@ -42,37 +32,30 @@ console.log(formatAbuse(abuse.rows));
 for (const note of abuse.notes) console.log(note);
 const abuseHeld = abuse.rows.every((row) => row.held);
 
-const server = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", `${ROOT}main.ts`, "--port", "0", "--no-open", "--x", "index", "-"],
-  stdin: "piped",
-  stdout: "piped",
-  stderr: "piped",
-}).spawn();
-const stdout: string[] = [];
 const stderr: string[] = [];
-const reading = Promise.all([collect(server.stdout, stdout), collect(server.stderr, stderr)]);
-while (!stdout.some((line) => line.startsWith("liveplot listening on"))) {
-  await new Promise((resolve) => setTimeout(resolve, 50));
-}
-const url = stdout.find((line) => line.startsWith("liveplot listening on"))?.split(" ").at(-1) ??
-  "";
+const { child: server, url } = await startServer(
+  [DENO, "run", "-A", `${ROOT}main.ts`, "--port", "0", "--no-open", "--x", "index", "-"],
+  "liveplot",
+  { stderrLines: stderr },
+);
+const pid = server.process.pid;
 console.log(`soak: ${url}, ${SECONDS} s, ${PROCESSES} client processes`);
 
-const writer = server.stdin.getWriter();
+const writer = server.process.stdin.getWriter();
 let feeding = true;
 let sequence = 0;
 const feed = (async () => {
   while (feeding) {
     await writer.write(new TextEncoder().encode(`${sequence++}\n`));
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
   }
 })();
 
-const startMiB = await residentMiB(server.pid);
+const startMiB = await residentMiB(pid);
 const clients = Array.from({ length: PROCESSES }, () => {
   const args = [url, PER_PROCESS.echo, PER_PROCESS.viewers, PER_PROCESS.chaos, SECONDS].map(String);
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}bench/soak_clients.ts`, ...args],
+  return new Deno.Command(DENO, {
+    args: ["run", "-A", `${BENCH}soak/clients.ts`, ...args],
     stdout: "piped",
     stderr: "inherit",
   }).output();
@@ -81,19 +64,18 @@ let peakMiB = startMiB;
 const samples: number[] = [];
 let tick = 0;
 const sampling = setInterval(async () => {
-  const now = await residentMiB(server.pid).catch(() => 0);
+  const now = await residentMiB(pid).catch(() => 0);
   peakMiB = Math.max(peakMiB, now);
   if (++tick % 10 === 0) samples.push(now);
 }, 1000);
 const outputs = await Promise.all(clients);
 clearInterval(sampling);
-const endMiB = await residentMiB(server.pid);
+const endMiB = await residentMiB(pid);
 feeding = false;
 await feed;
 await writer.close();
-server.kill("SIGTERM");
-const status = await server.status;
-await reading;
+writer.releaseLock();
+const status = await stopChild(server);
 
 type Counts = {
   echoSent: number;

@@ -5,16 +5,16 @@
  * and fed in 64 KiB reads, so only parsing is measured.
  *
  * ```sh
- * deno run -A bench/ingest.ts            # 1,000,000 lines per format
- * deno run -A bench/ingest.ts 200000     # fewer
+ * deno run -A bench/cases/parse.ts            # 1,000,000 lines per format
+ * deno run -A bench/cases/parse.ts 200000     # fewer
  * ```
  *
  * @module
  */
 
-import { createLineReader, type FormatName } from "../stream/formats/mod.ts";
-import { splitLines } from "../stream/line_splitter.ts";
-import type { PointSink, XKind } from "../stream/sink.ts";
+import { createLineReader, type FormatName } from "../../stream/formats/mod.ts";
+import { splitLines } from "../../stream/line_splitter.ts";
+import type { PointSink, XKind } from "../../stream/sink.ts";
 
 const READ_BYTES = 64 * 1024;
 const MAX_LINE_BYTES = 1024 * 1024;

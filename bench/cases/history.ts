@@ -2,14 +2,14 @@
  * Benchmark of the history store: bytes per stored point (chunk overhead
  * included, measured after full collections), append rate, range queries
  * reduced to 2,000 pixel columns, and CSV export rate. Prints a markdown
- * table. Run: `deno run -A bench/history.ts` (it re-runs itself with
+ * table. Run: `deno run -A bench/cases/history.ts` (it re-runs itself with
  * `--expose-gc` to measure memory).
  *
  * @module
  */
 
-import { csvStream } from "../stream/csv_export.ts";
-import { CHUNK_OVERHEAD_BYTES, CHUNK_POINTS, History } from "../stream/history.ts";
+import { csvStream } from "../../stream/csv_export.ts";
+import { CHUNK_OVERHEAD_BYTES, CHUNK_POINTS, History } from "../../stream/history.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 

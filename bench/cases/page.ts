@@ -12,17 +12,20 @@
  *   10 s over the whole run (`--minutes`, 10 in the real bench): first,
  *   last and largest, to show it stays flat once the window is full.
  *
- * Usage: deno run -A bench/page.ts [--minutes 10] [--measure 10] [--series 8]
+ * Usage: deno run -A bench/cases/page.ts [--minutes 10] [--measure 10] [--series 8]
  *   [--rate 1000] [--points 100000] [--json FILE] [--cpu-prof FILE]
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { DEFAULTS } from "../config.ts";
-import { createLogger } from "../log.ts";
-import { startServer } from "../server.ts";
-import { launchBrowser, sleep } from "../tests/browser.ts";
+import { DEFAULTS } from "../../config.ts";
+import { createLogger } from "../../log.ts";
+import { startServer } from "../../server.ts";
+import { launchBrowser } from "../../tests/browser.ts";
+import type { BenchCase } from "../lib/case.ts";
+import { percentile } from "../lib/format.ts";
+import { sleep } from "../lib/time.ts";
 
 /** What one run measured. */
 export interface PageBenchResult {
@@ -44,12 +47,6 @@ export interface PageBenchOptions {
   minutes: number;
   cpuProfile?: string;
   log?: (line: string) => void;
-}
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -168,12 +165,12 @@ export async function runPageBench(options: PageBenchOptions): Promise<PageBench
     ratePerSeries: options.rate,
     pointsInView: perSeries * options.series,
     frameMs: {
-      p50: round(percentile(frames, 50)),
-      p99: round(percentile(frames, 99)),
+      p50: round(percentile(frames, 0.5)),
+      p99: round(percentile(frames, 0.99)),
       max: round(Math.max(...frames)),
       count: frames.length,
     },
-    intervalMs: { p50: round(percentile(intervals, 50)), p99: round(percentile(intervals, 99)) },
+    intervalMs: { p50: round(percentile(intervals, 0.5)), p99: round(percentile(intervals, 0.99)) },
     heapMiB: {
       first: round(samples[0] ?? 0),
       last: round(samples.at(-1) ?? 0),
@@ -192,6 +189,26 @@ export function formatPageRow(result: PageBenchResult): string {
     `p99 ${result.intervalMs.p99} ms; heap ${result.heapMiB.first} → ${result.heapMiB.last} MiB ` +
     `(max ${result.heapMiB.max}) over ${result.minutes} min`;
 }
+
+/** The page row of `deno task bench`: 8 series × 1,000/s, 100,000 in view, once. */
+export const pageCase: BenchCase<string> = {
+  name: "page",
+  about: "liveplot's page in headless Chromium: frame time and heap",
+  once: true,
+  table: { title: "Page (headless Chromium)", render: (rows) => ({ lines: rows }) },
+  async round(context) {
+    const quick = context.options.quick;
+    try {
+      // 10 minutes in a full run: the page's memory must stay flat once the window is full.
+      const options = { series: 8, rate: 1000, points: 100_000 };
+      const timing = { measureSeconds: quick ? 5 : 10, minutes: quick ? 1 : 10 };
+      return [formatPageRow(await runPageBench({ ...options, ...timing }))];
+    } catch (error) {
+      context.fail("page", error);
+      return [];
+    }
+  },
+};
 
 if (import.meta.main) {
   const { values } = parseArgs({
