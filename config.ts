@@ -25,6 +25,27 @@ export type XChoice =
   | { kind: "index" }
   | { kind: "field"; name: string };
 
+/** A parsed value, or why the text is not one (a sentence that follows the flag or parameter name). */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Reads a format name as `--format` and a push's `?format=` take it (`sxy` is `series-x-y`). */
+export function parseFormat(text: string): Parsed<LineFormat> {
+  if (text === "sxy") return { ok: true, value: "series-x-y" };
+  if ((FORMATS as readonly string[]).includes(text)) return { ok: true, value: text as LineFormat };
+  return { ok: false, reason: `must be one of ${FORMATS.join(", ")} or sxy, not "${text}"` };
+}
+
+/** Reads where x comes from as `--x` and a push's `?x=` take it: auto, time, index or a column. */
+export function parseXChoice(text: string): Parsed<XChoice> {
+  if (text === "auto" || text === "time" || text === "index") {
+    return { ok: true, value: { kind: text } };
+  }
+  if (text.trim() === "") {
+    return { ok: false, reason: "must be auto, time, index or a column name" };
+  }
+  return { ok: true, value: { kind: "field", name: text } };
+}
+
 /** How much of each series a viewer sees and gets on joining: points, or seconds of x. */
 export type WindowSpec = { points: number } | { seconds: number };
 

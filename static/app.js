@@ -310,6 +310,11 @@ function main() {
       state.serverYRange = [meta.yRange[0] ?? null, meta.yRange[1] ?? null];
     }
     if ("historyStart" in meta) state.historyStart = meta.historyStart;
+    // Every stream is served the same page: the stream's meta message names it.
+    if (typeof meta.title === "string" && meta.title !== "") {
+      ui.title.textContent = `liveplot: ${meta.title}`;
+      document.title = ui.title.textContent;
+    }
     state.names = new Map();
     for (const entry of meta.series ?? []) {
       const name = String(entry.name ?? entry.id);

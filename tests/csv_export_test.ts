@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { serveCsvExport } from "../handlers/export_csv.ts";
+import { createCsvExportRoute } from "../handlers/data_csv.ts";
 import { CSV_CHUNK_BYTES, csvChunks, quote } from "../stream/csv_export.ts";
 import { History, type MergedPoint } from "../stream/history.ts";
 import { FIXTURES, withTimeout } from "./helpers.ts";
+
+const serveCsvExport = createCsvExportRoute();
 
 const FIXTURE = `${FIXTURES}csv_memory.ts`;
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { launchBrowser } from "./browser.ts";
-import { clientAddress, parseForwarded, publicUrl } from "../handlers/proxy.ts";
+import { clientAddress, parseForwarded, publicUrl } from "../handlers/policy.ts";
 import { captureLog, rawExchange, socketUrl, startTestServer, upgradeHeaders } from "./helpers.ts";
 
 /**

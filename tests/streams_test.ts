@@ -69,8 +69,12 @@ Deno.test("a viewer of /s/NAME gets the stream's window and its live points by n
     );
   assert.deepEqual(values("0"), [21.5, 22]);
   assert.deepEqual(values("1"), [40, 41]);
+  assert.equal(meta?.title, "lab", "the page takes its title from the meta message");
+  // One page for every stream, existing or not: it finds its endpoints from its own URL.
   const page = await fetch(new URL("/s/lab", server.url));
-  assert.match(await page.text(), /liveplot: lab/);
+  const other = await fetch(new URL("/s/not-yet", server.url));
+  assert.equal(page.status, 200);
+  assert.equal(await page.text(), await other.text());
   const csv = await (await fetch(new URL("/s/lab.csv", server.url))).text();
   assert.match(csv, /^x,temp,hum\r\n/);
   assert.equal(csv.trim().split("\n").length, 3);
