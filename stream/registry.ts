@@ -172,7 +172,10 @@ export class Streams {
     if (waiting) {
       this.#waiting.delete(name);
       this.#waitingCount -= waiting.size;
-      for (const join of waiting) join(stream);
+      const joins = [...waiting];
+      // Emptied first: a viewer that leaves later no longer counts as waiting.
+      waiting.clear();
+      for (const join of joins) join(stream);
     }
     return stream;
   }
