@@ -9,7 +9,6 @@
 
 import type { SourceStatus } from "../stream/hub.ts";
 import type { Streams } from "../stream/registry.ts";
-import { serveViewer } from "./data.ts";
 
 /** Close code when too many viewers wait already (RFC 6455 "try again later"). */
 export const CLOSE_TRY_AGAIN_LATER = 1013;
@@ -19,11 +18,16 @@ export function serveStreamViewer(socket: WebSocket, name: string, streams: Stre
   let waiting = true;
   const stopWaiting = streams.whenCreated(name, (stream) => {
     waiting = false;
-    if (socket.readyState === WebSocket.CONNECTING) serveViewer(socket, stream.hub);
-    else if (socket.readyState === WebSocket.OPEN) {
+    // Now if the socket is open (the stream came later), else once it opens.
+    let attached = false;
+    const attach = () => {
+      if (attached || socket.readyState !== WebSocket.OPEN) return;
+      attached = true;
       stream.hub.attach(socket);
-      socket.addEventListener("close", () => stream.hub.detach(socket));
-    }
+    };
+    socket.addEventListener("open", attach);
+    socket.addEventListener("close", () => stream.hub.detach(socket));
+    attach();
   });
   if (!stopWaiting) {
     socket.addEventListener("open", () => {
