@@ -13,10 +13,10 @@ import { internalError } from "./handlers/respond.ts";
 import { CLOSE_GOING_AWAY, Connections } from "./handlers/websocket.ts";
 import { createLogger, describeError } from "./log.ts";
 import type { Hub } from "./stream/hub.ts";
-import { type MainSource, type MainSourceOptions, startMainSource } from "./stream/main_source.ts";
+import { type MainSourceOptions, startMainSource } from "./stream/main_source.ts";
 import type { Streams } from "./stream/registry.ts";
 import type { RunningSource } from "./stream/source.ts";
-import { createStreams, describeSource } from "./stream/streams_setup.ts";
+import { createStreams } from "./stream/streams_setup.ts";
 
 /** How long shutdown waits for connections to finish before giving up on them. */
 export const SHUTDOWN_GRACE_MS = 1500;
@@ -51,14 +51,7 @@ export async function startServer(
   const connections = new Connections(config, log);
   const { streams, mainStream, backplane } = await createStreams(config, log);
   const main = mainStream === undefined ? undefined : streams.get(mainStream);
-  const handler = await createHandler({
-    config,
-    connections,
-    streams,
-    mainStream,
-    sourceName: describeSource(config.source),
-    log,
-  });
+  const handler = await createHandler({ config, connections, streams, mainStream, log });
 
   let server: HttpListener;
   try {
@@ -81,29 +74,19 @@ export async function startServer(
     throw new ListenError(`Cannot listen on ${where}: ${detail}`);
   }
 
-  let started: MainSource | undefined;
-  if (main) {
-    const target = { hub: main.hub, sink: streams.sinkFor(main) };
-    started = await startMainSource(config, target, { ...options, log }).catch(async (error) => {
+  const target = main && { hub: main.hub, sink: streams.sinkFor(main) };
+  const started = target &&
+    await startMainSource(config, target, { ...options, log }).catch(async (error) => {
       await server.shutdown();
       throw error;
     });
-  }
 
   const scheme = config.tls ? "https" : "http";
-  const url = new URL(
-    `${scheme}://${formatHost(config.hostname)}:${server.addr.port}/`,
-  );
-  log.info("start", {
-    url: url.href,
-    source: config.source.kind,
-    pid: Deno.pid,
-  });
+  const url = new URL(`${scheme}://${formatHost(config.hostname)}:${server.addr.port}/`);
+  log.info("start", { url: url.href, source: config.source.kind, pid: Deno.pid });
   for (const problem of checkLimits(config)) log.warn("limits-inconsistent", { note: problem });
   if (config.origins.includes("*")) {
-    log.warn("origin-check-disabled", {
-      note: "--origin * lets any web page open WebSockets",
-    });
+    log.warn("origin-check-disabled", { note: "--origin * lets any web page open WebSockets" });
   }
 
   let stopping: Promise<void> | undefined;
@@ -121,7 +104,7 @@ export async function startServer(
       log.info("stop", { url: url.href });
     })();
 
-  const { source } = started ?? {};
+  const source = started?.source;
   return {
     url,
     hub: main?.hub,

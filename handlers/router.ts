@@ -14,6 +14,7 @@
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { isStreamName, streamNameProblem, type Streams } from "../stream/registry.ts";
+import { describeSource } from "../stream/streams_setup.ts";
 import { type Asset, createAssets, serveAsset } from "./assets.ts";
 import { serveDemo } from "./data.ts";
 import { createCsvExportRoute } from "./data_csv.ts";
@@ -30,6 +31,7 @@ import { type Connections, isUpgrade } from "./websocket.ts";
 /** The settings the routes use: all of them given, none filled in here. */
 export type RouteConfig = Pick<
   Config,
+  | "source"
   | "origins"
   | "hostname"
   | "trustProxy"
@@ -50,8 +52,6 @@ export interface RouterOptions {
   streams: Streams;
   /** The stream `/` and `/data` serve; absent, they serve the seed's demo. */
   mainStream?: string;
-  /** How the page names the main stream's source: the command line, or "standard input". */
-  sourceName?: string;
   log: Logger;
 }
 
@@ -69,7 +69,8 @@ interface Route {
 /** Builds the handler; unexpected errors are logged with the request and answered 500. */
 export async function createHandler(options: RouterOptions): Promise<Handler> {
   const { config, connections, log, streams, mainStream } = options;
-  const assets = await createAssets(mainStream ? options.sourceName ?? null : undefined);
+  // The main stream's page is headed by its source (the command line, "standard input").
+  const assets = await createAssets(mainStream ? describeSource(config.source) ?? null : undefined);
   const ingest = createIngestHandler({ ...config, policy: config, streams, log });
   const csvExport = createCsvExportRoute();
   const routes = new Map<string, Route>();
