@@ -26,7 +26,6 @@ import type { WindowSpec } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { PointSink, XKind } from "./sink.ts";
 import { History } from "./history.ts";
-import { normaliseSeriesName } from "./series_name.ts";
 import { BINARY_PROTOCOL, encodeRuns, PendingRuns } from "./frames.ts";
 
 /** What the hub needs of a viewer: the server-side WebSocket fits it. */
@@ -87,8 +86,6 @@ export interface HubOptions {
 export const CLOSE_TRY_AGAIN_LATER = 1013;
 /** A backstop on series count, so input with ever-new names stays bounded. */
 export const MAX_SERIES = 64;
-/** Names remembered as written besides their normal form (NFC, cut): past it they are normalised each time. */
-const MAX_NAME_SPELLINGS = 4 * MAX_SERIES;
 /** Skipped lines kept for the page to show. */
 export const RECENT_SKIPPED = 5;
 /** A skipped line is shown up to this many characters. */
@@ -234,7 +231,7 @@ export class Hub implements PointSink {
 
   add(name: string, x: number, y: number): boolean {
     if (!Number.isFinite(x) || !Number.isFinite(y)) return this.#refuse();
-    const series = this.#byName.get(name) ?? this.#seriesFor(name);
+    const series = this.#byName.get(name) ?? this.#create(name);
     if (series === undefined) return this.#refuse();
     this.history.append(series.id, x, y);
     series.lastX = x;
@@ -341,17 +338,6 @@ export class Hub implements PointSink {
     this.#status.refused++;
     this.#statusChanged = true;
     return false;
-  }
-
-  /** A name not seen as written: its normal form's series, remembered for the next point. */
-  #seriesFor(written: string): Series | undefined {
-    const name = normaliseSeriesName(written);
-    const series = this.#byName.get(name) ?? this.#create(name);
-    // Spellings of one name are few; a bound keeps ever-new long names from growing the map.
-    if (series && name !== written && this.#byName.size < MAX_NAME_SPELLINGS) {
-      this.#byName.set(written, series);
-    }
-    return series;
   }
 
   #create(name: string): Series | undefined {

@@ -15,6 +15,7 @@ import type { Logger } from "../log.ts";
 import { createLineReader } from "./formats/mod.ts";
 import type { Detected, LineReader } from "./formats/types.ts";
 import type { Hub } from "./hub.ts";
+import { normalisingSink } from "./series_name.ts";
 import type { PointSink } from "./sink.ts";
 
 /** Names a stream may have: letters, digits, `-`, `_` and `.`, at most 64. */
@@ -198,9 +199,9 @@ export class Streams {
     };
   }
 
-  /** Where `stream`'s writers put their points: the backplane's writer, or its hub. */
+  /** Where `stream`'s writers put their points (the backplane's writer, or its hub), names normalised. */
   sinkFor(stream: Stream): PointSink {
-    return this.#options.sinkFor?.(stream.name, stream.hub) ?? stream.hub;
+    return normalisingSink(this.#options.sinkFor?.(stream.name, stream.hub) ?? stream.hub);
   }
 
   /**
