@@ -8,9 +8,9 @@
  * The guards, in order (after websockets/ws): 405 another method; 403 a
  * foreign `Origin` whatever the token, so no web page can write cross-site;
  * 401 a missing or wrong token (logged once per address per minute); 400 a
- * bad name or format; 413 a `Content-Length` over `--max-body` (a streamed
- * body has none and is allowed); 429 a stream over `--max-ingest-rate`
- * lines/s; 507 or 503 when the stream cannot take points (too many streams,
+ * bad or reserved name (`range`, `x.csv`: stream/registry.ts) or format;
+ * 413 a `Content-Length` over `--max-body` (a streamed body has none and is
+ * allowed); 429 a stream over `--max-ingest-rate` lines/s; 507 or 503 when the stream cannot take points (too many streams,
  * or the backplane waiting with its buffer full). A refusal in the middle of
  * a body ends it with that status and the counts so far: every line counted
  * as taken has been handed on, none after it was.
