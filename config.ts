@@ -9,13 +9,14 @@
 export type SourceSpec =
   | { kind: "demo" }
   | { kind: "stdin" }
-  | { kind: "command"; command: string; args: string[] }
+  /** `cwd`: the folder the user ran liveplot from, which the command runs in. */
+  | { kind: "command"; command: string; args: string[]; cwd?: string }
   | { kind: "replay"; path: string; speed: number | "max" };
 
 /** The input formats, `auto` first: it detects the format from the lines themselves. */
 export const FORMATS = ["auto", "columns", "csv", "pairs", "json", "influx", "series-x-y"] as const;
 
-/** How input lines are read. */
+/** How input lines are read (the formats' own modules call it `FormatName`). */
 export type LineFormat = typeof FORMATS[number];
 
 /** Where x comes from: a timestamp in the data else arrival (`auto`), or forced. */
