@@ -160,7 +160,7 @@ Deno.test({
       "the source-started line",
     );
     const started = cli.stderr.find((line) => line.includes("event=source-started")) ?? "";
-    const pid = Number(/pid=(\d+)/.exec(started)?.[1]);
+    const pid = Number(/child=(\d+)/.exec(started)?.[1]);
     assert.ok((await processGroupMembers(pid)).length >= 2, "the command and its sleep run");
     const status = await cli.stop();
     assert.equal(status.code, 0);
@@ -181,7 +181,7 @@ Deno.test({
       "the source-started line",
     );
     const started = cli.stderr.find((line) => line.includes("event=source-started")) ?? "";
-    const script = Number(/pid=(\d+)/.exec(started)?.[1]);
+    const script = Number(/child=(\d+)/.exec(started)?.[1]);
     let members: number[] = [];
     await waitFor(
       () => {

@@ -1,0 +1,44 @@
+/**
+ * A command's standard error: passed through to liveplot's own as it comes,
+ * with the last few lines kept so the page can show why a command failed.
+ *
+ * @module
+ */
+
+import { splitLines } from "./line_splitter.ts";
+
+/** Lines of a command's standard error kept for the page. */
+export const STDERR_LINES = 5;
+/** A kept line is cut to this many characters: enough for any error message. */
+export const STDERR_LINE_CHARS = 200;
+/** Longest stderr line split out; past it the rest of the line is dropped, memory stays bounded. */
+const STDERR_MAX_LINE_BYTES = 4096;
+
+/**
+ * Copies `stream` to `write` as it arrives and resolves with its last
+ * `STDERR_LINES` non-blank lines, each cut to `STDERR_LINE_CHARS`.
+ */
+export async function tailStderr(
+  stream: ReadableStream<Uint8Array>,
+  write: (chunk: Uint8Array) => Promise<unknown>,
+): Promise<string[]> {
+  const kept: string[] = [];
+  async function* passedThrough(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of stream) {
+      await write(chunk).catch(() => {});
+      yield chunk;
+    }
+  }
+  try {
+    for await (const lines of splitLines(passedThrough(), STDERR_MAX_LINE_BYTES, () => {})) {
+      for (const line of lines) {
+        if (line.trim() === "") continue;
+        kept.push(line.length > STDERR_LINE_CHARS ? `${line.slice(0, STDERR_LINE_CHARS)}…` : line);
+        if (kept.length > STDERR_LINES) kept.shift();
+      }
+    }
+  } catch {
+    // The pipe broke: what was kept stands.
+  }
+  return kept;
+}
