@@ -45,6 +45,11 @@ export const SECTIONS: Readonly<Record<string, () => string>> = {
       ["command", "what it does"],
       EXAMPLES.map(({ command, what }) => [`\`${command}\``, what]),
     ),
+  "example commands": () => {
+    const width = Math.max(...EXAMPLES.map(({ command }) => command.length)) + 2;
+    const lines = EXAMPLES.map(({ command, what }) => `${command.padEnd(width)}# ${what}`);
+    return ["```sh", ...lines, "```"].join("\n");
+  },
   routes: () =>
     markdownTable(
       ["route", "what it serves"],

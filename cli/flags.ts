@@ -103,7 +103,8 @@ export const FLAGS: readonly Flag[] = [
     name: "window",
     value: "N|DURATION",
     default: "60s",
-    help: "points (200) or seconds (60s, 10m) of each series shown and sent to a late joiner",
+    help: "points (200) or seconds (60s, 10m) of each series shown and sent to a late joiner; " +
+      "the demo shows 200 points",
     parse: (text) => ({ window: parseWindow(text) }),
   },
   {

@@ -14,14 +14,16 @@ export interface Example {
   what: string;
 }
 
-/** The examples `--help` and docs/cli.md show (a test runs each). */
+/** The examples `--help`, README.md and docs/cli.md show (a test runs each, in this order). */
 export const EXAMPLES: readonly Example[] = [
+  { command: "vmstat 1 | liveplot -", what: "every column of vmstat, named by its header" },
+  { command: "liveplot vmstat 1", what: "the same, vmstat run by liveplot (no shell)" },
+  { command: "liveplot -- ping -i 0.2 localhost", what: "icmp_seq, ttl and time_ms" },
+  { command: "liveplot -- iostat -x 1", what: "%user … %idle and every device's r/s … %util" },
+  { command: "liveplot --window 10m mpstat 1", what: "the last ten minutes of each CPU figure" },
+  { command: "liveplot --record today.lpr vmstat 1", what: "recorded line by line as it goes" },
+  { command: "liveplot --replay today.lpr --speed max", what: "the same session, the same x" },
   { command: "liveplot", what: 'the demo: 100 random numbers per "Start Plot"' },
-  { command: "liveplot vmstat 1", what: "run a command (no shell) and plot every column" },
-  { command: "vmstat 1 | liveplot -", what: "plot lines read from standard input" },
-  { command: "liveplot --window 10m mpstat 1", what: "show the last ten minutes" },
-  { command: "liveplot --record cpu.lpr vmstat 1", what: "record each line with its arrival" },
-  { command: "liveplot --replay cpu.lpr --speed 10", what: "play it back ten times as fast" },
 ];
 
 /** A route and what it serves. */

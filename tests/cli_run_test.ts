@@ -200,7 +200,7 @@ Deno.test("deno task install puts liveplot on the PATH; it runs from any folder,
       );
       if (command.includes("--record")) {
         await waitFor(
-          () => /\n[\d.]+\t.*\d\n/.test(readOrEmpty(`${folder.path}/cpu.lpr`)),
+          () => /\n[\d.]+\t.*\d\n/.test(readOrEmpty(`${folder.path}/today.lpr`)),
           15_000,
           "a recorded line",
         );
