@@ -85,9 +85,11 @@ export function parseCommandLine(args: readonly string[], around: Surroundings):
     read("--token-file", tokenFile),
     `The token in --token-file "${tokenFile}"`,
   );
-  const warnings = [["--token", token], ["--read-token", given.readToken]]
+  const warnings = [["push", token], ["read", given.readToken]]
     .filter(([, value]) => value !== undefined && value.length < MIN_TOKEN_CHARS)
-    .map(([flag]) => `${flag} is shorter than ${MIN_TOKEN_CHARS} characters: it can be guessed`);
+    .map(([kind]) =>
+      `The ${kind} token is shorter than ${MIN_TOKEN_CHARS} characters: it can be guessed`
+    );
 
   const config: Config = {
     ...DEFAULTS,

@@ -102,9 +102,8 @@ export const FLAGS: readonly Flag[] = [
   {
     name: "window",
     value: "N|DURATION",
-    default: "60s",
-    help: "points (200) or seconds (60s, 10m) of each series shown and sent to a late joiner; " +
-      "the demo shows 200 points",
+    default: "60s (demo: 200)",
+    help: "points (500) or a duration (60s, 10m) of each series shown and sent to a late joiner",
     parse: (text) => ({ window: parseWindow(text) }),
   },
   {

@@ -32,7 +32,7 @@ Deno.test("blank tokens are refused, short ones warned about, LIVEPLOT_READ_TOKE
   const short = parse(["--token", "abc"]);
   assert.ok(short.kind === "serve");
   assert.deepEqual(short.warnings, [
-    "--token is shorter than 16 characters: it can be guessed",
+    "The push token is shorter than 16 characters: it can be guessed",
   ]);
   const long = parse(["--token", "a-long-enough-shared-secret"]);
   assert.ok(long.kind === "serve");

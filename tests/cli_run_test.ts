@@ -144,22 +144,25 @@ Deno.test("a failing command's last stderr lines and exit code reach the status 
   await closed;
 });
 
-Deno.test("a stop of vmstat the user asked for is info, quick, and the first pid is liveplot's", async () => {
-  const cli = spawnCli(["--port", "0", "--no-open", "vmstat", "1"], {
-    denoArgs: START_PERMISSIONS,
-  });
-  await cli.url;
-  await waitFor(
-    () => cli.stderr.some((line) => line.includes("event=format-detected")),
-    10_000,
-    "vmstat's first lines",
-  );
-  const status = await cli.stop();
-  assert.equal(status.code, 0);
-  const log = cli.stderr.join("\n");
-  assert.ok(!log.includes("source-killed"), log);
-  assert.match(log, /level=info event=source-stopped command=vmstat/);
-  assert.equal(Number(/ pid=(\d+)/.exec(log)?.[1]), cli.process.pid, log);
+Deno.test("a stop of vmstat the user asked for is info, and the first pid is liveplot's", async () => {
+  // Directly with the start task's permissions, and through `deno task start` itself.
+  for (const options of [{ denoArgs: START_PERMISSIONS }, { task: true }]) {
+    const cli = spawnCli(["--port", "0", "--no-open", "vmstat", "1"], options);
+    await cli.url;
+    await waitFor(
+      () => cli.stderr.some((line) => line.includes("event=format-detected")),
+      10_000,
+      "vmstat's first lines",
+    );
+    const status = await cli.stop();
+    assert.equal(status.code, 0);
+    const log = cli.stderr.join("\n");
+    assert.ok(!log.includes("source-killed"), log);
+    assert.match(log, /level=info event=source-stopped command=vmstat/);
+    const firstPid = Number(/ pid=(\d+)/.exec(log)?.[1]);
+    if (options.denoArgs) assert.equal(firstPid, cli.process.pid, log);
+    else assert.match(log, new RegExp(`event=start .* pid=${firstPid}\\b`), log);
+  }
 });
 
 Deno.test("deno task install puts liveplot on the PATH; it runs from any folder, offline", async () => {
@@ -215,4 +218,21 @@ Deno.test("deno task install puts liveplot on the PATH; it runs from any folder,
     }
     assert.ok(!run.output.stderr.includes("level=error"), `${command}: ${run.output.stderr}`);
   }
+});
+
+Deno.test("a short token is logged as a warning at start, and liveplot serves", async () => {
+  const cli = spawnCli(["--port", "0", "--no-open", "--token", "abc"]);
+  await cli.url;
+  await waitFor(
+    () => cli.stderr.some((line) => line.includes("event=start ")),
+    5000,
+    "the start line",
+  );
+  assert.ok(
+    cli.stderr.some((line) =>
+      line.startsWith("level=warn event=token-short") && line.includes("push token")
+    ),
+    cli.stderr.join("\n"),
+  );
+  assert.equal((await cli.stop()).code, 0);
 });
