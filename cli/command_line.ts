@@ -22,8 +22,10 @@ export type Command =
   | { kind: "serve"; config: Config; warnings: string[] };
 
 /**
- * A live source's default window: a minute, whatever the rate (200 points
- * span 35 ms at 5,000 lines a second). The demo keeps the seed's 200 points.
+ * The window of every stream (the source's, and those pushed to `/s/NAME`)
+ * unless `--window` says otherwise: a minute, whatever the rate (200 points
+ * span 35 ms at 5,000 lines a second). The demo draws no stream: it keeps
+ * the seed's 200 points.
  */
 export const LIVE_WINDOW: WindowSpec = { seconds: 60 };
 
@@ -94,7 +96,7 @@ export function parseCommandLine(args: readonly string[], around: Surroundings):
   const config: Config = {
     ...DEFAULTS,
     ...settingsOf(given),
-    window: given.window ?? (source.kind === "demo" ? DEFAULTS.window : LIVE_WINDOW),
+    window: given.window ?? LIVE_WINDOW,
     source,
     record: recordPath === undefined
       ? undefined

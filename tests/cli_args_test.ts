@@ -3,7 +3,6 @@ import { LIVE_WINDOW } from "../cli/command_line.ts";
 import { closestFlag } from "../cli/flags.ts";
 import { usage } from "../cli/usage.ts";
 import { UsageError } from "../cli/values.ts";
-import { DEFAULTS } from "../config.ts";
 import { configOf, noEnv, parse } from "./command_line.ts";
 
 const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
@@ -72,10 +71,11 @@ Deno.test("--token-file gives every process the same token, read from the user's
   );
 });
 
-Deno.test("a live source shows a minute by default, the demo 200 points; --window wins", () => {
+Deno.test("a stream shows a minute by default, whatever its source; --window wins", () => {
   assert.deepEqual(configOf(["vmstat", "1"]).window, LIVE_WINDOW);
   assert.deepEqual(configOf(["-"]).window, { seconds: 60 });
-  assert.deepEqual(configOf([]).window, DEFAULTS.window);
+  // Streams pushed to a process without a source too (the demo itself draws 200 points).
+  assert.deepEqual(configOf(["--redis", "redis://127.0.0.1:6379"]).window, LIVE_WINDOW);
   assert.deepEqual(configOf(["--window", "500", "vmstat", "1"]).window, { points: 500 });
 });
 
