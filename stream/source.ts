@@ -188,7 +188,7 @@ function startCommand(
   options.log.info("source-started", { command, child: child.pid, unbuffered: spawned.method });
   const chunks = readByteStream(child.stdout, READ_BYTES);
   const output = spawned.method === "script" ? stripTerminalControls(chunks) : chunks;
-  const stderr = tailStderr(child.stderr, (chunk) => Deno.stderr.write(chunk));
+  const stderr = tailStderr(child.stderr, Deno.stderr);
   let stopping = false;
 
   const ended = Promise.all([pump(timed(output, options), options), child.status]).then(

@@ -14,18 +14,31 @@ export const STDERR_LINE_CHARS = 200;
 /** Longest stderr line split out; past it the rest of the line is dropped, memory stays bounded. */
 const STDERR_MAX_LINE_BYTES = 4096;
 
+/** Where the stream is copied to: liveplot's standard error. */
+export interface Writer {
+  /** Writes some of `bytes`; resolves to how many. */
+  write(bytes: Uint8Array): Promise<number>;
+}
+
 /**
- * Copies `stream` to `write` as it arrives and resolves with its last
+ * Copies `stream` to `out` as it arrives and resolves with its last
  * `STDERR_LINES` non-blank lines, each cut to `STDERR_LINE_CHARS`.
  */
 export async function tailStderr(
   stream: ReadableStream<Uint8Array>,
-  write: (chunk: Uint8Array) => Promise<unknown>,
+  out: Writer,
 ): Promise<string[]> {
   const kept: string[] = [];
   async function* passedThrough(): AsyncGenerator<Uint8Array> {
     for await (const chunk of stream) {
-      await write(chunk).catch(() => {});
+      try {
+        // A pipe may take part of a chunk at a time.
+        for (let written = 0; written < chunk.length;) {
+          written += await out.write(chunk.subarray(written));
+        }
+      } catch {
+        // liveplot's own stderr is gone: the lines are still kept for the page.
+      }
       yield chunk;
     }
   }
