@@ -193,11 +193,16 @@ function startCommand(
 
   const ended = Promise.all([pump(timed(output, options), options), child.status]).then(
     async ([, status]) => {
-      // What the command started may hold its stderr open: its last lines are not waited for.
-      const lines = await Promise.race([stderr, delay(STDERR_GRACE_MS).then(() => [])]);
+      // What the command started may hold its stderr open: its end is waited for a moment only.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        stderr.done,
+        new Promise((resolve) => timer = setTimeout(resolve, STDERR_GRACE_MS)),
+      ]);
+      clearTimeout(timer);
       // Deno already reports a signalled exit as 128 + the signal's number.
       const exitCode = status.code;
-      options.hub.report({ state: "ended", exitCode, stderr: lines });
+      options.hub.report({ state: "ended", exitCode, stderr: [...stderr.lines] });
       if (stopping) options.log.info("source-stopped", { command, child: child.pid });
       else options.log.info("source-ended", { command, child: child.pid, code: exitCode });
     },

@@ -20,15 +20,20 @@ export interface Writer {
   write(bytes: Uint8Array): Promise<number>;
 }
 
+/** A stream's last lines, kept while it is read. */
+export interface StderrTail {
+  /** The last `STDERR_LINES` non-blank lines so far, newest last. */
+  readonly lines: readonly string[];
+  /** Settles when the stream has ended (or broken). */
+  readonly done: Promise<void>;
+}
+
 /**
- * Copies `stream` to `out` as it arrives and resolves with its last
- * `STDERR_LINES` non-blank lines, each cut to `STDERR_LINE_CHARS`.
+ * Copies `stream` to `out` as it arrives, keeping its last `STDERR_LINES`
+ * non-blank lines, each cut to `STDERR_LINE_CHARS`.
  */
-export async function tailStderr(
-  stream: ReadableStream<Uint8Array>,
-  out: Writer,
-): Promise<string[]> {
-  const kept: string[] = [];
+export function tailStderr(stream: ReadableStream<Uint8Array>, out: Writer): StderrTail {
+  const lines: string[] = [];
   async function* passedThrough(): AsyncGenerator<Uint8Array> {
     for await (const chunk of stream) {
       try {
@@ -42,16 +47,20 @@ export async function tailStderr(
       yield chunk;
     }
   }
-  try {
-    for await (const lines of splitLines(passedThrough(), STDERR_MAX_LINE_BYTES, () => {})) {
-      for (const line of lines) {
-        if (line.trim() === "") continue;
-        kept.push(line.length > STDERR_LINE_CHARS ? `${line.slice(0, STDERR_LINE_CHARS)}…` : line);
-        if (kept.length > STDERR_LINES) kept.shift();
+  const done = (async () => {
+    try {
+      for await (const batch of splitLines(passedThrough(), STDERR_MAX_LINE_BYTES, () => {})) {
+        for (const line of batch) {
+          if (line.trim() === "") continue;
+          lines.push(
+            line.length > STDERR_LINE_CHARS ? `${line.slice(0, STDERR_LINE_CHARS)}…` : line,
+          );
+          if (lines.length > STDERR_LINES) lines.shift();
+        }
       }
+    } catch {
+      // The pipe broke: what was kept stands.
     }
-  } catch {
-    // The pipe broke: what was kept stands.
-  }
-  return kept;
+  })();
+  return { lines, done };
 }

@@ -16,7 +16,9 @@ Deno.test("a command's stderr passes through whole and its last lines are kept, 
       return Promise.resolve(taken.length);
     },
   };
-  const kept = await tailStderr(ReadableStream.from(chunks), out);
+  const tail = tailStderr(ReadableStream.from(chunks), out);
+  await tail.done;
+  const kept = tail.lines;
   assert.equal(new TextDecoder().decode(new Uint8Array(copied)), text);
   assert.equal(kept.length, STDERR_LINES);
   assert.deepEqual(kept, [
