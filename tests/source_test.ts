@@ -161,7 +161,16 @@ Deno.test({
     );
     const started = cli.stderr.find((line) => line.includes("event=source-started")) ?? "";
     const pid = Number(/child=(\d+)/.exec(started)?.[1]);
-    assert.ok((await processGroupMembers(pid)).length >= 2, "the command and its sleep run");
+    // The log line comes as the command is spawned: its sleep may not run yet.
+    let members: number[] = [];
+    await waitFor(
+      () => {
+        processGroupMembers(pid).then((list) => members = list);
+        return members.length >= 2;
+      },
+      5000,
+      "the command and its sleep to run",
+    );
     const status = await cli.stop();
     assert.equal(status.code, 0);
     assert.ok(cli.stderr.some((line) => line.includes("event=source-killed")));
