@@ -1,6 +1,6 @@
 /**
- * The one typed configuration that `main.ts` builds from flags and the
- * environment and hands to the server. Nothing below `main.ts` reads flags.
+ * The one typed configuration that the command line (cli/) builds from flags
+ * and the environment and hands to the server. Nothing below cli/ reads flags.
  *
  * @module
  */
@@ -101,7 +101,8 @@ export const DEFAULTS: Config = {
   source: { kind: "demo" },
   format: "auto",
   x: { kind: "auto" },
-  // The seed plotted the last 200 points.
+  // The seed plotted the last 200 points. In-process uses (the tests) keep it; the command line
+  // gives every stream a minute instead (cli/command_line.ts, LIVE_WINDOW).
   window: { points: 200 },
   // Most programs block-buffer a pipe; a terminal makes them write each line.
   pty: true,
