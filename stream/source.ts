@@ -215,7 +215,11 @@ function startCommand(
     // seconds before it exits; the command, signalled alone, ends at once and script with it.
     const commands = spawned.method === "script" ? await childrenOf(child.pid) : [];
     const groups = [child.pid, ...commands];
-    kill(child, commands.length > 0 ? commands : groups, "SIGTERM");
+    if (commands.length > 0) kill(child, commands, "SIGTERM");
+    // The command could not be found (no /proc, no pgrep): ending script at once closes its
+    // terminal, whose hangup ends the command.
+    else if (spawned.method === "script") kill(child, groups, "SIGKILL");
+    else kill(child, groups, "SIGTERM");
     const timer = new Promise<false>((resolve) => {
       const id = setTimeout(() => resolve(false), KILL_GRACE_MS);
       exited.then(() => clearTimeout(id));

@@ -165,6 +165,42 @@ Deno.test("a stop of vmstat the user asked for is info, and the first pid is liv
   }
 });
 
+Deno.test({
+  name: "with no way to find the command under script (no /proc, no pgrep), a stop is as quiet",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // PATH leads nowhere, so pgrep cannot run; the start task's permissions keep /proc closed.
+    const cli = spawnCli(["--port", "0", "--no-open", "/usr/bin/vmstat", "1"], {
+      denoArgs: START_PERMISSIONS,
+      env: { PATH: "/nonexistent" },
+    });
+    await cli.url;
+    await waitFor(
+      () => cli.stderr.some((line) => line.includes("event=format-detected")),
+      10_000,
+      "vmstat's first lines",
+    );
+    const script = Number(/child=(\d+)/.exec(cli.stderr.join("\n"))?.[1]);
+    const vmstat = Number(Deno.readTextFileSync(`/proc/${script}/task/${script}/children`).trim());
+    assert.ok(vmstat > 0, "vmstat runs under script");
+    assert.equal((await cli.stop()).code, 0);
+    const log = cli.stderr.join("\n");
+    assert.ok(!log.includes("source-killed"), log);
+    assert.match(log, /level=info event=source-stopped/);
+    await waitFor(() => !isRunning(vmstat), 5000, "vmstat to end with its terminal");
+  },
+});
+
+/** True while process `pid` exists and is not a zombie. */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
 Deno.test("deno task install puts liveplot on the PATH; it runs from any folder, offline", async () => {
   await using root = await usingTempDir();
   await using folder = await usingTempDir();
