@@ -187,10 +187,10 @@ Deno.test("pushes need the token and a same-origin (or no) Origin", async () => 
   assert.equal((await server.stop()).code, 0);
 });
 
-Deno.test("an unparseable --redis URL is one line and exit 1", async () => {
+Deno.test("an unparseable --redis URL is one line and exit 2", async () => {
   const cli = spawnCli(["--port", "0", "--no-open", "--redis", "not a url"]);
   const status = await withTimeout(cli.process.status, 10_000, "liveplot to exit");
-  assert.equal(status.code, 1);
+  assert.equal(status.code, 2);
   await cli.stop();
   assert.match(cli.stderr[0] ?? "", /^liveplot: --redis must be a URL like redis:\/\//);
 });
