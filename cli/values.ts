@@ -7,7 +7,14 @@
  */
 
 import { BackplaneUrlError, parseRedisUrl } from "../backplane/backplane.ts";
-import { FORMATS, type LineFormat, type WindowSpec, type XChoice } from "../config.ts";
+import {
+  type LineFormat,
+  type Parsed,
+  parseFormat as parseFormatText,
+  parseXChoice as parseXChoiceText,
+  type WindowSpec,
+  type XChoice,
+} from "../config.ts";
 import { isStreamName } from "../stream/registry.ts";
 
 /** Error for a bad command line: one line, exit 2. */
@@ -76,20 +83,20 @@ export function parseRange(text: string): [number, number] | undefined {
   return [min, max];
 }
 
-/** Parses `--format`; `sxy` is short for `series-x-y`. */
+/** Parses `--format` (the one rule is config.ts's, which a push's `?format=` uses too). */
 export function parseFormat(text: string): LineFormat {
-  if (text === "sxy") return "series-x-y";
-  if (!FORMATS.includes(text as LineFormat)) {
-    throw new UsageError(`--format must be one of ${FORMATS.join(", ")} or sxy, not "${text}"`);
-  }
-  return text as LineFormat;
+  return orUsageError("--format", parseFormatText(text));
 }
 
 /** Parses `--x`: auto, time, index, or the name of a column or field. */
 export function parseXChoice(text: string): XChoice {
-  if (text === "auto" || text === "time" || text === "index") return { kind: text };
-  if (text.trim() === "") throw new UsageError("--x must be auto, time, index or a column name");
-  return { kind: "field", name: text };
+  return orUsageError("--x", parseXChoiceText(text));
+}
+
+/** A parsed value, or a usage error naming the flag. */
+function orUsageError<T>(flag: string, parsed: Parsed<T>): T {
+  if (!parsed.ok) throw new UsageError(`${flag} ${parsed.reason}`);
+  return parsed.value;
 }
 
 /** Parses `--speed`: a positive factor on the recorded pace, or `max`. */

@@ -7,7 +7,7 @@ import {
 } from "../handlers/ingest.ts";
 import { serveStreamsIndex } from "../handlers/streams_index.ts";
 import type { StreamSummary } from "../stream/registry.ts";
-import { curlExample, generateToken, TOKEN_BYTES } from "../handlers/token.ts";
+import { curlExample, generateToken, TOKEN_BYTES } from "../cli/token.ts";
 import { readToken, tokensEqual } from "../handlers/policy.ts";
 import { createLineReader } from "../stream/formats/mod.ts";
 import type { LineOutcome, LineReader } from "../stream/formats/types.ts";
