@@ -9,8 +9,8 @@
 import type { LineFormat, SourceSpec, XChoice } from "../config.ts";
 import { describeError, type Logger } from "../log.ts";
 import type { Hub } from "./hub.ts";
-import { readByteStream, readInto, splitLines } from "./line_splitter.ts";
-import { createLineReader } from "./formats/mod.ts";
+import { LineFeed, timedLines } from "./line_feed.ts";
+import { readByteStream, readInto } from "./line_splitter.ts";
 import type { Recorder } from "./recorder.ts";
 import { openReplay, ReplayError } from "./replay.ts";
 import type { PointSink } from "./sink.ts";
@@ -61,16 +61,6 @@ export class SourceStartError extends Error {
   override name = "SourceStartError";
 }
 
-/**
- * One read's lines and each line's arrival time, in seconds since the epoch.
- * `arrivals` may be longer than `lines`, and a live source overwrites it with
- * the next batch's: it is read before the next batch is asked for.
- */
-interface Batch {
-  lines: string[];
-  arrivals: ArrayLike<number>;
-}
-
 /** Starts reading `spec`; throws `SourceStartError` if it cannot start. */
 export async function startSource(
   spec: Exclude<SourceSpec, { kind: "demo" }>,
@@ -78,7 +68,7 @@ export async function startSource(
 ): Promise<RunningSource> {
   if (spec.kind === "stdin") {
     const input = options.input ?? readInto(Deno.stdin, READ_BYTES);
-    const ended = pump(timed(input, options), options).then(() => {
+    const ended = new LineFeed(options).pump(timedLines(input, options)).then(() => {
       options.hub.report({ state: "ended", exitCode: null });
       options.log.info("source-ended", { source: "stdin" });
     });
@@ -107,7 +97,7 @@ async function startReplay(
     throw error;
   }
   options.log.info("source-started", { replay: path, speed });
-  const ended = pump(batches, options).then(() => {
+  const ended = new LineFeed(options).pump(batches).then(() => {
     options.hub.report({ state: "ended", exitCode: null });
     options.log.info("source-ended", { replay: path });
   });
@@ -118,26 +108,6 @@ async function startReplay(
       await ended.catch(() => {});
     },
   };
-}
-
-/** Chunks' lines, each with its own arrival time from an `ArrivalClock`. */
-async function* timed(
-  chunks: AsyncIterable<Uint8Array>,
-  { maxLineBytes, hub }: SourceOptions,
-): AsyncGenerator<Batch> {
-  const clock = new ArrivalClock();
-  const onTruncated = () => hub.report({ truncated: hub.status.truncated + 1 });
-  // One array for every batch, grown to the most lines a read has brought.
-  let arrivals = new Float64Array(1024);
-  for await (const lines of splitLines(chunks, maxLineBytes, onTruncated)) {
-    if (lines.length === 0) continue;
-    if (lines.length > arrivals.length) {
-      arrivals = new Float64Array(Math.max(lines.length, arrivals.length * 2));
-    }
-    clock.begin(lines.length, Date.now() / 1000);
-    for (let i = 0; i < lines.length; i++) arrivals[i] = clock.next();
-    yield { lines, arrivals };
-  }
 }
 
 function startCommand(
@@ -172,7 +142,7 @@ function startCommand(
   const chunks = readByteStream(child.stdout, READ_BYTES);
   const output = spawned.method === "script" ? stripTerminalControls(chunks) : chunks;
 
-  const ended = Promise.all([pump(timed(output, options), options), child.status]).then(
+  const ended = Promise.all([new LineFeed(options).pump(timedLines(output, options)), child.status]).then(
     ([, status]) => {
       // Deno already reports a signalled exit as 128 + the signal's number.
       const exitCode = status.code;
@@ -206,89 +176,6 @@ function startCommand(
     await ended.catch(() => {});
   };
   return { pid: child.pid, ended, stop };
-}
-
-/** The least step between two lines' arrival times, in seconds: 1 µs. */
-export const MIN_ARRIVAL_STEP_SECONDS = 1e-6;
-/** The most a read's lines are spread apart, in seconds: 1 ms. */
-export const MAX_ARRIVAL_STEP_SECONDS = 1e-3;
-
-/**
- * Gives every line its own arrival time, strictly increasing: the lines of
- * one read end at the read's time, spaced evenly over the time since the
- * previous read but never more than 1 ms apart, and always at least 1 µs
- * after the line before (so a burst of 100,000 lines runs ahead of the clock
- * by at most 0.1 s until the source pauses).
- */
-export class ArrivalClock {
-  #previousRead = -Infinity;
-  #last = -Infinity;
-  #next = 0;
-  #step = 0;
-
-  /** Starts a read of `count` lines at `now` (seconds since the epoch). */
-  begin(count: number, now: number): void {
-    // The first read has no interval before it: its lines get the least step.
-    const since = this.#previousRead === -Infinity ? 0 : now - this.#previousRead;
-    this.#step = count > 1 ? Math.min(since / count, MAX_ARRIVAL_STEP_SECONDS) : 0;
-    if (!(this.#step >= 0)) this.#step = 0;
-    this.#next = now - (count - 1) * this.#step;
-    this.#previousRead = now;
-  }
-
-  /** The next line's arrival time. */
-  next(): number {
-    const candidate = this.#next;
-    this.#next += this.#step;
-    const arrival = Math.max(candidate, this.#last + MIN_ARRIVAL_STEP_SECONDS);
-    this.#last = arrival;
-    return arrival;
-  }
-}
-
-async function pump(batches: AsyncIterable<Batch>, options: SourceOptions): Promise<void> {
-  const { hub, format, x, log, recorder } = options;
-  const sink = options.sink ?? hub;
-  const reader = createLineReader(format, x);
-  let skipped = 0;
-  let detected = false;
-  let warnedTruncated = false;
-  try {
-    for await (const { lines, arrivals } of batches) {
-      recorder?.record(lines, arrivals);
-      const skippedBefore = skipped;
-      for (let i = 0; i < lines.length; i++) {
-        const line = lines[i] as string;
-        if (reader.read(line, arrivals[i] as number, sink) !== "skipped") continue;
-        skipped++;
-        hub.noteSkipped(line, reader.skipReason);
-      }
-      sink.commit();
-      if (!detected && reader.detected) {
-        detected = true;
-        hub.setFormat(reader.detected.format);
-        log.info("format-detected", { ...reader.detected });
-      }
-      if (skipped !== skippedBefore) {
-        if (skippedBefore === 0) {
-          log.warn("lines-skipped", {
-            reason: reader.skipReason,
-            note: "further ones are counted, not logged",
-          });
-        }
-        hub.report({ skipped });
-      }
-      if (!warnedTruncated && hub.status.truncated > 0) {
-        warnedTruncated = true;
-        log.warn("lines-cut-off", {
-          limit: options.maxLineBytes,
-          note: "further ones are counted, not logged",
-        });
-      }
-    }
-  } catch (error) {
-    log.warn("source-read-failed", { error: String(error) });
-  }
 }
 
 /** Signals each process group in `groups` (the command alone on Windows). */
