@@ -94,6 +94,44 @@ export const FLAGS: readonly Flag[] = [
     help: "replay speed: a factor on the recorded pace, or max for as fast as it reads",
   },
   {
+    name: "serial",
+    value: "PATH",
+    help: "read lines from a serial port (raw mode, via stty); waits and reopens when unplugged",
+  },
+  {
+    name: "baud",
+    value: "N",
+    default: "9600",
+    help: "the serial port's baud rate",
+  },
+  {
+    name: "mqtt",
+    value: "URL",
+    help: "subscribe to mqtt[s]://[USER:PASS@]HOST[:PORT]/TOPIC (+ and # work); a series per topic",
+  },
+  {
+    name: "udp",
+    value: "[HOST:]PORT",
+    help:
+      "read datagrams of lines on PORT (host 127.0.0.1 unless given); over --max-ingest-rate dropped",
+  },
+  {
+    name: "scrape",
+    value: "URL",
+    help: "read a Prometheus/OpenMetrics endpoint: gauges, counters as rates, histogram means",
+  },
+  {
+    name: "every",
+    value: "DURATION",
+    default: "1s",
+    help: "how often --scrape reads its URL",
+  },
+  {
+    name: "match",
+    value: "REGEX",
+    help: "with --scrape, only the metrics whose series name matches",
+  },
+  {
     name: "stream",
     value: "NAME",
     default: "default",

@@ -35,6 +35,7 @@ import { createLogger, describeError } from "./log.ts";
 import { ListenError, type RunningServer, startServer } from "./server.ts";
 import { isStreamName } from "./stream/registry.ts";
 import { SourceStartError } from "./stream/source.ts";
+import { parseSourceFlags, SourceAddressError } from "./stream/source_spec.ts";
 
 /** liveplot's version, from deno.json. */
 export const VERSION: string = manifest.version;
@@ -108,9 +109,23 @@ export function parseCommandLine(
   if (on("record-required") && text("record") === undefined) {
     throw new UsageError("--record-required goes with --record");
   }
-  const source: SourceSpec = replay === undefined
-    ? parseSource(sourceWords)
-    : { kind: "replay", path: replay, speed: parseSpeed(text("speed")) };
+  // --serial, --mqtt, --udp and --scrape: their checks live with the sources (source_spec.ts).
+  let device: SourceSpec | undefined;
+  try {
+    const other = replay !== undefined
+      ? "--replay"
+      : sourceWords.length > 0
+      ? "a command"
+      : undefined;
+    device = parseSourceFlags(text, other);
+  } catch (error) {
+    if (error instanceof SourceAddressError) throw new UsageError(error.message);
+    throw error;
+  }
+  const source: SourceSpec = device ??
+    (replay === undefined
+      ? parseSource(sourceWords)
+      : { kind: "replay", path: replay, speed: parseSpeed(text("speed")) });
   if (on("quiet") && on("verbose")) throw new UsageError("Use --quiet or --verbose, not both");
   if ((text("cert") === undefined) !== (text("key") === undefined)) {
     throw new UsageError("--cert and --key go together");

@@ -18,6 +18,7 @@ import { type Stream, Streams } from "./stream/registry.ts";
 import type { PointSink } from "./stream/sink.ts";
 import { openRecorder, type Recorder, RecordError } from "./stream/recorder.ts";
 import { type RunningSource, SourceStartError, startSource } from "./stream/source.ts";
+import { describeSource } from "./stream/source_spec.ts";
 
 /** How long shutdown waits for connections to finish before giving up on them. */
 export const SHUTDOWN_GRACE_MS = 1500;
@@ -69,13 +70,7 @@ export async function startServer(
     trustProxy: config.trustProxy,
   };
   const connections = new Connections(policy, log);
-  const sourceName = config.source.kind === "command"
-    ? [config.source.command, ...config.source.args].join(" ")
-    : config.source.kind === "stdin"
-    ? "standard input"
-    : config.source.kind === "replay"
-    ? `replay of ${config.source.path}`
-    : undefined;
+  const sourceName = describeSource(config.source);
   // With Redis, every point goes through it, and each stream's hub is fed from it alone.
   // Loaded only with --redis: a single process never loads the Redis client.
   const backplane = config.redis
@@ -221,6 +216,7 @@ export async function startServer(
         x: config.x,
         pty: config.pty,
         maxLineBytes: config.maxLineBytes,
+        maxIngestRate: config.maxIngestRate,
         log,
         input: options.input,
         recorder,

@@ -12,7 +12,7 @@ import type { LineFormat, XChoice } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { createLineReader, type LineReader } from "./formats/mod.ts";
 import type { Hub } from "./hub.ts";
-import { splitLines } from "./line_splitter.ts";
+import { splitLines, splitMessage } from "./line_splitter.ts";
 import type { Recorder } from "./recorder.ts";
 import type { PointSink } from "./sink.ts";
 
@@ -48,6 +48,12 @@ export class LineFeed {
   #skipped = 0;
   #detected = false;
   #warnedTruncated = false;
+  #clock = new ArrivalClock();
+  #arrivals = new Float64Array(64);
+  readonly #onTruncated = () => {
+    const { hub } = this.#options;
+    hub.report({ truncated: hub.status.truncated + 1 });
+  };
 
   constructor(options: FeedOptions) {
     this.#options = options;
@@ -108,12 +114,43 @@ export class LineFeed {
     }
   }
 
-  /** Reads every batch until the batches end; a read error is logged, never thrown. */
-  async pump(batches: AsyncIterable<Batch>): Promise<void> {
+  /**
+   * Reads one whole message (a datagram, an MQTT payload) of one or more
+   * lines, each with its own arrival time, by `reader` into `sink` (the
+   * feed's own unless given). Returns how many lines it held.
+   */
+  readMessage(
+    bytes: Uint8Array,
+    reader: LineReader = this.#reader,
+    sink: PointSink = this.#sink,
+  ): number {
+    const lines = splitMessage(bytes, this.#options.maxLineBytes, this.#onTruncated);
+    if (lines.length === 0) return 0;
+    if (lines.length > this.#arrivals.length) this.#arrivals = new Float64Array(lines.length * 2);
+    this.#clock.begin(lines.length, Date.now() / 1000);
+    for (let i = 0; i < lines.length; i++) this.#arrivals[i] = this.#clock.next();
+    this.read(lines, this.#arrivals, reader, sink);
+    return lines.length;
+  }
+
+  /** Counts `count` lines skipped unread (over a rate, unparsable metrics) for `reason`. */
+  skip(count: number, example: string, reason: string): void {
+    if (count <= 0) return;
+    if (this.#skipped === 0) this.#options.log.warn("lines-skipped", { reason });
+    this.#skipped += count;
+    this.#options.hub.noteSkipped(example, reason);
+    this.#options.hub.report({ skipped: this.#skipped });
+  }
+
+  /**
+   * Reads every batch until the batches end; a read error is logged (unless
+   * `signal` has aborted: the source was stopped), never thrown.
+   */
+  async pump(batches: AsyncIterable<Batch>, signal?: AbortSignal): Promise<void> {
     try {
       for await (const { lines, arrivals } of batches) this.read(lines, arrivals);
     } catch (error) {
-      this.#options.log.warn("source-read-failed", { error: String(error) });
+      if (!signal?.aborted) this.#options.log.warn("source-read-failed", { error: String(error) });
     }
   }
 }

@@ -1,19 +1,22 @@
 /**
- * Live sources: standard input, or a command whose standard output is read.
+ * Live sources: standard input, a command whose standard output is read, a
+ * replay, or (each in its own module) a serial port, MQTT, UDP or a scrape.
  * Each line is parsed and published to the hub; the hub knows nothing of
  * where its points come from, and this module knows nothing of HTTP.
  *
  * @module
  */
 
-import type { LineFormat, SourceSpec, XChoice } from "../config.ts";
-import { describeError, type Logger } from "../log.ts";
-import type { Hub } from "./hub.ts";
+import type { SourceSpec } from "../config.ts";
+import { describeError } from "../log.ts";
 import { LineFeed, timedLines } from "./line_feed.ts";
 import { readByteStream, readInto } from "./line_splitter.ts";
-import type { Recorder } from "./recorder.ts";
+import { startMqtt } from "./mqtt.ts";
 import { openReplay, ReplayError } from "./replay.ts";
-import type { PointSink } from "./sink.ts";
+import { startScrape } from "./scrape.ts";
+import { startSerial } from "./serial.ts";
+import { startUdp } from "./udp.ts";
+import { type RunningSource, type SourceOptions, SourceStartError } from "./running_source.ts";
 import { findExecutable, stripTerminalControls, unbufferedCommand } from "./unbuffer.ts";
 
 /** How long a command gets to exit after SIGTERM before it is killed. */
@@ -28,38 +31,7 @@ const HANGUP_GRACE_MS = 100;
  */
 const READ_BYTES = 64 * 1024;
 
-/** Options for reading a source. */
-export interface SourceOptions {
-  /** Where the source's status goes (and its points, unless `sink` is given). */
-  hub: Hub;
-  /** Where points go: the hub, or a backplane that feeds every process's hub. */
-  sink?: PointSink;
-  format: LineFormat;
-  x: XChoice;
-  /** Run a command on a pseudo-terminal, so that it writes line by line. */
-  pty: boolean;
-  maxLineBytes: number;
-  log: Logger;
-  /** Standard input, for the `stdin` source (default: `Deno.stdin`, read into one buffer). */
-  input?: ReadableStream<Uint8Array>;
-  /** Records every line read, with its arrival time. */
-  recorder?: Recorder;
-}
-
-/** A source being read. */
-export interface RunningSource {
-  /** The child's process id, for a command source. */
-  readonly pid?: number;
-  /** Settles once the source has ended and the hub has been told. */
-  readonly ended: Promise<void>;
-  /** Stops the source: SIGTERM, then SIGKILL after `KILL_GRACE_MS`. */
-  stop(): Promise<void>;
-}
-
-/** Error thrown when a command cannot be started, or a recording cannot be replayed. */
-export class SourceStartError extends Error {
-  override name = "SourceStartError";
-}
+export { type RunningSource, type SourceOptions, SourceStartError } from "./running_source.ts";
 
 /** Starts reading `spec`; throws `SourceStartError` if it cannot start. */
 export async function startSource(
@@ -76,6 +48,10 @@ export async function startSource(
     return { ended, stop: () => Promise.resolve() };
   }
   if (spec.kind === "replay") return await startReplay(spec.path, spec.speed, options);
+  if (spec.kind === "serial") return startSerial(spec, options);
+  if (spec.kind === "mqtt") return await startMqtt(spec, options);
+  if (spec.kind === "udp") return await startUdp(spec, options);
+  if (spec.kind === "scrape") return startScrape(spec, options);
   return startCommand(spec.command, spec.args, options);
 }
 
@@ -142,18 +118,19 @@ function startCommand(
   const chunks = readByteStream(child.stdout, READ_BYTES);
   const output = spawned.method === "script" ? stripTerminalControls(chunks) : chunks;
 
-  const ended = Promise.all([new LineFeed(options).pump(timedLines(output, options)), child.status]).then(
-    ([, status]) => {
-      // Deno already reports a signalled exit as 128 + the signal's number.
-      const exitCode = status.code;
-      options.hub.report({ state: "ended", exitCode });
-      options.log.info("source-ended", {
-        command,
-        pid: child.pid,
-        code: exitCode,
-      });
-    },
-  );
+  const ended = Promise.all([new LineFeed(options).pump(timedLines(output, options)), child.status])
+    .then(
+      ([, status]) => {
+        // Deno already reports a signalled exit as 128 + the signal's number.
+        const exitCode = status.code;
+        options.hub.report({ state: "ended", exitCode });
+        options.log.info("source-ended", {
+          command,
+          pid: child.pid,
+          code: exitCode,
+        });
+      },
+    );
 
   const stop = async () => {
     const exited = child.status.then(() => true);
