@@ -81,7 +81,10 @@ export async function startSerial(
       // A fresh splitter each time: a line cut by the unplug is not joined to the next one.
       await feed.pump(timedLines(readByteStream(reader.stdout, READ_BYTES), options), abort.signal);
       await reader.status;
-      const why = (await errors).trim().split("\n").at(-1)?.replace(/^\S*cat: /, "").replace(`${spec.path}: `, "");
+      const why = (await errors).trim().split("\n").at(-1)?.replace(/^\S*cat: /, "").replace(
+        `${spec.path}: `,
+        "",
+      );
       reader = undefined;
       if (abort.signal.aborted) break;
       waiting = true;
@@ -118,7 +121,7 @@ async function configure(spec: SerialSpec): Promise<string | undefined> {
       stderr: "piped",
     }).output();
     if (output.success) return undefined;
-    const message = new TextDecoder().decode(output.stderr).trim().replace(/^stty: /, "")
+    const message = new TextDecoder().decode(output.stderr).trim().replace(/^\S*stty: /, "")
       .replace(`${spec.path}: `, "");
     return `Cannot open serial port "${spec.path}": ${message || `stty exited ${output.code}`}`;
   } catch (error) {

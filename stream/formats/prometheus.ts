@@ -135,7 +135,7 @@ function parseSample(
     }
   }
   const rest = line.slice(at).trim().split(/\s+/);
-  if (rest.length < 1 || rest.length > 2 || rest[0] === "") return "no value";
+  if (rest.length > 2 || rest[0] === "") return "not name{labels} value [timestamp]";
   const value = parseNumber(rest[0] as string);
   if (value === undefined) return `value "${rest[0]}" is not a number`;
   if (rest.length === 1) return { name, labels, value };
