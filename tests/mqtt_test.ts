@@ -8,14 +8,15 @@
  */
 
 import assert from "node:assert/strict";
-import { captureLog, startTestServer, waitFor, withTimeout } from "./helpers.ts";
+import { captureLog, spawnCli, startTestServer, waitFor, withTimeout } from "./helpers.ts";
 import { freeTcpPort, seriesValues, startMosquitto } from "./services.ts";
 
 /** Publishes `message` on `topic` with Debian's mosquitto_pub. */
-async function publish(port: number, topic: string, message: string): Promise<void> {
+async function publish(port: number, topic: string, message: string, ca?: string): Promise<void> {
+  const tls = ca === undefined ? ["-h", "127.0.0.1"] : ["-h", "localhost", "--cafile", ca];
   const { success, stderr } = await withTimeout(
     new Deno.Command("mosquitto_pub", {
-      args: ["-h", "127.0.0.1", "-p", String(port), "-t", topic, "-m", message],
+      args: [...tls, "-p", String(port), "-t", topic, "-m", message],
       stdout: "null",
       stderr: "piped",
     }).output(),
@@ -124,6 +125,50 @@ Deno.test("--mqtt to a port with no broker: one clear line, and it keeps trying 
     const failures = lines.filter((line) => line.includes("event=source-connect-failed"));
     assert.deepEqual(failures, [
       `level=warn event=source-connect-failed mqtt=mqtt://127.0.0.1:${port}/t error="connection refused"`,
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--mqtt mqtts://: TLS against the trusted roots; an untrusted broker is one clear line", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "liveplot-mqtts-" });
+  try {
+    await using broker = await startMosquitto(dir, freeTcpPort(), { tls: true });
+    const url = `mqtts://localhost:${broker.port}/secure/#`;
+    // DENO_CERT adds the test's CA to the roots Deno trusts, as a system CA would be.
+    await using trusting = spawnCli(["--no-open", "-p", "0", "--mqtt", url], {
+      env: { DENO_CERT: `${dir}/ca.pem` },
+    });
+    await using untrusting = spawnCli(["--no-open", "-p", "0", "--mqtt", url]);
+    const base = await trusting.url;
+    await waitFor(
+      () => trusting.stderr.some((line) => line.includes("event=source-connected")),
+      15_000,
+      "the TLS connection",
+    );
+    await publish(broker.port, "secure/temp", "23.5", `${dir}/ca.pem`);
+    const csv = await withTimeout(
+      (async () => {
+        for (;;) {
+          const text = await (await fetch(new URL("/data.csv", base))).text();
+          if (text.includes("23.5")) return text;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      })(),
+      15_000,
+      "the value in /data.csv",
+    );
+    assert.match(csv, /^x,secure\/temp\r\n/);
+    await untrusting.url;
+    await waitFor(
+      () => untrusting.stderr.some((line) => line.includes("event=source-connect-failed")),
+      15_000,
+      "the refusal",
+    );
+    const refusal = untrusting.stderr.filter((line) => line.includes("source-connect-failed"));
+    assert.deepEqual(refusal, [
+      `level=warn event=source-connect-failed mqtt=${url} error="self-signed certificate in certificate chain"`,
     ]);
   } finally {
     await Deno.remove(dir, { recursive: true });

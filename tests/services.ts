@@ -94,11 +94,82 @@ async function startDaemon(
 /** The broker Debian ships, at /usr/sbin/mosquitto. */
 export const MOSQUITTO = "/usr/sbin/mosquitto";
 
-/** Starts Mosquitto on `port` (anonymous, loopback) with a config in `dir`. */
-export async function startMosquitto(dir: string, port: number): Promise<Service> {
+/**
+ * Starts Mosquitto on `port` (anonymous, loopback) with a config in `dir`;
+ * with `tls`, over TLS with a certificate for localhost signed by a test CA
+ * (`dir`/ca.pem), made with openssl.
+ */
+export async function startMosquitto(
+  dir: string,
+  port: number,
+  options: { tls?: boolean } = {},
+): Promise<Service> {
   const config = `${dir}/mosquitto.conf`;
-  await Deno.writeTextFile(config, `listener ${port} 127.0.0.1\nallow_anonymous true\n`);
+  let text = `listener ${port} 127.0.0.1\nallow_anonymous true\n`;
+  if (options.tls) {
+    await makeCertificates(dir);
+    text += `cafile ${dir}/ca.pem\ncertfile ${dir}/server.pem\nkeyfile ${dir}/server.key\n`;
+  }
+  await Deno.writeTextFile(config, text);
   return await startDaemon(MOSQUITTO, ["-c", config], port, `mosquitto on port ${port}`);
+}
+
+/** A CA (`ca.pem`) and a certificate it signed for localhost and 127.0.0.1, in `dir`. */
+async function makeCertificates(dir: string): Promise<void> {
+  const openssl = async (...args: string[]) => {
+    const { success, stderr } = await new Deno.Command("openssl", { args, cwd: dir }).output();
+    if (!success) throw new Error(`openssl ${args[0]}: ${new TextDecoder().decode(stderr)}`);
+  };
+  await openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=liveplot test CA",
+  );
+  await openssl(
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "server.key",
+    "-out",
+    "server.csr",
+    "-subj",
+    "/CN=localhost",
+  );
+  await Deno.writeTextFile(`${dir}/ext`, "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+  await openssl(
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "server.pem",
+    "-days",
+    "2",
+    "-extfile",
+    "ext",
+  );
+  // Mosquitto started as root reads its files as the mosquitto user.
+  await Deno.chmod(dir, 0o755);
+  for (const file of ["ca.pem", "server.pem", "server.key"]) {
+    await Deno.chmod(`${dir}/${file}`, 0o644);
+  }
 }
 
 /** Starts Debian's node exporter on `port` with only a few quick collectors. */
