@@ -15,7 +15,8 @@
  * @module
  */
 
-import mqtt, { type MqttClient } from "mqtt";
+import type { MqttClient } from "mqtt";
+import process from "node:process";
 import { parseValue } from "./formats/numbers.ts";
 import type { LineReader } from "./formats/mod.ts";
 import { LineFeed } from "./line_feed.ts";
@@ -32,8 +33,27 @@ const MAX_TOPICS = 4096;
 /** A payload read as one number is at most this long (`-1.2345678901234567e-300`). */
 const MAX_NUMBER_BYTES = 32;
 
+/**
+ * Loads the `mqtt` client, only when `--mqtt` is given. It brings the `debug`
+ * package, whose Node build lists every environment variable as it loads:
+ * that needs all of `--allow-env`, where liveplot grants a few names. Its
+ * browser build, chosen while `process.type` is "renderer", reads `DEBUG`
+ * alone; so `process.type` says so for the load, and is put back after.
+ */
+async function loadMqtt(): Promise<typeof import("mqtt").default> {
+  const host = process as unknown as { type?: string };
+  const type = host.type;
+  host.type = "renderer";
+  try {
+    return (await import("mqtt")).default;
+  } finally {
+    host.type = type;
+  }
+}
+
 /** Connects to the broker (and keeps reconnecting); never throws for a broker that is away. */
-export function startMqtt(spec: MqttSpec, options: SourceOptions): Promise<RunningSource> {
+export async function startMqtt(spec: MqttSpec, options: SourceOptions): Promise<RunningSource> {
+  const mqtt = await loadMqtt();
   const { hub, log } = options;
   const where = `${redact(spec.broker)}/${spec.topic}`;
   const feed = new LineFeed(options);
@@ -117,7 +137,7 @@ export function startMqtt(spec: MqttSpec, options: SourceOptions): Promise<Runni
     hub.report({ state: "ended", exitCode: null, detail: null });
     log.info("source-ended", { mqtt: where });
   });
-  return Promise.resolve({
+  return {
     ended,
     stop: async () => {
       stopped = true;
@@ -125,7 +145,7 @@ export function startMqtt(spec: MqttSpec, options: SourceOptions): Promise<Runni
       client.end(true);
       await ended;
     },
-  });
+  };
 }
 
 /** A sink that names every series `prefix` + its name, for one topic's payloads. */

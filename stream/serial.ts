@@ -90,6 +90,8 @@ export async function startSerial(
       waiting = true;
       hub.report({ state: "waiting", detail: `waiting for ${spec.path}` });
       log.info("source-waiting", { serial: spec.path, reason: why || "end of input" });
+      // A port that opens and fails at once is not reopened in a tight loop.
+      await sleep(POLL_MS, abort.signal);
     }
   };
 

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createLineReader, type FormatName, type LineOutcome } from "../stream/formats/mod.ts";
 import type { PointSink } from "../stream/sink.ts";
 import { splitLines } from "../stream/line_splitter.ts";
-import { FIXTURES, startTestServer } from "./helpers.ts";
+import { FIXTURES, startTestServer, withTimeout } from "./helpers.ts";
 
 /** A sink that keeps every point by series name. */
 class Points implements PointSink {
@@ -108,6 +108,15 @@ Deno.test("a key column needs whole numbers: cpu 12.5 under a cpu header is a va
   assert.deepEqual(sink.names(), ["cpu", "mem"]);
 });
 
+/** 20,000 fixed pseudo-random bytes, as `head -c 20000 /dev/urandom` gives, but reproducible. */
+function randomBytes(): Uint8Array {
+  let seed = 20_000;
+  return Uint8Array.from({ length: 20_000 }, () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed >>> 16 & 0xff;
+  });
+}
+
 /** Reads `bytes` as standard input is read: split, then line by line. */
 async function countLines(bytes: Uint8Array, format: FormatName) {
   const reader = createLineReader(format, { kind: "auto" });
@@ -131,13 +140,7 @@ async function countLines(bytes: Uint8Array, format: FormatName) {
 }
 
 Deno.test("urandom: every line that did not plot is skipped, once; binary is never a header", async () => {
-  // Fixed pseudo-random bytes, so that a failure can be reproduced.
-  let seed = 20_000;
-  const bytes = Uint8Array.from({ length: 20_000 }, () => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-    return seed >>> 16 & 0xff;
-  });
-  const counts = await countLines(bytes, "auto");
+  const counts = await countLines(randomBytes(), "auto");
   assert.ok(counts.lines > 50, `${counts.lines} lines`);
   // Before, binary lines were held as headers (8 at first, then any without a number).
   assert.ok(counts.header <= 1, JSON.stringify(counts));
@@ -159,4 +162,18 @@ Deno.test("POST /s/NAME?format=pairs counts a line of words as skipped, not take
   });
   assert.equal(response.status, 200);
   assert.deepEqual(await response.json(), { taken: 2, skipped: 2 });
+});
+
+Deno.test("urandom on standard input: the status counts each line that did not plot, once", async () => {
+  const bytes = randomBytes();
+  const newlines = bytes.filter((byte) => byte === 0x0a).length;
+  const lines = bytes.at(-1) === 0x0a ? newlines : newlines + 1;
+  await using server = await startTestServer({ source: { kind: "stdin" } }, {
+    input: ReadableStream.from([bytes]),
+  });
+  await withTimeout(server.source!.ended, 10_000, "the end of standard input");
+  const { skipped, truncated } = server.hub!.status;
+  // At most a line or two of random bytes reads as data or a header; none is counted twice.
+  assert.ok(skipped + truncated <= lines, `${skipped} skipped of ${lines}`);
+  assert.ok(skipped >= lines - 3, `${skipped} skipped of ${lines}`);
 });

@@ -174,3 +174,23 @@ Deno.test("--mqtt mqtts://: TLS against the trusted roots; an untrusted broker i
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deno task start -- --mqtt runs with the start task's own permissions", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "liveplot-mqtt-" });
+  try {
+    await using broker = await startMosquitto(dir, freeTcpPort());
+    await using cli = spawnCli(
+      ["--port", "0", "--no-open", "--mqtt", `mqtt://127.0.0.1:${broker.port}/t`],
+      { task: true },
+    );
+    await cli.url;
+    await waitFor(
+      () => cli.stderr.some((line) => line.includes("event=source-connected")),
+      15_000,
+      "the subscription",
+    );
+    assert.ok(!cli.stderr.some((line) => line.includes("NotCapable")), cli.stderr.join("\n"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

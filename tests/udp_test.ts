@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { SourceStartError } from "../stream/source.ts";
-import { captureLog, startTestServer, waitFor } from "./helpers.ts";
+import { captureLog, spawnCli, startTestServer, waitFor, withTimeout } from "./helpers.ts";
 import { freeUdpPort, seriesValues } from "./services.ts";
 
 /** Sends each datagram to 127.0.0.1:`port`, one after another. */
@@ -84,4 +84,23 @@ Deno.test("--udp on a port that is taken is one clear line at start", async () =
   } finally {
     await new Promise<void>((resolve) => taken.close(() => resolve()));
   }
+});
+
+Deno.test("deno task start -- --udp runs with the start task's own permissions", async () => {
+  const port = await freeUdpPort();
+  await using cli = spawnCli(["--port", "0", "--no-open", "--udp", String(port)], { task: true });
+  const url = await cli.url;
+  await send(port, ["level=3"]);
+  const csv = await withTimeout(
+    (async () => {
+      for (;;) {
+        const text = await (await fetch(new URL("/data.csv", url))).text();
+        if (text.includes(",3")) return text;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })(),
+    15_000,
+    "the datagram's value in /data.csv",
+  );
+  assert.match(csv, /^x,level\r\n/);
 });
