@@ -10,7 +10,7 @@
  * to 10 s) and the status says so. No point is counted twice: the filter is
  * subscribed at QoS 0 (a broker never sends one again), and a retained
  * message the broker sends again on resubscribing is skipped when it is the
- * one already read.
+ * topic's last message already read.
  *
  * @module
  */
@@ -30,6 +30,8 @@ const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 10_000;
 /** Topics given readers of their own; past it a new topic's payloads are skipped. */
 const MAX_TOPICS = 4096;
+/** Payloads up to this long are remembered per topic (a longer retained one may be read again). */
+const MAX_REMEMBERED_BYTES = 64 * 1024;
 /** A payload read as one number is at most this long (`-1.2345678901234567e-300`). */
 const MAX_NUMBER_BYTES = 32;
 
@@ -58,7 +60,8 @@ export async function startMqtt(spec: MqttSpec, options: SourceOptions): Promise
   const where = `${redact(spec.broker)}/${spec.topic}`;
   const feed = new LineFeed(options);
   const topics = new Map<string, { reader: LineReader; sink: PointSink }>();
-  const retained = new Map<string, string>();
+  /** Each topic's last payload, to know a retained message sent again. */
+  const last = new Map<string, string>();
   const decoder = new TextDecoder();
   let retryMs = FIRST_RETRY_MS;
   let failing = false;
@@ -104,16 +107,16 @@ export async function startMqtt(spec: MqttSpec, options: SourceOptions): Promise
     retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
   });
   client.on("message", (topic, payload, packet) => {
-    if (packet.retain) {
-      // A broker sends a retained message again on every resubscription: read it once.
-      const text = decoder.decode(payload);
-      if (retained.get(topic) === text) return;
-      if (retained.size < MAX_TOPICS) retained.set(topic, text);
-    }
-    if (payload.length <= MAX_NUMBER_BYTES) {
-      const text = decoder.decode(payload).trim();
-      const value = parseValue(text);
-      if (text !== "" && !Number.isNaN(value)) {
+    const text = payload.length <= MAX_REMEMBERED_BYTES ? decoder.decode(payload) : undefined;
+    // A broker sends a topic's retained message again on every resubscription, with the
+    // retain flag (a live subscriber got it first without): one that is the topic's last
+    // message is that one again, and is not read twice.
+    if (packet.retain && text !== undefined && last.get(topic) === text) return;
+    if (text !== undefined && (last.size < MAX_TOPICS || last.has(topic))) last.set(topic, text);
+    if (text !== undefined && payload.length <= MAX_NUMBER_BYTES) {
+      const trimmed = text.trim();
+      const value = parseValue(trimmed);
+      if (trimmed !== "" && !Number.isNaN(value)) {
         if (!timeSet) feed.sink.setXKind("time");
         timeSet = true;
         feed.sink.add(topic, Date.now() / 1000, value);

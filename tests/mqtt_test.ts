@@ -12,11 +12,17 @@ import { captureLog, spawnCli, startTestServer, waitFor, withTimeout } from "./h
 import { freeTcpPort, seriesValues, startMosquitto } from "./services.ts";
 
 /** Publishes `message` on `topic` with Debian's mosquitto_pub. */
-async function publish(port: number, topic: string, message: string, ca?: string): Promise<void> {
+async function publish(
+  port: number,
+  topic: string,
+  message: string,
+  ca?: string,
+  extra: string[] = [],
+): Promise<void> {
   const tls = ca === undefined ? ["-h", "127.0.0.1"] : ["-h", "localhost", "--cafile", ca];
   const { success, stderr } = await withTimeout(
     new Deno.Command("mosquitto_pub", {
-      args: [...tls, "-p", String(port), "-t", topic, "-m", message],
+      args: [...tls, "-p", String(port), "-t", topic, "-m", message, ...extra],
       stdout: "null",
       stderr: "piped",
     }).output(),
@@ -79,24 +85,28 @@ Deno.test("--mqtt: a broker restart is survived, said, and no point is lost or c
   const { log, lines } = captureLog();
   const port = freeTcpPort();
   try {
-    let broker = await startMosquitto(dir, port);
+    let broker = await startMosquitto(dir, port, { persistence: true });
     try {
       await using server = await startTestServer({
-        source: { kind: "mqtt", broker: `mqtt://127.0.0.1:${port}`, topic: "count" },
+        source: { kind: "mqtt", broker: `mqtt://127.0.0.1:${port}`, topic: "data/#" },
       }, { log });
       const hub = server.hub!;
       await waitFor(() => hub.status.state === "live", 10_000, "the subscription");
-      for (let n = 1; n <= 3; n++) await publish(port, "count", String(n));
-      await waitFor(() => seriesValues(hub, "count").length === 3, 10_000, "three values");
+      for (let n = 1; n <= 3; n++) await publish(port, "data/count", String(n));
+      await publish(port, "data/setpoint", "50", undefined, ["-r"]);
+      await waitFor(() => seriesValues(hub, "data/setpoint").length === 1, 10_000, "the setpoint");
 
       await broker.stop();
       await waitFor(() => hub.status.state === "connecting", 10_000, "the connecting state");
       assert.equal(hub.status.detail?.startsWith(`reconnecting to mqtt://127.0.0.1:${port}`), true);
-      broker = await startMosquitto(dir, port);
+      broker = await startMosquitto(dir, port, { persistence: true });
+      // The broker kept the retained setpoint, and sends it again on resubscribing.
+      assert.equal(await retainedValue(port, "data/setpoint"), "50");
       await waitFor(() => hub.status.state === "live", 15_000, "the reconnection");
-      for (let n = 4; n <= 6; n++) await publish(port, "count", String(n));
-      await waitFor(() => seriesValues(hub, "count").length >= 6, 10_000, "six values");
-      assert.deepEqual(seriesValues(hub, "count"), [1, 2, 3, 4, 5, 6]);
+      for (let n = 4; n <= 6; n++) await publish(port, "data/count", String(n));
+      await waitFor(() => seriesValues(hub, "data/count").length >= 6, 10_000, "six values");
+      assert.deepEqual(seriesValues(hub, "data/count"), [1, 2, 3, 4, 5, 6]);
+      assert.deepEqual(seriesValues(hub, "data/setpoint"), [50]);
       assert.ok(lines.some((line) => line.includes("event=source-disconnected")));
     } finally {
       await broker.stop();
@@ -105,6 +115,20 @@ Deno.test("--mqtt: a broker restart is survived, said, and no point is lost or c
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** The retained message on `topic`, as mosquitto_sub gets it. */
+async function retainedValue(port: number, topic: string): Promise<string> {
+  const { stdout } = await withTimeout(
+    new Deno.Command("mosquitto_sub", {
+      args: ["-h", "127.0.0.1", "-p", String(port), "-t", topic, "-C", "1", "-W", "5"],
+      stdout: "piped",
+      stderr: "null",
+    }).output(),
+    10_000,
+    `the retained message on ${topic}`,
+  );
+  return new TextDecoder().decode(stdout).trim();
+}
 
 Deno.test("--mqtt to a port with no broker: one clear line, and it keeps trying until one comes", async () => {
   const dir = await Deno.makeTempDir({ prefix: "liveplot-mqtt-" });

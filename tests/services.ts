@@ -97,15 +97,20 @@ export const MOSQUITTO = "/usr/sbin/mosquitto";
 /**
  * Starts Mosquitto on `port` (anonymous, loopback) with a config in `dir`;
  * with `tls`, over TLS with a certificate for localhost signed by a test CA
- * (`dir`/ca.pem), made with openssl.
+ * (`dir`/ca.pem), made with openssl; with `persistence`, keeping retained
+ * messages in `dir` across a restart.
  */
 export async function startMosquitto(
   dir: string,
   port: number,
-  options: { tls?: boolean } = {},
+  options: { tls?: boolean; persistence?: boolean } = {},
 ): Promise<Service> {
   const config = `${dir}/mosquitto.conf`;
   let text = `listener ${port} 127.0.0.1\nallow_anonymous true\n`;
+  if (options.persistence) {
+    // Retained messages outlive a restart; run as root to write the temporary folder.
+    text += `persistence true\npersistence_location ${dir}/\nuser root\n`;
+  }
   if (options.tls) {
     await makeCertificates(dir);
     text += `cafile ${dir}/ca.pem\ncertfile ${dir}/server.pem\nkeyfile ${dir}/server.key\n`;
