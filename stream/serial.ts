@@ -42,6 +42,7 @@ export async function startSerial(
     const problem = await configure(spec);
     if (problem !== undefined) throw new SourceStartError(problem);
   }
+  hub.report({ state: "connecting", detail: `opening ${spec.path}` });
   log.info("source-started", { serial: spec.path, baud: spec.baud });
   let reader: Deno.ChildProcess | undefined;
 

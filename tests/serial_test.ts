@@ -7,7 +7,15 @@
 
 import assert from "node:assert/strict";
 import { SourceStartError } from "../stream/source.ts";
-import { captureLog, startTestServer, waitFor } from "./helpers.ts";
+import {
+  captureLog,
+  closeSocket,
+  controlMessages,
+  record,
+  socketUrl,
+  startTestServer,
+  waitFor,
+} from "./helpers.ts";
 import { seriesValues, startPtyPair } from "./services.ts";
 
 Deno.test("--serial: waits for the device, reads it, waits when unplugged, reopens when back", async () => {
@@ -19,8 +27,16 @@ Deno.test("--serial: waits for the device, reads it, waits when unplugged, reope
       source: { kind: "serial", path: device, baud: 115200 },
     }, { log });
     const hub = server.hub!;
+    // A viewer, as the page is: it is told each state with its reason.
+    const socket = new WebSocket(socketUrl(server.url, "/data"));
+    const { messages } = record(socket);
+    const states = () =>
+      controlMessages(messages).filter((message) => message.type === "status").map((status) =>
+        `${status.state}: ${status.detail}`
+      );
     await waitFor(() => hub.status.state === "waiting", 5000, "the waiting state");
     assert.equal(hub.status.detail, `waiting for ${device}`);
+    await waitFor(() => states().at(-1)?.startsWith("waiting") ?? false, 5000, "the viewer told");
 
     let board = await startPtyPair(dir);
     try {
@@ -40,6 +56,14 @@ Deno.test("--serial: waits for the device, reads it, waits when unplugged, reope
       await waitFor(() => seriesValues(hub, "temp").length === 2, 5000, "a line after re-plugging");
       assert.deepEqual(seriesValues(hub, "temp"), [21.5, 22]);
       assert.equal(hub.status.skipped, 0);
+      const seen = states().filter((state, index, all) => state !== all[index - 1]);
+      assert.deepEqual(seen.slice(-4), [
+        `waiting: waiting for ${device}`,
+        "live: null",
+        `waiting: waiting for ${device}`,
+        "live: null",
+      ]);
+      await closeSocket(socket);
     } finally {
       await board.stop();
     }
