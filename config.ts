@@ -11,7 +11,15 @@ export type SourceSpec =
   | { kind: "stdin" }
   /** `cwd`: the folder the user ran liveplot from, which the command runs in. */
   | { kind: "command"; command: string; args: string[]; cwd?: string }
-  | { kind: "replay"; path: string; speed: number | "max" };
+  | { kind: "replay"; path: string; speed: number | "max" }
+  /** A serial port (`--serial`), put in raw mode at `baud`, reopened when it comes back. */
+  | { kind: "serial"; path: string; baud: number }
+  /** An MQTT broker (`--mqtt`): `mqtt[s]://[user:pass@]host:port` and a topic filter. */
+  | { kind: "mqtt"; broker: string; topic: string }
+  /** Datagrams to `hostname:port` (`--udp`), each one or more lines. */
+  | { kind: "udp"; hostname: string; port: number }
+  /** A Prometheus or OpenMetrics endpoint (`--scrape`), read every `everySeconds`. */
+  | { kind: "scrape"; url: string; everySeconds: number; match?: string };
 
 /** The input formats, `auto` first: it detects the format from the lines themselves. */
 export const FORMATS = ["auto", "columns", "csv", "pairs", "json", "influx", "series-x-y"] as const;

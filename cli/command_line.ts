@@ -12,6 +12,7 @@ import { type Config, DEFAULTS, type SourceSpec, type WindowSpec } from "../conf
 import { describeError } from "../log.ts";
 import { closestFlag, findFlag, FLAGS, type Given } from "./flags.ts";
 import { generateToken } from "./token.ts";
+import { parseSourceFlags, SourceAddressError } from "../stream/source_spec.ts";
 import { MIN_TOKEN_CHARS, parseToken, UsageError } from "./values.ts";
 
 /** What the command line asks for. */
@@ -80,9 +81,13 @@ export function parseCommandLine(args: readonly string[], around: Surroundings):
   if (tokenFile !== undefined && given.token !== undefined) {
     throw new UsageError("Use --token or --token-file, not both");
   }
-  const source: SourceSpec = replay === undefined
-    ? parseSource(words, folder, path)
-    : { kind: "replay", path: path(replay), speed: speed ?? 1 };
+  const source: SourceSpec = otherSource(
+    given,
+    replay !== undefined ? "--replay" : words.length > 0 ? "a command" : undefined,
+  ) ??
+    (replay === undefined
+      ? parseSource(words, folder, path)
+      : { kind: "replay", path: path(replay), speed: speed ?? 1 });
   const token = tokenFile === undefined ? given.token : parseToken(
     read("--token-file", tokenFile),
     `The token in --token-file "${tokenFile}"`,
@@ -111,9 +116,39 @@ export function parseCommandLine(args: readonly string[], around: Surroundings):
   return { kind: "serve", config, warnings };
 }
 
+/**
+ * The source `--serial`, `--mqtt`, `--udp` or `--scrape` gives, if any; their checks live
+ * with the sources (stream/source_spec.ts). `other` names another source given with it.
+ */
+function otherSource(given: Given, other: string | undefined): SourceSpec | undefined {
+  const { serial, baud, mqtt, udp, scrape, every, match } = given;
+  const text: Record<string, string | undefined> = {
+    serial,
+    baud,
+    mqtt,
+    udp,
+    scrape,
+    every,
+    match,
+  };
+  try {
+    return parseSourceFlags((name) => text[name], other);
+  } catch (error) {
+    if (error instanceof SourceAddressError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 /** The `Config` fields among what the flags say. */
 function settingsOf(given: Given): Partial<Config> {
   const {
+    serial: _serial,
+    baud: _baud,
+    mqtt: _mqtt,
+    udp: _udp,
+    scrape: _scrape,
+    every: _every,
+    match: _match,
     replay: _replay,
     speed: _speed,
     recordPath: _recordPath,

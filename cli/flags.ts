@@ -30,6 +30,14 @@ import {
  */
 export interface Given extends Partial<Config> {
   replay?: string;
+  /** The source flags' text, checked together by stream/source_spec.ts. */
+  serial?: string;
+  baud?: string;
+  mqtt?: string;
+  udp?: string;
+  scrape?: string;
+  every?: string;
+  match?: string;
   speed?: number | "max";
   recordPath?: string;
   recordRequired?: boolean;
@@ -144,6 +152,51 @@ export const FLAGS: readonly Flag[] = [
     default: "1",
     help: "replay speed: a factor on the recorded pace, or max for as fast as it reads",
     parse: (text) => ({ speed: parseSpeed(text) }),
+  },
+  {
+    name: "serial",
+    value: "PATH",
+    help: "read lines from a serial port (raw mode, via stty); waits and reopens when unplugged",
+    parse: (text) => ({ serial: text }),
+  },
+  {
+    name: "baud",
+    value: "N",
+    default: "9600",
+    help: "the serial port's baud rate",
+    parse: (text) => ({ baud: text }),
+  },
+  {
+    name: "mqtt",
+    value: "URL",
+    help: "subscribe to mqtt[s]://[USER:PASS@]HOST[:PORT]/TOPIC (+ and # work); a series per topic",
+    parse: (text) => ({ mqtt: text }),
+  },
+  {
+    name: "udp",
+    value: "[HOST:]PORT",
+    help:
+      "read datagrams of lines on PORT (host 127.0.0.1 unless given); over --max-ingest-rate dropped",
+    parse: (text) => ({ udp: text }),
+  },
+  {
+    name: "scrape",
+    value: "URL",
+    help: "read a Prometheus/OpenMetrics endpoint: gauges, counters as rates, histogram means",
+    parse: (text) => ({ scrape: text }),
+  },
+  {
+    name: "every",
+    value: "DURATION",
+    default: "1s",
+    help: "how often --scrape reads its URL",
+    parse: (text) => ({ every: text }),
+  },
+  {
+    name: "match",
+    value: "REGEX",
+    help: "with --scrape, only the metrics whose series name matches",
+    parse: (text) => ({ match: text }),
   },
   {
     name: "stream",

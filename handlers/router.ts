@@ -14,7 +14,7 @@
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { isStreamName, streamNameProblem, type Streams } from "../stream/registry.ts";
-import { describeSource } from "../stream/streams_setup.ts";
+import { describeSource } from "../stream/source_spec.ts";
 import { type Asset, createAssets, serveAsset } from "./assets.ts";
 import { serveDemo } from "./data.ts";
 import { createCsvExportRoute } from "./data_csv.ts";

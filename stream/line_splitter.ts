@@ -150,6 +150,26 @@ export async function* splitLines(
   }
 }
 
+const messageDecoder = new TextDecoder();
+
+/**
+ * The lines of one whole message (a datagram, an MQTT payload), bounded as
+ * `splitLines` bounds them: its last line needs no newline, and nothing of it
+ * carries over into the next message.
+ */
+export function splitMessage(
+  bytes: Uint8Array,
+  maxLineBytes: number,
+  onTruncated: () => void,
+): string[] {
+  const lines: string[] = [];
+  const end = bytes.length > 0 && bytes[bytes.length - 1] === NEWLINE
+    ? bytes.length - 1
+    : bytes.length;
+  if (bytes.length > 0) splitWhole(bytes, 0, end, messageDecoder, maxLineBytes, lines, onTruncated);
+  return lines;
+}
+
 /** Decodes the complete lines in `chunk[start, end)` at once, then checks each one's bytes. */
 function splitWhole(
   chunk: Uint8Array,

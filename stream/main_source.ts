@@ -48,6 +48,7 @@ export async function startMainSource(
       x: config.x,
       pty: config.pty,
       maxLineBytes: config.maxLineBytes,
+      maxIngestRate: config.maxIngestRate,
       log,
       input: options.input,
       recorder,

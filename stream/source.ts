@@ -1,20 +1,23 @@
 /**
- * Live sources: standard input, or a command whose standard output is read.
+ * Live sources: standard input, a command whose standard output is read, a
+ * replay, or (each in its own module) a serial port, MQTT, UDP or a scrape.
  * Each line is parsed and published to the hub; the hub knows nothing of
  * where its points come from, and this module knows nothing of HTTP.
  *
  * @module
  */
 
-import type { LineFormat, SourceSpec, XChoice } from "../config.ts";
-import { describeError, type Logger } from "../log.ts";
-import type { Hub } from "./hub.ts";
-import { readByteStream, readInto, splitLines } from "./line_splitter.ts";
-import { createLineReader } from "./formats/mod.ts";
-import type { Recorder } from "./recorder.ts";
+import type { SourceSpec } from "../config.ts";
+import { describeError } from "../log.ts";
+import { LineFeed, timedLines } from "./line_feed.ts";
+import { readByteStream, readInto } from "./line_splitter.ts";
+import { startMqtt } from "./mqtt.ts";
 import { openReplay, ReplayError } from "./replay.ts";
-import type { PointSink } from "./sink.ts";
 import { tailStderr } from "./stderr_tail.ts";
+import { startScrape } from "./scrape.ts";
+import { startSerial } from "./serial.ts";
+import { startUdp } from "./udp.ts";
+import { type RunningSource, type SourceOptions, SourceStartError } from "./running_source.ts";
 import { findExecutable, stripTerminalControls, unbufferedCommand } from "./unbuffer.ts";
 
 /** How long a command gets to exit after SIGTERM before it is killed: a stop is quick. */
@@ -31,48 +34,7 @@ const HANGUP_GRACE_MS = 100;
  */
 const READ_BYTES = 64 * 1024;
 
-/** Options for reading a source. */
-export interface SourceOptions {
-  /** Where the source's status goes (and its points, unless `sink` is given). */
-  hub: Hub;
-  /** Where points go: the hub, or a backplane that feeds every process's hub. */
-  sink?: PointSink;
-  format: LineFormat;
-  x: XChoice;
-  /** Run a command on a pseudo-terminal, so that it writes line by line. */
-  pty: boolean;
-  maxLineBytes: number;
-  log: Logger;
-  /** Standard input, for the `stdin` source (default: `Deno.stdin`, read into one buffer). */
-  input?: ReadableStream<Uint8Array>;
-  /** Records every line read, with its arrival time. */
-  recorder?: Recorder;
-}
-
-/** A source being read. */
-export interface RunningSource {
-  /** The child's process id, for a command source. */
-  readonly pid?: number;
-  /** Settles once the source has ended and the hub has been told. */
-  readonly ended: Promise<void>;
-  /** Stops the source: SIGTERM to the command, then SIGKILL after `KILL_GRACE_MS`. */
-  stop(): Promise<void>;
-}
-
-/** Error thrown when a command cannot be started, or a recording cannot be replayed. */
-export class SourceStartError extends Error {
-  override name = "SourceStartError";
-}
-
-/**
- * One read's lines and each line's arrival time, in seconds since the epoch.
- * `arrivals` may be longer than `lines`, and a live source overwrites it with
- * the next batch's: it is read before the next batch is asked for.
- */
-interface Batch {
-  lines: string[];
-  arrivals: ArrayLike<number>;
-}
+export { type RunningSource, type SourceOptions, SourceStartError } from "./running_source.ts";
 
 /** Starts reading `spec`; throws `SourceStartError` if it cannot start. */
 export async function startSource(
@@ -81,7 +43,7 @@ export async function startSource(
 ): Promise<RunningSource> {
   if (spec.kind === "stdin") {
     const input = options.input ?? readInto(Deno.stdin, READ_BYTES);
-    const ended = pump(timed(input, options), options).then(() => {
+    const ended = new LineFeed(options).pump(timedLines(input, options)).then(() => {
       options.hub.report({ state: "ended", exitCode: null });
       options.log.info("source-ended", { source: "stdin" });
     });
@@ -89,6 +51,10 @@ export async function startSource(
     return { ended, stop: () => Promise.resolve() };
   }
   if (spec.kind === "replay") return await startReplay(spec.path, spec.speed, options);
+  if (spec.kind === "serial") return startSerial(spec, options);
+  if (spec.kind === "mqtt") return await startMqtt(spec, options);
+  if (spec.kind === "udp") return await startUdp(spec, options);
+  if (spec.kind === "scrape") return startScrape(spec, options);
   return startCommand(spec.command, spec.args, spec.cwd, options);
 }
 
@@ -98,6 +64,7 @@ async function startReplay(
   options: SourceOptions,
 ): Promise<RunningSource> {
   const abort = new AbortController();
+  const feed = new LineFeed(options);
   let batches;
   try {
     batches = await openReplay(path, {
@@ -105,21 +72,14 @@ async function startReplay(
       signal: abort.signal,
       maxLineBytes: options.maxLineBytes,
       // A recording is input like any other: a line that cannot be played is counted, not lost.
-      onMalformed: (_lineNumber, line, reason) => {
-        const { hub, log } = options;
-        if (hub.status.skipped === 0) {
-          log.warn("lines-skipped", { reason, note: "further ones are counted, not logged" });
-        }
-        hub.noteSkipped(line, reason);
-        hub.report({ skipped: hub.status.skipped + 1 });
-      },
+      onMalformed: (_lineNumber, line, reason) => feed.skip(1, line, reason),
     });
   } catch (error) {
     if (error instanceof ReplayError) throw new SourceStartError(error.message);
     throw error;
   }
   options.log.info("source-started", { replay: path, speed });
-  const ended = pump(batches, options).then(() => {
+  const ended = feed.pump(batches).then(() => {
     options.hub.report({ state: "ended", exitCode: null });
     options.log.info("source-ended", { replay: path });
   });
@@ -130,26 +90,6 @@ async function startReplay(
       await ended.catch(() => {});
     },
   };
-}
-
-/** Chunks' lines, each with its own arrival time from an `ArrivalClock`. */
-async function* timed(
-  chunks: AsyncIterable<Uint8Array>,
-  { maxLineBytes, hub }: SourceOptions,
-): AsyncGenerator<Batch> {
-  const clock = new ArrivalClock();
-  const onTruncated = () => hub.report({ truncated: hub.status.truncated + 1 });
-  // One array for every batch, grown to the most lines a read has brought.
-  let arrivals = new Float64Array(1024);
-  for await (const lines of splitLines(chunks, maxLineBytes, onTruncated)) {
-    if (lines.length === 0) continue;
-    if (lines.length > arrivals.length) {
-      arrivals = new Float64Array(Math.max(lines.length, arrivals.length * 2));
-    }
-    clock.begin(lines.length, Date.now() / 1000);
-    for (let i = 0; i < lines.length; i++) arrivals[i] = clock.next();
-    yield { lines, arrivals };
-  }
 }
 
 function startCommand(
@@ -191,7 +131,7 @@ function startCommand(
   const stderr = tailStderr(child.stderr, Deno.stderr);
   let stopping = false;
 
-  const ended = Promise.all([pump(timed(output, options), options), child.status]).then(
+  const ended = Promise.all([new LineFeed(options).pump(timedLines(output, options)), child.status]).then(
     async ([, status]) => {
       // What the command started may hold its stderr open: its end is waited for a moment only.
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -246,90 +186,6 @@ function isFile(path: string): boolean {
     return Deno.statSync(path).isFile;
   } catch {
     return false;
-  }
-}
-
-/** The least step between two lines' arrival times, in seconds: 1 µs. */
-export const MIN_ARRIVAL_STEP_SECONDS = 1e-6;
-/** The most a read's lines are spread apart, in seconds: 1 ms. */
-export const MAX_ARRIVAL_STEP_SECONDS = 1e-3;
-
-/**
- * Gives every line its own arrival time, strictly increasing: the lines of
- * one read end at the read's time, spaced evenly over the time since the
- * previous read but never more than 1 ms apart, and always at least 1 µs
- * after the line before (so a burst of 100,000 lines runs ahead of the clock
- * by at most 0.1 s until the source pauses).
- */
-export class ArrivalClock {
-  #previousRead = -Infinity;
-  #last = -Infinity;
-  #next = 0;
-  #step = 0;
-
-  /** Starts a read of `count` lines at `now` (seconds since the epoch). */
-  begin(count: number, now: number): void {
-    // The first read has no interval before it: its lines get the least step.
-    const since = this.#previousRead === -Infinity ? 0 : now - this.#previousRead;
-    this.#step = count > 1 ? Math.min(since / count, MAX_ARRIVAL_STEP_SECONDS) : 0;
-    if (!(this.#step >= 0)) this.#step = 0;
-    this.#next = now - (count - 1) * this.#step;
-    this.#previousRead = now;
-  }
-
-  /** The next line's arrival time. */
-  next(): number {
-    const candidate = this.#next;
-    this.#next += this.#step;
-    const arrival = Math.max(candidate, this.#last + MIN_ARRIVAL_STEP_SECONDS);
-    this.#last = arrival;
-    return arrival;
-  }
-}
-
-async function pump(batches: AsyncIterable<Batch>, options: SourceOptions): Promise<void> {
-  const { hub, format, x, log, recorder } = options;
-  const sink = options.sink ?? hub;
-  const reader = createLineReader(format, x);
-  let skipped = 0;
-  let detected = false;
-  let warnedTruncated = false;
-  try {
-    for await (const { lines, arrivals } of batches) {
-      recorder?.record(lines, arrivals);
-      const skippedBefore = skipped;
-      for (let i = 0; i < lines.length; i++) {
-        const line = lines[i] as string;
-        if (reader.read(line, arrivals[i] as number, sink) !== "skipped") continue;
-        skipped++;
-        hub.noteSkipped(line, reader.skipReason);
-      }
-      sink.commit();
-      if (!detected && reader.detected) {
-        detected = true;
-        hub.setFormat(reader.detected.format);
-        log.info("format-detected", { ...reader.detected });
-      }
-      if (skipped !== skippedBefore) {
-        if (skippedBefore === 0) {
-          log.warn("lines-skipped", {
-            reason: reader.skipReason,
-            note: "further ones are counted, not logged",
-          });
-        }
-        // Added to the count, which replay's malformed lines also add to.
-        hub.report({ skipped: hub.status.skipped + skipped - skippedBefore });
-      }
-      if (!warnedTruncated && hub.status.truncated > 0) {
-        warnedTruncated = true;
-        log.warn("lines-cut-off", {
-          limit: options.maxLineBytes,
-          note: "further ones are counted, not logged",
-        });
-      }
-    }
-  } catch (error) {
-    log.warn("source-read-failed", { error: String(error) });
   }
 }
 

@@ -8,7 +8,8 @@
 
 import { StreamFeed } from "../backplane/feed.ts";
 import type { Backplane } from "../backplane/backplane.ts";
-import type { Config, SourceSpec } from "../config.ts";
+import { describeSource } from "./source_spec.ts";
+import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { Hub } from "./hub.ts";
 import { Streams } from "./registry.ts";
@@ -22,20 +23,6 @@ export interface ProcessStreams {
   /** The stream `/` and `/data` serve (the source's, or with --redis `--stream`'s); absent for the demo. */
   mainStream?: string;
   backplane?: Backplane;
-}
-
-/** How the page names a source: its command line, "standard input", a replay; none for the demo. */
-export function describeSource(source: SourceSpec): string | undefined {
-  switch (source.kind) {
-    case "command":
-      return [source.command, ...source.args].join(" ");
-    case "stdin":
-      return "standard input";
-    case "replay":
-      return `replay of ${source.path}`;
-    case "demo":
-      return undefined;
-  }
 }
 
 /** Builds the registry and, with `--redis`, connects the backplane to it. */

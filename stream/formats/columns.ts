@@ -8,9 +8,10 @@
  * more for a label column such as iostat's `Device`, or column positions, as
  * in iostat's `avg-cpu:` and free's shorter `Swap:` row), and keeps them: a
  * later header never renames a row shape already seen. Words before the
- * numbers label the row (`Mem:` → `Mem.total`, `sda` → `sda.r/s`). A first
- * column holding a timestamp (`18:41:30`, `08:04:18 PM`, ISO, epoch) is x.
- * A sentence (ending in `.`, `!` or `?`, like ping's banner) is never a header.
+ * numbers label the row (`Mem:` → `Mem.total`, `sda` → `sda.r/s`), as does a
+ * key column (`CPU`, `PID`: see keyed.ts). A first column holding a timestamp
+ * (`18:41:30`, `08:04:18 PM`, ISO, epoch) is x. A sentence (ending in `.`,
+ * `!` or `?`, like ping's banner) is never a header, nor is binary junk.
  *
  * @module
  */
@@ -21,12 +22,16 @@ import {
   type Header,
   isFraction,
   isLabel,
+  isText,
+  isWord,
   leadingTimestamp,
+  NOT_TEXT,
   type Token,
   tokenize,
   uniqueNames,
   valueOf,
 } from "./headers.ts";
+import { keyedNames } from "./keyed.ts";
 import { isGap, scanned, scanNumber } from "./numbers.ts";
 import { type Pair, parsePairs } from "./pairs.ts";
 import { epochSeconds, parseTimestamp } from "./timestamps.ts";
@@ -57,8 +62,12 @@ class ColumnsReader implements LineReader {
   detected: Detected | undefined;
   #x: XChoice;
   #mode: Mode | undefined;
+  /** `--format pairs`: every line that is not pairs is skipped. */
+  #pairsOnly: boolean;
   #headers: Header[] = [];
   #shapes = new Map<string, string[]>();
+  /** Names of keyed rows, by key and shape. */
+  #keyedShape = new Map<string, string[]>();
   #values = new Float64Array(64);
   #index = 0;
   /** A timestamp starts each row (decided at the first row of data). */
@@ -76,6 +85,7 @@ class ColumnsReader implements LineReader {
   constructor(x: XChoice, mode: Mode | undefined) {
     this.#x = x;
     this.#mode = mode;
+    this.#pairsOnly = mode === "pairs";
   }
 
   read(line: string, arrival: number, sink: PointSink): LineOutcome {
@@ -161,7 +171,10 @@ class ColumnsReader implements LineReader {
       const found = parsePairs(line);
       if (found) return this.#emitPairs(found.pairs, arrival, sink);
     }
+    // Given --format pairs, a line of words is no header: it is skipped, and counted.
+    if (this.#pairsOnly) return this.#skip("no name=value or name: value pairs");
     if (numbers === 0 && !rest.some((token) => isGap(token.text))) {
+      if (!isText(line)) return this.#skip(NOT_TEXT);
       if (rest.length > 0 || stamp) this.#remember(rest);
       return "header";
     }
@@ -177,10 +190,14 @@ class ColumnsReader implements LineReader {
   ): LineOutcome {
     let labels = 0;
     while (labels < tokens.length && isLabel((tokens[labels] as Token).text)) labels++;
-    const values: number[] = [];
+    // Words after the numbers (pidstat's `Command`) join the row's key.
+    let end = tokens.length;
+    while (end > labels + 1 && isWord((tokens[end - 1] as Token).text)) end--;
+    let values: number[] = [];
+    const texts: string[] = [];
     const starts: number[] = [];
     const ends: number[] = [];
-    for (let index = labels; index < tokens.length; index++) {
+    for (let index = labels; index < end; index++) {
       const token = tokens[index] as Token;
       const slash = token.text.indexOf("/");
       const value = valueOf(token.text);
@@ -189,27 +206,47 @@ class ColumnsReader implements LineReader {
       } else if (slash > 0 && isFraction(token.text, slash)) {
         // `2/345` in /proc/loadavg: two numbers, two columns.
         values.push(Number(token.text.slice(0, slash)), Number(token.text.slice(slash + 1)));
+        texts.push(token.text.slice(0, slash));
         starts.push(token.start);
         ends.push(token.start + slash);
         token.start += slash + 1;
       } else return this.#skip("words among the numbers");
+      texts.push(token.text);
       starts.push(token.start);
       ends.push(token.end);
     }
-    if (this.#timeColumn === undefined) this.#start(values, stamp, labels);
+    const trailing = tokens.slice(end);
+    starts.push(...trailing.map((token) => token.start));
+    ends.push(...trailing.map((token) => token.end));
+    const label = tokens.slice(0, labels).map((token) => token.text.replace(/:$/, "")).join(".");
+    const keyed = keyedNames(this.#keyedShape, {
+      headers: this.#headers,
+      label,
+      labels,
+      count: values.length,
+      texts,
+      trailing: trailing.map((token) => token.text),
+      starts,
+      ends,
+    });
+    if (keyed) values = values.slice(keyed.columns);
+    // A keyed row's first value is never an epoch: a label or key comes before it.
+    if (this.#timeColumn === undefined) this.#start(values, stamp, keyed ? 1 : labels);
     let x: number;
     let first = 0;
     if (this.#timeColumn) {
       const at = stamp ??
-        (labels === 0 && values.length > 1 ? epochSeconds(values[0] as number) : undefined);
+        (labels === 0 && !keyed && values.length > 1
+          ? epochSeconds(values[0] as number)
+          : undefined);
       if (at === undefined) return this.#skip("no timestamp in the first column");
       if (stamp === undefined) first = 1;
       x = this.#x.kind === "auto" ? at : this.#plainX(arrival);
     } else x = this.#plainX(arrival);
-    const label = tokens.slice(0, labels).map((token) => token.text.replace(/:$/, "")).join(".");
     const count = values.length - first;
-    const names = this.#namesFor(label, labels, count, starts.slice(first), ends.slice(first));
-    if (labels === 0 && stamp === undefined) {
+    const names = keyed?.names ??
+      this.#namesFor(label, labels, count, starts.slice(first), ends.slice(first));
+    if (labels === 0 && stamp === undefined && !keyed) {
       this.#fastCount = values.length;
       this.#fastNames = names;
     }
@@ -277,7 +314,7 @@ class ColumnsReader implements LineReader {
 
   #emitPairs(pairs: Pair[], arrival: number, sink: PointSink): LineOutcome {
     const x = this.#x;
-    if (this.#mode === undefined) {
+    if (this.#pendingDetected === undefined) {
       this.#mode = "pairs";
       let kind: XKind = x.kind === "index" ? "index" : "time";
       let xName = x.kind === "index" ? "index" : "arrival";
@@ -355,17 +392,6 @@ class ColumnsReader implements LineReader {
     });
     if (this.#headers.length > MAX_HEADERS) this.#headers.pop();
   }
-}
-
-/** Returns true when a line holds data for this reader: a number or a labelled pair. */
-export function isDataLine(line: string): boolean {
-  const tokens = tokenize(line);
-  const stamp = leadingTimestamp(tokens, 0);
-  const rest = stamp ? tokens.slice(stamp.tokens) : tokens;
-  const numeric = (text: string) =>
-    !Number.isNaN(valueOf(text)) || isFraction(text, text.indexOf("/"));
-  if (rest.some((token) => numeric(token.text))) return true;
-  return parsePairs(line) !== undefined;
 }
 
 function pairTimestamp(pair: Pair, arrival: number): number | undefined {

@@ -4,7 +4,8 @@
  * named by header cell k, or `k` without a header. A cell that is empty,
  * `nan`, `NaN` or `-` is a gap in that series alone; a number may carry a
  * unit (`30 %`, nvidia-smi's csv). Text cells in the first row of data make
- * label columns that prefix a row's series (`NVIDIA A100.temperature.gpu`),
+ * label columns that prefix a row's series (`NVIDIA A100.temperature.gpu`), as
+ * does a key column (`index`, `pid`, `id`: `0 NVIDIA A100.temperature.gpu`),
  * and a timestamp in the first column (or in a column named t, time, ts or
  * timestamp) is x. With `;` a decimal comma is read too (`1,5;2,25`).
  *
@@ -12,7 +13,8 @@
  */
 
 import type { PointSink, XKind } from "../sink.ts";
-import { uniqueNames } from "./headers.ts";
+import { isText, NOT_TEXT, uniqueNames } from "./headers.ts";
+import { isDelimitedKeyName } from "./keyed.ts";
 import { isGap, parseInfinity, parseValue, scanned, scanNumber } from "./numbers.ts";
 import { epochSeconds, parseTimestamp } from "./timestamps.ts";
 import {
@@ -131,6 +133,7 @@ class DelimitedReader implements LineReader {
   }
 
   #remember(line: string): LineOutcome {
+    if (!isText(line)) return this.#skip(NOT_TEXT);
     this.#candidates.push(line);
     if (this.#candidates.length > MAX_CANDIDATES) this.#candidates.shift();
     return "header";
@@ -233,12 +236,13 @@ class DelimitedReader implements LineReader {
       }
     }
     for (let cell = 0; cell < count; cell++) {
-      if (this.#kinds[cell] === TEXT && cell !== this.#skipColumn) this.#labelColumns.push(cell);
+      if (cell === this.#skipColumn) continue;
+      // A key column (nvidia-smi's `index`) labels the row, as text does: `0 NVIDIA A100.…`.
+      const key = this.#kinds[cell] === NUMBER && this.#header !== undefined &&
+        isDelimitedKeyName(this.#nameOf(cell));
+      if (this.#kinds[cell] === TEXT || key) this.#labelColumns.push(cell);
     }
-    let series = 0;
-    for (let cell = 0; cell < count; cell++) {
-      if (this.#kinds[cell] !== TEXT && cell !== this.#skipColumn) series++;
-    }
+    const series = count - this.#labelColumns.length - (this.#skipColumn >= 0 ? 1 : 0);
     sink.setXKind(kind);
     this.detected = { format: "csv", series, x: xName };
   }
@@ -260,9 +264,11 @@ class DelimitedReader implements LineReader {
   }
 
   #labelled(count: number): string[] {
-    const label = this.#labelColumns.map((cell) =>
-      this.#kinds[cell] === TEXT ? unquote((this.#texts[cell] as string).trim()) : ""
-    ).join(".");
+    const label = this.#labelColumns.map((cell) => {
+      const kind = this.#kinds[cell];
+      if (kind === NUMBER) return String(this.#values[cell]);
+      return kind === TEXT ? unquote((this.#texts[cell] as string).trim()) : "";
+    }).join(" ");
     let names = this.#labelNames.get(label);
     if (!names) {
       const prefix = label === "" ? "" : `${label}.`;

@@ -10,8 +10,10 @@
  */
 
 import type { PointSink } from "../sink.ts";
-import { createColumnsReader, isDataLine } from "./columns.ts";
+import { createColumnsReader } from "./columns.ts";
 import { createDelimitedReader, detectDelimiter } from "./delimited.ts";
+import { isFraction, isText, leadingTimestamp, NOT_TEXT, tokenize, valueOf } from "./headers.ts";
+import { parsePairs } from "./pairs.ts";
 import { createInfluxReader, parseInflux } from "./influx.ts";
 import { createJsonReader, isJsonObject } from "./json.ts";
 import type { Detected, LineOutcome, LineReader, XChoice } from "./types.ts";
@@ -57,6 +59,10 @@ class AutoReader implements LineReader {
     if (line.trim() === "") return "blank";
     const reader = readerFor(line, this.#x);
     if (!reader) {
+      if (!isText(line)) {
+        this.#skipReason = NOT_TEXT;
+        return "skipped";
+      }
       if (this.#held.length >= MAX_HELD_LINES) {
         this.#skipReason = "no numbers in the line (no data seen yet)";
         return "skipped";
@@ -69,4 +75,15 @@ class AutoReader implements LineReader {
     this.#held = [];
     return reader.read(line, arrival, sink);
   }
+}
+
+/** Returns true when a line holds data for the columns reader: a number or a labelled pair. */
+export function isDataLine(line: string): boolean {
+  const tokens = tokenize(line);
+  const stamp = leadingTimestamp(tokens, 0);
+  const rest = stamp ? tokens.slice(stamp.tokens) : tokens;
+  const numeric = (text: string) =>
+    !Number.isNaN(valueOf(text)) || isFraction(text, text.indexOf("/"));
+  if (rest.some((token) => numeric(token.text))) return true;
+  return parsePairs(line) !== undefined;
 }

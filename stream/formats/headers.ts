@@ -43,7 +43,14 @@ export function alignHeader(
     const end = ends[column] as number;
     while (next < size && (header.ends[next] as number) <= start) next++;
     if (next >= size || (header.starts[next] as number) >= end) return undefined;
-    names.push(header.words[next++] as string);
+    let name = header.words[next++] as string;
+    // One space joins a header of two words (docker's `CPU %`) short of the next value.
+    const limit = starts[column + 1] ?? Infinity;
+    while (
+      next < size && header.starts[next] === (header.ends[next - 1] as number) + 1 &&
+      (header.ends[next] as number) <= limit
+    ) name += " " + header.words[next++];
+    names.push(name);
   }
   return names;
 }
@@ -110,4 +117,17 @@ export function uniqueNames(names: string[]): string[] {
     seen.set(name, count);
     return count === 1 ? name : `${name} (${count})`;
   });
+}
+
+/** Why a line of control characters or bytes that are not UTF-8 is skipped. */
+export const NOT_TEXT = "not text: control characters or bytes that are not UTF-8";
+
+/**
+ * Returns false for a line holding control characters (other than tab) or
+ * U+FFFD, which decoding puts for bytes that are not UTF-8: binary input is
+ * skipped and counted, never taken for a header.
+ */
+export function isText(line: string): boolean {
+  // deno-lint-ignore no-control-regex
+  return !/[\u0000-\u0008\u000a-\u001f\u007f\ufffd]/.test(line);
 }

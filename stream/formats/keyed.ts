@@ -1,0 +1,142 @@
+/**
+ * Keyed rows: tables that print one row per thing each sample (a CPU, a
+ * process, an interface, a disk, a GPU), told apart by a key column. The key
+ * names the row's series, `KEY.column` (`0.%idle`, `eth0.rxkB/s`), instead of
+ * being plotted itself, so rows of different things never merge into one
+ * series and a key's number (CPU `0`, PID `8620`) is never a series of its own.
+ *
+ * A key column is a leading column whose header names one (`CPU`, `IFACE`,
+ * `DEV`, `PID`, `index`, …) and whose values are words or small whole numbers.
+ * An identity column before it that is not a key (pidstat's `UID`) is dropped;
+ * a trailing text column (pidstat's `Command`) joins the key: `8620 pidstat`.
+ *
+ * @module
+ */
+
+import { alignHeader, type Header, uniqueNames } from "./headers.ts";
+
+/** Keyed row shapes whose names are remembered; a process table's keys come and go. */
+const MAX_KEYED_SHAPES = 4096;
+
+/** Header words that name a key column in whitespace tables (compared in lower case). */
+const KEY_NAMES: ReadonlySet<string> = new Set([
+  "cpu",
+  "core",
+  "iface",
+  "interface",
+  "dev",
+  "device",
+  "pid",
+  "tid",
+  "tgid",
+  "name",
+  "index",
+  "gpu",
+  "container",
+  "id",
+]);
+
+/**
+ * Header names of a key column in delimited rows. Narrower than `KEY_NAMES`:
+ * a CSV's columns are anywhere, and `cpu` or `gpu` there is as likely a usage.
+ */
+const DELIMITED_KEY_NAMES: ReadonlySet<string> = new Set(["index", "pid", "tid", "id"]);
+
+/** Identity columns that come before a key and mean nothing as a series. */
+const DROPPED_NAMES: ReadonlySet<string> = new Set(["uid", "user", "usr"]);
+
+/** A key's number: a small whole number (a CPU, a PID up to Linux's 4194304, a GPU index). */
+const KEY_NUMBER = /^\d{1,7}$/;
+
+/** Returns true when a delimited column named `name` is a key column. */
+export function isDelimitedKeyName(name: string): boolean {
+  return DELIMITED_KEY_NAMES.has(name.trim().toLowerCase());
+}
+
+/**
+ * How many of a row's leading value columns are key or dropped identity
+ * columns, from the header `names` aligned with the row and the values'
+ * `texts`. Zero when no column names a key or a value is no key (`12.5`).
+ */
+export function leadingKeyColumns(names: readonly string[], texts: readonly string[]): number {
+  let count = 0;
+  let keys = 0;
+  while (count < names.length && count < texts.length - 1) {
+    const name = (names[count] as string).toLowerCase();
+    const key = KEY_NAMES.has(name);
+    if (!key && !DROPPED_NAMES.has(name)) break;
+    if (!KEY_NUMBER.test(texts[count] as string)) return 0;
+    if (key) keys++;
+    count++;
+  }
+  return keys > 0 ? count : 0;
+}
+
+/**
+ * The key of a row: its leading labels (joined with `.`, as `Mem:` rows
+ * are), then the key columns' values that are not dropped identities and the
+ * trailing text, joined with spaces: `8620 pidstat`.
+ */
+export function keyOf(
+  label: string,
+  names: readonly string[],
+  texts: readonly string[],
+  keyColumns: number,
+  trailing: readonly string[],
+): string {
+  const parts = label === "" ? [] : [label];
+  for (let column = 0; column < keyColumns; column++) {
+    if (!DROPPED_NAMES.has((names[column] as string).toLowerCase())) {
+      parts.push(texts[column] as string);
+    }
+  }
+  parts.push(...trailing);
+  return parts.join(" ");
+}
+
+/** A row of whitespace columns, as `keyedNames` reads it. */
+export interface Row {
+  /** Headers seen, newest first. */
+  headers: readonly Header[];
+  /** The leading labels, joined with `.` (`Mem`, `all`), or "". */
+  label: string;
+  /** How many leading label tokens there were. */
+  labels: number;
+  /** How many values follow the labels. */
+  count: number;
+  /** Each value's text. */
+  texts: readonly string[];
+  /** Words after the values. */
+  trailing: readonly string[];
+  /** Where each value, then each trailing word, starts and ends on the line. */
+  starts: number[];
+  ends: number[];
+}
+
+/**
+ * For a keyed row, how many leading values are its key and the names of the
+ * other values, `KEY.column`; undefined for a row that has no key. Names are
+ * kept in `cache` by key and shape.
+ */
+export function keyedNames(
+  cache: Map<string, string[]>,
+  row: Row,
+): { columns: number; names: string[] } | undefined {
+  const columns = row.count + row.trailing.length;
+  let header: string[] | undefined;
+  for (const candidate of row.headers) {
+    header = alignHeader(candidate, row.labels, columns, row.starts, row.ends);
+    if (header) break;
+  }
+  const keyColumns = header ? leadingKeyColumns(header, row.texts) : 0;
+  if (keyColumns === 0 && row.trailing.length === 0) return undefined;
+  const names = header ?? Array.from({ length: columns }, (_, column) => String(column));
+  const key = keyOf(row.label, names, row.texts, keyColumns, row.trailing);
+  const shape = `${key}\u0000${row.labels}\u0000${columns}`;
+  let named = cache.get(shape);
+  if (!named) {
+    named = uniqueNames(names.slice(keyColumns, row.count)).map((name) => `${key}.${name}`);
+    if (cache.size < MAX_KEYED_SHAPES) cache.set(shape, named);
+  }
+  return { columns: keyColumns, names: named };
+}

@@ -1,0 +1,214 @@
+/**
+ * The one path from a live source's lines to points: each line gets an
+ * arrival time, is read in the stream's format into the sink (the hub, or
+ * the Redis backplane), and is counted once as points, a header, blank or
+ * skipped. Every source (standard input, a command, a replay, a serial port,
+ * MQTT, UDP, a scrape) feeds its lines through a `LineFeed`.
+ *
+ * @module
+ */
+
+import type { LineFormat, XChoice } from "../config.ts";
+import type { Logger } from "../log.ts";
+import { createLineReader, type LineReader } from "./formats/mod.ts";
+import type { Hub } from "./hub.ts";
+import { splitLines, splitMessage } from "./line_splitter.ts";
+import type { Recorder } from "./recorder.ts";
+import type { PointSink } from "./sink.ts";
+
+/** What a feed needs: where points and the status go, and how lines are read. */
+export interface FeedOptions {
+  /** Where the source's status goes (and its points, unless `sink` is given). */
+  hub: Hub;
+  /** Where points go: the hub, or a backplane that feeds every process's hub. */
+  sink?: PointSink;
+  format: LineFormat;
+  x: XChoice;
+  maxLineBytes: number;
+  log: Logger;
+  /** Records every line read, with its arrival time. */
+  recorder?: Recorder;
+}
+
+/**
+ * One read's lines and each line's arrival time, in seconds since the epoch.
+ * `arrivals` may be longer than `lines`, and a live source overwrites it with
+ * the next batch's: it is read before the next batch is asked for.
+ */
+export interface Batch {
+  lines: string[];
+  arrivals: ArrayLike<number>;
+}
+
+/** Reads lines into points and counts what did not plot; one per source. */
+export class LineFeed {
+  readonly #options: FeedOptions;
+  readonly #sink: PointSink;
+  readonly #reader: LineReader;
+  #skipped = 0;
+  #detected = false;
+  #warnedTruncated = false;
+  #clock = new ArrivalClock();
+  #arrivals = new Float64Array(64);
+  readonly #onTruncated = () => {
+    const { hub } = this.#options;
+    hub.report({ truncated: hub.status.truncated + 1 });
+  };
+
+  constructor(options: FeedOptions) {
+    this.#options = options;
+    this.#sink = options.sink ?? options.hub;
+    this.#reader = this.createReader();
+  }
+
+  /** The sink points go to. */
+  get sink(): PointSink {
+    return this.#sink;
+  }
+
+  /** A reader of the stream's format, for a part of the source with headers of its own (a topic). */
+  createReader(): LineReader {
+    return createLineReader(this.#options.format, this.#options.x);
+  }
+
+  /**
+   * Reads one batch: every line is recorded, read into `sink` by `reader`
+   * (the feed's own unless given) and counted once; then the sink commits.
+   */
+  read(
+    lines: readonly string[],
+    arrivals: ArrayLike<number>,
+    reader: LineReader = this.#reader,
+    sink: PointSink = this.#sink,
+  ): void {
+    const { hub, log, recorder } = this.#options;
+    recorder?.record(lines, arrivals);
+    const skippedBefore = this.#skipped;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] as string;
+      if (reader.read(line, arrivals[i] as number, sink) !== "skipped") continue;
+      this.#skipped++;
+      hub.noteSkipped(line, reader.skipReason);
+    }
+    sink.commit();
+    if (!this.#detected && reader.detected) {
+      this.#detected = true;
+      hub.setFormat(reader.detected.format);
+      log.info("format-detected", { ...reader.detected });
+    }
+    if (this.#skipped !== skippedBefore) {
+      if (skippedBefore === 0) {
+        log.warn("lines-skipped", {
+          reason: reader.skipReason,
+          note: "further ones are counted, not logged",
+        });
+      }
+      hub.report({ skipped: this.#skipped });
+    }
+    if (!this.#warnedTruncated && hub.status.truncated > 0) {
+      this.#warnedTruncated = true;
+      log.warn("lines-cut-off", {
+        limit: this.#options.maxLineBytes,
+        note: "further ones are counted, not logged",
+      });
+    }
+  }
+
+  /**
+   * Reads one whole message (a datagram, an MQTT payload) of one or more
+   * lines, each with its own arrival time, by `reader` into `sink` (the
+   * feed's own unless given). Returns how many lines it held.
+   */
+  readMessage(
+    bytes: Uint8Array,
+    reader: LineReader = this.#reader,
+    sink: PointSink = this.#sink,
+  ): number {
+    const lines = splitMessage(bytes, this.#options.maxLineBytes, this.#onTruncated);
+    if (lines.length === 0) return 0;
+    if (lines.length > this.#arrivals.length) this.#arrivals = new Float64Array(lines.length * 2);
+    this.#clock.begin(lines.length, Date.now() / 1000);
+    for (let i = 0; i < lines.length; i++) this.#arrivals[i] = this.#clock.next();
+    this.read(lines, this.#arrivals, reader, sink);
+    return lines.length;
+  }
+
+  /** Counts `count` lines skipped unread (over a rate, unparsable metrics) for `reason`. */
+  skip(count: number, example: string, reason: string): void {
+    if (count <= 0) return;
+    if (this.#skipped === 0) this.#options.log.warn("lines-skipped", { reason });
+    this.#skipped += count;
+    this.#options.hub.noteSkipped(example, reason);
+    this.#options.hub.report({ skipped: this.#skipped });
+  }
+
+  /**
+   * Reads every batch until the batches end; a read error is logged (unless
+   * `signal` has aborted: the source was stopped), never thrown.
+   */
+  async pump(batches: AsyncIterable<Batch>, signal?: AbortSignal): Promise<void> {
+    try {
+      for await (const { lines, arrivals } of batches) this.read(lines, arrivals);
+    } catch (error) {
+      if (!signal?.aborted) this.#options.log.warn("source-read-failed", { error: String(error) });
+    }
+  }
+}
+
+/** Chunks' lines, each with its own arrival time from one `ArrivalClock`. */
+export async function* timedLines(
+  chunks: AsyncIterable<Uint8Array>,
+  { maxLineBytes, hub }: Pick<FeedOptions, "maxLineBytes" | "hub">,
+  clock: ArrivalClock = new ArrivalClock(),
+): AsyncGenerator<Batch> {
+  const onTruncated = () => hub.report({ truncated: hub.status.truncated + 1 });
+  // One array for every batch, grown to the most lines a read has brought.
+  let arrivals = new Float64Array(1024);
+  for await (const lines of splitLines(chunks, maxLineBytes, onTruncated)) {
+    if (lines.length === 0) continue;
+    if (lines.length > arrivals.length) {
+      arrivals = new Float64Array(Math.max(lines.length, arrivals.length * 2));
+    }
+    clock.begin(lines.length, Date.now() / 1000);
+    for (let i = 0; i < lines.length; i++) arrivals[i] = clock.next();
+    yield { lines, arrivals };
+  }
+}
+
+/** The least step between two lines' arrival times, in seconds: 1 µs. */
+export const MIN_ARRIVAL_STEP_SECONDS = 1e-6;
+/** The most a read's lines are spread apart, in seconds: 1 ms. */
+export const MAX_ARRIVAL_STEP_SECONDS = 1e-3;
+
+/**
+ * Gives every line its own arrival time, strictly increasing: the lines of
+ * one read end at the read's time, spaced evenly over the time since the
+ * previous read but never more than 1 ms apart, and always at least 1 µs
+ * after the line before (so a burst of 100,000 lines runs ahead of the clock
+ * by at most 0.1 s until the source pauses).
+ */
+export class ArrivalClock {
+  #previousRead = -Infinity;
+  #last = -Infinity;
+  #next = 0;
+  #step = 0;
+
+  /** Starts a read of `count` lines at `now` (seconds since the epoch). */
+  begin(count: number, now: number): void {
+    // The first read has no interval before it: its lines get the least step.
+    const since = this.#previousRead === -Infinity ? 0 : now - this.#previousRead;
+    this.#step = count > 1 ? Math.min(since / count, MAX_ARRIVAL_STEP_SECONDS) : 0;
+    if (!(this.#step >= 0)) this.#step = 0;
+    this.#next = now - (count - 1) * this.#step;
+    this.#previousRead = now;
+  }
+
+  /** The next line's arrival time. */
+  next(): number {
+    const candidate = this.#next;
+    this.#next += this.#step;
+    const arrival = Math.max(candidate, this.#last + MIN_ARRIVAL_STEP_SECONDS);
+    this.#last = arrival;
+    return arrival;
+  }
+}

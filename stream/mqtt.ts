@@ -1,0 +1,170 @@
+/**
+ * The MQTT source (`--mqtt mqtt://[user:pass@]host[:port]/TOPIC-FILTER`),
+ * with the npm `mqtt` client. Each topic is a series (`sensors/kitchen/temp`)
+ * when its payload is one number; any other payload is lines in the stream's
+ * format, read by a reader of the topic's own, and its series are named
+ * `topic.field` (a JSON `{"temp":21}` on `sensors/kitchen` is
+ * `sensors/kitchen.temp`).
+ *
+ * When the broker goes, the client reconnects with back-off (250 ms doubling
+ * to 10 s) and the status says so. No point is counted twice: the filter is
+ * subscribed at QoS 0 (a broker never sends one again), and a retained
+ * message the broker sends again on resubscribing is skipped when it is the
+ * topic's last message already read.
+ *
+ * @module
+ */
+
+import type { MqttClient } from "mqtt";
+import process from "node:process";
+import { parseValue } from "./formats/numbers.ts";
+import type { LineReader } from "./formats/mod.ts";
+import { LineFeed } from "./line_feed.ts";
+import type { PointSink, XKind } from "./sink.ts";
+import type { RunningSource, SourceOptions } from "./running_source.ts";
+import { type MqttSpec, redact } from "./source_spec.ts";
+
+/** The first wait before reconnecting, doubled after each failure. */
+const FIRST_RETRY_MS = 250;
+/** The longest wait between two attempts: a broker back within it is found within it. */
+const MAX_RETRY_MS = 10_000;
+/** Topics given readers of their own; past it a new topic's payloads are skipped. */
+const MAX_TOPICS = 4096;
+/** Payloads up to this long are remembered per topic (a longer retained one may be read again). */
+const MAX_REMEMBERED_BYTES = 64 * 1024;
+/** A payload read as one number is at most this long (`-1.2345678901234567e-300`). */
+const MAX_NUMBER_BYTES = 32;
+
+/**
+ * Loads the `mqtt` client, only when `--mqtt` is given. It brings the `debug`
+ * package, whose Node build lists every environment variable as it loads:
+ * that needs all of `--allow-env`, where liveplot grants a few names. Its
+ * browser build, chosen while `process.type` is "renderer", reads `DEBUG`
+ * alone; so `process.type` says so for the load, and is put back after.
+ */
+async function loadMqtt(): Promise<typeof import("mqtt").default> {
+  const host = process as unknown as { type?: string };
+  const type = host.type;
+  host.type = "renderer";
+  try {
+    return (await import("mqtt")).default;
+  } finally {
+    host.type = type;
+  }
+}
+
+/** Connects to the broker (and keeps reconnecting); never throws for a broker that is away. */
+export async function startMqtt(spec: MqttSpec, options: SourceOptions): Promise<RunningSource> {
+  const mqtt = await loadMqtt();
+  const { hub, log } = options;
+  const where = `${redact(spec.broker)}/${spec.topic}`;
+  const feed = new LineFeed(options);
+  const topics = new Map<string, { reader: LineReader; sink: PointSink }>();
+  /** Each topic's last payload, to know a retained message sent again. */
+  const last = new Map<string, string>();
+  const decoder = new TextDecoder();
+  let retryMs = FIRST_RETRY_MS;
+  let failing = false;
+  let stopped = false;
+  let timeSet = false;
+
+  hub.report({ state: "connecting", detail: `connecting to ${where}` });
+  log.info("source-started", { mqtt: where });
+  const client: MqttClient = mqtt.connect(spec.broker, {
+    reconnectPeriod: FIRST_RETRY_MS,
+    connectTimeout: 5000,
+    clean: true,
+    resubscribe: true,
+  });
+
+  client.on("connect", () => {
+    retryMs = FIRST_RETRY_MS;
+    client.options.reconnectPeriod = retryMs;
+    failing = false;
+    client.subscribe(spec.topic, { qos: 0 }, (error) => {
+      if (!error) return;
+      hub.report({ state: "waiting", detail: `${where}: ${error.message}` });
+      log.warn("source-subscribe-failed", { mqtt: where, error: error.message });
+    });
+    hub.report({ state: "live", detail: null });
+    log.info("source-connected", { mqtt: where });
+  });
+  client.on("error", (error) => {
+    // Said once for a run of failures; every later attempt is retried quietly.
+    if (failing || stopped) return;
+    failing = true;
+    const detail = `Cannot connect to ${redact(spec.broker)}: ${describeMqttError(error)}`;
+    hub.report({ state: "connecting", detail: `${detail}; retrying` });
+    log.warn("source-connect-failed", { mqtt: where, error: describeMqttError(error) });
+  });
+  client.on("close", () => {
+    if (stopped) return;
+    if (!failing && hub.status.state === "live") {
+      hub.report({ state: "connecting", detail: `reconnecting to ${where}` });
+      log.warn("source-disconnected", { mqtt: where, note: "reconnecting with back-off" });
+    }
+    client.options.reconnectPeriod = retryMs;
+    retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
+  });
+  client.on("message", (topic, payload, packet) => {
+    const text = payload.length <= MAX_REMEMBERED_BYTES ? decoder.decode(payload) : undefined;
+    // A broker sends a topic's retained message again on every resubscription, with the
+    // retain flag (a live subscriber got it first without): one that is the topic's last
+    // message is that one again, and is not read twice.
+    if (packet.retain && text !== undefined && last.get(topic) === text) return;
+    if (text !== undefined && (last.size < MAX_TOPICS || last.has(topic))) last.set(topic, text);
+    if (text !== undefined && payload.length <= MAX_NUMBER_BYTES) {
+      const trimmed = text.trim();
+      const value = parseValue(trimmed);
+      if (trimmed !== "" && !Number.isNaN(value)) {
+        if (!timeSet) feed.sink.setXKind("time");
+        timeSet = true;
+        feed.sink.add(topic, Date.now() / 1000, value);
+        feed.sink.commit();
+        return;
+      }
+    }
+    let known = topics.get(topic);
+    if (!known) {
+      if (topics.size >= MAX_TOPICS) {
+        feed.skip(1, topic, `more than ${MAX_TOPICS} topics`);
+        return;
+      }
+      known = { reader: feed.createReader(), sink: prefixed(feed.sink, `${topic}.`) };
+      topics.set(topic, known);
+    }
+    feed.readMessage(payload, known.reader, known.sink);
+  });
+
+  const ended = new Promise<void>((resolve) => client.once("end", () => resolve())).then(() => {
+    hub.report({ state: "ended", exitCode: null, detail: null });
+    log.info("source-ended", { mqtt: where });
+  });
+  return {
+    ended,
+    stop: async () => {
+      stopped = true;
+      // Forced: a broker that is away has no DISCONNECT to wait for.
+      client.end(true);
+      await ended;
+    },
+  };
+}
+
+/** A sink that names every series `prefix` + its name, for one topic's payloads. */
+function prefixed(sink: PointSink, prefix: string): PointSink {
+  return {
+    add: (name: string, x: number, y: number) => sink.add(prefix + name, x, y),
+    commit: () => sink.commit(),
+    setXKind: (kind: XKind) => sink.setXKind(kind),
+  };
+}
+
+/** `connect ECONNREFUSED 127.0.0.1:1` → `connection refused`, and so on. */
+function describeMqttError(error: Error): string {
+  const code = (error as { code?: string | number }).code;
+  if (code === "ECONNREFUSED") return "connection refused";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host not found";
+  if (code === 4 || code === 5) return `not authorized (${error.message})`;
+  return error.message;
+}

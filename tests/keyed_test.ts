@@ -1,0 +1,179 @@
+/**
+ * Keyed rows (one row per CPU, process, interface, disk or GPU a sample) and
+ * the line counts: every line is points, a header, blank or skipped, once.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { createLineReader, type FormatName, type LineOutcome } from "../stream/formats/mod.ts";
+import type { PointSink } from "../stream/sink.ts";
+import { splitLines } from "../stream/line_splitter.ts";
+import { FIXTURES, startTestServer, withTimeout } from "./helpers.ts";
+
+/** A sink that keeps every point by series name. */
+class Points implements PointSink {
+  series = new Map<string, number[]>();
+  add(name: string, _x: number, y: number): boolean {
+    const ys = this.series.get(name) ?? [];
+    this.series.set(name, ys);
+    ys.push(y);
+    return true;
+  }
+  commit(): void {}
+  setXKind(): void {}
+  names(): string[] {
+    return [...this.series.keys()];
+  }
+}
+
+function readFixture(file: string, format: FormatName = "auto") {
+  const reader = createLineReader(format, { kind: "auto" });
+  const sink = new Points();
+  const counts: Record<LineOutcome, number> = { points: 0, header: 0, blank: 0, skipped: 0 };
+  const text = Deno.readTextFileSync(`${FIXTURES}keyed/${file}`);
+  text.split("\n").forEach((line, index) => {
+    counts[reader.read(line, 1_795_636_800 + index, sink)]++;
+  });
+  return { sink, counts };
+}
+
+Deno.test("mpstat -P ALL: a series per CPU (all.%idle, 0.%idle), no junk series CPU", () => {
+  const { sink } = readFixture("mpstat_p_all.txt");
+  assert.deepEqual(sink.series.get("all.%idle"), [13.57, 4.08, 45.45]);
+  assert.deepEqual(sink.series.get("0.%idle"), [22.45, 3.06, 47.96]);
+  assert.deepEqual(sink.series.get("1.%idle"), [4.95, 5.1, 43]);
+  assert.equal(sink.names().length, 30);
+  assert.ok(!sink.names().some((name) => name === "CPU" || name.endsWith(".CPU")));
+});
+
+Deno.test("pidstat: a series per process named PID and command, UID dropped", () => {
+  const { sink, counts } = readFixture("pidstat.txt");
+  assert.deepEqual(sink.series.get("10805 deno.%CPU"), [28.71, 25, 77]);
+  assert.deepEqual(sink.series.get("1 process_api.%usr"), [0, 0, 1]);
+  // A process seen in one sample only starts and ends its own series.
+  assert.deepEqual(sink.series.get("14 ksoftirqd/0.%system"), [0.99]);
+  assert.ok(sink.names().every((name) => /^\d+ \S+\.[%\w]+$/.test(name)), sink.names().join());
+  assert.equal(sink.names().length, 16 * 6);
+  assert.ok(!sink.names().some((name) => name.endsWith(".UID") || name.endsWith(".PID")));
+  // Rows of every sample plot; only the Average block (no clock) is skipped.
+  assert.equal(counts.points, 28);
+  assert.equal(counts.skipped, 12);
+});
+
+Deno.test("sar -n DEV: a series per interface, IFACE.column", () => {
+  const { sink } = readFixture("sar_n_dev.txt");
+  assert.deepEqual(sink.series.get("eth0.rxkB/s"), [1.18, 1.7, 1.33]);
+  assert.deepEqual(sink.series.get("lo.%ifutil"), [0, 0, 0]);
+  assert.equal(sink.names().length, 4 * 8);
+});
+
+Deno.test("sar -d: a series per disk, DEV.column", () => {
+  const { sink } = readFixture("sar_d.txt");
+  assert.deepEqual(sink.series.get("vda.%util"), [0, 0, 1.6]);
+  assert.deepEqual(sink.series.get("vda.tps"), [0, 0, 226]);
+});
+
+Deno.test("iostat -x with two devices: vda.%util and zram0.%util, avg-cpu unprefixed", () => {
+  const { sink } = readFixture("iostat_x_two.txt");
+  assert.deepEqual(sink.series.get("vda.%util"), [3.56, 0]);
+  assert.deepEqual(sink.series.get("zram0.%util"), [0, 0]);
+  assert.deepEqual(sink.series.get("%idle"), [68.83, 98.48]);
+  assert.equal(sink.names().length, 6 + 2 * 22);
+});
+
+Deno.test("nvidia-smi csv with two GPUs of one model: the index keys each GPU", () => {
+  const { sink } = readFixture("nvidia_smi_two_gpus.csv");
+  const gpu = "NVIDIA A100-SXM4-40GB";
+  assert.deepEqual(sink.series.get(`0 ${gpu}.utilization.gpu [%]`), [0, 12]);
+  assert.deepEqual(sink.series.get(`1 ${gpu}.utilization.gpu [%]`), [87, 91]);
+  assert.equal(sink.names().length, 6);
+  assert.ok(!sink.names().some((name) => name.endsWith(".index")));
+});
+
+Deno.test("docker stats table: a series per container, two-word headers kept (CPU %)", () => {
+  const { sink } = readFixture("docker_stats.txt");
+  assert.deepEqual(sink.series.get("web.CPU %"), [0.5, 0.75]);
+  assert.deepEqual(sink.series.get("db.PIDS"), [31, 33]);
+  // A container that starts later gets its own series.
+  assert.deepEqual(sink.series.get("worker.MEM %"), [1.2]);
+  assert.equal(sink.names().length, 9);
+});
+
+Deno.test("a key column needs whole numbers: cpu 12.5 under a cpu header is a value", () => {
+  const reader = createLineReader("columns", { kind: "index" });
+  const sink = new Points();
+  reader.read("cpu mem", 0, sink);
+  reader.read("12.5 40", 0, sink);
+  assert.deepEqual(sink.names(), ["cpu", "mem"]);
+});
+
+/** 20,000 fixed pseudo-random bytes, as `head -c 20000 /dev/urandom` gives, but reproducible. */
+function randomBytes(): Uint8Array {
+  let seed = 20_000;
+  return Uint8Array.from({ length: 20_000 }, () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed >>> 16 & 0xff;
+  });
+}
+
+/** Reads `bytes` as standard input is read: split, then line by line. */
+async function countLines(bytes: Uint8Array, format: FormatName) {
+  const reader = createLineReader(format, { kind: "auto" });
+  const sink = new Points();
+  const counts: Record<LineOutcome | "lines" | "truncated", number> = {
+    lines: 0,
+    points: 0,
+    header: 0,
+    blank: 0,
+    skipped: 0,
+    truncated: 0,
+  };
+  const body = ReadableStream.from([bytes]);
+  for await (const lines of splitLines(body, 64 * 1024, () => counts.truncated++)) {
+    for (const line of lines) {
+      counts.lines++;
+      counts[reader.read(line, 0, sink)]++;
+    }
+  }
+  return counts;
+}
+
+Deno.test("urandom: every line that did not plot is skipped, once; binary is never a header", async () => {
+  const counts = await countLines(randomBytes(), "auto");
+  assert.ok(counts.lines > 50, `${counts.lines} lines`);
+  // Before, binary lines were held as headers (8 at first, then any without a number).
+  assert.ok(counts.header <= 1, JSON.stringify(counts));
+  assert.equal(
+    counts.points + counts.header + counts.blank + counts.skipped + counts.truncated,
+    counts.lines,
+    JSON.stringify(counts),
+  );
+  assert.ok(counts.skipped >= counts.lines - 3, JSON.stringify(counts));
+});
+
+Deno.test("POST /s/NAME?format=pairs counts a line of words as skipped, not taken or lost", async () => {
+  const token = "keyed-test-token-0123456789";
+  await using server = await startTestServer({ token, source: { kind: "demo" } });
+  const response = await fetch(new URL("/s/pairs?format=pairs", server.url), {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+    body: "a=1 b=2\n<script>alert(1)</script>\nfoo bar\nc:3\n",
+  });
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), { taken: 2, skipped: 2 });
+});
+
+Deno.test("urandom on standard input: the status counts each line that did not plot, once", async () => {
+  const bytes = randomBytes();
+  const newlines = bytes.filter((byte) => byte === 0x0a).length;
+  const lines = bytes.at(-1) === 0x0a ? newlines : newlines + 1;
+  await using server = await startTestServer({ source: { kind: "stdin" } }, {
+    input: ReadableStream.from([bytes]),
+  });
+  await withTimeout(server.source!.ended, 10_000, "the end of standard input");
+  const { skipped, truncated } = server.hub!.status;
+  // At most a line or two of random bytes reads as data or a header; none is counted twice.
+  assert.ok(skipped + truncated <= lines, `${skipped} skipped of ${lines}`);
+  assert.ok(skipped >= lines - 3, `${skipped} skipped of ${lines}`);
+});

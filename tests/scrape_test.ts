@@ -1,0 +1,150 @@
+/**
+ * `--scrape URL`: the exposition parser on its edge cases, rates, resets and
+ * means against an endpoint the test serves, and Debian's node exporter.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { parseExposition } from "../stream/formats/prometheus.ts";
+import { captureLog, FIXTURES, startTestServer, waitFor } from "./helpers.ts";
+import { freeTcpPort, seriesValues, startNodeExporter } from "./services.ts";
+
+function fixture(name: string): string {
+  return Deno.readTextFileSync(`${FIXTURES}prometheus/${name}`);
+}
+
+Deno.test("OpenMetrics: escapes, NaN, ±Inf, timestamps in seconds, families, # EOF ends it", () => {
+  const { samples, skipped, openMetrics } = parseExposition(fixture("openmetrics.txt"));
+  assert.equal(openMetrics, true);
+  const info = samples[0]!;
+  assert.deepEqual(info.labels, [
+    ["version", "1.2.3"],
+    ["path", "C:\\temp\\x"],
+    ["quote", 'say "hi"'],
+    ["multi", "a\nb"],
+  ]);
+  const temperatures = samples.filter((sample) => sample.family === "temperature_celsius");
+  assert.deepEqual(temperatures.map((sample) => sample.value), [21.5, NaN, Infinity, -Infinity]);
+  assert.equal(temperatures[0]!.timestamp, 1795636800.25);
+  const requests = samples.find((sample) => sample.name === "http_requests_total")!;
+  assert.equal(requests.family, "http_requests");
+  assert.equal(requests.type, "counter");
+  assert.equal(requests.timestamp, 1795636800.5);
+  const buckets = samples.filter((sample) => sample.name === "rpc_seconds_bucket");
+  assert.deepEqual(buckets.map((sample) => sample.labels[0]![1]), ["0.1", "1", "+Inf"]);
+  assert.ok(buckets.every((sample) => sample.type === "histogram"));
+  assert.equal(samples.find((sample) => sample.name === "gc_seconds_sum")!.value, 0.15);
+  assert.deepEqual(skipped, [{
+    line: "not a sample line",
+    reason: "not name{labels} value [timestamp]",
+  }]);
+  assert.ok(!samples.some((sample) => sample.name === "after_eof"));
+});
+
+Deno.test("Prometheus text format: millisecond timestamps, untyped and typeless are gauges", () => {
+  const { samples, openMetrics } = parseExposition(fixture("text_format.txt"));
+  assert.equal(openMetrics, false);
+  assert.equal(samples[0]!.timestamp, 1795636800);
+  assert.equal(samples[0]!.type, "unknown");
+  assert.equal(samples.find((sample) => sample.name === "jobs_total")!.type, "counter");
+  assert.equal(samples.find((sample) => sample.name === "plain_without_type")!.type, "unknown");
+});
+
+Deno.test("--scrape: gauges, counters as rates (a reset is a gap), histogram means, differing labels", async () => {
+  // A real endpoint whose values step on with each scrape.
+  let scrape = 0;
+  const counters = [10, 20, 5, 15];
+  const endpoint = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+    const step = Math.min(scrape++, counters.length - 1);
+    const body = [
+      "# TYPE jobs_total counter",
+      `jobs_total{host="a",job="x"} ${counters[step]}`,
+      `jobs_total{host="a",job="y"} ${step}`,
+      "# TYPE depth gauge",
+      `depth{host="a"} ${step * 2}`,
+      "# TYPE wait_seconds histogram",
+      `wait_seconds_bucket{le="1"} ${step * 2}`,
+      `wait_seconds_bucket{le="+Inf"} ${step * 2}`,
+      `wait_seconds_sum ${step * 1.5}`,
+      `wait_seconds_count ${step * 2}`,
+      "",
+    ].join("\n");
+    return new Response(body, { headers: { "content-type": "text/plain; version=0.0.4" } });
+  });
+  try {
+    await using server = await startTestServer({
+      source: {
+        kind: "scrape",
+        url: `http://127.0.0.1:${endpoint.addr.port}/metrics`,
+        everySeconds: 0.1,
+      },
+    });
+    const hub = server.hub!;
+    await waitFor(() => scrape > counters.length, 10_000, "every step scraped");
+    // The host label is the same everywhere: left out. The job label differs: kept.
+    assert.deepEqual(seriesValues(hub, "depth").slice(0, 4), [0, 2, 4, 6]);
+    const jobs = seriesValues(hub, 'jobs_total{job="x"}');
+    // 10 → 20 is a rate; 20 → 5 a reset (no point); 5 → 15 a rate; then no change (0).
+    assert.equal(jobs.length >= 2, true, String(jobs));
+    assert.ok(jobs[0]! > 0 && jobs[1]! > 0, String(jobs));
+    assert.ok(jobs.every((rate) => rate >= 0), String(jobs));
+    assert.ok(seriesValues(hub, 'jobs_total{job="y"}').length >= 3);
+    // Each step adds 2 waits summing 1.5 s: a mean of 0.75 s.
+    assert.deepEqual(seriesValues(hub, "wait_seconds:mean").slice(0, 3), [0.75, 0.75, 0.75]);
+    assert.ok(seriesValues(hub, 'wait_seconds{quantile="0.5"}').length >= 3);
+    assert.equal(hub.status.state, "live");
+  } finally {
+    await endpoint.shutdown();
+  }
+});
+
+Deno.test("--scrape node exporter: load as a gauge, CPU seconds as rates per cpu and mode", async () => {
+  const { log, lines } = captureLog();
+  await using exporter = await startNodeExporter(freeTcpPort());
+  await using server = await startTestServer({
+    source: {
+      kind: "scrape",
+      url: `http://127.0.0.1:${exporter.port}/metrics`,
+      everySeconds: 0.2,
+      match: '^node_load1$|^node_cpu_seconds_total\\{cpu="0",mode="(idle|user)"\\}$',
+    },
+  }, { log });
+  const hub = server.hub!;
+  const idle = 'node_cpu_seconds_total{cpu="0",mode="idle"}';
+  await waitFor(() => seriesValues(hub, idle).length >= 2, 15_000, "two idle rates");
+  assert.deepEqual(hub.names.toSorted(), [
+    'node_cpu_seconds_total{cpu="0",mode="idle"}',
+    'node_cpu_seconds_total{cpu="0",mode="user"}',
+    "node_load1",
+  ]);
+  // A second of CPU time per second at most (with the kernel's tick rounding).
+  assert.ok(seriesValues(hub, idle).every((rate) => rate >= 0 && rate <= 1.5));
+  assert.ok(seriesValues(hub, "node_load1").every((load) => load >= 0));
+  assert.ok(lines.some((line) => line.includes("event=source-connected scrape=")));
+});
+
+Deno.test("--scrape of an endpoint that is down: waiting with why, and live once it answers", async () => {
+  const port = freeTcpPort();
+  const { log, lines } = captureLog();
+  await using server = await startTestServer({
+    source: { kind: "scrape", url: `http://127.0.0.1:${port}/metrics`, everySeconds: 0.1 },
+  }, { log });
+  const hub = server.hub!;
+  await waitFor(() => hub.status.state === "waiting", 10_000, "the waiting state");
+  assert.match(
+    hub.status.detail ?? "",
+    /^Cannot scrape http:\/\/127\.0\.0\.1:\d+\/metrics: .*; retrying$/,
+  );
+  const endpoint = Deno.serve(
+    { hostname: "127.0.0.1", port, onListen() {} },
+    () => new Response("up 1\n"),
+  );
+  try {
+    await waitFor(() => seriesValues(hub, "up").length > 0, 10_000, "a value once it is up");
+    assert.equal(hub.status.state, "live");
+  } finally {
+    await endpoint.shutdown();
+  }
+  assert.equal(lines.filter((line) => line.includes("event=source-scrape-failed")).length, 1);
+});

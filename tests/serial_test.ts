@@ -1,0 +1,102 @@
+/**
+ * `--serial PATH`: a socat pseudo-terminal pair stands in for the board,
+ * unplugged (socat stopped) and plugged in again (socat started again).
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { SourceStartError } from "../stream/source.ts";
+import {
+  captureLog,
+  closeSocket,
+  controlMessages,
+  record,
+  socketUrl,
+  startTestServer,
+  waitFor,
+} from "./helpers.ts";
+import { seriesValues, startPtyPair } from "./services.ts";
+
+Deno.test("--serial: waits for the device, reads it, waits when unplugged, reopens when back", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "liveplot-serial-" });
+  const { log, lines } = captureLog();
+  const device = `${dir}/device`;
+  try {
+    await using server = await startTestServer({
+      source: { kind: "serial", path: device, baud: 115200 },
+    }, { log });
+    const hub = server.hub!;
+    // A viewer, as the page is: it is told each state with its reason.
+    const socket = new WebSocket(socketUrl(server.url, "/data"));
+    const { messages } = record(socket);
+    const states = () =>
+      controlMessages(messages).filter((message) => message.type === "status").map((status) =>
+        `${status.state}: ${status.detail}`
+      );
+    await waitFor(() => hub.status.state === "waiting", 5000, "the waiting state");
+    assert.equal(hub.status.detail, `waiting for ${device}`);
+    await waitFor(() => states().at(-1)?.startsWith("waiting") ?? false, 5000, "the viewer told");
+
+    let board = await startPtyPair(dir);
+    try {
+      await waitFor(() => hub.status.state === "live", 5000, "the port to open");
+      await Deno.writeTextFile(board.board, "temp:21.5,hum:40\n");
+      await waitFor(() => seriesValues(hub, "temp").length === 1, 5000, "the first line");
+      assert.deepEqual(seriesValues(hub, "hum"), [40]);
+
+      // Unplugged: liveplot waits, and does not end.
+      await board.stop();
+      await waitFor(() => hub.status.state === "waiting", 5000, "waiting after the unplug");
+      assert.equal(hub.status.detail, `waiting for ${device}`);
+
+      board = await startPtyPair(dir);
+      await waitFor(() => hub.status.state === "live", 5000, "the port to reopen");
+      await Deno.writeTextFile(board.board, "temp:22,hum:41\n");
+      await waitFor(() => seriesValues(hub, "temp").length === 2, 5000, "a line after re-plugging");
+      assert.deepEqual(seriesValues(hub, "temp"), [21.5, 22]);
+      assert.equal(hub.status.skipped, 0);
+      const seen = states().filter((state, index, all) => state !== all[index - 1]);
+      assert.deepEqual(seen.slice(-4), [
+        `waiting: waiting for ${device}`,
+        "live: null",
+        `waiting: waiting for ${device}`,
+        "live: null",
+      ]);
+      await closeSocket(socket);
+    } finally {
+      await board.stop();
+    }
+    const events = lines.map((line) => /event=(\S+)/.exec(line)?.[1]).filter((event) =>
+      event?.startsWith("source-")
+    );
+    assert.deepEqual(events.slice(0, 5), [
+      "source-started",
+      "source-waiting",
+      "source-connected",
+      "source-waiting",
+      "source-connected",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--serial on a file that is no terminal is one clear line at start", async () => {
+  const file = await Deno.makeTempFile({ prefix: "liveplot-not-a-tty-" });
+  try {
+    await assert.rejects(
+      startTestServer({ source: { kind: "serial", path: file, baud: 9600 } }),
+      (error: Error) => {
+        assert.ok(error instanceof SourceStartError);
+        assert.equal(
+          error.message,
+          `Cannot open serial port "${file}": Inappropriate ioctl for device`,
+        );
+        return true;
+      },
+    );
+  } finally {
+    await Deno.remove(file);
+  }
+});
