@@ -81,6 +81,7 @@ function main() {
   });
   const connection = createClient(endpoints.socket, state, store, {
     changed: schedule,
+    status: () => refresh(),
     gap: (name, from, to) => scrollback.fillGap(name, from, to),
     reset: () => (resetData(state, store), stack.invalidate()),
     trim: () => trimStore(state, store),
@@ -121,7 +122,10 @@ function main() {
     indexAt = performance.now();
     const own = endpoints.socket.split("?")[0];
     const streams = await fetchStreams(location.search).catch(() => []);
-    const others = streams.filter((s) => `/s/${encodeURIComponent(s.name)}/data` !== own);
+    // This page's stream has no points yet: one with points is another.
+    const others = streams.filter((s) =>
+      s.lastPointAt !== null && `/s/${encodeURIComponent(s.name)}/data` !== own
+    );
     state.otherStreams = others.length;
     listStreams(ui.streams, others, location.search);
     refresh();

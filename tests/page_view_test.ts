@@ -239,7 +239,10 @@ Deno.test({
       assert.ok(first > 100, `the page holds only recent points (from ${first})`);
       for (let i = 0; i < 8; i++) await page.getByRole("button", { name: "Zoom out" }).click();
       const out = await readPage(page);
-      assert.ok(out.view.from < 0, `zoomed out to ${out.view.from}`);
+      // Zooming out stops at the session's extent: from its first point (x = 0) to its newest.
+      assert.equal(out.view.from, 0, `zoomed out to ${out.view.from}`);
+      const newest = (await pointsOf(page, "0"))[0].at(-1) ?? 0;
+      assert.ok(out.view.to <= newest, `zoomed out to ${out.view.to}, past ${newest}`);
       // Far out, history comes at the chart's pixel width, from the very first point.
       await waitForPage(page, (s) => s.chart?.data[0]?.[0] === 0, "history back to x = 0");
 

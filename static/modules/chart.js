@@ -82,9 +82,10 @@ function textWidth(texts) {
 function ySize(gutters) {
   return (u, values, axisIndex, cycle) => {
     const axis = u.axes[axisIndex];
-    if (cycle > 1 && axis._size) return axis._size;
     const ticks = axis.ticks?.size ?? 10;
-    const own = Math.ceil(ticks + (axis.gap ?? 5) + textWidth(values ?? []) + 8);
+    let own = Math.ceil(ticks + (axis.gap ?? 5) + textWidth(values ?? []) + 8);
+    // Later passes of one layout only grow the gutter: it settles, and the labels still fit.
+    if (cycle > 1 && axis._size) own = Math.max(own, axis._size);
     if (!gutters || axis.side !== 3) return own;
     gutters.needs.set(u, own);
     return sharedGutter(gutters);

@@ -19,6 +19,7 @@ const JOIN_TIMEOUT_MS = 3000;
 /**
  * @typedef {object} ClientHooks
  * @property {() => void} changed something to draw
+ * @property {() => void} status the connection or the source changed state: show it now
  * @property {(name: string, from: number, to: number) => void} gap points missed while away
  * @property {() => void} reset the held data no longer fits (another x kind)
  * @property {() => void} trim bound what the store holds
@@ -97,6 +98,7 @@ export function createClient(path, state, store, hooks) {
       state.reducedFrom = null;
       clearTimeout(joinTimer);
       if (!demo) joinTimer = setTimeout(finishJoin, JOIN_TIMEOUT_MS);
+      hooks.status();
       hooks.changed();
     },
     onControl(message) {
@@ -106,6 +108,7 @@ export function createClient(path, state, store, hooks) {
         if ("historyStart" in message) state.historyStart = message.historyStart;
         finishJoin();
       } else if (message.type === "viewer") onViewer(message);
+      hooks.status();
       hooks.changed();
     },
     onPoints({ ids, xs, ys }) {
@@ -129,6 +132,7 @@ export function createClient(path, state, store, hooks) {
     onClose() {
       state.join = closed(state.join);
       clearTimeout(joinTimer);
+      hooks.status();
       hooks.changed();
     },
   }, { reconnect: !demo });
