@@ -1,0 +1,130 @@
+/**
+ * What the page shows at a glance, in a real Chromium against the real
+ * server: a failing command's stderr and exit code (escaped), no rate once
+ * the source ended, the window's span, names with bidi controls shown
+ * visibly and long ones cut with the full name on hover, a CSV export that
+ * cannot run formulas, the `/s/` index page, and an empty page that lists
+ * the server's other streams.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { launchBrowser, startFedServer, waitForPage } from "./browser.ts";
+import { startTestServer } from "./helpers.ts";
+
+const browserTest = { sanitizeOps: false, sanitizeResources: false };
+const TOKEN = "page-items-token-0123456789";
+
+Deno.test({
+  name: "the page at a glance",
+  ...browserTest,
+  async fn(t) {
+    await using browser = await launchBrowser();
+
+    await t.step("a failing command: its stderr (as text) and exit code; no rate", async () => {
+      await using server = await startTestServer({
+        source: {
+          kind: "command",
+          command: "sh",
+          args: ["-c", "echo 1; echo 2; exit 3"],
+        },
+      });
+      const { page, problems } = await browser.newPage();
+      await page.goto(server.url.href);
+      await page.waitForFunction(
+        // deno-lint-ignore no-explicit-any
+        () => /exit code 3/.test((globalThis as any).document.getElementById("status").textContent),
+        null,
+        { timeout: 10_000 },
+      );
+      // The source reports its last stderr lines through the status contract (stream/hub.ts).
+      const hub = server.streams.get(server.streams.summaries()[0]?.name ?? "")?.hub;
+      assert.ok(hub, "the main stream");
+      hub.report({ stderr: ["<b>boom</b>: sensor not found"] });
+      await page.waitForFunction(
+        // deno-lint-ignore no-explicit-any
+        () => /boom/.test((globalThis as any).document.getElementById("stderr").textContent),
+        null,
+        { timeout: 10_000 },
+      );
+      const shown = await page.evaluate(() => {
+        // deno-lint-ignore no-explicit-any
+        const { document } = globalThis as any;
+        const stderr = document.getElementById("stderr");
+        return {
+          stderr: stderr?.textContent ?? "",
+          hidden: stderr?.hidden,
+          markup: stderr?.querySelector("b") !== null,
+          status: document.getElementById("status")?.textContent ?? "",
+          span: document.getElementById("span")?.textContent ?? "",
+        };
+      });
+      assert.match(shown.stderr, /<b>boom<\/b>: sensor not found/);
+      assert.equal(shown.hidden, false);
+      assert.equal(shown.markup, false, "stderr is text, never markup");
+      assert.doesNotMatch(shown.status, /points\/s/, "no rate after the source ended");
+      assert.equal(shown.span, "last 200 points");
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+
+    await t.step("names: bidi controls shown, long ones cut with the whole on hover", async () => {
+      await using server = await startFedServer();
+      const long = "n".repeat(250);
+      const names = ["\u202Egnp.exe\u202C", "=HYPERLINK(1)", long];
+      for (let i = 0; i < 3; i++) {
+        await server.write(JSON.stringify(Object.fromEntries(names.map((n) => [n, i]))) + "\n");
+      }
+      const { page, problems } = await browser.newPage();
+      await page.goto(server.url.href);
+      await waitForPage(page, (state) => state.series.length === 3, "three series");
+      const bidi = page.getByRole("button", { name: "⟨U+202E⟩gnp.exe⟨U+202C⟩", exact: true });
+      assert.ok(await bidi.isVisible(), "the override is spelled out");
+      const cut = page.locator("#legend li .name").nth(2);
+      const label = await cut.textContent() ?? "";
+      assert.equal(Array.from(label).length, 200);
+      assert.ok(label.endsWith("…"));
+      const title = await page.locator("#legend li .toggle").nth(2).getAttribute("title");
+      assert.equal(title, `Show or hide ${long}`);
+      const csv: string = await page.evaluate(() =>
+        // deno-lint-ignore no-explicit-any
+        (globalThis as any).liveplot.csv()
+      );
+      assert.equal(csv.split("\n")[0], `time,\u202Egnp.exe\u202C,'=HYPERLINK(1),${long}`);
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+
+    await t.step("/s/ is a page like the others; an empty page lists other streams", async () => {
+      await using server = await startFedServer({ token: TOKEN });
+      const pushed = await fetch(new URL("/s/lab", server.url), {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: "temp\n21.5\n",
+      });
+      assert.equal(pushed.status, 200);
+      await pushed.body?.cancel();
+      const { page, problems } = await browser.newPage();
+      await page.goto(new URL("/s/", server.url).href);
+      assert.equal(await page.title(), "liveplot streams");
+      const link = page.getByRole("link", { name: "lab", exact: true });
+      await link.waitFor({ timeout: 10_000 });
+      assert.equal(await link.getAttribute("href"), "/s/lab");
+      assert.equal(await page.getByRole("link", { name: "Main page" }).getAttribute("href"), "/");
+      const json = await fetch(new URL("/s/", server.url), {
+        headers: { accept: "application/json" },
+      });
+      assert.equal(json.headers.get("content-type"), "application/json");
+      await json.body?.cancel();
+
+      // The main stream has nothing: its page offers the streams that do.
+      await page.goto(server.url.href);
+      assert.equal(await page.getByRole("link", { name: "Streams" }).getAttribute("href"), "/s/");
+      await page.locator("#streams-here a", { hasText: "lab" }).waitFor({ timeout: 15_000 });
+      assert.match(await page.locator("#hint").textContent() ?? "", /Nothing on this stream yet/);
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+  },
+});
