@@ -15,11 +15,11 @@ import { createClient } from "./modules/client.js";
 import { Scrollback } from "./modules/scrollback.js";
 import { Stack } from "./modules/charts.js";
 import { Legend } from "./modules/legend.js";
-import { bindControls, findUi } from "./modules/controls.js";
+import { bindControls, findUi, showError } from "./modules/controls.js";
 import { pageActions, saveUrl } from "./modules/actions.js";
 import { present } from "./modules/present.js";
 import { endpointsFor, readViewState } from "./modules/url_state.js";
-import { fetchStreams, listStreams } from "./modules/streams.js";
+import { fetchStreams, listStreams, otherStreams } from "./modules/streams.js";
 import { formatX } from "./modules/format.js";
 import { exposeForTests } from "./modules/debug.js";
 
@@ -30,9 +30,7 @@ const INDEX_MS = 5000;
 
 function main() {
   if (typeof WebSocket !== "function") {
-    const heading = Object.assign(document.createElement("h2"), { className: "error" });
-    heading.textContent = "ERROR: This browser does not support Web Sockets";
-    return document.body.replaceChildren(heading);
+    return showError("This browser does not support Web Sockets");
   }
   const source = document.querySelector('meta[name="liveplot-source"]');
   const demo = source?.getAttribute("content") !== "live";
@@ -43,10 +41,7 @@ function main() {
   ui.csvAll.href = endpoints.csv;
   const store = new Store();
   const state = createState(demo, initial);
-  let dirty = false;
-  let slowAt = 0;
-  let drawnVersion = -1;
-  let indexAt = -Infinity;
+  let [dirty, slowAt, drawnVersion, indexAt] = [false, 0, -1, -Infinity];
 
   const schedule = () => {
     if (!dirty) requestAnimationFrame(draw);
@@ -120,12 +115,8 @@ function main() {
   /** An empty page lists the server's other streams (a viewer-only process's `/`). */
   async function lookForStreams() {
     indexAt = performance.now();
-    const own = endpoints.socket.split("?")[0];
     const streams = await fetchStreams(location.search).catch(() => []);
-    // This page's stream has no points yet: one with points is another.
-    const others = streams.filter((s) =>
-      s.lastPointAt !== null && `/s/${encodeURIComponent(s.name)}/data` !== own
-    );
+    const others = otherStreams(streams, endpoints.socket);
     state.otherStreams = others.length;
     listStreams(ui.streams, others, location.search);
     refresh();

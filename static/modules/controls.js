@@ -11,6 +11,16 @@ import { parseWindow, parseYRange } from "./url_state.js";
 /** @param {string} id */
 const element = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
+/**
+ * Replaces the page with an error heading (a browser the page cannot run in).
+ * @param {string} message
+ */
+export function showError(message) {
+  const heading = Object.assign(document.createElement("h2"), { className: "error" });
+  heading.textContent = `ERROR: ${message}`;
+  document.body.replaceChildren(heading);
+}
+
 /** The page's elements, by role. */
 export function findUi() {
   return {

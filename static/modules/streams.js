@@ -34,6 +34,20 @@ export async function fetchStreams(search) {
 }
 
 /**
+ * The streams other than the one at socket path `socket` that have points
+ * (the asking page has none yet, so one with points is another).
+ * @param {StreamSummary[]} streams
+ * @param {string} socket the page's socket path (`/data` or `/s/NAME/data`, maybe with a query)
+ * @returns {StreamSummary[]}
+ */
+export function otherStreams(streams, socket) {
+  const own = socket.split("?")[0];
+  return streams.filter((s) =>
+    s.lastPointAt !== null && `/s/${encodeURIComponent(s.name)}/data` !== own
+  );
+}
+
+/**
  * A link to stream `name`'s page, its name shown visibly and in full on hover.
  * @param {string} name
  * @param {string} search the page's query string (a token goes along)
