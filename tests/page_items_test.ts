@@ -4,7 +4,7 @@
  * the source ended, the window's span, names with bidi controls shown
  * visibly and long ones cut with the full name on hover, a CSV export that
  * cannot run formulas, the `/s/` index page, and an empty page that lists
- * the server's other streams.
+ * the server's other streams (also on a viewer-only `--redis` process).
  *
  * @module
  */
@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { launchBrowser, startFedServer, waitForPage } from "./browser.ts";
 import { startTestServer } from "./helpers.ts";
+import { startRedis } from "./redis_server.ts";
 
 const browserTest = { sanitizeOps: false, sanitizeResources: false };
 const TOKEN = "page-items-token-0123456789";
@@ -96,6 +97,27 @@ Deno.test({
       await page.close();
     });
 
+    await t.step("temperature and pressure get a chart each, not one flat axis", async () => {
+      await using server = await startFedServer();
+      for (let i = 0; i < 5; i++) {
+        await server.write(JSON.stringify({ temperature: 20 + i / 10, pressure: 1013 - i }) + "\n");
+      }
+      const { page, problems } = await browser.newPage();
+      await page.goto(server.url.href);
+      const state = await waitForPage(
+        page,
+        (state) => state.split && state.groups.length === 2,
+        "a split of two charts",
+      );
+      assert.deepEqual(state.groups, [["pressure"], ["temperature"]]);
+      assert.equal(
+        await page.getByRole("button", { name: "Split" }).getAttribute("aria-pressed"),
+        "true",
+      );
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+
     await t.step("/s/ is a page like the others; an empty page lists other streams", async () => {
       await using server = await startFedServer({ token: TOKEN });
       const pushed = await fetch(new URL("/s/lab", server.url), {
@@ -123,6 +145,33 @@ Deno.test({
       assert.equal(await page.getByRole("link", { name: "Streams" }).getAttribute("href"), "/s/");
       await page.locator("#streams-here a", { hasText: "lab" }).waitFor({ timeout: 15_000 });
       assert.match(await page.locator("#hint").textContent() ?? "", /Nothing on this stream yet/);
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+
+    await t.step("a viewer-only --redis process: / offers the streams, not stdbuf", async () => {
+      await using redis = await startRedis();
+      await using server = await startTestServer({ redis: redis.url, token: TOKEN });
+      const pushed = await fetch(new URL("/s/lab", server.url), {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: "temp\n21.5\n",
+      });
+      assert.equal(pushed.status, 200);
+      await pushed.body?.cancel();
+      const { page, problems } = await browser.newPage();
+      await page.goto(server.url.href);
+      const link = page.locator("#streams-here a", { hasText: "lab" });
+      await link.waitFor({ timeout: 15_000 });
+      assert.equal(await link.getAttribute("href"), "/s/lab");
+      const hint = await page.locator("#hint").textContent() ?? "";
+      assert.match(hint, /Nothing on this stream yet/);
+      assert.doesNotMatch(hint, /stdbuf/);
+      await link.click();
+      await page.waitForURL(/\/s\/lab$/, { timeout: 10_000 });
+      // deno-lint-ignore no-explicit-any
+      await page.waitForFunction(() => (globalThis as any).liveplot, null, { timeout: 10_000 });
+      await waitForPage(page, (state) => state.series[0]?.name === "temp", "the linked stream");
       assert.deepEqual(problems, []);
       await page.close();
     });
