@@ -11,7 +11,7 @@ import { createChart, createGutters, sharedGutter } from "./chart.js";
 import { isDark } from "./colors.js";
 import { colorSlots, columnStats, place, shouldSplit, splitCharts } from "./grouping.js";
 import { attachGestures } from "./gestures.js";
-import { displayName } from "./names.js";
+import { displayName, visibleName } from "./names.js";
 
 /** Past this many table rows the charts draw one-pixel lines. */
 const DENSE_ROWS = 4000;
@@ -198,6 +198,8 @@ export class Stack {
         dense,
         gutters: this.gutters,
       }, this.#table(store, names));
+      // A split chart's title shows names cut to NAME_LIMIT: the whole ones on hover.
+      u.root.querySelector(".u-title")?.setAttribute("title", names.map(visibleName).join(", "));
       this.charts.push({ u, names });
       if (!this.demo) attachGestures(u, this.hooks);
       if (index === 0 && split) u.root.classList.add("first");
