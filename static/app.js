@@ -17,7 +17,7 @@ import { Stack } from "./modules/charts.js";
 import { Legend } from "./modules/legend.js";
 import { bindControls, findUi, showError } from "./modules/controls.js";
 import { pageActions, saveUrl } from "./modules/actions.js";
-import { present } from "./modules/present.js";
+import { showLegend, showStatus } from "./modules/present.js";
 import { endpointsFor, readViewState } from "./modules/url_state.js";
 import { fetchStreams, listStreams, otherStreams } from "./modules/streams.js";
 import { formatX } from "./modules/format.js";
@@ -64,7 +64,7 @@ function main() {
       state.cursorRow = row;
       const x = row === null ? undefined : store.xs[row];
       ui.hover.textContent = x === undefined ? "" : formatX(x, state.xKind);
-      refresh(false);
+      showLegend(parts, false);
     },
     onLive: () => setView(goLive(state.view)),
     shown,
@@ -85,7 +85,7 @@ function main() {
   const toggle = (/** @type {Set<string>} */ set, /** @type {string} */ name) => {
     if (!set.delete(name)) set.add(name);
     saveUrl(state);
-    refresh();
+    refresh(true);
     schedule();
   };
   const legend = new Legend(ui.legend, {
@@ -93,9 +93,10 @@ function main() {
     onAxis: (name) => toggle(state.y2, name),
   });
   const parts = { state, store, ui, stack, legend, connection };
-  const refresh = (fresh = true) => {
-    slowAt = performance.now();
-    present(parts, fresh);
+  /** Shows the status; from a draw (`legend`), the legend too, with fresh min and max. */
+  const refresh = (legend = false, fresh = true) => {
+    if (legend) showLegend(parts, fresh);
+    showStatus(parts);
   };
 
   function draw() {
@@ -106,7 +107,10 @@ function main() {
     stack.draw(state, store, shown(), newData);
     if (newData) drawnVersion = store.version;
     scrollback.check();
-    if (started - slowAt > SLOW_REFRESH_MS) refresh();
+    if (started - slowAt > SLOW_REFRESH_MS) {
+      slowAt = started;
+      refresh(true);
+    }
     // uPlot commits in a microtask: time it from there.
     queueMicrotask(() => state.frameTimes.push(performance.now() - started));
     if (state.frameTimes.length > 5000) state.frameTimes.splice(0, 2500);
@@ -122,11 +126,8 @@ function main() {
     refresh();
   }
 
-  bindControls(ui, pageActions({ ...parts, setView, changed: () => (refresh(), schedule()) }), {
-    demo,
-    window: initial.window,
-    y: initial.y,
-  });
+  const actions = pageActions({ ...parts, setView, changed: () => (refresh(), schedule()) });
+  bindControls(ui, actions, { demo, ...initial });
   new ResizeObserver(() => (stack.resize(), schedule())).observe(ui.charts);
   globalThis.matchMedia?.("(prefers-color-scheme: dark)").addEventListener("change", () => {
     stack.invalidate();

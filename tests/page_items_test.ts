@@ -110,9 +110,11 @@ Deno.test({
         "a split of two charts",
       );
       assert.deepEqual(state.groups, [["pressure"], ["temperature"]]);
-      assert.equal(
-        await page.getByRole("button", { name: "Split" }).getAttribute("aria-pressed"),
-        "true",
+      await page.waitForFunction(
+        // deno-lint-ignore no-explicit-any
+        () => (globalThis as any).document.getElementById("split").ariaPressed === "true",
+        null,
+        { timeout: 10_000 },
       );
       assert.deepEqual(problems, []);
       await page.close();

@@ -50,6 +50,7 @@ export class Stack {
     this.colors = new Map();
     this.groupedAt = -Infinity;
     this.groupedCount = -1;
+    this.groupedEmpty = true;
   }
 
   /**
@@ -59,10 +60,13 @@ export class Stack {
    */
   regroup(state, store) {
     const now = performance.now();
-    const fresh = store.series.size !== this.groupedCount;
+    // New series, or the first points (meta names the series before any arrive): at once.
+    const fresh = store.series.size !== this.groupedCount ||
+      (this.groupedEmpty && store.points > 0);
     if (!fresh && now - this.groupedAt < REGROUP_MS) return;
     this.groupedAt = now;
     this.groupedCount = store.series.size;
+    this.groupedEmpty = store.points === 0;
     const entries = store.list().map((series, k) => ({
       name: series.name,
       magnitude: columnStats(store.columns[k] ?? [], 0, store.xs.length).magnitude,

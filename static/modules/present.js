@@ -21,13 +21,12 @@ import { shownRange } from "./state.js";
  */
 
 /**
- * Shows the state; `fresh` recomputes the legend's min and max over the view.
+ * Shows the legend: rows, colours, values, and min and max over the view
+ * (recomputed when `fresh`). Call after the store's table is updated (a draw).
  * @param {PageParts} parts
  * @param {boolean} fresh
  */
-export function present({ state, store, ui, stack, legend, connection }, fresh) {
-  const { demo } = state;
-  const split = stack.split(state);
+export function showLegend({ state, store, stack, legend }, fresh) {
   legend.sync(
     store.list().map((s) => ({
       name: s.name,
@@ -36,12 +35,20 @@ export function present({ state, store, ui, stack, legend, connection }, fresh) 
       hidden: state.hidden.has(s.name),
       y2: state.y2.has(s.name),
     })),
-    !split && store.series.size > 1,
+    !stack.split(state) && store.series.size > 1,
   );
   const range = shownRange(state, store);
   const from = range ? store.rowAt(range.from) : 0;
   const to = range ? store.rowAt(range.to, true) : store.xs.length;
   legend.values(store, from, to, state.cursorRow, fresh);
+}
+
+/**
+ * Shows the toolbar's pressed states and span, the status line, the hint and stderr.
+ * @param {PageParts} parts
+ */
+export function showStatus({ state, store, ui, stack, connection }) {
+  const { demo } = state;
   const model = {
     ...state,
     ...state.view,
@@ -60,7 +67,7 @@ export function present({ state, store, ui, stack, legend, connection }, fresh) 
   showState(ui, {
     following: state.view.following,
     paused: state.view.paused,
-    split,
+    split: stack.split(state),
     pauseDisabled: demo && !connection.socket && store.points === 0,
     span: demo ? "" : spanText(windowSpec(state.view)),
     status: statusText(model),
