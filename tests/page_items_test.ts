@@ -70,6 +70,28 @@ Deno.test({
       await page.close();
     });
 
+    await t.step(
+      "a waiting source: the status and the empty page say what it waits for",
+      async () => {
+        await using server = await startFedServer();
+        const { page, problems } = await browser.newPage();
+        await page.goto(server.url.href);
+        await waitForPage(page, (state) => state.connection === "connected", "connected");
+        const hub = server.streams.get(server.streams.summaries()[0]?.name ?? "")?.hub;
+        assert.ok(hub, "the main stream");
+        hub.report({ state: "waiting", detail: "waiting for /dev/ttyACM0" });
+        await waitForPage(
+          page,
+          (state) => /connected · waiting for \/dev\/ttyACM0 · 0 points/.test(state.status),
+          "the status to say what the source waits for",
+        );
+        await page.locator("#hint", { hasText: "Nothing plotted yet: waiting for /dev/ttyACM0." })
+          .waitFor({ timeout: 10_000 });
+        assert.deepEqual(problems, []);
+        await page.close();
+      },
+    );
+
     await t.step("names: bidi controls shown, long ones cut with the whole on hover", async () => {
       await using server = await startFedServer();
       const long = "n".repeat(250);
