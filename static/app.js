@@ -15,7 +15,7 @@ import { createClient } from "./modules/client.js";
 import { Scrollback } from "./modules/scrollback.js";
 import { Stack } from "./modules/charts.js";
 import { Legend } from "./modules/legend.js";
-import { bindControls, findUi, showError } from "./modules/controls.js";
+import { bindControls, findUi, showError, showTitle } from "./modules/controls.js";
 import { pageActions, saveUrl } from "./modules/actions.js";
 import { showLegend, showStatus } from "./modules/present.js";
 import { endpointsFor, readViewState } from "./modules/url_state.js";
@@ -32,8 +32,7 @@ function main() {
   if (typeof WebSocket !== "function") {
     return showError("This browser does not support Web Sockets");
   }
-  const source = document.querySelector('meta[name="liveplot-source"]');
-  const demo = source?.getAttribute("content") !== "live";
+  const demo = document.querySelector('meta[name="liveplot-source"]')?.content !== "live";
   document.body.classList.add(demo ? "demo" : "live");
   const endpoints = endpointsFor(location.pathname, location.search);
   const initial = readViewState(location.search);
@@ -81,6 +80,7 @@ function main() {
     reset: () => (resetData(state, store), stack.invalidate()),
     trim: () => trimStore(state, store),
     serverWindow: (text) => (ui.window.placeholder = text),
+    title: (title) => showTitle(ui, title),
   });
   const toggle = (/** @type {Set<string>} */ set, /** @type {string} */ name) => {
     if (!set.delete(name)) set.add(name);
@@ -93,7 +93,7 @@ function main() {
     onAxis: (name) => toggle(state.y2, name),
   });
   const parts = { state, store, ui, stack, legend, connection };
-  /** Shows the status; from a draw (`legend`), the legend too, with fresh min and max. */
+  /** Shows the status; from a draw, the legend too (`fresh`: new min and max). */
   const refresh = (legend = false, fresh = true) => {
     if (legend) showLegend(parts, fresh);
     showStatus(parts);

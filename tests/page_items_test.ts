@@ -196,6 +196,9 @@ Deno.test({
       // deno-lint-ignore no-explicit-any
       await page.waitForFunction(() => (globalThis as any).liveplot, null, { timeout: 10_000 });
       await waitForPage(page, (state) => state.series[0]?.name === "temp", "the linked stream");
+      // Headed from the stream's meta message: any page can serve any stream.
+      assert.equal(await page.locator("#title").getAttribute("title"), "lab");
+      assert.equal(await page.title(), "liveplot: lab");
       assert.deepEqual(problems, []);
       await page.close();
     });

@@ -24,6 +24,7 @@ const JOIN_TIMEOUT_MS = 3000;
  * @property {() => void} reset the held data no longer fits (another x kind)
  * @property {() => void} trim bound what the store holds
  * @property {(placeholder: string) => void} serverWindow the server's window, as text
+ * @property {(title: string) => void} title what the stream is headed by (its source or name)
  */
 
 /**
@@ -67,6 +68,7 @@ export function createClient(path, state, store, hooks) {
       state.serverYRange = [meta.yRange[0] ?? null, meta.yRange[1] ?? null];
     }
     if ("historyStart" in meta) state.historyStart = meta.historyStart;
+    if (typeof meta.title === "string" && !demo) hooks.title(meta.title);
     state.names = new Map();
     for (const entry of meta.series ?? []) {
       const name = String(entry.name ?? entry.id);

@@ -7,6 +7,7 @@
  */
 
 import { parseWindow, parseYRange } from "./url_state.js";
+import { displayName, visibleName } from "./names.js";
 
 /** @param {string} id */
 const element = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -122,6 +123,19 @@ export function bindControls(ui, actions, initial) {
       action();
     }
   });
+}
+
+/**
+ * Heads the page with the stream's title (from its meta message): shown
+ * visibly, cut at NAME_LIMIT, whole on hover.
+ * @param {Ui} ui
+ * @param {string} title
+ */
+export function showTitle(ui, title) {
+  const heading = `liveplot: ${displayName(title)}`;
+  setText(ui.title, heading);
+  ui.title.title = visibleName(title);
+  if (document.title !== heading) document.title = heading;
 }
 
 /**
