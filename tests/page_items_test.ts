@@ -176,13 +176,20 @@ Deno.test({
     await t.step("a viewer-only --redis process: / offers the streams, not stdbuf", async () => {
       await using redis = await startRedis();
       await using server = await startTestServer({ redis: redis.url, token: TOKEN });
-      const pushed = await fetch(new URL("/s/lab", server.url), {
-        method: "POST",
-        headers: { authorization: `Bearer ${TOKEN}` },
-        body: "temp\n21.5\n",
-      });
-      assert.equal(pushed.status, 200);
-      await pushed.body?.cancel();
+      // Until the process has reached Redis a push answers 503: try again, with a deadline.
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const pushed = await fetch(new URL("/s/lab", server.url), {
+          method: "POST",
+          headers: { authorization: `Bearer ${TOKEN}` },
+          body: "temp\n21.5\n",
+        });
+        await pushed.body?.cancel();
+        if (pushed.status === 200) break;
+        assert.equal(pushed.status, 503, "only a store not reached yet delays a push");
+        assert.ok(Date.now() < deadline, "Redis reached within 10 s");
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       const { page, problems } = await browser.newPage();
       await page.goto(server.url.href);
       const link = page.locator("#streams-here a", { hasText: "lab" });
