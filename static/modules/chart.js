@@ -83,11 +83,13 @@ function ySize(gutters) {
   return (u, values, axisIndex, cycle) => {
     const axis = u.axes[axisIndex];
     const ticks = axis.ticks?.size ?? 10;
-    let own = Math.ceil(ticks + (axis.gap ?? 5) + textWidth(values ?? []) + 8);
-    // Later passes of one layout only grow the gutter: it settles, and the labels still fit.
-    if (cycle > 1 && axis._size) own = Math.max(own, axis._size);
-    if (!gutters || axis.side !== 3) return own;
-    gutters.needs.set(u, own);
+    const fits = Math.ceil(ticks + (axis.gap ?? 5) + textWidth(values ?? []) + 8);
+    if (!gutters || axis.side !== 3) {
+      // Later passes of one layout only grow the gutter: it settles, and the labels still fit.
+      return cycle > 1 && axis._size ? Math.max(fits, axis._size) : fits;
+    }
+    const before = gutters.needs.get(u) ?? 0;
+    gutters.needs.set(u, cycle > 1 ? Math.max(fits, before) : fits);
     return sharedGutter(gutters);
   };
 }

@@ -112,7 +112,7 @@ export class Stack {
           u.setScale("x", { min: range.from, max: range.to });
         }
         // A neighbour needs a wider gutter than this chart last took: lay it out again.
-        if (this.charts.length > 1 && u.axes[1]?._size !== gutter) u.redraw(false, true);
+        if (this.charts.length > 1 && u.axes[1]?._size < gutter) u.redraw(false, true);
       });
     }
   }
