@@ -68,7 +68,8 @@ export function createClient(path, state, store, hooks) {
       state.serverYRange = [meta.yRange[0] ?? null, meta.yRange[1] ?? null];
     }
     if ("historyStart" in meta) state.historyStart = meta.historyStart;
-    if (typeof meta.title === "string" && !demo) hooks.title(meta.title);
+    // Every stream is served the same page: the stream's meta message names it.
+    if (typeof meta.title === "string" && meta.title !== "" && !demo) hooks.title(meta.title);
     state.names = new Map();
     for (const entry of meta.series ?? []) {
       const name = String(entry.name ?? entry.id);
