@@ -1,6 +1,6 @@
 /**
- * The one typed configuration that `main.ts` builds from flags and the
- * environment and hands to the server. Nothing below `main.ts` reads flags.
+ * The one typed configuration that the command line (cli/) builds from flags
+ * and the environment and hands to the server. Nothing below cli/ reads flags.
  *
  * @module
  */
@@ -9,13 +9,14 @@
 export type SourceSpec =
   | { kind: "demo" }
   | { kind: "stdin" }
-  | { kind: "command"; command: string; args: string[] }
+  /** `cwd`: the folder the user ran liveplot from, which the command runs in. */
+  | { kind: "command"; command: string; args: string[]; cwd?: string }
   | { kind: "replay"; path: string; speed: number | "max" };
 
 /** The input formats, `auto` first: it detects the format from the lines themselves. */
 export const FORMATS = ["auto", "columns", "csv", "pairs", "json", "influx", "series-x-y"] as const;
 
-/** How input lines are read. */
+/** How input lines are read (the formats' own modules call it `FormatName`). */
 export type LineFormat = typeof FORMATS[number];
 
 /** Where x comes from: a timestamp in the data else arrival (`auto`), or forced. */
@@ -24,6 +25,27 @@ export type XChoice =
   | { kind: "time" }
   | { kind: "index" }
   | { kind: "field"; name: string };
+
+/** A parsed value, or why the text is not one (a sentence that follows the flag or parameter name). */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Reads a format name as `--format` and a push's `?format=` take it (`sxy` is `series-x-y`). */
+export function parseFormat(text: string): Parsed<LineFormat> {
+  if (text === "sxy") return { ok: true, value: "series-x-y" };
+  if ((FORMATS as readonly string[]).includes(text)) return { ok: true, value: text as LineFormat };
+  return { ok: false, reason: `must be one of ${FORMATS.join(", ")} or sxy, not "${text}"` };
+}
+
+/** Reads where x comes from as `--x` and a push's `?x=` take it: auto, time, index or a column. */
+export function parseXChoice(text: string): Parsed<XChoice> {
+  if (text === "auto" || text === "time" || text === "index") {
+    return { ok: true, value: { kind: text } };
+  }
+  if (text.trim() === "") {
+    return { ok: false, reason: "must be auto, time, index or a column name" };
+  }
+  return { ok: true, value: { kind: "field", name: text } };
+}
 
 /** How much of each series a viewer sees and gets on joining: points, or seconds of x. */
 export type WindowSpec = { points: number } | { seconds: number };
@@ -100,7 +122,8 @@ export const DEFAULTS: Config = {
   source: { kind: "demo" },
   format: "auto",
   x: { kind: "auto" },
-  // The seed plotted the last 200 points.
+  // The seed plotted the last 200 points. In-process uses (the tests) keep it; the command line
+  // gives every stream a minute instead (cli/command_line.ts, LIVE_WINDOW).
   window: { points: 200 },
   // Most programs block-buffer a pipe; a terminal makes them write each line.
   pty: true,

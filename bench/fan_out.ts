@@ -1,11 +1,11 @@
 /**
- * `deno task bench`: fan-out, measured against a baseline in the same run.
+ * `deno task bench:fan-out`: fan-out, measured against a baseline in the same run.
  *
  * For 1, 100 and 1,000 viewers, a source writes timestamped lines into the
  * server's standard input at a fixed rate; viewer processes count what they
  * receive and how late (a point's y is the time it was written). The same
  * load runs against liveplot and against the naive broadcaster in
- * `naive_server.ts`, and one table compares them: points delivered per
+ * `peers/naive_server.ts`, and one table compares them: points delivered per
  * second, the server's CPU per 1,000 delivered points, its memory, and the
  * delay from a line entering the server to a viewer receiving it.
  *
@@ -14,9 +14,12 @@
  * @module
  */
 
-import { lines, residentMiB } from "./proc.ts";
+import { percentile } from "./lib/format.ts";
+import { cpuSeconds, residentMiB } from "./lib/proc.ts";
+import { type Child, nextLine, spawn, startServer, stopChild } from "./lib/process.ts";
+import { BENCH, DENO, ROOT } from "./lib/servers.ts";
+import { now, sleep } from "./lib/time.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
 const WARMUP_MS = 1000;
 const MEASURE_MS = Number(Deno.env.get("BENCH_MEASURE_MS") ?? 5000);
 const VIEWERS_PER_PROCESS = 500;
@@ -37,7 +40,7 @@ const CASES: Case[] = [
 
 const SERVERS = {
   liveplot: [`${ROOT}main.ts`, "--port", "0", "--no-open", "--quiet", "--x", "index", "-"],
-  naive: [`${ROOT}bench/naive_server.ts`],
+  naive: [`${BENCH}peers/naive_server.ts`],
 };
 
 interface Result {
@@ -53,60 +56,20 @@ interface Result {
   dropped: number;
 }
 
-function now(): number {
-  return performance.timeOrigin + performance.now();
-}
-
-/** CPU seconds (user + system) a process has used, from /proc. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-async function nextLine(iterator: AsyncIterator<string>, what: string): Promise<string> {
-  const next = await iterator.next();
-  if (next.done) throw new Error(`${what}: the process ended`);
-  return next.value;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number;
-}
-
 async function run(name: keyof typeof SERVERS, { viewers, rate }: Case): Promise<Result> {
-  const server = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...SERVERS[name]],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const serverOut = lines(server.stdout);
-  const url = /listening on (\S+)/.exec(await nextLine(serverOut, name))?.[1] ?? "";
+  const { child: server, url } = await startServer([DENO, "run", "-A", ...SERVERS[name]], name);
   const socketUrl = url.replace("http:", "ws:") + "data";
+  const pid = server.process.pid;
 
-  const clients = [];
+  const clients: Child[] = [];
   for (let left = viewers; left > 0; left -= VIEWERS_PER_PROCESS) {
     const count = Math.min(left, VIEWERS_PER_PROCESS);
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        `${ROOT}bench/viewers.ts`,
-        socketUrl,
-        String(count),
-        String(WARMUP_MS),
-        String(MEASURE_MS),
-      ],
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    clients.push({ child, out: lines(child.stdout) });
+    const args = [socketUrl, count, WARMUP_MS, MEASURE_MS].map(String);
+    clients.push(spawn([DENO, "run", "-A", `${BENCH}clients/viewers.ts`, ...args]));
   }
-  for (const client of clients) await nextLine(client.out, "viewers");
+  for (const client of clients) await nextLine(client, "viewers");
 
-  const writer = server.stdin.getWriter();
+  const writer = server.process.stdin.getWriter();
   const encoder = new TextEncoder();
   const perTick = Math.max(1, Math.round((rate * TICK_MS) / 1000));
   let writing = true;
@@ -116,21 +79,20 @@ async function run(name: keyof typeof SERVERS, { viewers, rate }: Case): Promise
       const stamp = now().toFixed(3);
       await writer.write(encoder.encode(`${stamp}\n`.repeat(perTick)));
       next += TICK_MS;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - now())));
+      await sleep(next - now());
     }
   })();
 
-  await new Promise((resolve) => setTimeout(resolve, WARMUP_MS));
-  const cpuBefore = await cpuSeconds(server.pid);
-  const reports = await Promise.all(clients.map((client) => nextLine(client.out, "results")));
-  const cpuAfter = await cpuSeconds(server.pid);
-  const rssMiB = await residentMiB(server.pid);
+  await sleep(WARMUP_MS);
+  const cpuBefore = cpuSeconds([pid]);
+  const reports = await Promise.all(clients.map((client) => nextLine(client, "results")));
+  const cpuAfter = cpuSeconds([pid]);
+  const rssMiB = await residentMiB(pid);
   writing = false;
   await feeding;
   await writer.close().catch(() => {});
-  server.kill("SIGTERM");
-  await server.status;
-  await Promise.all(clients.map((client) => client.child.status));
+  await stopChild(server);
+  await Promise.all(clients.map((client) => client.process.status));
 
   const parsed = reports.map((line) =>
     JSON.parse(line) as { points: number; delays: number[]; closed: number }

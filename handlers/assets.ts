@@ -80,21 +80,24 @@ export type PageMode = "demo" | "live";
 
 /** The seed's heading for the demo. */
 const DEMO_TITLE = "Plot of Random Numbers";
+/** The heading of a stream's page until its meta message names the stream. */
+const STREAM_PAGE_TITLE = "liveplot";
+
+/** The embedded files by request path, and the one page every `/s/NAME` serves. */
+export interface Assets {
+  files: Map<string, Asset>;
+  /** Finds its endpoints from its own URL and its title from the stream's meta message. */
+  streamPage: Asset;
+}
 
 /**
- * Builds the asset table once at start; keys are request paths. A live
- * page is headed by `source` (the command line, or "standard input").
+ * Builds the assets once at start. `/` is the demo without a `source`, else
+ * a live page headed by it (the command line, or "standard input"), or by
+ * the stream's meta message when `null`.
  */
-export async function createAssets(
-  mode: PageMode,
-  source = "",
-): Promise<Map<string, Asset>> {
-  const title = mode === "demo" ? DEMO_TITLE : `liveplot: ${source}`;
-  // A function, not a string: `$&`, `$'` and `$$` in a command line are not replacement patterns.
-  const heading = escapeHtml(title);
-  const html = page.replaceAll("__SOURCE__", () => mode).replaceAll("__TITLE__", () => heading);
+export async function createAssets(source: string | null | undefined): Promise<Assets> {
   const files: [string, string, string][] = [
-    ["/", html, "text/html; charset=utf-8"],
+    ["/", pageHtml(source), "text/html; charset=utf-8"],
     ["/static/app.js", appScript, "text/javascript; charset=utf-8"],
     ...Object.entries(MODULES).map(([name, text]): [string, string, string] => [
       `/static/modules/${name}.js`,
@@ -106,13 +109,30 @@ export async function createAssets(
     ["/static/uplot.css", chartStyle, "text/css; charset=utf-8"],
     ["/static/favicon.svg", icon, "image/svg+xml"],
   ];
-  const encoder = new TextEncoder();
   const assets = new Map<string, Asset>();
   for (const [path, text, contentType] of files) {
-    const body = encoder.encode(text);
-    assets.set(path, { body, contentType, etag: await computeEtag(body) });
+    assets.set(path, await createAsset(text, contentType));
   }
-  return assets;
+  const streamPage = await createAsset(pageHtml(null), "text/html; charset=utf-8");
+  return { files: assets, streamPage };
+}
+
+/** The page: the demo's (`undefined`), a live one headed by `source`, or a stream's (`null`). */
+function pageHtml(source: string | null | undefined): string {
+  const mode: PageMode = source === undefined ? "demo" : "live";
+  const title = source === undefined
+    ? DEMO_TITLE
+    : source === null
+    ? STREAM_PAGE_TITLE
+    : `liveplot: ${source}`;
+  // A function, not a string: `$&`, `$'` and `$$` in a command line are not replacement patterns.
+  const heading = escapeHtml(title);
+  return page.replaceAll("__SOURCE__", () => mode).replaceAll("__TITLE__", () => heading);
+}
+
+async function createAsset(text: string, contentType: string): Promise<Asset> {
+  const body = new TextEncoder().encode(text);
+  return { body, contentType, etag: await computeEtag(body) };
 }
 
 function escapeHtml(text: string): string {

@@ -8,9 +8,9 @@
  * The guards, in order (after websockets/ws): 405 another method; 403 a
  * foreign `Origin` whatever the token, so no web page can write cross-site;
  * 401 a missing or wrong token (logged once per address per minute); 400 a
- * bad name or format; 413 a `Content-Length` over `--max-body` (a streamed
- * body has none and is allowed); 429 a stream over `--max-ingest-rate`
- * lines/s; 507 or 503 when the stream cannot take points (too many streams,
+ * bad or reserved name (`range`, `x.csv`: stream/registry.ts) or format;
+ * 413 a `Content-Length` over `--max-body` (a streamed body has none and is
+ * allowed); 429 a stream over `--max-ingest-rate` lines/s; 507 or 503 when the stream cannot take points (too many streams,
  * or the backplane waiting with its buffer full). A refusal in the middle of
  * a body ends it with that status and the counts so far: every line counted
  * as taken has been handed on, none after it was.
@@ -18,47 +18,51 @@
  * @module
  */
 
+import {
+  type LineFormat,
+  type Parsed,
+  parseFormat,
+  parseXChoice,
+  type XChoice,
+} from "../config.ts";
 import type { Logger } from "../log.ts";
-import type { Detected, LineReader } from "../stream/formats/types.ts";
+import type { LineReader } from "../stream/formats/types.ts";
 import { splitLines } from "../stream/line_splitter.ts";
-import { isStreamName } from "../stream/registry.ts";
-import type { PointSink } from "../stream/sink.ts";
-import { bearerToken, tokensEqual } from "./token.ts";
-import { isAllowedOrigin, type Refusal, type UpgradePolicy } from "./websocket.ts";
+import { streamNameProblem, type StreamWriter } from "../stream/registry.ts";
+import { bearerToken, isAllowedOrigin, type OriginPolicy, tokensEqual } from "./policy.ts";
+import { json } from "./respond.ts";
 
 /** A wrong token is logged at most once per address in this time. */
 export const UNAUTHORIZED_LOG_MS = 60_000;
 /** Addresses (for that) and streams (for rates) remembered; past it the oldest go first. */
 const MAX_REMEMBERED = 10_000;
 
-/** One writer's seat on a stream, for the length of one request. */
-export interface IngestWriter {
-  readonly sink: PointSink;
-  /** Why points cannot be taken now (503 the backplane waiting and full, 507 a memory bound). */
-  refusal(): Refusal | undefined;
-  /** The request is over: the stream may count as idle again. */
-  close(): void;
-  /** Told once, when the reader knows the format (for the page: `hub.setFormat`). */
-  detected?(detected: Detected): void;
-  /** Told of each skipped line and why (for the page: `hub.noteSkipped`). */
-  skipped?(line: string, reason: string): void;
+/** What the ingest route needs of the registry (`Streams` has it). */
+export interface IngestStreams {
+  /** A seat on stream `name`, created if new; undefined past `--max-streams`. */
+  openWriter(name: string): IngestWriter | undefined;
 }
 
-/** What the ingest route needs of the registry. */
-export interface IngestStreams {
-  /** The stream `name`, created if new, or why not (507 past `--max-streams`). */
-  openWriter(name: string): IngestWriter | Refusal;
-}
+/** One writer's seat on a stream, for the length of one request. */
+export type IngestWriter = Pick<
+  StreamWriter,
+  "sink" | "blocked" | "readerFor" | "close" | "detected" | "skipped"
+>;
+
+/** Seconds a writer is asked to wait while the backplane cannot take points. */
+export const BLOCKED_RETRY_AFTER_SECONDS = 5;
 
 /** Everything `createIngestHandler` is given. */
 export interface IngestOptions {
   /** The write token. */
   token: string;
   /** Origins allowed besides the server's own, as for WebSockets. */
-  policy: UpgradePolicy;
+  policy: OriginPolicy;
   streams: IngestStreams;
-  /** A reader for one request, from its query (`?format=csv&x=time`), or why not. */
-  createReader(params: URLSearchParams, stream: string): LineReader | { error: string };
+  /** The format of a push without `?format=` (`--format`). */
+  format: LineFormat;
+  /** Where x comes from in a push without `?x=` (`--x`). */
+  x: XChoice;
   /** Largest `Content-Length` taken, in bytes. */
   maxBodyBytes: number;
   /** Lines per second per stream, across all its writers; a second's worth may come at once. */
@@ -109,43 +113,48 @@ export function createIngestHandler(options: IngestOptions): IngestHandler {
 
   return async (request, { name, remote }) => {
     if (request.method !== "POST" && request.method !== "PUT") {
-      return answer(405, { error: "Use POST (or PUT) to send lines" }, { allow: "POST, PUT" });
+      return json(405, { error: "Use POST (or PUT) to send lines" }, { allow: "POST, PUT" });
     }
     const origin = request.headers.get("origin");
     if (origin !== null && !isAllowedOrigin(origin, request, options.policy)) {
       log.warn("ingest-refused", { status: 403, reason: "origin", origin, remote });
-      return answer(403, { error: "Origin not allowed: pages cannot write to liveplot" });
+      return json(403, { error: "Origin not allowed: pages cannot write to liveplot" });
     }
     const token = bearerToken(request);
     if (!tokensEqual(token, options.token)) {
       logUnauthorized(remote, token === undefined ? "no token" : "wrong token");
-      return answer(
+      return json(
         401,
         { error: "Missing or wrong token: send Authorization: Bearer TOKEN" },
         { "www-authenticate": 'Bearer realm="liveplot"' },
       );
     }
-    if (!isStreamName(name)) {
-      return answer(400, {
-        error: "Stream names are letters, digits, '-', '_' and '.', at most 64 characters",
-      });
-    }
+    const problem = streamNameProblem(name);
+    if (problem) return json(400, { error: problem });
     const length = request.headers.get("content-length");
     if (length !== null && Number(length) > options.maxBodyBytes) {
-      return answer(413, {
+      return json(413, {
         error: `Body of ${length} bytes is over the limit of ${options.maxBodyBytes}; ` +
           "stream it (chunked) instead",
       });
     }
     const bucket = bucketFor(name);
     if (bucket.tokens < 1) return tooFast(bucket, options.maxIngestRate, 0, 0);
-    const reader = options.createReader(new URL(request.url).searchParams, name);
-    if ("error" in reader) return answer(400, { error: reader.error });
+    const params = new URL(request.url).searchParams;
+    const format = parseFormat(params.get("format") ?? options.format);
+    if (!format.ok) return json(400, { error: `format ${format.reason}` });
+    const x: Parsed<XChoice> = params.has("x")
+      ? parseXChoice(params.get("x") ?? "")
+      : { ok: true, value: options.x };
+    if (!x.ok) return json(400, { error: `x ${x.reason}` });
     const opened = options.streams.openWriter(name);
-    if ("status" in opened) return refused(opened, 0, 0);
+    if (!opened) {
+      return json(507, { error: "Too many streams: try again later", taken: 0, skipped: 0 });
+    }
     try {
-      const early = opened.refusal();
-      if (early) return refused(early, 0, 0);
+      const early = opened.blocked();
+      if (early) return blocked(early, 0, 0);
+      const reader = opened.readerFor(format.value, x.value);
       return await readBody(request, reader, opened, bucket, options, name);
     } finally {
       opened.close();
@@ -170,14 +179,14 @@ async function readBody(
   let skipped = 0;
   let lastArrival = 0;
   let told = false;
-  if (!request.body) return answer(200, { taken, skipped });
+  if (!request.body) return json(200, { taken, skipped });
   try {
     for await (
       const lines of splitLines(request.body, options.maxLineBytes, () => skipped++)
     ) {
       if (lines.length === 0) continue;
-      const refusal = writer.refusal();
-      if (refusal) return refused(refusal, taken, skipped);
+      const reason = writer.blocked();
+      if (reason) return blocked(reason, taken, skipped);
       refill(bucket, options.maxIngestRate);
       const allowed = Math.min(lines.length, Math.floor(bucket.tokens));
       bucket.tokens -= allowed;
@@ -189,12 +198,12 @@ async function readBody(
         if (outcome === "points") taken++;
         else if (outcome === "skipped") {
           skipped++;
-          writer.skipped?.(lines[i] as string, reader.skipReason);
+          writer.skipped(lines[i] as string, reader.skipReason);
         }
       }
       if (!told && reader.detected) {
         told = true;
-        writer.detected?.(reader.detected);
+        writer.detected(reader.detected);
       }
       writer.sink.commit();
       if (allowed < lines.length) {
@@ -209,10 +218,10 @@ async function readBody(
       taken,
       reason: error instanceof Error ? error.message : String(error),
     });
-    return answer(400, { error: "Body ended abruptly", taken, skipped });
+    return json(400, { error: "Body ended abruptly", taken, skipped });
   }
   options.log.debug("ingest-done", { stream: name, taken, skipped });
-  return answer(200, { taken, skipped });
+  return json(200, { taken, skipped });
 }
 
 function refill(bucket: Bucket, rate: number): void {
@@ -230,24 +239,15 @@ function pruneFull(buckets: Map<string, Bucket>, rate: number): void {
 
 function tooFast(bucket: Bucket, rate: number, taken: number, skipped: number): Response {
   const seconds = Math.max(1, Math.ceil((1 - bucket.tokens) / rate));
-  return answer(429, {
+  return json(429, {
     error: `Over the limit of ${rate} lines per second for this stream`,
     taken,
     skipped,
   }, { "retry-after": String(seconds) });
 }
 
-function refused(refusal: Refusal, taken: number, skipped: number): Response {
-  return answer(refusal.status, { error: refusal.reason, taken, skipped }, refusal.headers);
-}
-
-function answer(
-  status: number,
-  body: Record<string, unknown>,
-  headers: Record<string, string> = {},
-): Response {
-  return new Response(JSON.stringify(body) + "\n", {
-    status,
-    headers: { "content-type": "application/json", ...headers },
+function blocked(reason: string, taken: number, skipped: number): Response {
+  return json(503, { error: reason, taken, skipped }, {
+    "retry-after": String(BLOCKED_RETRY_AFTER_SECONDS),
   });
 }

@@ -13,7 +13,7 @@
 
 import type { History } from "../stream/history.ts";
 import type { XKind } from "../stream/sink.ts";
-import { text } from "./router.ts";
+import { json, text } from "./respond.ts";
 
 /** What the range and CSV routes need of a stream: no sockets, no sources. */
 export interface StoredStream {
@@ -52,16 +52,8 @@ export function serveRange(request: Request, stream: StoredStream): Response {
     const { xs, ys, reduced } = history.range(id, start, end, width.value);
     return { id, name: names[id] ?? `series ${id}`, reduced, x: Array.from(xs), y: Array.from(ys) };
   });
-  const body = JSON.stringify({
-    x: xKind,
-    from: start,
-    to: end,
-    historyStart: history.startX,
-    series: answer,
-  });
-  return new Response(body, {
-    headers: { "content-type": "application/json", "cache-control": "no-store" },
-  });
+  const body = { x: xKind, from: start, to: end, historyStart: history.startX, series: answer };
+  return json(200, body, { "cache-control": "no-store" });
 }
 
 /** `from` or `to` of a query: a number, an ISO 8601 date for time x, or absent. */

@@ -1,160 +1,150 @@
 /**
  * The route table: every path liveplot answers. Fixed paths are matched
  * exactly; `/s/NAME…` paths are matched by shape, with NAME checked against
- * the stream-name rule. Nothing is ever looked up on the file system, so no
+ * the stream-name rule (which reserves the names the routes use, so no path
+ * means two things). Nothing is ever looked up on the file system, so no
  * path, encoded or not, can reach anything but these routes or a 404.
+ *
+ * Before any route: a loopback listener answers 421 to a foreign `Host`
+ * (DNS rebinding, policy.ts), and `--read-token` guards what reads data.
  *
  * @module
  */
 
+import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
-import type { Hub } from "../stream/hub.ts";
-import { isStreamName, type Streams } from "../stream/registry.ts";
+import { isStreamName, streamNameProblem, type Streams } from "../stream/registry.ts";
+import { describeSource } from "../stream/streams_setup.ts";
 import { type Asset, createAssets, serveAsset } from "./assets.ts";
-import type { FixedRoute } from "./http_listener.ts";
-import { serveDemo, serveViewer } from "./data.ts";
+import { serveDemo } from "./data.ts";
+import { createCsvExportRoute } from "./data_csv.ts";
 import { serveEcho } from "./echo.ts";
-import { serveCsvExport } from "./export_csv.ts";
-import type { IngestHandler } from "./ingest.ts";
-import { servePlainText } from "./plain_text.ts";
-import { readToken, tokensEqual } from "./token.ts";
-import { serveRange } from "./range.ts";
-import { serveStreamsIndex, type StreamDirectory } from "./streams_index.ts";
-import { DEFAULTS } from "../config.ts";
-import { type Connections, isUpgrade, type UpgradePolicy } from "./websocket.ts";
+import { createIngestHandler } from "./ingest.ts";
+import { isAllowedHost, readToken, tokensEqual } from "./policy.ts";
+import { serveRange, type StoredStream } from "./range.ts";
+import { internalError, json, refuse, secured, text } from "./respond.ts";
+import { serveStreamViewer } from "./stream_viewer.ts";
+import { serveStreamsIndex } from "./streams_index.ts";
+import { serveTestRoute } from "./test_route.ts";
+import { type Connections, isUpgrade } from "./websocket.ts";
+
+/** The settings the routes use: all of them given, none filled in here. */
+export type RouteConfig = Pick<
+  Config,
+  | "source"
+  | "origins"
+  | "hostname"
+  | "trustProxy"
+  | "maxQueuedBytes"
+  | "token"
+  | "readToken"
+  | "format"
+  | "x"
+  | "maxBodyBytes"
+  | "maxIngestRate"
+  | "maxLineBytes"
+>;
 
 /** What the router needs. */
 export interface RouterOptions {
-  policy: UpgradePolicy;
+  config: RouteConfig;
   connections: Connections;
   streams: Streams;
   /** The stream `/` and `/data` serve; absent, they serve the seed's demo. */
   mainStream?: string;
-  /** How the page names the main stream's source: the command line, or "standard input". */
-  sourceName?: string;
-  /** `POST /s/NAME`; absent, streams cannot be pushed to. */
-  ingest?: IngestHandler;
-  /** When set, pages, data and history need this token (`?token=` or a Bearer header). */
-  readToken?: string;
-  /** `GET /s/`'s figures. */
-  directory: StreamDirectory;
   log: Logger;
 }
 
-/** A `Deno.serve` handler, with the routes whose answer never changes. */
-export type Handler =
-  & ((
-    request: Request,
-    info: Deno.ServeHandlerInfo,
-  ) => Promise<Response>)
-  & { readonly fixedRoutes: readonly FixedRoute[] };
+/** A `Deno.serve` handler. */
+export type Handler = (request: Request, info: Deno.ServeHandlerInfo) => Promise<Response>;
 
 interface Route {
   /** GET and HEAD. */
   http?: (request: Request) => Response;
-  /** Set when `http` depends on the request only through its method and these headers. */
-  variesWith?: readonly string[];
   websocket?: (socket: WebSocket) => void;
   /** POST and PUT. */
   push?: (request: Request, remote: string) => Promise<Response>;
 }
 
-/** Headers on every answer: the page may load only its own scripts and socket. */
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; " +
-    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; " +
-    "frame-ancestors 'none'",
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
-};
-
 /** Builds the handler; unexpected errors are logged with the request and answered 500. */
 export async function createHandler(options: RouterOptions): Promise<Handler> {
-  const { connections, policy, log, streams, mainStream } = options;
-  const assets = await createAssets(mainStream ? "live" : "demo", options.sourceName);
+  const { config, connections, log, streams, mainStream } = options;
+  // The main stream's page is headed by its source (the command line, "standard input").
+  const assets = await createAssets(mainStream ? describeSource(config.source) ?? null : undefined);
+  const ingest = createIngestHandler({ ...config, policy: config, streams, log });
+  const csvExport = createCsvExportRoute();
   const routes = new Map<string, Route>();
-  for (const [path, asset] of assets) {
-    routes.set(path, { http: assetRoute(asset), variesWith: ["if-none-match"] });
-  }
-  const { http: page, variesWith: pageVariesWith } = routes.get("/") ?? {};
-  routes.set("/test", { http: servePlainText, variesWith: [] });
-  const maxQueuedBytes = policy.maxQueuedBytes ?? DEFAULTS.maxQueuedBytes;
-  routes.set("/echo", { websocket: (socket) => serveEcho(socket, { maxQueuedBytes, log }) });
-  routes.set("/s/", { http: (request) => serveStreamsIndex(request, options.directory) });
+  for (const [path, asset] of assets.files) routes.set(path, { http: assetRoute(asset) });
+  routes.set("/test", { http: serveTestRoute });
+  const echoOptions = { maxQueuedBytes: config.maxQueuedBytes, log };
+  routes.set("/echo", { websocket: (socket) => serveEcho(socket, echoOptions) });
+  routes.set("/s/", {
+    http: (request) => serveStreamsIndex(request, { list: () => streams.summaries() }),
+  });
+  const page = routes.get("/")?.http;
   if (mainStream) {
     // `/data`, `/data/range` and `/data.csv` are the main stream's, as under `/s/NAME`.
-    const own = new Map(streamRoutes(mainStream));
-    for (const [path, route] of own) routes.set(path, route);
-    routes.set("/data", {
-      http: page,
-      variesWith: pageVariesWith,
-      websocket: own.get(`/s/${mainStream}/data`)?.websocket,
-    });
-    routes.set("/data/range", own.get(`/s/${mainStream}/range`) ?? {});
-    routes.set("/data.csv", own.get(`/s/${mainStream}.csv`) ?? {});
+    routes.set("/data", { http: page, websocket: streamRoutes(mainStream).data.websocket });
+    routes.set("/data/range", streamRoutes(mainStream).range);
+    routes.set("/data.csv", streamRoutes(mainStream, "liveplot.csv").csv);
   } else {
-    routes.set("/data", { http: page, variesWith: pageVariesWith, websocket: serveDemo });
+    routes.set("/data", { http: page, websocket: serveDemo });
   }
 
-  /** The routes of stream `name`, by path; GET /s/NAME serves a page headed by its name. */
-  function streamRoutes(name: string): [string, Route][] {
-    const stored = () => streams.get(name)?.hub;
-    const http = (request: Request) => streamPage(request, name);
-    return [
-      [`/s/${name}`, {
-        http,
-        push: options.ingest && ((request, remote) => options.ingest!(request, { name, remote })),
-      }],
-      [`/s/${name}/data`, {
-        http,
-        websocket: (socket) => {
-          const stream = streams.open(name);
-          if (stream) serveViewer(socket, stream.hub);
-          else socket.addEventListener("open", () => socket.close(1013, "Too many streams"));
-        },
-      }],
-      [`/s/${name}/range`, {
-        http: (request) => withStream(stored(), name, (hub) => serveRange(request, hub)),
-      }],
-      [`/s/${name}.csv`, {
-        http: (request) =>
-          withStream(stored(), name, (hub) => serveCsvExport(request, hub, `${name}.csv`)),
-      }],
-    ];
+  /** The routes of stream `name`; every stream's page is the same page. */
+  function streamRoutes(name: string, filename = `${name}.csv`) {
+    const http = assetRoute(assets.streamPage);
+    const stored = (serve: (stream: StoredStream) => Response) => {
+      const hub = streams.get(name)?.hub;
+      return hub ? serve(hub) : text(404, `No stream named "${name}"`);
+    };
+    return {
+      page: { http, push: (request: Request, remote: string) => ingest(request, { name, remote }) },
+      data: { http, websocket: (socket: WebSocket) => serveStreamViewer(socket, name, streams) },
+      range: { http: (request: Request) => stored((hub) => serveRange(request, hub)) },
+      csv: {
+        http: (request: Request) => stored((hub) => csvExport(request, hub, filename)),
+      },
+    } satisfies Record<string, Route>;
   }
-
-  const pages = new Map<string, Asset>();
-  function streamPage(request: Request, name: string): Response {
-    const asset = pages.get(name);
-    if (asset) return serveAsset(request, asset);
-    return text(503, "The page is being prepared: try again", { "retry-after": "1" });
-  }
-  async function preparePage(name: string): Promise<void> {
-    if (pages.has(name)) return;
-    const built = await createAssets("live", name);
-    const asset = built.get("/");
-    if (asset) pages.set(name, asset);
-    // Streams come and go; the cache of their pages stays small.
-    if (pages.size > 1000) pages.delete(pages.keys().next().value as string);
-  }
-  if (mainStream) await preparePage(mainStream);
 
   /** Finds a path's route: a fixed one, or a stream's by the path's shape. */
   function resolve(pathname: string): Route | undefined {
     const fixed = routes.get(pathname);
     if (fixed || !pathname.startsWith("/s/")) return fixed;
-    const name = streamNameIn(pathname.slice(3));
-    if (name === undefined) return undefined;
-    return new Map(streamRoutes(name)).get(pathname);
+    const match = /^\/s\/([^/]+?)(\/data|\/range|\.csv)?$/.exec(pathname);
+    const name = match?.[1];
+    if (name === undefined || !isStreamName(name)) return undefined;
+    const own = streamRoutes(name);
+    return match?.[2] === "/data"
+      ? own.data
+      : match?.[2] === "/range"
+      ? own.range
+      : match?.[2] === ".csv"
+      ? own.csv
+      : own.page;
   }
 
   const route = async (request: Request, remote: string, peer: string): Promise<Response> => {
     const { pathname } = new URL(request.url);
+    if (!isAllowedHost(request, config)) {
+      log.warn("host-refused", {
+        status: 421,
+        host: new URL(request.url).host,
+        path: pathname,
+        remote,
+      });
+      return text(
+        421,
+        "Misdirected request: this liveplot answers to loopback names only " +
+          "(localhost, 127.0.0.1, [::1])",
+      );
+    }
     const target = resolve(pathname);
-    if (!target) return text(404, "Not found");
+    if (!target) return notFound(request, pathname);
     if (
-      options.readToken && isReading(pathname, request.method) &&
-      !tokensEqual(readToken(request), options.readToken)
+      config.readToken && isReading(pathname, request.method) &&
+      !tokensEqual(readToken(request), config.readToken)
     ) {
       return text(401, "This liveplot needs its read token: add ?token=TOKEN to the URL", {
         "www-authenticate": 'Bearer realm="liveplot"',
@@ -173,7 +163,7 @@ export async function createHandler(options: RouterOptions): Promise<Handler> {
           origin: request.headers.get("origin") ?? undefined,
         });
       }
-      if (refusal) return text(refusal.status, refusal.reason, refusal.headers);
+      if (refusal) return refuse(refusal);
       const { socket, response } = connections.accept(
         request,
         connections.addressOf(request, peer),
@@ -183,8 +173,10 @@ export async function createHandler(options: RouterOptions): Promise<Handler> {
       return response;
     }
 
-    if ((request.method === "POST" || request.method === "PUT") && target.push) {
-      return await target.push(request, remote);
+    if (request.method === "POST" || request.method === "PUT") {
+      if (target.push) return await target.push(request, remote);
+      const name = /^\/s\/([^/]+\.csv)$/.exec(pathname)?.[1];
+      if (name) return json(400, { error: streamNameProblem(name) });
     }
     if (request.method !== "GET" && request.method !== "HEAD") {
       return text(405, "Method not allowed", { allow: allowedMethods(target) });
@@ -192,19 +184,14 @@ export async function createHandler(options: RouterOptions): Promise<Handler> {
     if (!target.http) {
       return text(426, "This endpoint speaks WebSocket only", { upgrade: "websocket" });
     }
-    if (pathname.startsWith("/s/") && !pathname.endsWith(".csv") && !pathname.endsWith("/range")) {
-      const name = streamNameIn(pathname.slice(3));
-      if (name !== undefined) await preparePage(name);
-    }
     return target.http(request);
   };
 
-  const handle = async (request: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
-    let response: Response;
+  return async (request, info) => {
     // Read before routing: the peer's address is gone once a request is upgraded.
     const remote = formatRemote(info.remoteAddr);
     try {
-      response = await route(request, remote, peerAddress(info.remoteAddr));
+      return secured(await route(request, remote, peerAddress(info.remoteAddr)));
     } catch (error) {
       log.error("request-failed", {
         method: request.method,
@@ -212,33 +199,22 @@ export async function createHandler(options: RouterOptions): Promise<Handler> {
         remote,
         error: error instanceof Error ? error.stack ?? error.message : String(error),
       });
-      response = internalError();
+      return internalError();
     }
-    // A 101 response's headers are fixed by the upgrade.
-    if (response.status !== 101) {
-      for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
-        response.headers.set(name, value);
-      }
-    }
-    return response;
   };
-  return Object.assign(handle, { fixedRoutes: fixedRoutes(routes, options.readToken) });
 }
 
 /**
- * The routes whose GET and HEAD answers are the same for every request
- * without their `variesWith` headers, as `route` would give them: not those
- * the read token guards, and an `Upgrade` header changes a WebSocket route's.
+ * 404, or for a push to `/s/NAME` with a name no stream may have (`/s/range`,
+ * `/s/a b`) 400 saying why, as the push route itself would.
  */
-function fixedRoutes(routes: Map<string, Route>, token: string | undefined): FixedRoute[] {
-  const fixed: FixedRoute[] = [];
-  for (const [path, route] of routes) {
-    if (!route.http || !route.variesWith) continue;
-    if (token && isReading(path, "GET")) continue;
-    const variesWith = route.websocket ? [...route.variesWith, "upgrade"] : route.variesWith;
-    fixed.push({ path, variesWith });
+function notFound(request: Request, pathname: string): Response {
+  const name = /^\/s\/([^/]+)$/.exec(pathname)?.[1];
+  const problem = name === undefined ? undefined : streamNameProblem(name);
+  if (problem && (request.method === "POST" || request.method === "PUT")) {
+    return json(400, { error: problem });
   }
-  return fixed;
+  return text(404, "Not found");
 }
 
 /** True for what `--read-token` guards: pages, data and history; not assets, /test or pushes. */
@@ -257,36 +233,8 @@ function allowedMethods(route: Route): string {
   return methods.join(", ");
 }
 
-/** The stream name a `/s/…` path is about, if its shape is one of a stream's routes. */
-function streamNameIn(rest: string): string | undefined {
-  const name = rest.replace(/(\/data|\/range|\.csv)$/, "");
-  return isStreamName(name) ? name : undefined;
-}
-
-/** Runs `serve` with the stream's hub, or answers 404 when there is no such stream. */
-function withStream(hub: Hub | undefined, name: string, serve: (hub: Hub) => Response): Response {
-  return hub ? serve(hub) : text(404, `No stream named "${name}"`);
-}
-
 function assetRoute(asset: Asset): (request: Request) => Response {
   return (request) => serveAsset(request, asset);
-}
-
-/** A one-line plain-text answer. */
-export function text(
-  status: number,
-  message: string,
-  headers: Record<string, string> = {},
-): Response {
-  return new Response(`${message}\n`, {
-    status,
-    headers: { "content-type": "text/plain; charset=utf-8", ...headers },
-  });
-}
-
-/** The answer to an unexpected error: the one 500, with the security headers. */
-export function internalError(): Response {
-  return text(500, "Internal server error", { ...SECURITY_HEADERS });
 }
 
 /** The peer's address alone, for per-address limits. */

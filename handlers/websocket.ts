@@ -10,16 +10,12 @@
 import { DEFAULTS } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { takeUpgrade, upgradedResponse } from "./http_listener.ts";
-import { clientAddress, publicOrigin } from "./proxy.ts";
+import { clientAddress, isAllowedOrigin, isLoopback, type OriginPolicy } from "./policy.ts";
 import { BINARY_PROTOCOL } from "../stream/frames.ts";
 import { createWsServer, ServerSocket, type WsServer } from "./server_socket.ts";
 
 /** Limits and origins that every upgrade is checked against. */
-export interface UpgradePolicy {
-  /** Extra allowed origins, normalised; `"*"` allows all. */
-  origins: readonly string[];
-  /** The hostname liveplot listens on, to tell loopback-only from exposed. */
-  hostname: string;
+export interface UpgradePolicy extends OriginPolicy {
   maxClients: number;
   maxMessageBytes: number;
   pingIntervalSeconds: number;
@@ -27,8 +23,6 @@ export interface UpgradePolicy {
   maxQueuedBytes?: number;
   /** Sockets one address may hold (loopback exempt); 0 turns it off. */
   maxClientsPerAddress?: number;
-  /** Take scheme, host and address from the proxy's forwarding headers. */
-  trustProxy?: boolean;
 }
 
 /** A refusal: the status, a one-line reason and any extra headers. */
@@ -54,17 +48,10 @@ export const RETRY_AFTER_ADDRESS_SECONDS = 30;
 export const ADDRESS_LOG_INTERVAL_MS = 60_000;
 
 const KEY = /^[A-Za-z0-9+/]{22}==$/;
-const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /** True when the request asks to become a WebSocket. */
 export function isUpgrade(request: Request): boolean {
   return request.headers.get("upgrade")?.toLowerCase() === "websocket";
-}
-
-/** Tells loopback addresses from exposed ones. */
-export function isLoopback(hostname: string): boolean {
-  return LOOPBACK_NAMES.has(hostname) || hostname === "::1" ||
-    hostname.startsWith("127.");
 }
 
 /**
@@ -120,28 +107,6 @@ export function checkUpgrade(
 }
 
 /**
- * Same-origin, or listed with `--origin`. On a loopback listener the page's
- * host must also be a loopback name, so a DNS-rebound name is refused even
- * though its origin looks like the server's own.
- */
-export function isAllowedOrigin(
-  origin: string,
-  request: Request,
-  policy: UpgradePolicy,
-): boolean {
-  if (policy.origins.includes("*") || policy.origins.includes(origin)) {
-    return true;
-  }
-  const seen = publicOrigin(request, policy.trustProxy ?? false);
-  if (origin !== `${seen.protocol}//${seen.host}`) return false;
-  // Behind a trusted proxy the proxy chose the host; DNS rebinding is its concern.
-  if (seen.forwarded) return true;
-  const own = new URL(request.url);
-  return !isLoopback(policy.hostname) || LOOPBACK_NAMES.has(own.hostname) ||
-    own.hostname === policy.hostname;
-}
-
-/**
  * The open WebSockets: counted for `--max-clients` and per address, pinged,
  * closed with 1001 on shutdown. Sockets upgraded through `http_listener.ts`
  * are `ServerSocket`s, which can always be destroyed; a request that came
@@ -173,7 +138,7 @@ export class Connections {
 
   /** The address a request counts against: the peer's, or the forwarded one. */
   addressOf(request: Request, peer: string): string {
-    return clientAddress(request, peer, this.#policy.trustProxy ?? false);
+    return clientAddress(request, peer, this.#policy.trustProxy);
   }
 
   /**

@@ -12,6 +12,11 @@
  * as JavaScript's shortest round-trip decimal. Fields are quoted per RFC 4180
  * when they hold a comma, a quote or a line break; lines end with CRLF.
  *
+ * Text cells (series names) that a spreadsheet would read as a formula,
+ * those starting with `=`, `+`, `-`, `@`, a tab or a carriage return, get a
+ * leading `'` (OWASP's rule for CSV injection); numbers are never changed,
+ * so `-1.5` stays a number.
+ *
  * @module
  */
 
@@ -31,13 +36,15 @@ export interface CsvExportOptions {
   long?: boolean;
   from?: number;
   to?: number;
+  /** Told once when the export ends: read to its end, cancelled or failed. */
+  onEnd?: () => void;
 }
 
 /** Yields the CSV text in pieces of about `CSV_CHUNK_BYTES` characters. */
 export function* csvChunks(options: CsvExportOptions): Generator<string, void, undefined> {
   const { history, names, xKind, long = false } = options;
   const columns = history.seriesCount;
-  const name = (series: number) => quote(names[series] ?? `series ${series}`);
+  const name = (series: number) => quote(neutralise(names[series] ?? `series ${series}`));
   const formatX = xKind === "time" ? isoFormatter() : String;
   let parts: string[] = [];
   let size = 0;
@@ -82,20 +89,46 @@ export function* csvChunks(options: CsvExportOptions): Generator<string, void, u
   if (parts.length > 0) yield parts.join("");
 }
 
-/** The export as a pull-driven byte stream of UTF-8, for a `Response` body. */
+/**
+ * The export as a pull-driven byte stream of UTF-8, for a `Response` body:
+ * with no queue of its own (`highWaterMark: 0`), a chunk is made only when
+ * the reader asks, so a reader that stops holds one chunk at most.
+ */
 export function csvStream(options: CsvExportOptions): ReadableStream<Uint8Array> {
   const chunks = csvChunks(options);
   const encoder = new TextEncoder();
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    options.onEnd?.();
+  };
   return new ReadableStream<Uint8Array>({
     pull(controller) {
-      const next = chunks.next();
-      if (next.done) controller.close();
-      else controller.enqueue(encoder.encode(next.value));
+      try {
+        const next = chunks.next();
+        if (next.done) {
+          end();
+          controller.close();
+        } else controller.enqueue(encoder.encode(next.value));
+      } catch (error) {
+        end();
+        throw error;
+      }
     },
     cancel() {
+      end();
       chunks.return();
     },
   }, { highWaterMark: 0 });
+}
+
+/** Characters that make a spreadsheet read a cell as a formula when it starts with one. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** A text cell a spreadsheet will show as text: a leading `'` when it could start a formula. */
+export function neutralise(cell: string): string {
+  return FORMULA_START.test(cell) ? `'${cell}` : cell;
 }
 
 /** A field as RFC 4180 wants it: quoted, quotes doubled, when it holds `,` `"` CR or LF. */

@@ -40,7 +40,7 @@ export { CHUNK_POINTS, type MergedPoint, type SeriesPoints };
 
 /**
  * What one chunk costs beyond its 64 KiB of points: its objects, array
- * headers and block summary (bench/history.ts measures about 860 bytes).
+ * headers and block summary (bench/cases/history.ts measures about 860 bytes).
  */
 export const CHUNK_OVERHEAD_BYTES = 1024;
 

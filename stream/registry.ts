@@ -1,34 +1,35 @@
 /**
  * Named streams: each has its own hub (window, history, series cap). The
- * command line's source feeds one; HTTP writers create the others on first
- * use. `maxStreams` bounds their number, and a stream with no writer and no
- * viewer for `ttlMs` is freed (the command line's never is).
+ * command line's source feeds one; only a write creates the others (a push,
+ * or with a backplane another process's push). `maxStreams` bounds their
+ * number, and a stream with no writer and no viewer for `ttlMs` is freed
+ * (the command line's never is). A viewer of a stream that does not exist
+ * yet waits for it without taking a slot, and joins when the first write
+ * creates it.
  *
  * @module
  */
 
+import type { LineFormat, XChoice } from "../config.ts";
 import type { Logger } from "../log.ts";
+import { createLineReader } from "./formats/mod.ts";
+import type { Detected, LineReader } from "./formats/types.ts";
 import type { Hub } from "./hub.ts";
+import { normalisingSink } from "./series_name.ts";
+import type { PointSink } from "./sink.ts";
 
 /** Names a stream may have: letters, digits, `-`, `_` and `.`, at most 64. */
 export const STREAM_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Names the routes under `/s/NAME` use for themselves, so no stream may have them. */
+export const RESERVED_STREAM_NAMES: readonly string[] = ["data", "range", ".", ".."];
+/** Viewers waiting for streams that do not exist yet, across all names. */
+export const MAX_WAITING_VIEWERS = 1000;
+/** Line readers a stream keeps (one per format and x asked for); past it the oldest goes. */
+const MAX_READERS = 16;
 /** How often idle streams are looked for. */
 const SWEEP_INTERVAL_MS = 10_000;
 /** Rates are averaged over this many one-second samples. */
 const RATE_SAMPLES = 5;
-
-/** One named stream. */
-export interface Stream {
-  readonly name: string;
-  readonly hub: Hub;
-  /** Writers (HTTP bodies being read, the command line's source) attached now. */
-  writers: number;
-  /** Kept for the life of the process. */
-  readonly pinned: boolean;
-  lastUsed: number;
-  /** The hub's point count at each of the last few seconds, newest last. */
-  readonly counts: number[];
-}
 
 /** One stream as `GET /s/` lists it. */
 export interface StreamSummary {
@@ -43,6 +44,10 @@ export interface StreamSummary {
 /** What the registry is built with. */
 export interface StreamsOptions {
   createHub: (name: string) => Hub;
+  /** Where a stream's writers put their points (a backplane's writer); the hub by default. */
+  sinkFor?: (name: string, hub: Hub) => PointSink;
+  /** Why writers cannot hand on points now (a backplane waiting with its buffer full). */
+  writeBlocked?: () => string | undefined;
   /** Told when an idle stream is freed. */
   onFreed?: (name: string) => void;
   maxStreams: number;
@@ -50,15 +55,80 @@ export interface StreamsOptions {
   log: Logger;
 }
 
+/** One writer's seat on a stream, for the length of one request. */
+export interface StreamWriter {
+  readonly sink: PointSink;
+  /** Why points cannot be taken now, if they cannot. */
+  blocked(): string | undefined;
+  /** The stream's reader for `format` and `x`, kept across requests. */
+  readerFor(format: LineFormat, x: XChoice): LineReader;
+  /** Told once, when the reader knows the format (for the page). */
+  detected(detected: Detected): void;
+  /** Told of each skipped line and why (for the page). */
+  skipped(line: string, reason: string): void;
+  /** The request is over: the stream may count as idle again. */
+  close(): void;
+}
+
+/** Why `name` cannot name a stream, or undefined when it can. */
+export function streamNameProblem(name: string): string | undefined {
+  if (!STREAM_NAME.test(name)) {
+    return "Stream names are letters, digits, '-', '_' and '.', at most 64 characters";
+  }
+  if (RESERVED_STREAM_NAMES.includes(name)) {
+    return `Stream name "${name}" is reserved: /s/NAME/${name} is a route`;
+  }
+  if (name.endsWith(".csv")) {
+    return `Stream names cannot end in ".csv": /s/NAME.csv is stream NAME's CSV export`;
+  }
+  return undefined;
+}
+
 /** Returns true when `name` is a valid stream name. */
 export function isStreamName(name: string): boolean {
-  return STREAM_NAME.test(name) && name !== "." && name !== "..";
+  return streamNameProblem(name) === undefined;
+}
+
+/** One named stream. */
+export class Stream {
+  /** Writers (HTTP bodies being read, the command line's source) attached now. */
+  writers = 0;
+  lastUsed = Date.now();
+  /** The hub's point count at each of the last few seconds, newest last. */
+  readonly counts: number[] = [];
+  readonly #readers = new Map<string, LineReader>();
+
+  constructor(
+    readonly name: string,
+    readonly hub: Hub,
+    /** Kept for the life of the process. */
+    readonly pinned: boolean,
+  ) {}
+
+  /**
+   * The reader for `format` and `x`, kept across requests: a header posted
+   * once names the columns of every later post with the same query.
+   */
+  readerFor(format: LineFormat, x: XChoice): LineReader {
+    const key = `${format}\n${x.kind === "field" ? `field:${x.name}` : x.kind}`;
+    let reader = this.#readers.get(key);
+    if (!reader) {
+      reader = createLineReader(format, x);
+      if (this.#readers.size >= MAX_READERS) {
+        this.#readers.delete(this.#readers.keys().next().value as string);
+      }
+      this.#readers.set(key, reader);
+    }
+    return reader;
+  }
 }
 
 /** The streams of one process. */
 export class Streams {
   readonly #options: StreamsOptions;
   readonly #streams = new Map<string, Stream>();
+  readonly #waiting = new Map<string, Set<(stream: Stream) => void>>();
+  #waitingCount = 0;
   readonly #sweeper: ReturnType<typeof setInterval>;
   readonly #sampler: ReturnType<typeof setInterval>;
 
@@ -75,6 +145,11 @@ export class Streams {
     return this.#streams.size;
   }
 
+  /** Viewers waiting for a stream to be created. */
+  get waitingCount(): number {
+    return this.#waitingCount;
+  }
+
   /** The stream `name`, if it exists. */
   get(name: string): Stream | undefined {
     const stream = this.#streams.get(name);
@@ -82,23 +157,74 @@ export class Streams {
     return stream;
   }
 
-  /** The stream `name`, created if there is room; undefined at `maxStreams`. */
+  /**
+   * The stream `name`, created if there is room; undefined at `maxStreams`.
+   * Only writers call this: a stream exists because something wrote to it.
+   */
   open(name: string, pinned = false): Stream | undefined {
     const existing = this.get(name);
     if (existing) return existing;
     if (this.#streams.size >= this.#options.maxStreams) this.sweep();
     if (this.#streams.size >= this.#options.maxStreams) return undefined;
-    const stream: Stream = {
-      name,
-      hub: this.#options.createHub(name),
-      writers: 0,
-      pinned,
-      lastUsed: Date.now(),
-      counts: [],
-    };
+    const stream = new Stream(name, this.#options.createHub(name), pinned);
     this.#streams.set(name, stream);
     this.#options.log.debug("stream-created", { stream: name });
+    const waiting = this.#waiting.get(name);
+    if (waiting) {
+      this.#waiting.delete(name);
+      this.#waitingCount -= waiting.size;
+      const joins = [...waiting];
+      // Emptied first: a viewer that leaves later no longer counts as waiting.
+      waiting.clear();
+      for (const join of joins) join(stream);
+    }
     return stream;
+  }
+
+  /** A writer's seat on stream `name`, creating it; undefined at `maxStreams`. */
+  openWriter(name: string): StreamWriter | undefined {
+    const stream = this.open(name);
+    if (!stream) return undefined;
+    stream.writers++;
+    return {
+      sink: this.sinkFor(stream),
+      blocked: () => this.#options.writeBlocked?.(),
+      readerFor: (format, x) => stream.readerFor(format, x),
+      detected: (detected) => stream.hub.setFormat(detected.format),
+      skipped: (line, reason) => stream.hub.noteSkipped(line, reason),
+      close: () => {
+        stream.writers--;
+        stream.lastUsed = Date.now();
+      },
+    };
+  }
+
+  /** Where `stream`'s writers put their points (the backplane's writer, or its hub), names normalised. */
+  sinkFor(stream: Stream): PointSink {
+    return normalisingSink(this.#options.sinkFor?.(stream.name, stream.hub) ?? stream.hub);
+  }
+
+  /**
+   * Calls `join` once stream `name` exists (at once if it does). Returns a
+   * function that stops waiting, or undefined when `MAX_WAITING_VIEWERS` wait
+   * already: waiting costs no stream slot, so it is bounded by itself.
+   */
+  whenCreated(name: string, join: (stream: Stream) => void): (() => void) | undefined {
+    const stream = this.get(name);
+    if (stream) {
+      join(stream);
+      return () => {};
+    }
+    if (this.#waitingCount >= MAX_WAITING_VIEWERS) return undefined;
+    const waiting = this.#waiting.get(name) ?? new Set();
+    this.#waiting.set(name, waiting);
+    waiting.add(join);
+    this.#waitingCount++;
+    return () => {
+      if (!waiting.delete(join)) return;
+      this.#waitingCount--;
+      if (waiting.size === 0 && this.#waiting.get(name) === waiting) this.#waiting.delete(name);
+    };
   }
 
   /** Every stream, in the order they were made. */

@@ -26,8 +26,13 @@ export interface ReplayOptions {
   speed: number | "max";
   /** Stops the replay, even in the middle of a wait. */
   signal?: AbortSignal;
-  /** Told of a line that is neither a comment nor `arrival<TAB>line` (1-based number, 0 if unknown). */
-  onMalformed?: (lineNumber: number, line: string) => void;
+  /**
+   * Told of a line that is neither a comment nor `arrival<TAB>line` with a
+   * believable arrival (1-based number, 0 if unknown), and why.
+   */
+  onMalformed?: (lineNumber: number, line: string, reason: string) => void;
+  /** The longest wait between two lines (default `MAX_REPLAY_WAIT_MS`). */
+  maxWaitMs?: number;
   /** Longest recorded line read; a longer one is skipped as malformed. */
   maxLineBytes?: number;
 }
@@ -41,6 +46,20 @@ export class ReplayError extends Error {
 export const REPLAY_MAX_LINE_BYTES = 16 * 1024 * 1024;
 /** A wait shorter than this is not worth a timer: the line goes with the batch. */
 const MIN_WAIT_MS = 1;
+/**
+ * The longest wait between two lines: a longer gap (a laptop asleep, a
+ * hand-edited file) plays as this, and no timer ever overflows 2^31-1 ms.
+ */
+export const MAX_REPLAY_WAIT_MS = 10_000;
+/**
+ * How far an arrival may go back within a session: the recorder's clock only
+ * goes forward, so more than this is a damaged or crafted file.
+ */
+export const ARRIVAL_TOLERANCE_SECONDS = 1;
+/** The latest arrival a Date can show (year 275760), in seconds since the epoch. */
+const MAX_ARRIVAL_SECONDS = 8.64e12;
+/** Bytes read to check the header: the header line and its newline, so `/dev/zero` is quick. */
+const HEADER_BYTES = new TextEncoder().encode(`${RECORDING_HEADER}\n`);
 
 /**
  * Opens `path` and checks its first line; throws `ReplayError` when it cannot
@@ -60,34 +79,23 @@ export async function openReplay(
   } catch (error) {
     throw new ReplayError(`Cannot replay "${path}": ${describeError(error)}`);
   }
+  try {
+    if (!(await readHeader(file))) throw new ReplayError("not a recording");
+  } catch (error) {
+    file.close();
+    const reason = error instanceof ReplayError
+      ? `not a recording (its first line is not "${RECORDING_HEADER}")`
+      : describeError(error);
+    throw new ReplayError(`Cannot replay "${path}": ${reason}`);
+  }
   // splitLines drops a too long line before it is numbered: 0 says "unknown".
-  const onTruncated = () => options.onMalformed?.(0, "(line too long)");
+  const onTruncated = () => options.onMalformed?.(0, "(line too long)", "line too long");
   const batches = splitLines(
     file.readable,
     options.maxLineBytes ?? REPLAY_MAX_LINE_BYTES,
     onTruncated,
   );
-  let first: string[] = [];
-  try {
-    // Not for-await: leaving that loop would close the generator.
-    while (first.length === 0) {
-      const next = await batches.next();
-      if (next.done) break;
-      first = next.value;
-    }
-  } catch (error) {
-    await batches.return(undefined);
-    throw new ReplayError(
-      `Cannot replay "${path}": ${error instanceof Error ? error.message : error}`,
-    );
-  }
-  if (first[0] !== RECORDING_HEADER) {
-    await batches.return(undefined);
-    throw new ReplayError(
-      `Cannot replay "${path}": not a liveplot recording (its first line is not "${RECORDING_HEADER}")`,
-    );
-  }
-  return play(first.slice(1), batches, options, 1);
+  return play([], batches, options, 1);
 }
 
 async function* play(
@@ -97,9 +105,11 @@ async function* play(
   firstLineNumber: number,
 ): AsyncGenerator<ReplayBatch, void, undefined> {
   const { speed, signal } = options;
+  const maxWaitMs = Math.min(options.maxWaitMs ?? MAX_REPLAY_WAIT_MS, MAX_REPLAY_WAIT_MS);
   let lineNumber = firstLineNumber;
   let originReal = NaN;
   let originRecorded = NaN;
+  let lastArrival = -Infinity;
   let lines: string[] = [];
   let arrivals: number[] = [];
   const take = (): ReplayBatch => {
@@ -117,21 +127,37 @@ async function* play(
       for (const line of chunk) {
         lineNumber++;
         if (line.startsWith("#")) {
-          if (line.startsWith(SESSION_PREFIX)) originReal = NaN;
+          if (line.startsWith(SESSION_PREFIX)) {
+            originReal = NaN;
+            lastArrival = -Infinity;
+          }
           continue;
         }
         const tab = line.indexOf("\t");
         const arrival = tab > 0 ? Number(line.slice(0, tab)) : NaN;
-        if (!Number.isFinite(arrival)) {
-          if (line !== "") options.onMalformed?.(lineNumber, line);
+        const problem = !Number.isFinite(arrival)
+          ? "no arrival time"
+          : arrival < 0 || arrival > MAX_ARRIVAL_SECONDS
+          ? "arrival time out of range"
+          : arrival < lastArrival - ARRIVAL_TOLERANCE_SECONDS
+          ? "arrival time goes back"
+          : undefined;
+        if (problem) {
+          if (line !== "") options.onMalformed?.(lineNumber, line, problem);
           continue;
         }
+        lastArrival = Math.max(lastArrival, arrival);
         if (speed !== "max") {
           if (Number.isNaN(originReal)) {
             originReal = performance.now();
             originRecorded = arrival;
           }
-          const wait = originReal + (arrival - originRecorded) * 1000 / speed - performance.now();
+          let wait = originReal + (arrival - originRecorded) * 1000 / speed - performance.now();
+          if (wait > maxWaitMs) {
+            // Later lines keep their pace after the shortened gap.
+            originReal -= wait - maxWaitMs;
+            wait = maxWaitMs;
+          }
           if (wait >= MIN_WAIT_MS) {
             if (lines.length > 0) yield take();
             await sleep(wait, signal);
@@ -149,6 +175,23 @@ async function* play(
 }
 
 const END: string[] = [];
+
+/** Reads no more than the header line and its newline; true when they are a recording's. */
+async function readHeader(file: Deno.FsFile): Promise<boolean> {
+  const header = new Uint8Array(HEADER_BYTES.length);
+  let filled = 0;
+  while (filled < header.length) {
+    const count = await file.read(header.subarray(filled));
+    if (count === null) break;
+    filled += count;
+  }
+  // A recording with no line yet may lack the header's newline.
+  const expected = filled === HEADER_BYTES.length - 1
+    ? HEADER_BYTES.length - 1
+    : HEADER_BYTES.length;
+  return filled === expected &&
+    header.subarray(0, filled).every((byte, i) => byte === HEADER_BYTES[i]);
+}
 
 async function nextLines(batches: AsyncGenerator<string[]>): Promise<string[]> {
   const next = await batches.next();

@@ -14,10 +14,13 @@ import { createLineReader } from "./formats/mod.ts";
 import type { Recorder } from "./recorder.ts";
 import { openReplay, ReplayError } from "./replay.ts";
 import type { PointSink } from "./sink.ts";
+import { tailStderr } from "./stderr_tail.ts";
 import { findExecutable, stripTerminalControls, unbufferedCommand } from "./unbuffer.ts";
 
-/** How long a command gets to exit after SIGTERM before it is killed. */
-export const KILL_GRACE_MS = 1000;
+/** How long a command gets to exit after SIGTERM before it is killed: a stop is quick. */
+export const KILL_GRACE_MS = 500;
+/** How long a command's last stderr lines are waited for once it has exited. */
+const STDERR_GRACE_MS = 200;
 /** How long a command on a pseudo-terminal gets to take the hangup once `script` is gone. */
 const HANGUP_GRACE_MS = 100;
 /**
@@ -52,7 +55,7 @@ export interface RunningSource {
   readonly pid?: number;
   /** Settles once the source has ended and the hub has been told. */
   readonly ended: Promise<void>;
-  /** Stops the source: SIGTERM, then SIGKILL after `KILL_GRACE_MS`. */
+  /** Stops the source: SIGTERM to the command, then SIGKILL after `KILL_GRACE_MS`. */
   stop(): Promise<void>;
 }
 
@@ -86,7 +89,7 @@ export async function startSource(
     return { ended, stop: () => Promise.resolve() };
   }
   if (spec.kind === "replay") return await startReplay(spec.path, spec.speed, options);
-  return startCommand(spec.command, spec.args, options);
+  return startCommand(spec.command, spec.args, spec.cwd, options);
 }
 
 async function startReplay(
@@ -101,6 +104,15 @@ async function startReplay(
       speed,
       signal: abort.signal,
       maxLineBytes: options.maxLineBytes,
+      // A recording is input like any other: a line that cannot be played is counted, not lost.
+      onMalformed: (_lineNumber, line, reason) => {
+        const { hub, log } = options;
+        if (hub.status.skipped === 0) {
+          log.warn("lines-skipped", { reason, note: "further ones are counted, not logged" });
+        }
+        hub.noteSkipped(line, reason);
+        hub.report({ skipped: hub.status.skipped + 1 });
+      },
     });
   } catch (error) {
     if (error instanceof ReplayError) throw new SourceStartError(error.message);
@@ -143,12 +155,14 @@ async function* timed(
 function startCommand(
   command: string,
   args: string[],
+  cwd: string | undefined,
   options: SourceOptions,
 ): RunningSource {
   // Through `script` a missing command would start, print an error and exit 127:
   // look for it first, so that it is one clear line at start, as without.
-  if (options.pty && !command.includes("/") && findExecutable(command) === undefined) {
-    throw new SourceStartError(`Cannot start command "${command}": not found`);
+  if (options.pty && findExecutable(command) === undefined) {
+    const why = command.includes("/") && isFile(command) ? "not executable" : "not found";
+    throw new SourceStartError(`Cannot start command "${command}": ${why}`);
   }
   const spawned = options.pty
     ? unbufferedCommand(command, args)
@@ -157,9 +171,11 @@ function startCommand(
   try {
     child = new Deno.Command(spawned.command, {
       args: spawned.args,
+      cwd,
       stdin: "null",
       stdout: "piped",
-      stderr: "inherit",
+      // Passed through to liveplot's, and its last lines kept for the page.
+      stderr: "piped",
       // Its own process group, so that stopping it also stops what it started.
       detached: true,
       // Python block-buffers a pipe; this makes `print` reach us at once.
@@ -168,44 +184,69 @@ function startCommand(
   } catch (error) {
     throw new SourceStartError(`Cannot start command "${command}": ${describeError(error)}`);
   }
-  options.log.info("source-started", { command, pid: child.pid, unbuffered: spawned.method });
+  // `child=`, not `pid=`: the first pid in the log is liveplot's own.
+  options.log.info("source-started", { command, child: child.pid, unbuffered: spawned.method });
   const chunks = readByteStream(child.stdout, READ_BYTES);
   const output = spawned.method === "script" ? stripTerminalControls(chunks) : chunks;
+  const stderr = tailStderr(child.stderr, Deno.stderr);
+  let stopping = false;
 
   const ended = Promise.all([pump(timed(output, options), options), child.status]).then(
-    ([, status]) => {
+    async ([, status]) => {
+      // What the command started may hold its stderr open: its end is waited for a moment only.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        stderr.done,
+        new Promise((resolve) => timer = setTimeout(resolve, STDERR_GRACE_MS)),
+      ]);
+      clearTimeout(timer);
       // Deno already reports a signalled exit as 128 + the signal's number.
       const exitCode = status.code;
-      options.hub.report({ state: "ended", exitCode });
-      options.log.info("source-ended", {
-        command,
-        pid: child.pid,
-        code: exitCode,
-      });
+      options.hub.report({ state: "ended", exitCode, stderr: [...stderr.lines] });
+      if (stopping) options.log.info("source-stopped", { command, child: child.pid });
+      else options.log.info("source-ended", { command, child: child.pid, code: exitCode });
     },
   );
 
   const stop = async () => {
+    stopping = true;
     const exited = child.status.then(() => true);
-    // `script` runs the command in a session of its own: its group is signalled too.
-    const groups = [child.pid, ...(spawned.method === "script" ? childrenOf(child.pid) : [])];
-    // Even after the command exits, what it started may still run.
-    kill(child, groups, "SIGTERM");
+    // `script` runs the command in a session of its own. Signalled, script itself waits two
+    // seconds before it exits; the command, signalled alone, ends at once and script with it.
+    const commands = spawned.method === "script" ? await childrenOf(child.pid) : [];
+    const groups = [child.pid, ...commands];
+    if (commands.length > 0) kill(child, commands, "SIGTERM");
+    // The command could not be found (no /proc, no pgrep): ending script at once closes its
+    // terminal, whose hangup ends the command.
+    else if (spawned.method === "script") kill(child, groups, "SIGKILL");
+    else kill(child, groups, "SIGTERM");
     const timer = new Promise<false>((resolve) => {
       const id = setTimeout(() => resolve(false), KILL_GRACE_MS);
       exited.then(() => clearTimeout(id));
     });
     if (!(await Promise.race([exited, timer]))) {
-      options.log.warn("source-killed", { command, pid: child.pid });
+      options.log.warn("source-killed", { command, child: child.pid });
       kill(child, groups, "SIGKILL");
     } else if (groups.length > 1) {
       // The terminal's hangup ends most commands; one that ignores it is not left behind.
-      await new Promise((resolve) => setTimeout(resolve, HANGUP_GRACE_MS));
+      await delay(HANGUP_GRACE_MS);
       kill(child, groups.slice(1), "SIGKILL");
     }
     await ended.catch(() => {});
   };
   return { pid: child.pid, ended, stop };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
 }
 
 /** The least step between two lines' arrival times, in seconds: 1 µs. */
@@ -276,7 +317,8 @@ async function pump(batches: AsyncIterable<Batch>, options: SourceOptions): Prom
             note: "further ones are counted, not logged",
           });
         }
-        hub.report({ skipped });
+        // Added to the count, which replay's malformed lines also add to.
+        hub.report({ skipped: hub.status.skipped + skipped - skippedBefore });
       }
       if (!warnedTruncated && hub.status.truncated > 0) {
         warnedTruncated = true;
@@ -310,11 +352,25 @@ function kill(child: Deno.ChildProcess, groups: number[], signal: Deno.Signal): 
   }
 }
 
-/** The children of process `pid` (Linux; elsewhere none are found). */
-function childrenOf(pid: number): number[] {
+/**
+ * The children of process `pid`: from /proc (Linux, which Deno lets only
+ * `--allow-all` read), else from `pgrep -P`, else none.
+ */
+async function childrenOf(pid: number): Promise<number[]> {
+  const parse = (text: string) => text.trim().split(/\s+/).filter(Boolean).map(Number);
   try {
-    const text = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`);
-    return text.trim().split(/\s+/).filter(Boolean).map(Number);
+    return parse(Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`));
+  } catch {
+    // Not Linux, or not permitted: ask pgrep.
+  }
+  try {
+    const { stdout } = await new Deno.Command("pgrep", {
+      args: ["-P", String(pid)],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return parse(new TextDecoder().decode(stdout));
   } catch {
     return [];
   }

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import manifest from "../deno.json" with { type: "json" };
-import { FLAGS, withFlagTable } from "../flags.ts";
-import { browserCommands, parseBytes, parseCommandLine, USAGE, UsageError } from "../main.ts";
+import { browserCommands } from "../cli/browser.ts";
+import { GENERATED_FILES, withGeneratedSections } from "../cli/docs.ts";
+import { FLAGS } from "../cli/flags.ts";
+import { usage } from "../cli/usage.ts";
+import { parseBytes, UsageError } from "../cli/values.ts";
 import {
   FIXTURES,
   openSocket,
@@ -12,16 +15,12 @@ import {
   waitFor,
   withTimeout,
 } from "./helpers.ts";
+import { configOf, parse } from "./command_line.ts";
 
 /** The permission flags of `deno task start`, so the tests run with exactly those. */
 const START_PERMISSIONS = manifest.tasks.start.split(" ").filter((word) =>
   word.startsWith("--allow-")
 );
-
-const noEnv = () => undefined;
-const noFile = (path: string): string => {
-  throw new Deno.errors.NotFound(path);
-};
 
 Deno.test("the CLI prints its URL and Deno version, serves, and exits 0 on SIGTERM", async () => {
   const cli = spawnCli(["--port", "0", "--no-open"], { denoArgs: START_PERMISSIONS });
@@ -58,7 +57,7 @@ Deno.test("SIGINT also stops the server with exit code 0", async () => {
   await cli.stop();
 });
 
-Deno.test("a bad flag prints one line and the usage, exit code 1", async () => {
+Deno.test("a bad flag prints one line pointing to --help, exit code 2", async () => {
   for (
     const args of [["--bogus"], ["--port", "http"], ["--port", "70000"], ["--format", "xml"], [
       "--window",
@@ -66,10 +65,8 @@ Deno.test("a bad flag prints one line and the usage, exit code 1", async () => {
     ], ["--y-range", "9:1"]]
   ) {
     const { code, stderr, stdout } = await runCli(args);
-    assert.equal(code, 1, args.join(" "));
-    const [first, ...rest] = stderr.split("\n");
-    assert.match(first ?? "", /^liveplot: /, args.join(" "));
-    assert.match(rest.join("\n"), /^Usage: liveplot/m);
+    assert.equal(code, 2, args.join(" "));
+    assert.match(stderr, /^liveplot: .* \(see liveplot --help\)\n$/, args.join(" "));
     assert.equal(stdout, "");
   }
 });
@@ -115,19 +112,19 @@ Deno.test("when no browser can be opened it says so in one line and keeps servin
 
 Deno.test("PORT and HOST work from the environment and flags win", () => {
   const env = (name: string) => ({ PORT: "9001", HOST: "localhost" })[name];
-  const fromEnv = parseCommandLine([], env, noFile);
+  const fromEnv = parse([], env);
   assert.equal(fromEnv.kind, "serve");
   if (fromEnv.kind !== "serve") return;
   assert.equal(fromEnv.config.port, 9001);
   assert.equal(fromEnv.config.hostname, "localhost");
-  const fromFlags = parseCommandLine(["--port", "9002", "--host", "127.0.0.2"], env, noFile);
+  const fromFlags = parse(["--port", "9002", "--host", "127.0.0.2"], env);
   assert.ok(fromFlags.kind === "serve");
   assert.equal(fromFlags.config.port, 9002);
   assert.equal(fromFlags.config.hostname, "127.0.0.2");
 });
 
 Deno.test("defaults are the seed's port on loopback, opening the browser, the demo", () => {
-  const command = parseCommandLine([], noEnv, noFile);
+  const command = parse([]);
   assert.ok(command.kind === "serve");
   assert.equal(command.config.port, 8000);
   assert.equal(command.config.hostname, "127.0.0.1");
@@ -136,31 +133,30 @@ Deno.test("defaults are the seed's port on loopback, opening the browser, the de
 });
 
 Deno.test("the source is '-' for stdin or a command after the options", () => {
-  const stdin = parseCommandLine(["--no-open", "-"], noEnv, noFile);
+  const stdin = parse(["--no-open", "-"]);
   assert.ok(stdin.kind === "serve");
   assert.deepEqual(stdin.config.source, { kind: "stdin" });
-  const command = parseCommandLine(
-    ["--window", "50", "ping", "-i", "0.2", "localhost"],
-    noEnv,
-    noFile,
-  );
+  const command = parse(["--window", "50", "ping", "-i", "0.2", "localhost"]);
   assert.ok(command.kind === "serve");
   assert.deepEqual(command.config.source, {
     kind: "command",
     command: "ping",
     args: ["-i", "0.2", "localhost"],
+    cwd: "/home/user",
   });
   assert.deepEqual(command.config.window, { points: 50 });
-  const viaTask = parseCommandLine(["--", "--port", "9", "-"], noEnv, noFile);
+  const viaTask = parse(["--", "--port", "9", "-"]);
   assert.ok(viaTask.kind === "serve", "deno task start -- --port 9 - passes its -- along");
   assert.equal(viaTask.config.port, 9);
   assert.deepEqual(viaTask.config.source, { kind: "stdin" });
-  const dashed = parseCommandLine(["--", "--weird-name", "--port"], noEnv, noFile);
+  // A command whose name starts with "-" follows a second "--" (the first is deno task's).
+  const dashed = parse(["--", "--", "--weird-name", "--port"]);
   assert.ok(dashed.kind === "serve");
   assert.deepEqual(dashed.config.source, {
     kind: "command",
     command: "--weird-name",
     args: ["--port"],
+    cwd: "/home/user",
   });
 });
 
@@ -177,7 +173,7 @@ Deno.test("--help and --version print and exit 0", async () => {
 });
 
 Deno.test("short switches group with a value flag last, as -qp 0 is -q -p 0", () => {
-  const command = parseCommandLine(["-qp", "0", "-"], noEnv, noFile);
+  const command = parse(["-qp", "0", "-"]);
   assert.ok(command.kind === "serve");
   assert.equal(command.config.port, 0);
   assert.equal(command.config.logLevel, "quiet");
@@ -187,39 +183,33 @@ Deno.test("short switches group with a value flag last, as -qp 0 is -q -p 0", ()
 Deno.test("a bad PORT in the environment is named in the error", () => {
   const env = (name: string) => name === "PORT" ? "abc" : undefined;
   assert.throws(
-    () => parseCommandLine([], env, noFile),
+    () => parse([], env),
     /^UsageError: The environment variable PORT must be a whole number from 0 to 65535, not "abc"$/,
   );
 });
 
 Deno.test("--window takes a point count or a duration; --format sxy is series-x-y", () => {
-  const parse = (args: string[]) => {
-    const command = parseCommandLine(args, noEnv, noFile);
-    assert.ok(command.kind === "serve");
-    return command.config;
-  };
-  assert.deepEqual(parse(["--window", "60s"]).window, { seconds: 60 });
-  assert.deepEqual(parse(["--window", "10m"]).window, { seconds: 600 });
-  assert.deepEqual(parse(["--window", "100000"]).window, { points: 100_000 });
-  assert.equal(parse(["--format", "sxy"]).format, "series-x-y");
-  assert.deepEqual(parse(["--x", "ts"]).x, { kind: "field", name: "ts" });
-  assert.deepEqual(parse(["--y-range=-1:1.5"]).yRange, [-1, 1.5]);
+  assert.deepEqual(configOf(["--window", "60s"]).window, { seconds: 60 });
+  assert.deepEqual(configOf(["--window", "10m"]).window, { seconds: 600 });
+  assert.deepEqual(configOf(["--window", "100000"]).window, { points: 100_000 });
+  assert.equal(configOf(["--format", "sxy"]).format, "series-x-y");
+  assert.deepEqual(configOf(["--x", "ts"]).x, { kind: "field", name: "ts" });
+  assert.deepEqual(configOf(["--y-range=-1:1.5"]).yRange, [-1, 1.5]);
 });
 
 Deno.test("sizes accept bytes and KiB/MiB suffixes and refuse nonsense", () => {
-  assert.equal(parseBytes("--max-line", "65536", 1), 65536);
-  assert.equal(parseBytes("--max-line", "64KiB", 1), 65536);
-  assert.equal(parseBytes("--max-line", "1m", 1), 1024 * 1024);
-  assert.equal(parseBytes("--max-line", undefined, 7), 7);
+  assert.equal(parseBytes("65536", "--max-line", 1), 65536);
+  assert.equal(parseBytes("64KiB", "--max-line", 1), 65536);
+  assert.equal(parseBytes("1m", "--max-line", 1), 1024 * 1024);
   for (const bad of ["", "0", "-1", "1.5k", "1GB", "65GiB", "lots"]) {
-    assert.throws(() => parseBytes("--max-line", bad, 1), UsageError, bad);
+    assert.throws(() => parseBytes(bad, "--max-line", 1), UsageError, bad);
   }
 });
 
 Deno.test("--cert and --key go together and unreadable files are a usage error", () => {
-  assert.throws(() => parseCommandLine(["--cert", "a.pem"], noEnv, noFile), /--cert and --key/);
+  assert.throws(() => parse(["--cert", "a.pem"]), /--cert and --key/);
   assert.throws(
-    () => parseCommandLine(["--cert", "a.pem", "--key", "b.pem"], noEnv, noFile),
+    () => parse(["--cert", "a.pem", "--key", "b.pem"]),
     /Cannot read --cert file "a.pem": not found/,
   );
 });
@@ -275,10 +265,12 @@ Deno.test("message contents and input lines are never logged by default", async 
   assert.ok(!cli.stderr.join("\n").includes("secret"), cli.stderr.join("\n"));
 });
 
-Deno.test("README's flag table is the one flags.ts declares (deno task docs writes it)", async () => {
-  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
-  assert.equal(readme, withFlagTable(readme), "run `deno task docs` to refresh README.md");
-  for (const flag of FLAGS) assert.match(USAGE, new RegExp(`--${flag.name}\\b`));
+Deno.test("README's and docs/cli.md's tables are cli/'s (deno task docs writes them)", async () => {
+  for (const file of GENERATED_FILES) {
+    const text = await Deno.readTextFile(new URL(`../${file}`, import.meta.url));
+    assert.equal(text, withGeneratedSections(text), `run \`deno task docs\` to refresh ${file}`);
+  }
+  for (const flag of FLAGS) assert.match(usage(), new RegExp(`--${flag.name}\\b`));
 });
 
 Deno.test("limits that do not make sense together are said in one line each at start", async () => {

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { serveCsvExport } from "../handlers/export_csv.ts";
+import { createCsvExportRoute, MAX_CSV_EXPORTS } from "../handlers/data_csv.ts";
 import { CSV_CHUNK_BYTES, csvChunks, quote } from "../stream/csv_export.ts";
 import { History, type MergedPoint } from "../stream/history.ts";
-import { FIXTURES, withTimeout } from "./helpers.ts";
+import { FIXTURES, rawExchange, startTestServer, withTimeout } from "./helpers.ts";
+
+const serveCsvExport = createCsvExportRoute();
 
 const FIXTURE = `${FIXTURES}csv_memory.ts`;
 
@@ -137,4 +139,65 @@ Deno.test("GET data.csv stops making CSV while the client does not read", async 
   );
   assert.equal(store.handedOut, total);
   assert.equal(rows, total + 1, "a header and a row per point");
+});
+
+Deno.test("at most four CSV exports run at once; the fifth gets 503 with Retry-After", async () => {
+  await using server = await startTestServer({ token: "csv-cap" });
+  const stream = server.streams.open("big")!;
+  // More CSV than socket buffers hold, so an export that is not read stays running.
+  for (let index = 0; index < 2_000_000; index++) stream.hub.add("v", index, index % 1000);
+  stream.hub.commit();
+  const port = Number(server.url.port);
+  const request = new TextEncoder().encode(
+    `GET /s/big.csv HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n\r\n`,
+  );
+  /** Opens an export and reads its head alone; the rest is left unread. */
+  const openExport = async () => {
+    const connection = await Deno.connect({ hostname: "127.0.0.1", port });
+    await connection.write(request);
+    const buffer = new Uint8Array(1024);
+    const read = await withTimeout(connection.read(buffer), 10_000, "an export's head");
+    return { connection, head: new TextDecoder().decode(buffer.subarray(0, read ?? 0)) };
+  };
+  const running = [];
+  for (let i = 0; i < MAX_CSV_EXPORTS; i++) {
+    const opened = await openExport();
+    running.push(opened.connection);
+    assert.match(opened.head, /^HTTP\/1\.1 200/, `export ${i + 1}`);
+  }
+  try {
+    const refused = await rawExchange(port, request);
+    assert.match(refused, /^HTTP\/1\.1 503/);
+    assert.match(refused, /retry-after: 5/i);
+    assert.match(refused, /Too many CSV exports at once \(4\): try again/);
+    // A client that goes away gives its slot back.
+    running.shift()?.close();
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const opened = await openExport();
+      if (opened.head.startsWith("HTTP/1.1 200")) {
+        running.push(opened.connection);
+        break;
+      }
+      opened.connection.close();
+      assert.ok(Date.now() < deadline, "a slot came free once a reader left");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    for (const connection of running) connection.close();
+  }
+});
+
+Deno.test("series names that would start a spreadsheet formula are written as text", () => {
+  const store = history([[0, 1, -1.5], [1, 1, 2], [2, 1, 3], [3, 1, 4], [4, 1, 5], [5, 1, 6]]);
+  const names = ['=HYPERLINK("http://x")', "@SUM(1+1)", "+1", "-cmd", "\tx", "\rcr"];
+  const wide = [...csvChunks({ history: store, names, xKind: "index" })].join("");
+  assert.equal(
+    wide.split("\r\n")[0],
+    `x,"'=HYPERLINK(""http://x"")",'@SUM(1+1),'+1,'-cmd,'\tx,"'\rcr"`,
+  );
+  assert.equal(wide.split("\r\n")[1], "1,-1.5,2,3,4,5,6", "numbers stay numbers, -1.5 included");
+  const long = [...csvChunks({ history: store, names, xKind: "index", long: true })].join("");
+  assert.equal(long.split("\r\n")[1], `"'=HYPERLINK(""http://x"")",1,-1.5`);
+  assert.equal(long.split("\r\n")[2], "'@SUM(1+1),1,2");
 });

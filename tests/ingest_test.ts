@@ -7,14 +7,8 @@ import {
 } from "../handlers/ingest.ts";
 import { serveStreamsIndex } from "../handlers/streams_index.ts";
 import type { StreamSummary } from "../stream/registry.ts";
-import {
-  curlExample,
-  generateToken,
-  readToken,
-  TOKEN_BYTES,
-  tokensEqual,
-} from "../handlers/token.ts";
-import type { Refusal } from "../handlers/websocket.ts";
+import { curlExample, generateToken, TOKEN_BYTES } from "../cli/token.ts";
+import { readToken, tokensEqual } from "../handlers/policy.ts";
 import { createLineReader } from "../stream/formats/mod.ts";
 import type { LineOutcome, LineReader } from "../stream/formats/types.ts";
 import type { PointSink, XKind } from "../stream/sink.ts";
@@ -69,42 +63,39 @@ interface Harness extends AsyncDisposable {
   url: (path: string) => string;
   streams: Map<string, KeptStream>;
   lines: string[];
-  /** Set to make the streams refuse points (as a full backplane would). */
-  refuse: { now: Refusal | undefined; atOpen: Refusal | undefined };
+  /** Set to make the streams refuse points (as a full backplane would), or refuse a new one. */
+  refuse: { now: string | undefined; full: boolean };
   open: { writers: number };
 }
 
 function startIngest(overrides: Partial<IngestOptions> = {}): Harness {
   const streams = new Map<string, KeptStream>();
   const { log, lines } = captureLog();
-  const refuse: Harness["refuse"] = { now: undefined, atOpen: undefined };
+  const refuse: Harness["refuse"] = { now: undefined, full: false };
   const open = { writers: 0 };
   const registry: IngestStreams = {
-    openWriter(name): IngestWriter | Refusal {
-      if (refuse.atOpen) return refuse.atOpen;
+    openWriter(name): IngestWriter | undefined {
+      if (refuse.full) return undefined;
       const sink = streams.get(name) ?? new KeptStream();
       streams.set(name, sink);
       open.writers++;
       return {
         sink,
-        refusal: () => refuse.now,
+        blocked: () => refuse.now,
+        readerFor: (format) =>
+          format === "auto" ? columnsReader() : createLineReader(format, { kind: "auto" }),
         close: () => open.writers--,
+        detected: () => {},
         skipped: (line, reason) => sink.skipped.push(`${line}: ${reason}`),
       };
     },
   };
   const ingest = createIngestHandler({
     token: TOKEN,
-    policy: {
-      origins: ["https://allowed.example"],
-      hostname: "127.0.0.1",
-      maxClients: 10,
-      maxMessageBytes: 1024,
-      pingIntervalSeconds: 0,
-    },
+    policy: { origins: ["https://allowed.example"], hostname: "127.0.0.1", trustProxy: false },
     streams: registry,
-    createReader: (params) =>
-      params.get("format") === "nonsense" ? { error: "Unknown format" } : columnsReader(),
+    format: "auto",
+    x: { kind: "auto" },
     maxBodyBytes: 1000,
     maxIngestRate: 1_000_000,
     maxLineBytes: 1024,
@@ -299,11 +290,15 @@ Deno.test("over --max-ingest-rate answers 429 with Retry-After and what was take
 
 Deno.test("a stream that cannot take points answers 507 or 503, with what was taken", async () => {
   await using ingest = startIngest();
-  ingest.refuse.atOpen = { status: 507, reason: "Too many streams" };
+  ingest.refuse.full = true;
   const full = await post(ingest.url("/s/new"), "1\n");
   assert.equal(full.status, 507);
-  assert.deepEqual(await full.json(), { error: "Too many streams", taken: 0, skipped: 0 });
-  ingest.refuse.atOpen = undefined;
+  assert.deepEqual(await full.json(), {
+    error: "Too many streams: try again later",
+    taken: 0,
+    skipped: 0,
+  });
+  ingest.refuse.full = false;
 
   const encoder = new TextEncoder();
   let controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -313,11 +308,7 @@ Deno.test("a stream that cannot take points answers 507 or 503, with what was ta
   while ((ingest.streams.get("new")?.points.length ?? 0) < 2) {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  ingest.refuse.now = {
-    status: 503,
-    reason: "Waiting for the data store",
-    headers: { "retry-after": "5" },
-  };
+  ingest.refuse.now = "Waiting for the data store";
   controller.enqueue(encoder.encode("3\n"));
   const response = await answer;
   assert.equal(response.status, 503);
@@ -392,9 +383,7 @@ Deno.test("GET /s/ lists streams as HTML, or as JSON when asked", async () => {
 });
 
 Deno.test("the real line readers work behind the route: a CSV body with a header", async () => {
-  await using ingest = startIngest({
-    createReader: () => createLineReader("auto", { kind: "auto" }),
-  });
+  await using ingest = startIngest({ format: "csv" });
   const response = await post(
     ingest.url("/s/lab"),
     "time,temp,rh\n1700000000,21.5,40\n1700000001,21.6,41\n",

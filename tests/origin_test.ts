@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { launchBrowser } from "./browser.ts";
-import { clientAddress, parseForwarded, publicUrl } from "../handlers/proxy.ts";
-import { captureLog, rawExchange, socketUrl, startTestServer, upgradeHeaders } from "./helpers.ts";
+import { clientAddress, parseForwarded, publicUrl } from "../handlers/policy.ts";
+import {
+  captureLog,
+  openRawSocket,
+  rawExchange,
+  socketUrl,
+  startTestServer,
+  upgradeHeaders,
+} from "./helpers.ts";
 
 /**
  * Serves, from a second origin, a page that opens the WebSocket named in
@@ -123,15 +130,46 @@ Deno.test("forwarding headers are parsed as RFC 7239 says, and only one proxy is
     "10.0.0.9",
   );
   assert.equal(
-    clientAddress(request({ forwarded: 'for="[2001:db8::1]:4711"' }), "127.0.0.1", true),
+    clientAddress(request({ "x-forwarded-for": "[2001:db8::1]:4711" }), "127.0.0.1", true),
     "2001:db8::1",
   );
   assert.equal(
-    clientAddress(request({ forwarded: "for=192.0.2.60:80" }), "127.0.0.1", true),
+    clientAddress(request({ "x-forwarded-for": "192.0.2.60:80" }), "127.0.0.1", true),
     "192.0.2.60",
+  );
+  // A client's own Forwarded: for= is its word, not the proxy's: the proxy appends to XFF.
+  assert.equal(
+    clientAddress(
+      request({ forwarded: "for=127.0.0.1", "x-forwarded-for": "203.0.113.7" }),
+      "10.0.0.2",
+      true,
+    ),
+    "203.0.113.7",
+  );
+  assert.equal(
+    clientAddress(request({ forwarded: "for=10.9.9.1" }), "10.0.0.2", true),
+    "10.0.0.2",
   );
   assert.equal(
     clientAddress(request({ "x-forwarded-for": "1.2.3.4" }), "127.0.0.1", false),
     "127.0.0.1",
   );
+});
+
+Deno.test("--trust-proxy: a client's own Forwarded: for= neither makes it loopback nor a new address", async () => {
+  await using server = await startTestServer({ trustProxy: true, maxClientsPerAddress: 1 });
+  const port = Number(server.url.port);
+  // What the proxy appended is the last X-Forwarded-For entry; the rest is the client's say.
+  const proxied = (forwarded: string) => ({
+    forwarded,
+    "x-forwarded-for": "198.51.100.4, 203.0.113.7",
+  });
+  using _first = await openRawSocket(port, "/echo", proxied("for=127.0.0.1"));
+  assert.equal(server.connections.countFor("203.0.113.7"), 1);
+  for (const forwarded of ["for=127.0.0.1", "for=10.9.9.1", "for=10.9.9.2"]) {
+    const headers = upgradeHeaders({ host: `127.0.0.1:${port}`, ...proxied(forwarded) });
+    const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+    const answer = await rawExchange(port, `GET /echo HTTP/1.1\r\n${lines.join("")}\r\n`, 1000);
+    assert.match(answer, /^HTTP\/1\.1 503/, forwarded);
+  }
 });

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
-import { serveCsvExport } from "../handlers/export_csv.ts";
+import { createCsvExportRoute } from "../handlers/data_csv.ts";
 import { MAX_WIDTH_PX, serveRange, type StoredStream } from "../handlers/range.ts";
 import { History } from "../stream/history.ts";
+
+const serveCsvExport = createCsvExportRoute();
 
 function stream(points: number): StoredStream {
   const history = new History({ maxBytes: 1 << 30, windowPoints: 10 });
@@ -75,7 +77,11 @@ Deno.test("GET range takes ISO 8601 dates for time x", async () => {
 });
 
 Deno.test("GET data.csv streams text/csv as an attachment; long form and range apply", async () => {
-  const response = serveCsvExport(new Request("http://x/data.csv?from=101&to=102&long"), stream(4));
+  const response = serveCsvExport(
+    new Request("http://x/data.csv?from=101&to=102&long"),
+    stream(4),
+    "liveplot.csv",
+  );
   assert.equal(response.status, 200);
   assert.equal(response.headers.get("content-type"), "text/csv; charset=utf-8; header=present");
   assert.equal(response.headers.get("content-disposition"), 'attachment; filename="liveplot.csv"');
@@ -83,7 +89,7 @@ Deno.test("GET data.csv streams text/csv as an attachment; long form and range a
   const wide = serveCsvExport(new Request("http://x/data.csv"), stream(3), "my stream.csv");
   assert.equal(wide.headers.get("content-disposition"), 'attachment; filename="my_stream.csv"');
   assert.equal(await wide.text(), "x,up,down\r\n100,0,0\r\n101,1,\r\n102,2,-2\r\n");
-  const bad = serveCsvExport(new Request("http://x/data.csv?to=nope"), stream(3));
+  const bad = serveCsvExport(new Request("http://x/data.csv?to=nope"), stream(3), "liveplot.csv");
   assert.equal(bad.status, 400);
   assert.equal(await bad.text(), 'Bad "to": expected a number, got "nope"\n');
 });

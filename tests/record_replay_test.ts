@@ -77,3 +77,9 @@ Deno.test("--replay of a missing file is one clear line and exit code 1", async 
   assert.equal(code, 1);
   assert.match(stderr.trim(), /^Cannot replay "\/no\/such\.lpr": not found$/);
 });
+
+Deno.test("--replay /dev/zero says it is not a recording, at once, exit code 1", async () => {
+  const { code, stderr } = await runCli(["--port", "0", "--no-open", "--replay", "/dev/zero"]);
+  assert.equal(code, 1);
+  assert.match(stderr.trim(), /^Cannot replay "\/dev\/zero": not a recording \(/);
+});

@@ -53,6 +53,20 @@ async function push(url: URL, stream: string, body: string, token = TOKEN): Prom
   });
 }
 
+/**
+ * Pushes as a client should: a 503 while the process is still connecting to Redis is
+ * tried again after its Retry-After (shortened here), until `ms` have passed.
+ */
+async function pushWhenReady(url: URL, stream: string, body: string, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const response = await push(url, stream, body);
+    if (response.status !== 503 || Date.now() > deadline) return response;
+    await response.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 Deno.test("two processes on one Redis: a command on one, a push on the other, identical viewers", async () => {
   await using redis = await startRedis();
   const first = startProcess(redis.url, [
@@ -70,7 +84,7 @@ Deno.test("two processes on one Redis: a command on one, a push on the other, id
   const onFirst = await viewerOf(firstUrl, "/s/mixed/data");
   const onSecond = await viewerOf(secondUrl, "/s/mixed/data");
 
-  const pushed = await push(secondUrl, "mixed", "b=10\nb=20\n");
+  const pushed = await pushWhenReady(secondUrl, "mixed", "b=10\nb=20\n");
   assert.equal(pushed.status, 200);
   assert.deepEqual(await pushed.json(), { taken: 2, skipped: 0 });
 
@@ -165,7 +179,7 @@ Deno.test("pushes need the token and a same-origin (or no) Origin", async () => 
   });
   assert.equal(foreign.status, 403);
   await foreign.body?.cancel();
-  const good = await push(url, "x", "1\n2\n");
+  const good = await pushWhenReady(url, "x", "1\n2\n");
   assert.deepEqual(await good.json(), { taken: 2, skipped: 0 });
   const index = await fetch(new URL("/s/", url), { headers: { accept: "application/json" } });
   const listed = await index.json() as { streams: { name: string }[] };
@@ -173,10 +187,10 @@ Deno.test("pushes need the token and a same-origin (or no) Origin", async () => 
   assert.equal((await server.stop()).code, 0);
 });
 
-Deno.test("an unparseable --redis URL is one line and exit 1", async () => {
+Deno.test("an unparseable --redis URL is one line and exit 2", async () => {
   const cli = spawnCli(["--port", "0", "--no-open", "--redis", "not a url"]);
   const status = await withTimeout(cli.process.status, 10_000, "liveplot to exit");
-  assert.equal(status.code, 1);
+  assert.equal(status.code, 2);
   await cli.stop();
   assert.match(cli.stderr[0] ?? "", /^liveplot: --redis must be a URL like redis:\/\//);
 });
@@ -197,7 +211,7 @@ Deno.test({
     const viewers = await Promise.all(
       Array.from({ length: 16 }, () => viewerOf(url as URL, "/s/shared/data")),
     );
-    const pushed = await push(url as URL, "shared", "v=1\nv=2\nv=3\n");
+    const pushed = await pushWhenReady(url as URL, "shared", "v=1\nv=2\nv=3\n");
     assert.equal(pushed.status, 200);
     await pushed.body?.cancel();
     for (const viewer of viewers) {

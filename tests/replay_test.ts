@@ -3,7 +3,15 @@ import { csvChunks } from "../stream/csv_export.ts";
 import { History } from "../stream/history.ts";
 import { openRecorder, RECORDING_HEADER } from "../stream/recorder.ts";
 import { openReplay, type ReplayBatch, ReplayError } from "../stream/replay.ts";
-import { captureLog, withTimeout } from "./helpers.ts";
+import {
+  captureLog,
+  controlMessages,
+  record,
+  socketUrl,
+  startTestServer,
+  waitFor,
+  withTimeout,
+} from "./helpers.ts";
 
 async function usingTempFile(text?: string): Promise<AsyncDisposable & { path: string }> {
   const path = await Deno.makeTempFile({ prefix: "liveplot-replay-" });
@@ -12,13 +20,19 @@ async function usingTempFile(text?: string): Promise<AsyncDisposable & { path: s
 }
 
 /** Plays a whole recording, noting when each batch came (ms since the start). */
-async function play(path: string, speed: number | "max", signal?: AbortSignal) {
+async function play(
+  path: string,
+  speed: number | "max",
+  signal?: AbortSignal,
+  maxWaitMs?: number,
+) {
   const started = performance.now();
   const batches: (ReplayBatch & { at: number })[] = [];
   const malformed: number[] = [];
   const replay = await openReplay(path, {
     speed,
     signal,
+    maxWaitMs,
     onMalformed: (lineNumber) => malformed.push(lineNumber),
   });
   await withTimeout(
@@ -119,7 +133,7 @@ Deno.test("a file that is not a recording, or is missing, cannot be replayed", a
     () => openReplay(file.path, { speed: 1 }),
     (error) =>
       error instanceof ReplayError &&
-      error.message.startsWith(`Cannot replay "${file.path}": not a liveplot recording`),
+      error.message.startsWith(`Cannot replay "${file.path}": not a recording (`),
   );
   await assert.rejects(
     () => openReplay("/nonexistent/recording.txt", { speed: "max" }),
@@ -167,4 +181,57 @@ Deno.test("a session replayed at max into a new history exports the same CSV, by
     replayed.range(1, -Infinity, Infinity, 100),
     live.range(1, -Infinity, Infinity, 100),
   );
+});
+
+Deno.test("arrivals that are not finite, out of range or going back are skipped and reported", async () => {
+  // Line 2 is the first after the header; 1.5 goes back 0.5 s, within the tolerance.
+  const arrivals = ["1", "-5", "1e308", "Infinity", "2", "0.5", "1.5"];
+  const text = [RECORDING_HEADER, ...arrivals.map((arrival, i) => `${arrival}\tline ${i}`)];
+  await using file = await usingTempFile(text.join("\n") + "\n");
+  const { lines, arrivals: played, malformed } = await play(file.path, "max");
+  assert.deepEqual(lines, ["line 0", "line 4", "line 6"]);
+  assert.deepEqual(played, [1, 2, 1.5]);
+  assert.deepEqual(malformed, [3, 4, 5, 7]);
+});
+
+Deno.test("a gap past the longest wait plays as that wait, even one past a timer's range", async () => {
+  // 35 days: past 2^31-1 ms, which a timer would take as 1 ms (and warn).
+  await using file = await usingTempFile(recording([0, 35 * 86_400, 35 * 86_400 + 0.1]));
+  const { lines, batches, elapsed } = await play(file.path, 1, undefined, 300);
+  assert.deepEqual(lines, ["line 0", "line 1", "line 2"]);
+  assert.ok(elapsed >= 290, `the gap played in ${elapsed} ms, not the 300 ms cap`);
+  assert.ok(elapsed < 5000, `the gap played in ${elapsed} ms, not the 300 ms cap`);
+  const last = batches.at(-1)!;
+  assert.ok(last.at - batches[1]!.at >= 90, "the pace after the gap is kept");
+});
+
+Deno.test("/dev/zero is not a recording, said at once without reading it all", async () => {
+  await assert.rejects(
+    () => withTimeout(openReplay("/dev/zero", { speed: "max" }), 5000, "the header check"),
+    (error) =>
+      error instanceof ReplayError &&
+      error.message.startsWith('Cannot replay "/dev/zero": not a recording'),
+  );
+});
+
+Deno.test("a replayed line that cannot be played is counted as skipped, with why", async () => {
+  const text = `${RECORDING_HEADER}\n1\t1 2\nno tab\n-5\t3 4\n\n# note\n2\t5 6\n`;
+  await using file = await usingTempFile(text);
+  await using server = await startTestServer({
+    source: { kind: "replay", path: file.path, speed: "max" },
+  });
+  // Recorded from the start: the window and status come as soon as it opens.
+  const socket = new WebSocket(socketUrl(server.url, "/data"));
+  const { messages, closed } = record(socket);
+  await waitFor(
+    () => controlMessages(messages).some((message) => message.state === "ended"),
+    5000,
+    "the replay to end",
+  );
+  const status = controlMessages(messages).filter((message) => message.type === "status").at(-1);
+  assert.equal(status?.skipped, 2);
+  const reasons = (status?.recentSkipped as { reason: string }[]).map(({ reason }) => reason);
+  assert.deepEqual(reasons, ["no arrival time", "arrival time out of range"]);
+  socket.close();
+  await closed;
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { DEFAULTS } from "../config.ts";
 import { createHandler } from "../handlers/router.ts";
 import { Connections } from "../handlers/websocket.ts";
 import {
@@ -186,18 +187,11 @@ Deno.test("2,000 clients arriving at once are all served", async () => {
 Deno.test("an unexpected error is logged with the request and answered 500 with security headers", async () => {
   const { log, lines } = captureLog();
   await using server = await startTestServer();
-  const policy = {
-    origins: [],
-    hostname: "127.0.0.1",
-    maxClients: 10,
-    maxMessageBytes: 1024,
-    pingIntervalSeconds: 30,
-  };
+  const config = { ...DEFAULTS, maxClients: 10, maxMessageBytes: 1024 };
   const handler = await createHandler({
-    policy,
-    connections: new Connections(policy, log),
+    config,
+    connections: new Connections(config, log),
     streams: server.streams,
-    directory: { list: () => [] },
     log,
   });
   const request = new Request("http://127.0.0.1:8000/echo", { headers: upgradeHeaders() });

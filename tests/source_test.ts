@@ -160,8 +160,17 @@ Deno.test({
       "the source-started line",
     );
     const started = cli.stderr.find((line) => line.includes("event=source-started")) ?? "";
-    const pid = Number(/pid=(\d+)/.exec(started)?.[1]);
-    assert.ok((await processGroupMembers(pid)).length >= 2, "the command and its sleep run");
+    const pid = Number(/child=(\d+)/.exec(started)?.[1]);
+    // The log line comes as the command is spawned: its sleep may not run yet.
+    let members: number[] = [];
+    await waitFor(
+      () => {
+        processGroupMembers(pid).then((list) => members = list);
+        return members.length >= 2;
+      },
+      5000,
+      "the command and its sleep to run",
+    );
     const status = await cli.stop();
     assert.equal(status.code, 0);
     assert.ok(cli.stderr.some((line) => line.includes("event=source-killed")));
@@ -181,7 +190,7 @@ Deno.test({
       "the source-started line",
     );
     const started = cli.stderr.find((line) => line.includes("event=source-started")) ?? "";
-    const script = Number(/pid=(\d+)/.exec(started)?.[1]);
+    const script = Number(/child=(\d+)/.exec(started)?.[1]);
     let members: number[] = [];
     await waitFor(
       () => {

@@ -1,11 +1,15 @@
 import assert from "node:assert/strict";
+import { Hub } from "../stream/hub.ts";
+import { MAX_WAITING_VIEWERS, Streams } from "../stream/registry.ts";
 import {
+  captureLog,
   closeSocket,
   controlMessages,
   dataLines,
   record,
   socketUrl,
   startTestServer,
+  waitFor,
   withTimeout,
 } from "./helpers.ts";
 
@@ -69,8 +73,12 @@ Deno.test("a viewer of /s/NAME gets the stream's window and its live points by n
     );
   assert.deepEqual(values("0"), [21.5, 22]);
   assert.deepEqual(values("1"), [40, 41]);
+  assert.equal(meta?.title, "lab", "the page takes its title from the meta message");
+  // One page for every stream, existing or not: it finds its endpoints from its own URL.
   const page = await fetch(new URL("/s/lab", server.url));
-  assert.match(await page.text(), /liveplot: lab/);
+  const other = await fetch(new URL("/s/not-yet", server.url));
+  assert.equal(page.status, 200);
+  assert.equal(await page.text(), await other.text());
   const csv = await (await fetch(new URL("/s/lab.csv", server.url))).text();
   assert.match(csv, /^x,temp,hum\r\n/);
   assert.equal(csv.trim().split("\n").length, 3);
@@ -81,4 +89,108 @@ Deno.test("a viewer of /s/NAME gets the stream's window and its live points by n
   assert.equal(badName.status, 404);
   await badName.body?.cancel();
   await closeSocket(socket);
+});
+
+Deno.test("viewers do not create streams: five of them leave --max-streams 5 to the writers", async () => {
+  await using server = await startTestServer({ token: TOKEN, maxStreams: 5 });
+  const names = ["a1", "a2", "a3", "a4", "a5"];
+  const viewers = names.map((name) => new WebSocket(socketUrl(server.url, `/s/${name}/data`)));
+  const recorded = viewers.map((socket) => record(socket));
+  await withTimeout(
+    Promise.all(viewers.map((socket) => new Promise((resolve) => socket.onopen = resolve))),
+    5000,
+    "the five viewers to connect",
+  );
+  await waitFor(
+    () => recorded.every(({ messages }) => controlMessages(messages).length > 0),
+    5000,
+    "each viewer to be told it waits",
+  );
+  const told = controlMessages(recorded[0]!.messages)[0];
+  assert.equal(told?.state, "waiting");
+  assert.match(String(told?.detail), /waiting for a first write to stream "a1"/);
+  assert.equal(server.streams.size, 0, "no viewer took a slot");
+  assert.equal(server.streams.waitingCount, 5);
+  const index = await fetch(new URL("/s/", server.url), {
+    headers: { accept: "application/json" },
+  });
+  assert.deepEqual((await index.json()).streams, [], "GET /s/ lists none of them");
+
+  const legit = await post(server.url, "legit", "1\n");
+  assert.equal(legit.status, 200, "an authenticated writer is not refused 507");
+  await legit.body?.cancel();
+
+  // The first write to a waited-for stream creates it, and its viewer joins.
+  assert.equal((await post(server.url, "a1", "temp\n21.5\n")).status, 200);
+  await waitFor(
+    () => dataLines(recorded[0]!.messages).length >= 1,
+    5000,
+    "the waiting viewer to get the first point",
+  );
+  assert.deepEqual(
+    controlMessages(recorded[0]!.messages).findLast((m) => m.type === "meta")?.series,
+    [{ id: 0, name: "temp" }],
+  );
+  assert.equal(server.streams.get("a1")?.hub.viewerCount, 1);
+  assert.equal(server.streams.waitingCount, 4);
+  await Promise.all(viewers.map((socket) => closeSocket(socket)));
+  await waitFor(() => server.streams.waitingCount === 0, 5000, "closed viewers to stop waiting");
+});
+
+Deno.test("viewers waiting for streams are bounded, and past the bound are told to try later", () => {
+  const streams = new Streams({
+    createHub: () =>
+      new Hub({
+        window: { points: 10 },
+        maxQueuedBytes: 1 << 20,
+        historyBytes: 0,
+        log: captureLog().log,
+      }),
+    maxStreams: 1,
+    ttlMs: 1000,
+    log: captureLog().log,
+  });
+  try {
+    const stops = Array.from(
+      { length: MAX_WAITING_VIEWERS },
+      (_, i) => streams.whenCreated(`s${i % 7}`, () => {}),
+    );
+    assert.ok(stops.every((stop) => stop !== undefined));
+    assert.equal(streams.whenCreated("one-more", () => {}), undefined);
+    stops[0]?.();
+    const joined: string[] = [];
+    assert.ok(streams.whenCreated("one-more", (stream) => joined.push(stream.name)));
+    streams.open("one-more");
+    assert.deepEqual(joined, ["one-more"]);
+    assert.equal(streams.waitingCount, MAX_WAITING_VIEWERS - 1);
+  } finally {
+    streams.stop();
+  }
+});
+
+Deno.test("route words and .csv names are reserved: pushes say why, reads never wait", async () => {
+  await using server = await startTestServer({ token: TOKEN });
+  for (
+    const [name, why] of [["range", /reserved/], ["data", /reserved/], ["x.csv", /\.csv/]] as const
+  ) {
+    const answer = await post(server.url, name, "1\n");
+    assert.equal(answer.status, 400, name);
+    assert.match((await answer.json()).error, why);
+  }
+  assert.equal(server.streams.size, 0, "nothing was created");
+  for (const path of ["/s/range", "/s/data", "/s/x.csv", "/s/range.csv", "/s/x/range"]) {
+    const answer = await fetch(new URL(path, server.url));
+    assert.equal(answer.status, 404, path);
+    await answer.body?.cancel();
+  }
+});
+
+Deno.test("series names are NFC and at most 200 characters, cut with an ellipsis", async () => {
+  await using server = await startTestServer({ token: TOKEN });
+  const long = "n".repeat(300);
+  const body = `caf\u0065\u0301=1 caf\u00e9=2 ${long}=3 ${long}x=4\n`;
+  assert.deepEqual(await (await post(server.url, "names", body)).json(), { taken: 1, skipped: 0 });
+  const names = server.streams.get("names")?.hub.names ?? [];
+  assert.deepEqual(names, ["caf\u00e9", `${"n".repeat(199)}…`]);
+  assert.equal([...names[1]!].length, 200);
 });

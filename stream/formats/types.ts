@@ -7,15 +7,8 @@
 
 import type { PointSink } from "../sink.ts";
 
-/** Input formats; `auto` detects one from the first line that holds data. */
-export type FormatName = "auto" | "columns" | "csv" | "pairs" | "json" | "influx" | "series-x-y";
-
-/** Where x comes from: a timestamp in the data else arrival (`auto`), or forced. */
-export type XChoice =
-  | { kind: "auto" }
-  | { kind: "time" }
-  | { kind: "index" }
-  | { kind: "field"; name: string };
+// Declared once, in config.ts, with the flags that choose them.
+export type { LineFormat as FormatName, XChoice } from "../../config.ts";
 
 /** What one line was, for the caller's counts. */
 export type LineOutcome = "points" | "header" | "blank" | "skipped";

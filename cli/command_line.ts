@@ -1,0 +1,207 @@
+/**
+ * Turns the arguments and environment into one typed `Config`: splits the
+ * options from the source words, reads each option with its row's parser
+ * (flags.ts), checks the flags that go together, and resolves relative paths
+ * against the folder the user ran liveplot from.
+ *
+ * @module
+ */
+
+import { isAbsolute, resolve } from "node:path";
+import { type Config, DEFAULTS, type SourceSpec, type WindowSpec } from "../config.ts";
+import { describeError } from "../log.ts";
+import { closestFlag, findFlag, FLAGS, type Given } from "./flags.ts";
+import { generateToken } from "./token.ts";
+import { MIN_TOKEN_CHARS, parseToken, UsageError } from "./values.ts";
+
+/** What the command line asks for. */
+export type Command =
+  | { kind: "help" }
+  | { kind: "version" }
+  /** `warnings`: one sentence each, logged at start (a short token). */
+  | { kind: "serve"; config: Config; warnings: string[] };
+
+/**
+ * The window of every stream (the source's, and those pushed to `/s/NAME`)
+ * unless `--window` says otherwise: a minute, whatever the rate (200 points
+ * span 35 ms at 5,000 lines a second). The demo draws no stream: it keeps
+ * the seed's 200 points.
+ */
+export const LIVE_WINDOW: WindowSpec = { seconds: 60 };
+
+/** How the command line reaches the outside world: tests pass their own. */
+export interface Surroundings {
+  env: (name: string) => string | undefined;
+  readFile: (path: string) => string;
+  /** The folder relative paths are resolved against when `INIT_CWD` is not set. */
+  cwd: string;
+}
+
+/**
+ * Parses the arguments and environment into a command; throws `UsageError`.
+ * Options end at `--` or at the first word that is not an option, which
+ * starts the command. Relative paths resolve against `INIT_CWD` (the user's
+ * folder, which `deno task` sets) or else `cwd`.
+ */
+export function parseCommandLine(args: readonly string[], around: Surroundings): Command {
+  const { given, named, words } = readOptions(args);
+  if (given.help) return { kind: "help" };
+  if (given.version) return { kind: "version" };
+  for (const flag of FLAGS) {
+    if (!flag.env || named.has(flag.name)) continue;
+    const value = around.env(flag.env);
+    if (value === undefined || (flag.name === "token" && given.tokenFile !== undefined)) continue;
+    Object.assign(given, flag.parse(value, `The environment variable ${flag.env}`));
+  }
+  const folder = around.env("INIT_CWD") || around.cwd;
+  const path = (text: string) => isAbsolute(text) ? text : resolve(folder, text);
+  const read = (label: string, file: string) => {
+    try {
+      return around.readFile(path(file));
+    } catch (error) {
+      throw new UsageError(`Cannot read ${label} file "${file}": ${describeError(error)}`);
+    }
+  };
+
+  const { replay, speed, recordPath, recordRequired, certPath, keyPath, tokenFile } = given;
+  if (replay !== undefined && words.length > 0) {
+    throw new UsageError("--replay is the source: give no other source with it");
+  }
+  if (speed !== undefined && replay === undefined) {
+    throw new UsageError("--speed goes with --replay");
+  }
+  if (recordRequired && recordPath === undefined) {
+    throw new UsageError("--record-required goes with --record");
+  }
+  if (given.quiet && given.verbose) throw new UsageError("Use --quiet or --verbose, not both");
+  if ((certPath === undefined) !== (keyPath === undefined)) {
+    throw new UsageError("--cert and --key go together");
+  }
+  if (tokenFile !== undefined && given.token !== undefined) {
+    throw new UsageError("Use --token or --token-file, not both");
+  }
+  const source: SourceSpec = replay === undefined
+    ? parseSource(words, folder, path)
+    : { kind: "replay", path: path(replay), speed: speed ?? 1 };
+  const token = tokenFile === undefined ? given.token : parseToken(
+    read("--token-file", tokenFile),
+    `The token in --token-file "${tokenFile}"`,
+  );
+  const warnings = [["push", token], ["read", given.readToken]]
+    .filter(([, value]) => value !== undefined && value.length < MIN_TOKEN_CHARS)
+    .map(([kind]) =>
+      `The ${kind} token is shorter than ${MIN_TOKEN_CHARS} characters: it can be guessed`
+    );
+
+  const config: Config = {
+    ...DEFAULTS,
+    ...settingsOf(given),
+    window: given.window ?? LIVE_WINDOW,
+    source,
+    record: recordPath === undefined
+      ? undefined
+      : { path: path(recordPath), required: recordRequired ?? false },
+    tls: certPath !== undefined && keyPath !== undefined
+      ? { cert: read("--cert", certPath), key: read("--key", keyPath) }
+      : undefined,
+    token: token ?? generateToken(),
+    tokenGenerated: token === undefined,
+    logLevel: given.quiet ? "quiet" : given.verbose ? "verbose" : "normal",
+  };
+  return { kind: "serve", config, warnings };
+}
+
+/** The `Config` fields among what the flags say. */
+function settingsOf(given: Given): Partial<Config> {
+  const {
+    replay: _replay,
+    speed: _speed,
+    recordPath: _recordPath,
+    recordRequired: _recordRequired,
+    certPath: _certPath,
+    keyPath: _keyPath,
+    tokenFile: _tokenFile,
+    quiet: _quiet,
+    verbose: _verbose,
+    help: _help,
+    version: _version,
+    ...settings
+  } = given;
+  return settings;
+}
+
+/**
+ * Reads the options, each with its row's parser, and returns them with the
+ * source words. A leading `--` followed by an option-like word is dropped:
+ * it is what `deno task start -- --port 0` passes along (a command whose name
+ * starts with `-` follows a second `--`). `named` is the flags given by name.
+ */
+function readOptions(
+  given: readonly string[],
+): { given: Given; named: Set<string>; words: string[] } {
+  const args = given[0] === "--" && given[1]?.startsWith("-") ? given.slice(1) : [...given];
+  const settings: Given = {};
+  const named = new Set<string>();
+  const apply = (spelling: string, value: string | undefined) => {
+    const flag = findFlag(spelling);
+    if (!flag) throw new UsageError(unknownOption(spelling));
+    if (value === undefined && flag.value) {
+      throw new UsageError(`--${flag.name} needs a value (${flag.value})`);
+    }
+    if (value !== undefined && !flag.value) throw new UsageError(`--${flag.name} takes no value`);
+    const parsed = flag.parse(value ?? "", `--${flag.name}`);
+    if (flag.multiple && parsed.origins) {
+      parsed.origins = [...(settings.origins ?? []), ...parsed.origins];
+    }
+    Object.assign(settings, parsed);
+    named.add(flag.name);
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === "--") return { given: settings, named, words: args.slice(i + 1) };
+    if (arg === "-" || !arg.startsWith("-")) {
+      return { given: settings, named, words: args.slice(i) };
+    }
+    if (arg.startsWith("--")) {
+      const equals = arg.indexOf("=");
+      const spelling = equals === -1 ? arg : arg.slice(0, equals);
+      const takesValue = findFlag(spelling)?.value !== undefined;
+      const value = equals !== -1 ? arg.slice(equals + 1) : takesValue ? args[++i] : undefined;
+      apply(spelling, value);
+      continue;
+    }
+    // A group of short flags, the last of which may take a value: `-qp 0`, `-p0`.
+    for (let j = 1; j < arg.length; j++) {
+      const spelling = `-${arg[j]}`;
+      if (findFlag(spelling)?.value === undefined) {
+        apply(spelling, undefined);
+        continue;
+      }
+      apply(spelling, j + 1 < arg.length ? arg.slice(j + 1) : args[++i]);
+      break;
+    }
+  }
+  return { given: settings, named, words: [] };
+}
+
+/** One line for an unknown option: its name, the closest known flag, and `--help`. */
+function unknownOption(spelling: string): string {
+  const closest = closestFlag(spelling);
+  return `Unknown option "${spelling}"` + (closest ? `: did you mean ${closest}?` : "");
+}
+
+function parseSource(
+  words: string[],
+  folder: string,
+  path: (text: string) => string,
+): SourceSpec {
+  const [first, ...args] = words;
+  if (first === undefined) return { kind: "demo" };
+  if (first === "-") {
+    if (args.length > 0) throw new UsageError(`Unexpected argument after "-": "${args[0]}"`);
+    return { kind: "stdin" };
+  }
+  if (first === "") throw new UsageError("The command must not be empty");
+  // A name with a slash is a path, from the user's folder; a bare name is looked up in PATH.
+  return { kind: "command", command: first.includes("/") ? path(first) : first, args, cwd: folder };
+}

@@ -1,0 +1,67 @@
+/**
+ * Starts what the command line asked for: the logger, the server, the lines
+ * a user reads at start (the URL, the version, how to push), and the browser.
+ *
+ * @module
+ */
+
+import manifest from "../deno.json" with { type: "json" };
+import type { Config } from "../config.ts";
+import { createLogger } from "../log.ts";
+import { ListenError, type RunningServer, startServer } from "../server.ts";
+import { SourceStartError } from "../stream/source.ts";
+import { browsableUrl, openBrowser } from "./browser.ts";
+import { curlExample } from "./token.ts";
+
+/** liveplot's version, from deno.json. */
+export const VERSION: string = manifest.version;
+
+/** Error for a start that failed in a way the user can fix: its message is the one line. */
+export class StartError extends Error {
+  override name = "StartError";
+}
+
+/** What starting needs from the outside world. */
+export interface StartOptions {
+  /** `BROWSER`, if set. */
+  browser?: string;
+  /** Told when liveplot cannot go on (a `--record-required` recording failed). */
+  onFatal: (message: string) => void;
+}
+
+/** Starts the server for `config`; throws `StartError` with one line when it cannot. */
+export async function start(
+  config: Config,
+  warnings: readonly string[],
+  options: StartOptions,
+): Promise<RunningServer> {
+  const log = createLogger(config.logLevel);
+  // A backstop: one failed promise must never take the server down for everyone.
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    log.error("unhandled-rejection", { error: String(event.reason) });
+  });
+  for (const warning of warnings) log.warn("token-short", { note: warning });
+  let server: RunningServer;
+  try {
+    server = await startServer(config, { log, onFatal: options.onFatal });
+  } catch (error) {
+    if (error instanceof SourceStartError || error instanceof ListenError) {
+      throw new StartError(error.message);
+    }
+    throw error;
+  }
+  console.log(`liveplot listening on ${server.url.href}`);
+  console.log(`liveplot ${VERSION}, Deno ${Deno.version.deno}`);
+  if (config.tokenGenerated) {
+    console.log(`Push a stream with: ${curlExample(server.url, config.token)}`);
+  }
+  if (config.open) {
+    const url = browsableUrl(server.url).href;
+    // Not awaited: a browser that takes its time must not hold up anything else.
+    openBrowser(url, options.browser).then((opened) => {
+      if (!opened) console.error(`Cannot open a browser: open ${url} yourself`);
+    });
+  }
+  return server;
+}

@@ -1,0 +1,196 @@
+/**
+ * Who may do what, decided from a request's headers alone: which `Host`
+ * names a loopback listener answers (DNS rebinding), which origins may open
+ * sockets and push, what the request looked like before a reverse proxy
+ * forwarded it (`--trust-proxy`), and whether a token matches.
+ *
+ * Forwarding headers are whatever the client says unless a proxy sets them,
+ * so they count only with `--trust-proxy`, and then only what the proxy next
+ * to liveplot wrote: the client's address is the last `X-Forwarded-For`
+ * entry (the one that proxy appended; a client's own `Forwarded: for=` is
+ * ignored), scheme and host the first `Forwarded` element or else
+ * `X-Forwarded-Proto` / `X-Forwarded-Host`, which the proxy must overwrite
+ * (see docs/security.md).
+ *
+ * @module
+ */
+
+/** What the origin and host checks need to know of the listener. */
+export interface OriginPolicy {
+  /** Extra allowed origins, normalised; `"*"` allows all. */
+  origins: readonly string[];
+  /** The hostname liveplot listens on, to tell loopback-only from exposed. */
+  hostname: string;
+  /** Take scheme, host and address from the proxy's forwarding headers. */
+  trustProxy: boolean;
+}
+
+/** Host names that reach a loopback listener without DNS: rebinding cannot make them up. */
+const LOOPBACK_NAMES = new Set(["localhost", "[::1]", "::1"]);
+/** A dotted IPv4 literal in 127.0.0.0/8, as a URL normalises it (`127.0.0.1.evil.example` is not). */
+const LOOPBACK_IPV4 = /^127(?:\.\d{1,3}){3}$/;
+
+/** Tells loopback addresses and names from exposed ones. */
+export function isLoopback(hostname: string): boolean {
+  return LOOPBACK_NAMES.has(hostname) || LOOPBACK_IPV4.test(hostname);
+}
+
+/**
+ * True when a request may be answered at all. A loopback listener answers
+ * only to loopback names and its own `--host`: a page on
+ * `http://evil.example:PORT`, once that name resolves to 127.0.0.1, sends
+ * its own name as `Host` (and no `Origin` on same-origin reads), so this is
+ * what keeps it from reading the streams. Behind a trusted proxy the proxy
+ * chose the host; an exposed listener is reached by any name.
+ */
+export function isAllowedHost(request: Request, policy: OriginPolicy): boolean {
+  if (!isLoopback(policy.hostname)) return true;
+  if (policy.trustProxy && publicOrigin(request, true).forwarded) return true;
+  const { hostname } = new URL(request.url);
+  return isLoopback(hostname) || hostname === policy.hostname.toLowerCase();
+}
+
+/** Same-origin (as the client saw it), or listed with `--origin`. */
+export function isAllowedOrigin(origin: string, request: Request, policy: OriginPolicy): boolean {
+  if (policy.origins.includes("*") || policy.origins.includes(origin)) return true;
+  const seen = publicOrigin(request, policy.trustProxy);
+  if (origin !== `${seen.protocol}//${seen.host}`) return false;
+  // Behind a trusted proxy the proxy chose the host; DNS rebinding is its concern.
+  return seen.forwarded || isAllowedHost(request, policy);
+}
+
+/** Scheme and host as the client saw them. */
+export interface PublicOrigin {
+  /** `http:` or `https:`. */
+  protocol: string;
+  /** `name` or `name:port`, as in a URL's `host`. */
+  host: string;
+  /** True when they came from forwarding headers. */
+  forwarded: boolean;
+}
+
+/** The origin the client used: forwarded when `trustProxy`, else the request's own. */
+export function publicOrigin(request: Request, trustProxy: boolean): PublicOrigin {
+  const own = new URL(request.url);
+  const fallback = { protocol: own.protocol, host: own.host, forwarded: false };
+  if (!trustProxy) return fallback;
+  const first = parseForwarded(request.headers.get("forwarded"))[0];
+  const proto = first?.proto ?? firstValue(request.headers.get("x-forwarded-proto"));
+  const host = first?.host ?? firstValue(request.headers.get("x-forwarded-host"));
+  if (proto === undefined && host === undefined) return fallback;
+  const protocol = proto === undefined ? own.protocol : `${proto.toLowerCase()}:`;
+  if (protocol !== "http:" && protocol !== "https:") return fallback;
+  const checked = validHost(protocol, host ?? own.host);
+  if (checked === undefined) return fallback;
+  return { protocol, host: checked, forwarded: true };
+}
+
+/** The page's URL as the client sees it, for links and the WebSocket address. */
+export function publicUrl(request: Request, trustProxy: boolean): URL {
+  const { protocol, host } = publicOrigin(request, trustProxy);
+  const url = new URL(request.url);
+  return new URL(`${url.pathname}${url.search}`, `${protocol}//${host}`);
+}
+
+/**
+ * The client's address: with `trustProxy`, the last `X-Forwarded-For` entry,
+ * the one the proxy appended for the peer it saw; else (or without one) the
+ * peer's. Entries before it, and `Forwarded: for=`, are the client's own say.
+ */
+export function clientAddress(request: Request, peer: string, trustProxy: boolean): string {
+  if (!trustProxy) return peer;
+  const address = request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim();
+  if (!address || address.toLowerCase() === "unknown" || address.startsWith("_")) return peer;
+  // `[2001:db8::1]:4711` and `192.0.2.60:4711`: keep the address alone.
+  const bracketed = /^\[([^\]]+)\]/.exec(address);
+  if (bracketed?.[1]) return bracketed[1];
+  const withPort = /^([^:]+):\d+$/.exec(address);
+  return withPort?.[1] ?? address;
+}
+
+/** One element of a `Forwarded` header, its parameter names lower-cased. */
+type ForwardedElement = Partial<Record<"for" | "by" | "host" | "proto", string>>;
+
+/** Parses `Forwarded` into its elements (one per hop), leniently. */
+export function parseForwarded(header: string | null): ForwardedElement[] {
+  if (!header) return [];
+  const elements: ForwardedElement[] = [];
+  for (const element of splitOutsideQuotes(header, ",")) {
+    const parsed: ForwardedElement = {};
+    for (const pair of splitOutsideQuotes(element, ";")) {
+      const equals = pair.indexOf("=");
+      if (equals === -1) continue;
+      const name = pair.slice(0, equals).trim().toLowerCase();
+      let value = pair.slice(equals + 1).trim();
+      if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) {
+        value = value.slice(1, -1).replace(/\\(.)/g, "$1");
+      }
+      if (name === "for" || name === "by" || name === "host" || name === "proto") {
+        parsed[name] = value;
+      }
+    }
+    elements.push(parsed);
+  }
+  return elements;
+}
+
+/** The token of an `Authorization: Bearer TOKEN` header, if there is one. */
+export function bearerToken(request: Request): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
+  return match?.[1];
+}
+
+/**
+ * A token for reading (`--read-token`): the header, or `?token=` for what a
+ * browser opens itself (a page, a WebSocket), which cannot set headers.
+ */
+export function readToken(request: Request): string | undefined {
+  return bearerToken(request) ?? new URL(request.url).searchParams.get("token") ?? undefined;
+}
+
+/**
+ * True when `given` equals `expected`. Every byte of the longer one is
+ * looked at whatever the content, so timing tells at most the length.
+ */
+export function tokensEqual(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const encoder = new TextEncoder();
+  const a = encoder.encode(given);
+  const b = encoder.encode(expected);
+  const length = Math.max(a.length, b.length);
+  let difference = a.length ^ b.length;
+  for (let i = 0; i < length; i++) difference |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return difference === 0;
+}
+
+function splitOutsideQuotes(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const character = text[i];
+    if (character === "\\" && quoted) i++;
+    else if (character === '"') quoted = !quoted;
+    else if (character === separator && !quoted) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts.map((part) => part.trim()).filter((part) => part !== "");
+}
+
+function firstValue(header: string | null): string | undefined {
+  const value = header?.split(",")[0]?.trim();
+  return value ? value : undefined;
+}
+
+/** `host` as a URL of `protocol` normalises it (default port dropped), or undefined. */
+function validHost(protocol: string, host: string): string | undefined {
+  if (host === "" || /[\s/?#@\\]/.test(host)) return undefined;
+  try {
+    return new URL(`${protocol}//${host}`).host;
+  } catch {
+    return undefined;
+  }
+}

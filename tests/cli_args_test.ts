@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { LIVE_WINDOW } from "../cli/command_line.ts";
+import { closestFlag } from "../cli/flags.ts";
+import { usage } from "../cli/usage.ts";
+import { UsageError } from "../cli/values.ts";
+import { configOf, noEnv, parse } from "./command_line.ts";
+
+const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
+
+Deno.test("an unknown option names the closest flag; a command never starts with one", () => {
+  assert.throws(
+    () => parse(["--windw", "10s"]),
+    (error) =>
+      error instanceof UsageError &&
+      error.message === 'Unknown option "--windw": did you mean --window?',
+  );
+  assert.throws(() => parse(["--", "--windw", "10s"]), /Unknown option "--windw"/);
+  assert.throws(() => parse(["-x"]), /^UsageError: Unknown option "-x"/);
+  assert.equal(closestFlag("--tokenfile"), "--token-file");
+  assert.equal(closestFlag("--zzzzzzzzzzzzzzzz"), undefined);
+});
+
+Deno.test("blank tokens are refused, short ones warned about, LIVEPLOT_READ_TOKEN is read", () => {
+  for (const args of [["--token", " "], ["--read-token", ""]]) {
+    assert.throws(() => parse(args), /must not be blank/, args.join(" "));
+  }
+  assert.throws(
+    () => parse([], envOf({ LIVEPLOT_TOKEN: "  " })),
+    /^UsageError: The environment variable LIVEPLOT_TOKEN must not be blank$/,
+  );
+  const short = parse(["--token", "abc"]);
+  assert.ok(short.kind === "serve");
+  assert.deepEqual(short.warnings, [
+    "The push token is shorter than 16 characters: it can be guessed",
+  ]);
+  const long = parse(["--token", "a-long-enough-shared-secret"]);
+  assert.ok(long.kind === "serve");
+  assert.deepEqual(long.warnings, []);
+  const read = configOf([], envOf({ LIVEPLOT_READ_TOKEN: "reader-token-0123456789" }));
+  assert.equal(read.readToken, "reader-token-0123456789");
+  assert.equal(
+    configOf(
+      ["--read-token", "flag-wins-0123456789"],
+      envOf({
+        LIVEPLOT_READ_TOKEN: "reader-token-0123456789",
+      }),
+    ).readToken,
+    "flag-wins-0123456789",
+  );
+});
+
+Deno.test("--token-file gives every process the same token, read from the user's folder", () => {
+  const files: Record<string, string> = { "/srv/app/token.txt": "shared-secret-0123456789\n" };
+  const readFile = (path: string) => {
+    const text = files[path];
+    if (text === undefined) throw new Deno.errors.NotFound(path);
+    return text;
+  };
+  const env = envOf({ INIT_CWD: "/srv/app", LIVEPLOT_TOKEN: "from-the-environment-0123" });
+  const config = configOf(["--token-file", "token.txt"], env, readFile);
+  assert.equal(config.token, "shared-secret-0123456789");
+  assert.equal(config.tokenGenerated, false);
+  assert.equal(configOf([], env, readFile).token, "from-the-environment-0123");
+  assert.throws(
+    () => parse(["--token", "x".repeat(20), "--token-file", "token.txt"], noEnv, readFile),
+    /--token or --token-file, not both/,
+  );
+  assert.throws(
+    () => parse(["--token-file", "missing.txt"], env, readFile),
+    /^UsageError: Cannot read --token-file file "missing.txt": not found$/,
+  );
+});
+
+Deno.test("a stream shows a minute by default, whatever its source; --window wins", () => {
+  assert.deepEqual(configOf(["vmstat", "1"]).window, LIVE_WINDOW);
+  assert.deepEqual(configOf(["-"]).window, { seconds: 60 });
+  // Streams pushed to a process without a source too (the demo itself draws 200 points).
+  assert.deepEqual(configOf(["--redis", "redis://127.0.0.1:6379"]).window, LIVE_WINDOW);
+  assert.deepEqual(configOf(["--window", "500", "vmstat", "1"]).window, { points: 500 });
+});
+
+Deno.test("relative paths resolve against INIT_CWD (deno task's caller), else the folder", () => {
+  const env = envOf({ INIT_CWD: "/home/me/lab" });
+  const config = configOf(["--record", "rec.lpr", "./sensor.py", "--fast"], env);
+  assert.deepEqual(config.record, { path: "/home/me/lab/rec.lpr", required: false });
+  assert.deepEqual(config.source, {
+    kind: "command",
+    command: "/home/me/lab/sensor.py",
+    args: ["--fast"],
+    cwd: "/home/me/lab",
+  });
+  assert.deepEqual(configOf(["--replay", "../old.lpr"], env).source, {
+    kind: "replay",
+    path: "/home/me/old.lpr",
+    speed: 1,
+  });
+  const plain = configOf(["--record", "/tmp/a.lpr", "vmstat", "1"]);
+  assert.equal(plain.record?.path, "/tmp/a.lpr");
+  assert.deepEqual(plain.source, {
+    kind: "command",
+    command: "vmstat",
+    args: ["1"],
+    cwd: "/home/user",
+  });
+});
+
+Deno.test("--help lists examples, flags, routes, environment and exit codes", () => {
+  const text = usage();
+  for (
+    const expected of [
+      "Examples:",
+      "vmstat 1 | liveplot -",
+      "Routes:",
+      "/s/NAME/data",
+      "/data.csv",
+      "POST /s/NAME",
+      "Environment:",
+      "BROWSER",
+      "LIVEPLOT_READ_TOKEN",
+      "INIT_CWD",
+      "Exit codes:",
+      "--token-file FILE",
+    ]
+  ) {
+    assert.ok(text.includes(expected), `--help shows ${expected}`);
+  }
+});

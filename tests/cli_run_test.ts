@@ -1,0 +1,274 @@
+import assert from "node:assert/strict";
+import manifest from "../deno.json" with { type: "json" };
+import { EXAMPLES } from "../cli/usage.ts";
+import {
+  controlMessages,
+  record,
+  ROOT,
+  runCli,
+  socketUrl,
+  spawnCli,
+  startTestServer,
+  waitFor,
+  withTimeout,
+} from "./helpers.ts";
+
+/** The permission flags of `deno task start`. */
+const START_PERMISSIONS = manifest.tasks.start.split(" ").filter((word) =>
+  word.startsWith("--allow-")
+);
+
+/** A process started in its own group, with its output gathered as text. */
+function spawnIn(cwd: string, command: string, args: string[], env: Record<string, string> = {}) {
+  const child = new Deno.Command(command, {
+    args,
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    detached: true,
+    env: { NO_COLOR: "1", ...env },
+  }).spawn();
+  const output = { stdout: "", stderr: "" };
+  const reading = Promise.all(
+    (["stdout", "stderr"] as const).map(async (name) => {
+      for await (const text of child[name].pipeThrough(new TextDecoderStream())) {
+        output[name] += text;
+      }
+    }),
+  );
+  /** liveplot's own pid: the first `pid=` in its log. */
+  const liveplotPid = () => Number(/ pid=(\d+)/.exec(output.stderr)?.[1]);
+  const stop = async () => {
+    try {
+      Deno.kill(liveplotPid() || child.pid, "SIGTERM");
+    } catch {
+      // Already gone.
+    }
+    const status = await withTimeout(child.status, 10_000, `${command} to exit`);
+    await reading;
+    return status;
+  };
+  return { child, output, liveplotPid, stop };
+}
+
+async function usingTempDir(): Promise<AsyncDisposable & { path: string }> {
+  const path = await Deno.makeTempDir({ prefix: "liveplot-cli-" });
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
+}
+
+Deno.test("a mistyped flag is one line naming the closest flag, exit 2, both ways", async () => {
+  await using folder = await usingTempDir();
+  const direct = await runCli(["--windw", "10s"]);
+  assert.equal(direct.code, 2);
+  assert.equal(
+    direct.stderr,
+    'liveplot: Unknown option "--windw": did you mean --window? (see liveplot --help)\n',
+  );
+  const task = spawnIn(folder.path, Deno.execPath(), [
+    "task",
+    "--config",
+    `${ROOT}deno.json`,
+    "start",
+    "--",
+    "--windw",
+    "10s",
+  ]);
+  const status = await withTimeout(task.child.status, 15_000, "deno task to exit");
+  await task.stop();
+  assert.equal(status.code, 2);
+  const lines = task.output.stderr.split("\n").filter((line) => line.startsWith("liveplot"));
+  assert.deepEqual(lines, [
+    'liveplot: Unknown option "--windw": did you mean --window? (see liveplot --help)',
+  ]);
+  assert.ok(!task.output.stderr.includes("Cannot start command"), task.output.stderr);
+  assert.ok(!task.output.stderr.includes("Usage:"), task.output.stderr);
+});
+
+Deno.test("deno task start from another folder runs ./script and records there", async () => {
+  await using folder = await usingTempDir();
+  await Deno.writeTextFile(`${folder.path}/sensor.sh`, "echo 1 2\necho 3 4\nsleep 30\n");
+  await Deno.chmod(`${folder.path}/sensor.sh`, 0o755);
+  const task = spawnIn(folder.path, Deno.execPath(), [
+    "task",
+    "--config",
+    `${ROOT}deno.json`,
+    "start",
+    "--",
+    "--port",
+    "0",
+    "--no-open",
+    "--record",
+    "rec.lpr",
+    "./sensor.sh",
+  ]);
+  try {
+    await waitFor(
+      () => /\t3 4\n/.test(readOrEmpty(`${folder.path}/rec.lpr`)),
+      15_000,
+      "rec.lpr in the user's folder to hold the script's lines",
+    );
+  } finally {
+    await task.stop();
+  }
+  assert.ok(!task.output.stderr.includes("not found"), task.output.stderr);
+});
+
+function readOrEmpty(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return "";
+  }
+}
+
+Deno.test("a failing command's last stderr lines and exit code reach the status on /data", async () => {
+  await using server = await startTestServer({
+    source: {
+      kind: "command",
+      command: "sh",
+      args: ["-c", "echo boom: sensor not found >&2; exit 3"],
+    },
+  });
+  const socket = new WebSocket(socketUrl(server.url, "/data"));
+  const { messages, closed } = record(socket);
+  await waitFor(
+    () => controlMessages(messages).some((message) => message.state === "ended"),
+    10_000,
+    "the command to end",
+  );
+  const ended = controlMessages(messages).find((message) => message.state === "ended");
+  assert.deepEqual(ended?.stderr, ["boom: sensor not found"]);
+  assert.equal(ended?.exitCode, 3);
+  socket.close();
+  await closed;
+});
+
+Deno.test("a stop of vmstat the user asked for is info, and the first pid is liveplot's", async () => {
+  // Directly with the start task's permissions, and through `deno task start` itself.
+  for (const options of [{ denoArgs: START_PERMISSIONS }, { task: true }]) {
+    const cli = spawnCli(["--port", "0", "--no-open", "vmstat", "1"], options);
+    await cli.url;
+    await waitFor(
+      () => cli.stderr.some((line) => line.includes("event=format-detected")),
+      10_000,
+      "vmstat's first lines",
+    );
+    const status = await cli.stop();
+    assert.equal(status.code, 0);
+    const log = cli.stderr.join("\n");
+    assert.ok(!log.includes("source-killed"), log);
+    assert.match(log, /level=info event=source-stopped command=vmstat/);
+    const firstPid = Number(/ pid=(\d+)/.exec(log)?.[1]);
+    if (options.denoArgs) assert.equal(firstPid, cli.process.pid, log);
+    else assert.match(log, new RegExp(`event=start .* pid=${firstPid}\\b`), log);
+  }
+});
+
+Deno.test({
+  name: "with no way to find the command under script (no /proc, no pgrep), a stop is as quiet",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // PATH leads nowhere, so pgrep cannot run; the start task's permissions keep /proc closed.
+    const cli = spawnCli(["--port", "0", "--no-open", "/usr/bin/vmstat", "1"], {
+      denoArgs: START_PERMISSIONS,
+      env: { PATH: "/nonexistent" },
+    });
+    await cli.url;
+    await waitFor(
+      () => cli.stderr.some((line) => line.includes("event=format-detected")),
+      10_000,
+      "vmstat's first lines",
+    );
+    const script = Number(/child=(\d+)/.exec(cli.stderr.join("\n"))?.[1]);
+    const vmstat = Number(Deno.readTextFileSync(`/proc/${script}/task/${script}/children`).trim());
+    assert.ok(vmstat > 0, "vmstat runs under script");
+    assert.equal((await cli.stop()).code, 0);
+    const log = cli.stderr.join("\n");
+    assert.ok(!log.includes("source-killed"), log);
+    assert.match(log, /level=info event=source-stopped/);
+    await waitFor(() => !isRunning(vmstat), 5000, "vmstat to end with its terminal");
+  },
+});
+
+/** True while process `pid` exists and is not a zombie. */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("deno task install puts liveplot on the PATH; it runs from any folder, offline", async () => {
+  await using root = await usingTempDir();
+  await using folder = await usingTempDir();
+  // Nothing can be downloaded (every request goes to a closed port): what is cached must do.
+  const closed = "http://127.0.0.1:9";
+  const offline = { DENO_INSTALL_ROOT: root.path, HTTP_PROXY: closed, HTTPS_PROXY: closed };
+  const install = await withTimeout(
+    new Deno.Command(Deno.execPath(), {
+      args: ["task", "--cwd", ROOT, "install"],
+      env: offline,
+      stdout: "piped",
+      stderr: "piped",
+    }).output(),
+    60_000,
+    "deno task install",
+  );
+  assert.equal(install.code, 0, new TextDecoder().decode(install.stderr));
+  const shim = await Deno.readTextFile(`${root.path}/bin/liveplot`);
+  for (const flag of START_PERMISSIONS) assert.ok(shim.includes(flag), `installed with ${flag}`);
+
+  const path = `${root.path}/bin:${Deno.env.get("PATH")}`;
+  const env = { ...offline, PATH: path, PORT: "0", BROWSER: "true" };
+  const version = spawnIn(folder.path, `${root.path}/bin/liveplot`, ["--version"], env);
+  assert.equal((await withTimeout(version.child.status, 15_000, "--version")).code, 0);
+  await version.stop();
+  assert.equal(version.output.stdout, `liveplot ${manifest.version}\n`);
+
+  // Every example of --help, as written, in that order (the replay plays the recording).
+  for (const { command } of EXAMPLES) {
+    const run = spawnIn(folder.path, "/bin/sh", ["-c", command], env);
+    try {
+      await waitFor(
+        () => run.output.stdout.includes("liveplot listening on") && run.liveplotPid() > 0,
+        15_000,
+        `"${command}" to listen`,
+      );
+      if (command.includes("--record")) {
+        await waitFor(
+          () => /\n[\d.]+\t.*\d\n/.test(readOrEmpty(`${folder.path}/today.lpr`)),
+          15_000,
+          "a recorded line",
+        );
+      }
+    } finally {
+      await run.stop();
+      try {
+        Deno.kill(-run.child.pid, "SIGKILL");
+      } catch {
+        // The pipeline has ended.
+      }
+    }
+    assert.ok(!run.output.stderr.includes("level=error"), `${command}: ${run.output.stderr}`);
+  }
+});
+
+Deno.test("a short token is logged as a warning at start, and liveplot serves", async () => {
+  const cli = spawnCli(["--port", "0", "--no-open", "--token", "abc"]);
+  await cli.url;
+  await waitFor(
+    () => cli.stderr.some((line) => line.includes("event=start ")),
+    5000,
+    "the start line",
+  );
+  assert.ok(
+    cli.stderr.some((line) =>
+      line.startsWith("level=warn event=token-short") && line.includes("push token")
+    ),
+    cli.stderr.join("\n"),
+  );
+  assert.equal((await cli.stop()).code, 0);
+});
