@@ -19,12 +19,45 @@ import legendModule from "../static/modules/legend.js" with { type: "text" };
 import socketModule from "../static/modules/socket.js" with { type: "text" };
 import storeModule from "../static/modules/store.js" with { type: "text" };
 import urlStateModule from "../static/modules/url_state.js" with { type: "text" };
-import chartScript from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
+import actionsModule from "../static/modules/actions.js" with { type: "text" };
+import chartsModule from "../static/modules/charts.js" with { type: "text" };
+import clientModule from "../static/modules/client.js" with { type: "text" };
+import controlsModule from "../static/modules/controls.js" with { type: "text" };
+import debugModule from "../static/modules/debug.js" with { type: "text" };
+import gesturesModule from "../static/modules/gestures.js" with { type: "text" };
+import groupingModule from "../static/modules/grouping.js" with { type: "text" };
+import joinModule from "../static/modules/join.js" with { type: "text" };
+import namesModule from "../static/modules/names.js" with { type: "text" };
+import presentModule from "../static/modules/present.js" with { type: "text" };
+import scrollbackModule from "../static/modules/scrollback.js" with { type: "text" };
+import stateModule from "../static/modules/state.js" with { type: "text" };
+import statusModule from "../static/modules/status.js" with { type: "text" };
+import streamsModule from "../static/modules/streams.js" with { type: "text" };
+import streamsPageModule from "../static/modules/streams_page.js" with { type: "text" };
+import viewModule from "../static/modules/view.js" with { type: "text" };
+// uPlot's ES module build: the page imports it (modules/chart.js), no global.
+import chartScript from "uplot/dist/uPlot.esm.js" with { type: "text" };
 import chartStyle from "uplot/dist/uPlot.min.css" with { type: "text" };
 
 /** The page's ES modules, served under `/static/modules/NAME.js`. */
 const MODULES: Record<string, string> = {
+  actions: actionsModule,
   chart: chartModule,
+  charts: chartsModule,
+  client: clientModule,
+  controls: controlsModule,
+  debug: debugModule,
+  gestures: gesturesModule,
+  grouping: groupingModule,
+  join: joinModule,
+  names: namesModule,
+  present: presentModule,
+  scrollback: scrollbackModule,
+  state: stateModule,
+  status: statusModule,
+  streams: streamsModule,
+  streams_page: streamsPageModule,
+  view: viewModule,
   colors: colorsModule,
   export: exportModule,
   format: formatModule,

@@ -176,6 +176,8 @@ export interface FedServer extends AsyncDisposable {
   write(text: string): Promise<void>;
   /** Ends the input. */
   end(): Promise<void>;
+  /** The server's streams (to report a source's state through a stream's hub). */
+  streams: Awaited<ReturnType<typeof startTestServer>>["streams"];
 }
 
 /** Starts the real server on port 0 with a `stdin` source the test feeds. */
@@ -196,6 +198,7 @@ export async function startFedServer(overrides: Partial<Config> = {}): Promise<F
     url: server.url,
     write: (text) => writer.write(encoder.encode(text)),
     end,
+    streams: server.streams,
     async [Symbol.asyncDispose]() {
       await end();
       await server.shutdown();

@@ -1,7 +1,7 @@
 /**
  * The page's plain modules, run in Deno without a browser: number and time
  * labels, the aligned table that keeps duplicate x, frame parsing, URL
- * state and paths, and the split decision.
+ * state and paths. tests/page_logic_test.ts covers the state modules.
  *
  * @module
  */
@@ -22,7 +22,6 @@ import {
   readViewState,
   windowText,
 } from "../static/modules/url_state.js";
-import { groupByMagnitude, rangesDiffer, SPLIT_FACTOR } from "../static/modules/chart.js";
 import { csvField, tableCsv } from "../static/modules/export.js";
 import { seriesColor } from "../static/modules/colors.js";
 
@@ -195,21 +194,6 @@ Deno.test("window, y range and view state parse and write back", () => {
     y2: ["c"],
   });
   assert.equal(readViewState("").split, null);
-});
-
-Deno.test("split when ranges differ by more than the stated factor; groups of similar range", () => {
-  assert.equal(SPLIT_FACTOR, 100);
-  assert.equal(rangesDiffer([100, 2]), false);
-  assert.equal(rangesDiffer([22e6, 100]), true);
-  assert.equal(rangesDiffer([0, 0, 5]), false);
-  const groups = groupByMagnitude([
-    { item: "free", magnitude: 22e6 },
-    { item: "us", magnitude: 40 },
-    { item: "cache", magnitude: 10e6 },
-    { item: "id", magnitude: 95 },
-    { item: "st", magnitude: 0 },
-  ]);
-  assert.deepEqual(groups, [["free", "cache"], ["id", "us", "st"]]);
 });
 
 Deno.test("CSV quotes names that need it and leaves empty cells for missing points", () => {

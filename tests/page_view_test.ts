@@ -13,6 +13,7 @@ import {
   type Browser,
   downloadOf,
   launchBrowser,
+  nextFrame,
   readPage,
   sleep,
   startFedServer,
@@ -46,8 +47,23 @@ async function drag(page: Page, a: number, b: number, modifier?: "Shift") {
   if (modifier) await page.keyboard.up(modifier);
 }
 
-/** The x scale of the first chart. */
-function xScale(page: Page): Promise<[number, number]> {
+/**
+ * The x range of the first chart. A fixed view is drawn on the page's next frame: wait
+ * (with a deadline) until the chart shows it.
+ */
+async function xScale(page: Page): Promise<[number, number]> {
+  await page.waitForFunction(
+    () => {
+      // deno-lint-ignore no-explicit-any
+      const { chart, view } = (globalThis as any).liveplot;
+      return view.following || (chart.scales.x.min === view.from && chart.scales.x.max === view.to);
+    },
+    null,
+    { timeout: 10_000 },
+  );
+  // Following: the frames after a change draw the newest range.
+  await nextFrame(page);
+  await nextFrame(page);
   return page.evaluate(() => {
     // deno-lint-ignore no-explicit-any
     const u = (globalThis as any).liveplot.chart;
@@ -239,7 +255,10 @@ Deno.test({
       assert.ok(first > 100, `the page holds only recent points (from ${first})`);
       for (let i = 0; i < 8; i++) await page.getByRole("button", { name: "Zoom out" }).click();
       const out = await readPage(page);
-      assert.ok(out.view.from < 0, `zoomed out to ${out.view.from}`);
+      // Zooming out stops at the session's extent: from its first point (x = 0) to its newest.
+      assert.equal(out.view.from, 0, `zoomed out to ${out.view.from}`);
+      const newest = (await pointsOf(page, "0"))[0].at(-1) ?? 0;
+      assert.ok(out.view.to <= newest, `zoomed out to ${out.view.to}, past ${newest}`);
       // Far out, history comes at the chart's pixel width, from the very first point.
       await waitForPage(page, (s) => s.chart?.data[0]?.[0] === 0, "history back to x = 0");
 

@@ -6,24 +6,43 @@
  * @module
  */
 
-/* global uPlot */
-
+import uPlot from "../uplot.js";
 import { DEMO_FILL, DEMO_STROKE, seriesColor, themeColors, withAlpha } from "./colors.js";
 import { formatTicks, formatTimeTicks } from "./format.js";
-
-/** Ranges that differ by more than this factor make the page split (README). */
-export const SPLIT_FACTOR = 100;
-/** Series within this factor of a group's largest share its chart. */
-export const GROUP_FACTOR = 10;
+import { displayName } from "./names.js";
 
 const FONT_SIZE = 13;
 const FONT = `${FONT_SIZE}px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif`;
 const SYNC_KEY = "liveplot";
 
 /**
+ * What the charts of one stack share, so they line up: each chart's y gutter
+ * grows to the widest any of them needs (one left edge), and to half the
+ * widest x label, so the label at the left edge is never cut.
+ * @typedef {object} Gutters
+ * @property {Map<any, number>} needs each chart's own y gutter
+ * @property {number} xHalf half the widest x label
+ */
+
+/** @returns {Gutters} */
+export function createGutters() {
+  return { needs: new Map(), xHalf: 0 };
+}
+
+/**
+ * The y gutter every chart of the stack takes.
+ * @param {Gutters} gutters
+ * @returns {number}
+ */
+export function sharedGutter(gutters) {
+  return Math.ceil(Math.max(gutters.xHalf + 2, ...gutters.needs.values()));
+}
+
+/**
  * @typedef {object} ChartSeries
  * @property {string} name
- * @property {number} order colour index and table column
+ * @property {number} order table column
+ * @property {number} color colour number (seriesColor)
  * @property {boolean} show
  * @property {boolean} [y2] on the second y axis
  */
@@ -33,70 +52,6 @@ const SYNC_KEY = "liveplot";
  * @property {ChartSeries[]} series
  * @property {string} title shown above a split chart ("" for none)
  */
-
-/**
- * The size of each series: the largest magnitude of its values, 0 when none.
- * @param {(number | undefined)[]} column
- * @param {number} from first row
- * @param {number} to row past the last
- * @returns {{ min: number, max: number, last: number | undefined, magnitude: number }}
- */
-export function columnStats(column, from, to) {
-  let min = Infinity;
-  let max = -Infinity;
-  let last;
-  for (let i = from; i < to; i++) {
-    const value = column[i];
-    if (value === undefined || value === null) continue;
-    if (value < min) min = value;
-    if (value > max) max = value;
-    last = value;
-  }
-  const magnitude = min === Infinity ? 0 : Math.max(Math.abs(min), Math.abs(max), max - min);
-  return { min, max, last, magnitude };
-}
-
-/**
- * Whether magnitudes differ by more than `SPLIT_FACTOR` (zeros ignored).
- * @param {number[]} magnitudes
- * @returns {boolean}
- */
-export function rangesDiffer(magnitudes) {
-  const sizes = magnitudes.filter((m) => m > 0 && Number.isFinite(m));
-  if (sizes.length < 2) return false;
-  return Math.max(...sizes) / Math.min(...sizes) > SPLIT_FACTOR;
-}
-
-/**
- * Groups series of similar magnitude, largest first: a group holds the
- * series within `GROUP_FACTOR` of its largest; all-zero series join the
- * last group.
- * @template T
- * @param {{ item: T, magnitude: number }[]} entries
- * @returns {T[][]}
- */
-export function groupByMagnitude(entries) {
-  const sized = entries.filter((e) => e.magnitude > 0).sort((a, b) => b.magnitude - a.magnitude);
-  const flat = entries.filter((e) => !(e.magnitude > 0));
-  /** @type {T[][]} */
-  const groups = [];
-  let top = 0;
-  for (const entry of sized) {
-    const group = groups.at(-1);
-    if (group && entry.magnitude * GROUP_FACTOR >= top) {
-      group.push(entry.item);
-    } else {
-      groups.push([entry.item]);
-      top = entry.magnitude;
-    }
-  }
-  if (flat.length > 0) {
-    const last = groups.at(-1);
-    if (last) last.push(...flat.map((e) => e.item));
-    else groups.push(flat.map((e) => e.item));
-  }
-  return groups;
-}
 
 let measureContext = /** @type {CanvasRenderingContext2D | null} */ (null);
 
@@ -119,31 +74,39 @@ function textWidth(texts) {
 }
 
 /**
- * A y axis gutter that fits its widest label.
- * @param {any} u
- * @param {string[] | null} values
- * @param {number} axisIndex
- * @param {number} cycle
- * @returns {number}
+ * A y axis gutter function: fits the axis' widest label; the left axis takes
+ * the stack's shared gutter (`gutters`) when that is wider.
+ * @param {Gutters | null} gutters
+ * @returns {(u: any, values: string[] | null, axisIndex: number, cycle: number) => number}
  */
-function ySize(u, values, axisIndex, cycle) {
-  const axis = u.axes[axisIndex];
-  if (cycle > 1 && axis._size) return axis._size;
-  const ticks = axis.ticks?.size ?? 10;
-  return Math.ceil(ticks + (axis.gap ?? 5) + textWidth(values ?? []) + 8);
+function ySize(gutters) {
+  return (u, values, axisIndex, cycle) => {
+    const axis = u.axes[axisIndex];
+    const ticks = axis.ticks?.size ?? 10;
+    const fits = Math.ceil(ticks + (axis.gap ?? 5) + textWidth(values ?? []) + 8);
+    if (!gutters || axis.side !== 3) {
+      // Later passes of one layout only grow the gutter: it settles, and the labels still fit.
+      return cycle > 1 && axis._size ? Math.max(fits, axis._size) : fits;
+    }
+    const before = gutters.needs.get(u) ?? 0;
+    gutters.needs.set(u, cycle > 1 ? Math.max(fits, before) : fits);
+    return sharedGutter(gutters);
+  };
 }
 
 /**
- * An x axis height for one or two lines of labels.
- * @param {any} u
- * @param {string[] | null} values
- * @param {number} axisIndex
- * @returns {number}
+ * An x axis height function for one or two lines of labels; notes half the
+ * widest label in `gutters`, so the y gutter leaves room for the first one.
+ * @param {Gutters | null} gutters
+ * @returns {(u: any, values: string[] | null, axisIndex: number) => number}
  */
-function xSize(u, values, axisIndex) {
-  const axis = u.axes[axisIndex];
-  const lines = Math.max(1, ...(values ?? []).map((v) => String(v).split("\n").length));
-  return (axis.ticks?.size ?? 10) + (axis.gap ?? 5) + lines * (FONT_SIZE + 3) + 4;
+function xSize(gutters) {
+  return (u, values, axisIndex) => {
+    const axis = u.axes[axisIndex];
+    const lines = Math.max(1, ...(values ?? []).map((v) => String(v).split("\n").length));
+    if (gutters) gutters.xHalf = textWidth(values ?? []) / 2;
+    return (axis.ticks?.size ?? 10) + (axis.gap ?? 5) + lines * (FONT_SIZE + 3) + 4;
+  };
 }
 
 /**
@@ -159,6 +122,7 @@ function xSize(u, values, axisIndex) {
  * @property {boolean} [xLabels] false hides the x labels (split charts above the last)
  * @property {boolean} [fill] fill under the line (the page's only series)
  * @property {boolean} [dense] many points in view: draw thin lines
+ * @property {Gutters} [gutters] shared with the other charts of the stack
  */
 
 /**
@@ -212,7 +176,7 @@ export function createChart(parent, spec, options, data) {
   };
   const xAxis = {
     ...axisCommon,
-    size: options.xLabels === false ? 8 : xSize,
+    size: options.xLabels === false ? 8 : xSize(options.gutters ?? null),
     space: options.xKind === "time" ? 110 : 90,
     values: options.xLabels === false
       ? (/** @type {any} */ _u, /** @type {number[]} */ splits) => splits.map(() => "")
@@ -241,22 +205,28 @@ export function createChart(parent, spec, options, data) {
   ) => formatTicks(splits, step);
   // Small split charts still get three or four y labels.
   const ySpace = options.height < 220 ? 16 : 30;
-  const axes = [xAxis, { ...axisCommon, scale: "y", size: ySize, values: yValues, space: ySpace }];
+  const axes = [xAxis, {
+    ...axisCommon,
+    scale: "y",
+    size: ySize(options.gutters ?? null),
+    values: yValues,
+    space: ySpace,
+  }];
   if (hasY2) {
     axes.push({
       ...axisCommon,
       scale: "y2",
       side: 1,
-      size: ySize,
+      size: ySize(null),
       space: ySpace,
       values: yValues,
       grid: { show: false },
     });
   }
   const plotted = spec.series.map((entry) => {
-    const color = single ? DEMO_STROKE : seriesColor(entry.order);
+    const color = single ? DEMO_STROKE : seriesColor(entry.color);
     return {
-      label: entry.name,
+      label: displayName(entry.name),
       scale: entry.y2 && hasY2 ? "y2" : "y",
       stroke: color,
       // One-pixel lines are a rasteriser's fast path: 4× the frame rate with 100,000 points.
@@ -299,7 +269,6 @@ export function createChart(parent, spec, options, data) {
       setCursor: [(/** @type {any} */ u) => options.onCursor(u)],
     },
   };
-  // @ts-ignore: uPlot is a global from /static/uplot.js
   return new uPlot(opts, data, parent);
 }
 

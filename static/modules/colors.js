@@ -11,6 +11,9 @@ export const DEMO_FILL = "rgba(255, 162, 0, 0.6)";
 
 const GOLDEN_ANGLE = 137.508;
 
+/** Colours in the palette: a chart never holds more series than this, so none repeats. */
+export const PALETTE_SIZE = 24;
+
 /**
  * Whether the page is in dark mode (the system's choice).
  * @returns {boolean}

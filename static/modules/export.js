@@ -8,6 +8,7 @@
 
 import { seriesColor, themeColors } from "./colors.js";
 import { formatValue } from "./format.js";
+import { displayName } from "./names.js";
 
 /**
  * Quotes a CSV field when it needs it (RFC 4180).
@@ -16,6 +17,17 @@ import { formatValue } from "./format.js";
  */
 export function csvField(text) {
   return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/**
+ * A text cell a spreadsheet will not run as a formula: one starting with
+ * `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'` (OWASP's
+ * rule), then quoting as needed. Numbers never go through here.
+ * @param {string} text
+ * @returns {string}
+ */
+export function csvText(text) {
+  return csvField(/^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
 }
 
 /**
@@ -34,7 +46,7 @@ export function csvX(x, kind) {
  * @returns {string}
  */
 export function tableCsv(table) {
-  const lines = [[table.kind === "time" ? "time" : "x", ...table.names].map(csvField).join(",")];
+  const lines = [[table.kind === "time" ? "time" : "x", ...table.names].map(csvText).join(",")];
   for (let row = table.from; row < table.to; row++) {
     let any = false;
     const cells = [csvX(/** @type {number} */ (table.xs[row]), table.kind)];
@@ -79,7 +91,7 @@ export function stamp() {
 /**
  * Draws every chart's canvas, stacked, under the page title and above a
  * legend of the shown series, into one PNG.
- * @param {{ title: string, charts: any[], legend: { name: string, order: number, value: number | undefined }[] }} what
+ * @param {{ title: string, charts: any[], legend: { name: string, color: number, value: number | undefined }[] }} what
  * @returns {Promise<Blob>}
  */
 export function chartsPng(what) {
@@ -98,7 +110,7 @@ export function chartsPng(what) {
   );
   measure.font = font;
   const entries = what.legend.map((entry) => {
-    const text = `${entry.name} ${formatValue(entry.value)}`;
+    const text = `${displayName(entry.name)} ${formatValue(entry.value)}`;
     return { ...entry, text, width: measure.measureText(text).width + 26 * ratio };
   });
   let legendRows = entries.length > 0 ? 1 : 0;
@@ -143,7 +155,7 @@ export function chartsPng(what) {
       x = 0;
       y += line;
     }
-    context.fillStyle = seriesColor(entry.order);
+    context.fillStyle = seriesColor(entry.color);
     context.fillRect(x + 6 * ratio, y - 5 * ratio, 12 * ratio, 10 * ratio);
     context.fillStyle = theme.text;
     context.fillText(entry.text, x + 22 * ratio, y);

@@ -8,6 +8,8 @@
 
 import { seriesColor } from "./colors.js";
 import { formatValue } from "./format.js";
+import { displayName, visibleName } from "./names.js";
+import { columnStats } from "./grouping.js";
 
 /**
  * @typedef {object} LegendRow
@@ -22,6 +24,7 @@ import { formatValue } from "./format.js";
  * @typedef {object} LegendEntry
  * @property {string} name
  * @property {number} order
+ * @property {number} color colour number (the chart's, charts.js)
  * @property {boolean} hidden
  * @property {boolean} y2
  */
@@ -37,6 +40,8 @@ export class Legend {
     this.handlers = handlers;
     /** @type {Map<string, LegendRow>} */
     this.rows = new Map();
+    /** @type {Map<string, { min: number, max: number }>} min and max over the view */
+    this.stats = new Map();
     this.showAxis = true;
     list.addEventListener("click", (event) => {
       const button = /** @type {HTMLElement} */ (event.target)?.closest?.("button");
@@ -61,6 +66,10 @@ export class Legend {
         this.rows.set(entry.name, row);
         this.list.append(row.item);
       }
+      if (row.item.dataset.color !== String(entry.color)) {
+        row.item.dataset.color = String(entry.color);
+        this.#paint(row);
+      }
       row.toggle.setAttribute("aria-pressed", String(!entry.hidden));
       row.item.classList.toggle("hidden", entry.hidden);
       row.axis.setAttribute("aria-pressed", String(entry.y2));
@@ -74,17 +83,43 @@ export class Legend {
     }
   }
 
+  /**
+   * Shows each series' value (the hovered row's, else the last) and its min
+   * and max over table rows `from`–`to` (recomputed when `fresh`).
+   * @param {import("./store.js").Store} store
+   * @param {number} from
+   * @param {number} to
+   * @param {number | null} row the hovered row
+   * @param {boolean} fresh
+   */
+  values(store, from, to, row, fresh) {
+    store.list().forEach((series, k) => {
+      const column = store.columns[k] ?? [];
+      let range = this.stats.get(series.name);
+      if (fresh || !range) {
+        const { min, max } = columnStats(column, from, to);
+        this.stats.set(series.name, range = { min, max });
+      }
+      const hovered = row !== null && column[row] !== undefined;
+      this.show(series.name, {
+        value: hovered ? column[/** @type {number} */ (row)] : series.lastY,
+        min: range.min,
+        max: range.max,
+        hovered,
+      });
+    });
+  }
+
   /** Recolours the swatches (after a theme change). */
   recolor() {
-    let order = 0;
-    for (const row of this.rows.values()) {
-      const swatch = /** @type {HTMLElement} */ (row.toggle.querySelector(".swatch"));
-      swatch.style.setProperty(
-        "background-color",
-        seriesColor(Number(row.item.dataset.order ?? order)),
-      );
-      order++;
-    }
+    for (const row of this.rows.values()) this.#paint(row);
+  }
+
+  /** @param {LegendRow} row */
+  #paint(row) {
+    const swatch = /** @type {HTMLElement} */ (row.toggle.querySelector(".swatch"));
+    // CSSOM, not a style attribute: the CSP allows no inline style.
+    swatch.style.setProperty("background-color", seriesColor(Number(row.item.dataset.color ?? 0)));
   }
 
   /**
@@ -115,15 +150,14 @@ export class Legend {
     const toggle = document.createElement("button");
     toggle.type = "button";
     toggle.className = "toggle";
-    toggle.title = `Show or hide ${entry.name}`;
+    // The whole name on hover: the label shows at most NAME_LIMIT characters.
+    toggle.title = `Show or hide ${visibleName(entry.name)}`;
     const swatch = document.createElement("span");
     swatch.className = "swatch";
     swatch.setAttribute("aria-hidden", "true");
-    // CSSOM, not a style attribute: the CSP allows no inline style.
-    swatch.style.setProperty("background-color", seriesColor(entry.order));
     const label = document.createElement("span");
     label.className = "name";
-    label.textContent = entry.name;
+    label.textContent = displayName(entry.name);
     toggle.append(swatch, label);
     const value = document.createElement("span");
     value.className = "value";
@@ -133,8 +167,8 @@ export class Legend {
     axis.type = "button";
     axis.className = "axis";
     axis.textContent = "y2";
-    axis.title = `Put ${entry.name} on the second y axis`;
-    axis.setAttribute("aria-label", `Second axis for ${entry.name}`);
+    axis.title = `Put ${displayName(entry.name)} on the second y axis`;
+    axis.setAttribute("aria-label", `Second axis for ${displayName(entry.name)}`);
     item.append(toggle, value, range, axis);
     return { item, toggle, axis, value, range };
   }

@@ -1,0 +1,255 @@
+/**
+ * The stack of charts under the toolbar: one combined chart, or one per
+ * group when split (grouping.js). Rebuilt when what they show changes,
+ * otherwise given the newest data and the view's x range each frame. Every
+ * chart takes the same x range and the same left gutter, so they line up.
+ *
+ * @module
+ */
+
+import { createChart, createGutters, sharedGutter } from "./chart.js";
+import { isDark } from "./colors.js";
+import { colorSlots, columnStats, place, shouldSplit, splitCharts } from "./grouping.js";
+import { attachGestures } from "./gestures.js";
+import { displayName, visibleName } from "./names.js";
+
+/** Past this many table rows the charts draw one-pixel lines. */
+const DENSE_ROWS = 4000;
+/** Placement of new series is looked at this often (and at once for a new series). */
+const REGROUP_MS = 2000;
+
+/** @typedef {import("./store.js").Store} Store */
+/** @typedef {import("./view.js").Range} Range */
+
+/**
+ * @typedef {object} StackHooks
+ * @property {(from: number, to: number) => void} onRange a drag or gesture chose an x range
+ * @property {(factor: number, anchor: number) => void} onZoom the wheel zoomed around `anchor`
+ * @property {(row: number | null) => void} onCursor the hovered table row
+ * @property {() => void} onLive a double-click asked to follow again
+ * @property {() => Range | null} shown the range shown now
+ */
+
+/** The charts, their uPlot instances and what they were built for. */
+export class Stack {
+  /**
+   * @param {HTMLElement} parent
+   * @param {boolean} demo
+   * @param {StackHooks} hooks
+   */
+  constructor(parent, demo, hooks) {
+    this.parent = parent;
+    this.demo = demo;
+    this.hooks = hooks;
+    /** @type {{ u: any, names: string[] }[]} */
+    this.charts = [];
+    this.key = "";
+    this.splitShown = false;
+    this.gutters = createGutters();
+    /** @type {Map<string, number>} colour number of each series */
+    this.colors = new Map();
+    this.groupedAt = -Infinity;
+    this.groupedCount = -1;
+    this.groupedEmpty = true;
+  }
+
+  /**
+   * Places new series (state.placement) now and then; never moves a placed one.
+   * @param {any} state the page state (app.js)
+   * @param {Store} store
+   */
+  regroup(state, store) {
+    const now = performance.now();
+    // New series, or the first points (meta names the series before any arrive): at once.
+    const fresh = store.series.size !== this.groupedCount ||
+      (this.groupedEmpty && store.points > 0);
+    if (!fresh && now - this.groupedAt < REGROUP_MS) return;
+    this.groupedAt = now;
+    this.groupedCount = store.series.size;
+    this.groupedEmpty = store.points === 0;
+    const entries = store.list().map((series, k) => ({
+      name: series.name,
+      magnitude: columnStats(store.columns[k] ?? [], 0, store.xs.length).magnitude,
+    }));
+    state.placement = place(state.placement, entries);
+  }
+
+  /**
+   * Whether the charts are split: the user's choice, else the placement's.
+   * @param {any} state
+   * @returns {boolean}
+   */
+  split(state) {
+    return !this.demo && (state.split ?? shouldSplit(state.placement));
+  }
+
+  /**
+   * Which series each chart shows.
+   * @param {any} state
+   * @param {Store} store
+   * @returns {string[][]}
+   */
+  layout(state, store) {
+    const names = store.list().map((s) => s.name);
+    return this.split(state) ? splitCharts(state.placement, names, state.hidden) : [names];
+  }
+
+  /**
+   * Draws the newest data in `range`, rebuilding the charts first when needed.
+   * @param {any} state
+   * @param {Store} store
+   * @param {Range | null} range
+   * @param {boolean} newData the store changed since the last draw
+   */
+  draw(state, store, range, newData) {
+    if (!this.demo) this.regroup(state, store);
+    const rebuilt = this.#ensure(state, store);
+    const gutter = sharedGutter(this.gutters);
+    for (const { u, names } of this.charts) {
+      u.batch(() => {
+        if (newData || rebuilt) u.setData(this.#table(store, names), false);
+        if (range && (u.scales.x.min !== range.from || u.scales.x.max !== range.to)) {
+          u.setScale("x", { min: range.from, max: range.to });
+        }
+        // A neighbour needs a wider gutter than this chart last took: lay it out again.
+        if (this.charts.length > 1 && u.axes[1]?._size < gutter) u.redraw(false, true);
+      });
+    }
+  }
+
+  /** Fits the charts to the page after a resize. */
+  resize() {
+    const sizes = this.#sizes(this.charts.length, this.splitShown);
+    this.charts.forEach(({ u }, index) => {
+      const last = index === this.charts.length - 1;
+      u.setSize({ width: sizes.width, height: sizes.height + (last ? sizes.lastExtra : 0) });
+    });
+  }
+
+  /** Forgets what the charts were built for: the next draw rebuilds them. */
+  invalidate() {
+    this.key = "";
+  }
+
+  /** @returns {number} the plot area's width in CSS pixels */
+  plotWidth() {
+    const u = this.charts[0]?.u;
+    return u ? u.bbox.width / (globalThis.devicePixelRatio || 1) : this.parent.clientWidth || 600;
+  }
+
+  /**
+   * The colour number of series `name`.
+   * @param {string} name
+   * @param {number} order its arrival order (the combined chart's colour)
+   */
+  colorOf(name, order) {
+    return this.colors.get(name) ?? order;
+  }
+
+  /**
+   * Builds the charts when what they show changed.
+   * @param {any} state
+   * @param {Store} store
+   * @returns {boolean} whether they were rebuilt
+   */
+  #ensure(state, store) {
+    const groups = this.layout(state, store);
+    const split = this.split(state);
+    const dense = store.xs.length > DENSE_ROWS;
+    const yRange = state.userYRange ?? state.serverYRange;
+    const key = JSON.stringify([
+      groups,
+      [...state.hidden],
+      [...state.y2],
+      state.xKind,
+      isDark(),
+      yRange,
+      split,
+      dense,
+    ]);
+    if (key === this.key && this.charts.length > 0) return false;
+    this.key = key;
+    this.splitShown = split;
+    for (const chart of this.charts) chart.u.destroy();
+    this.charts = [];
+    this.gutters = createGutters();
+    this.parent.replaceChildren();
+    const order = new Map(store.list().map((s) => [s.name, s.order]));
+    this.colors = split ? colorSlots(groups) : new Map();
+    const sizes = this.#sizes(groups.length, split);
+    groups.forEach((names, index) => {
+      const spec = {
+        title: split ? names.map(displayName).join(", ") : "",
+        series: names.map((name) => ({
+          name,
+          order: order.get(name) ?? 0,
+          color: this.colorOf(name, order.get(name) ?? 0),
+          show: split || !state.hidden.has(name),
+          y2: !split && state.y2.has(name),
+        })),
+      };
+      const u = createChart(this.parent, spec, {
+        xKind: state.xKind,
+        demo: this.demo,
+        width: sizes.width,
+        height: sizes.height + (index === groups.length - 1 ? sizes.lastExtra : 0),
+        yRange,
+        onSelect: (u) => this.#selected(u),
+        onCursor: (u) => this.hooks.onCursor(u.cursor.idx ?? null),
+        onDoubleClick: this.hooks.onLive,
+        xLabels: index === groups.length - 1,
+        fill: store.series.size === 1,
+        dense,
+        gutters: this.gutters,
+      }, this.#table(store, names));
+      // A split chart's title shows names cut to NAME_LIMIT: the whole ones on hover.
+      u.root.querySelector(".u-title")?.setAttribute("title", names.map(visibleName).join(", "));
+      this.charts.push({ u, names });
+      if (!this.demo) attachGestures(u, this.hooks);
+      if (index === 0 && split) u.root.classList.add("first");
+    });
+    return true;
+  }
+
+  /** @param {any} u a drag selected an x range */
+  #selected(u) {
+    const { left, width } = u.select;
+    if (width < 3 || u.over.dataset.panning === "true") return;
+    const from = u.posToVal(left, "x");
+    const to = u.posToVal(left + width, "x");
+    u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+    this.hooks.onRange(from, to);
+  }
+
+  /**
+   * @param {Store} store
+   * @param {string[]} names
+   */
+  #table(store, names) {
+    const index = new Map(store.list().map((s, k) => [s.name, k]));
+    return [store.xs, ...names.map((name) => store.columns[index.get(name) ?? -1] ?? [])];
+  }
+
+  /**
+   * @param {number} count charts in the stack
+   * @param {boolean} split each chart has a title
+   */
+  #sizes(count, split) {
+    if (this.demo) {
+      return {
+        width: Math.max(320, Math.min(900, this.parent.clientWidth || 600)),
+        height: 300,
+        lastExtra: 0,
+      };
+    }
+    const width = Math.max(240, this.parent.clientWidth);
+    const total = Math.max(160, this.parent.clientHeight);
+    const titles = split ? 21 : 0;
+    // The last chart carries the x labels (about 30 px more).
+    const height = Math.max(
+      count > 1 ? 60 : 160,
+      Math.floor((total - (count > 1 ? 30 : 0)) / count) - titles - (count > 1 ? 1 : 0),
+    );
+    return { width, height, lastExtra: count > 1 ? 30 : 0 };
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Which series share a chart when the page splits, and their colours.
+ *
+ * The rule (docs/page.md "Split"): series first go by kind, the unit or
+ * prefix their name carries (`%idle`, `rkB/s`, `…kB`, `vda.`); inside a
+ * kind, a chart holds series whose ranges lie within `GROUP_FACTOR` (10×)
+ * of each other. The page splits by itself when that makes more than one
+ * chart. A series keeps its chart once placed (placing waits for a nonzero
+ * range); pressing Split again starts over. A chart holds at most
+ * `PALETTE_SIZE` series, so no colour repeats within one chart.
+ *
+ * @module
+ */
+
+import { PALETTE_SIZE } from "./colors.js";
+
+/** A chart's series lie within this factor of each other in range. */
+export const GROUP_FACTOR = 10;
+
+/**
+ * The size of each series: the largest magnitude of its values, 0 when none.
+ * @param {(number | undefined)[]} column
+ * @param {number} from first row
+ * @param {number} to row past the last
+ * @returns {{ min: number, max: number, last: number | undefined, magnitude: number }}
+ */
+export function columnStats(column, from, to) {
+  let min = Infinity;
+  let max = -Infinity;
+  let last;
+  for (let i = from; i < to; i++) {
+    const value = column[i];
+    if (value === undefined || value === null) continue;
+    if (value < min) min = value;
+    if (value > max) max = value;
+    last = value;
+  }
+  const magnitude = min === Infinity ? 0 : Math.max(Math.abs(min), Math.abs(max), max - min);
+  return { min, max, last, magnitude };
+}
+
+/** Units a name can end with; short ones only after a separator (`us` alone is CPU time). */
+const UNIT = /(%|\/s|\/sec|[kKMGT]i?B|bytes|[_\- ](?:ms|us|µs|ns|s|°[CF]|C|[kMG]?Hz|W|V|A|rpm))$/;
+
+/**
+ * The kind of series `name` is: its prefix (`vda.` in `vda.wareq-sz`) and
+ * its unit (`%` for `%idle` or `cpu%`, `/s` for `rkB/s`, `kB` for `MemFreekB`).
+ * Series of different kinds never share a chart. "" for a plain name.
+ * @param {string} name
+ * @returns {string}
+ */
+export function kindOf(name) {
+  const dot = /^([^.:/]+)[.:]/.exec(name);
+  const prefix = dot ? dot[1] : "";
+  const rest = dot ? name.slice(dot[0].length) : name;
+  const unit = rest.startsWith("%") ? "%" : (UNIT.exec(rest)?.[1] ?? "").replace(/^[_\- ]/, "");
+  const family = unit === "/sec" ? "/s" : unit;
+  return prefix === "" && family === "" ? "" : `${prefix}|${family}`;
+}
+
+/**
+ * @typedef {object} PlacedChart
+ * @property {string} kind see `kindOf`
+ * @property {number} low smallest range of its series
+ * @property {number} high largest range of its series
+ * @property {string[]} names
+ */
+
+/**
+ * @typedef {object} Placement
+ * @property {PlacedChart[]} charts in the order they were made
+ * @property {Map<string, number>} chartOf series name → index in `charts`
+ */
+
+/** @returns {Placement} */
+export function emptyPlacement() {
+  return { charts: [], chartOf: new Map() };
+}
+
+/**
+ * Places the series not yet placed (and of nonzero range), largest first;
+ * placed ones stay where they are. Returns a new placement.
+ * @param {Placement} placement
+ * @param {{ name: string, magnitude: number }[]} entries every series with its range
+ * @returns {Placement}
+ */
+export function place(placement, entries) {
+  const fresh = entries.filter((e) =>
+    !placement.chartOf.has(e.name) && e.magnitude > 0 &&
+    Number.isFinite(e.magnitude)
+  );
+  if (fresh.length === 0) return placement;
+  const charts = placement.charts.map((chart) => ({ ...chart, names: [...chart.names] }));
+  const chartOf = new Map(placement.chartOf);
+  for (const { name, magnitude } of fresh.sort((a, b) => b.magnitude - a.magnitude)) {
+    const kind = kindOf(name);
+    let index = charts.findIndex((chart) =>
+      chart.kind === kind && chart.names.length < PALETTE_SIZE &&
+      Math.max(chart.high, magnitude) <= GROUP_FACTOR * Math.min(chart.low, magnitude)
+    );
+    if (index < 0) index = charts.push({ kind, low: magnitude, high: magnitude, names: [] }) - 1;
+    const chart = /** @type {PlacedChart} */ (charts[index]);
+    chart.names.push(name);
+    chart.low = Math.min(chart.low, magnitude);
+    chart.high = Math.max(chart.high, magnitude);
+    chartOf.set(name, index);
+  }
+  return { charts, chartOf };
+}
+
+/**
+ * The charts of a split view: placed series in their charts (in `order`),
+ * series not placed yet (all zero so far) in the last one; hidden ones left out.
+ * @param {Placement} placement
+ * @param {string[]} order every series, in arrival order
+ * @param {Set<string>} hidden
+ * @returns {string[][]}
+ */
+export function splitCharts(placement, order, hidden) {
+  /** @type {string[][]} */
+  const charts = placement.charts.map(() => []);
+  /** @type {string[]} */
+  const rest = [];
+  for (const name of order) {
+    if (hidden.has(name)) continue;
+    const index = placement.chartOf.get(name);
+    if (index === undefined) rest.push(name);
+    else charts[index]?.push(name);
+  }
+  const shown = charts.filter((names) => names.length > 0);
+  if (rest.length > 0) {
+    const last = shown.at(-1);
+    if (last && last.length + rest.length <= PALETTE_SIZE) last.push(...rest);
+    else shown.push(rest);
+  }
+  return shown.length > 0 ? shown : [[]];
+}
+
+/**
+ * Whether the page splits by itself: the placement made more than one chart.
+ * @param {Placement} placement
+ * @returns {boolean}
+ */
+export function shouldSplit(placement) {
+  return placement.charts.length > 1;
+}
+
+/**
+ * Colour numbers: within each chart its series take 0, 1, 2… in order, so
+ * no colour repeats within a chart (up to `PALETTE_SIZE` series).
+ * @param {string[][]} charts
+ * @returns {Map<string, number>}
+ */
+export function colorSlots(charts) {
+  /** @type {Map<string, number>} */
+  const slots = new Map();
+  for (const names of charts) names.forEach((name, index) => slots.set(name, index));
+  return slots;
+}

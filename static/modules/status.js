@@ -1,0 +1,190 @@
+/**
+ * The status line and the hint over an empty chart, as functions of the
+ * page's state (no DOM): what the connection and the source are doing,
+ * points held and arriving, lines skipped (clipped around their cause),
+ * history, and why nothing is plotted yet.
+ *
+ * @module
+ */
+
+import { formatClock, formatRate, plural } from "./format.js";
+
+/** Points per second are counted over this many seconds of live frames. */
+export const RATE_WINDOW_MS = 30_000;
+/** With no points for this long the page stops showing a rate. */
+export const RATE_IDLE_MS = 5_000;
+/** A skipped line is shown up to this many characters. */
+export const CLIP_CHARS = 60;
+
+/**
+ * @typedef {object} SourceStatus the server's status message (stream/hub.ts `SourceStatus`)
+ * @property {"live" | "connecting" | "waiting" | "ended"} [state]
+ * @property {string | null} [detail]
+ * @property {number | null} [exitCode]
+ * @property {string[]} [stderr]
+ * @property {number} [skipped]
+ * @property {number} [truncated]
+ * @property {number} [refused]
+ * @property {{ line: string, reason: string }[]} [recentSkipped]
+ * @property {"connected" | "waiting" | null} [store]
+ */
+
+/**
+ * @typedef {object} StatusModel
+ * @property {boolean} demo
+ * @property {{ state: string, socket: boolean, retryAt: number, lastCloseCode: number }} connection
+ * @property {number} now Date.now()
+ * @property {number} points points held (received, for the demo)
+ * @property {number | null} rate points per second, null when not arriving
+ * @property {SourceStatus | null} source
+ * @property {boolean} reduced the server sends only the latest values
+ * @property {number | null} historyStart
+ * @property {string} xKind
+ * @property {boolean} paused
+ * @property {boolean} following
+ */
+
+/**
+ * The status line's text.
+ * @param {StatusModel} model
+ * @returns {string}
+ */
+export function statusText(model) {
+  const { connection, source } = model;
+  const parts = [];
+  if (connection.state === "reconnecting") {
+    const seconds = Math.max(0, Math.ceil((connection.retryAt - model.now) / 1000));
+    const why = connection.lastCloseCode === 1013 ? "dropped for being slow, " : "";
+    parts.push(
+      connection.socket ? `${why}reconnecting` : `${why}reconnecting, next try in ${seconds}s`,
+    );
+  } else {
+    parts.push(connection.state);
+  }
+  if (source?.state === "connecting" || source?.state === "waiting") {
+    parts.push(source.detail || `source ${source.state}`);
+  }
+  parts.push(plural(model.points, "point"));
+  if (connection.state === "connected" && model.rate !== null && source?.state !== "ended") {
+    parts.push(`${formatRate(model.rate)} points/s`);
+  }
+  const skipped = source?.skipped ?? 0;
+  if (skipped > 0) {
+    const last = source?.recentSkipped?.at(-1);
+    parts.push(
+      `${plural(skipped, "line")} skipped` +
+        (last
+          ? ` (last: ${JSON.stringify(clipAround(last.line, last.reason))}: ${last.reason})`
+          : ""),
+    );
+  }
+  if ((source?.truncated ?? 0) > 0) parts.push(`${plural(source?.truncated ?? 0, "line")} cut off`);
+  if ((source?.refused ?? 0) > 0) parts.push(`${plural(source?.refused ?? 0, "point")} refused`);
+  if (source?.state === "ended") {
+    const code = source.exitCode;
+    parts.push(
+      code === null || code === undefined ? "source ended" : `source ended, exit code ${code}`,
+    );
+  }
+  if (model.reduced) parts.push("catching up: latest values only");
+  const start = model.historyStart;
+  if (start !== null && Number.isFinite(start) && !model.demo) {
+    if (model.xKind === "time") parts.push(`history from ${formatClock(start)}`);
+    else if (start > 0) parts.push(`history from x = ${start}`);
+  }
+  if (model.paused) parts.push("paused");
+  else if (!model.following && !model.demo) parts.push("zoomed");
+  return parts.join(" · ");
+}
+
+/**
+ * Why nothing is plotted yet ("" when something is, or the page is still joining).
+ * @param {StatusModel & { joining: boolean, otherStreams: number }} model
+ *   otherStreams: how many other streams this process serves (0 when unknown)
+ * @returns {string}
+ */
+export function hintText(model) {
+  const { source } = model;
+  if (model.demo || model.points > 0 || model.connection.state !== "connected" || model.joining) {
+    return "";
+  }
+  const example = source?.recentSkipped?.at(-1);
+  if (example) {
+    return `Nothing plotted yet: ${plural(source?.skipped ?? 0, "line")} skipped, for example ${
+      JSON.stringify(clipAround(example.line, example.reason))
+    } (${example.reason}).`;
+  }
+  if (source?.state === "ended") {
+    return "Nothing plotted: the source ended without a line of numbers.";
+  }
+  if (source?.state === "connecting" || source?.state === "waiting") {
+    return `Nothing plotted yet: ${source.detail || `the source is ${source.state}`}.`;
+  }
+  if (model.otherStreams > 0 || (source?.store ?? null) !== null) {
+    return "Nothing on this stream yet. The streams this server has:";
+  }
+  return "Nothing plotted yet: waiting for the first line of numbers. A program writing to a pipe " +
+    "may hold its output in a buffer: run it under stdbuf -oL (or PYTHONUNBUFFERED=1 for Python).";
+}
+
+/**
+ * The source's last stderr lines, for a box under the status ("" when none).
+ * @param {SourceStatus | null} source
+ * @returns {string}
+ */
+export function stderrText(source) {
+  const lines = source?.stderr ?? [];
+  return lines.length === 0 ? "" : lines.join("\n");
+}
+
+/**
+ * Points per second over the last `RATE_WINDOW_MS`, or null: too early to
+ * tell, or no points for `RATE_IDLE_MS`. Drops batches older than the window.
+ * @param {[number, number][]} batches (time, count) of live batches, oldest first
+ * @param {number} since when counting began (the socket opened)
+ * @param {number} now performance.now()
+ * @returns {number | null}
+ */
+export function liveRate(batches, since, now) {
+  while (
+    batches.length > 0 && /** @type {[number, number]} */ (batches[0])[0] < now - RATE_WINDOW_MS
+  ) {
+    batches.shift();
+  }
+  const elapsed = Math.min(RATE_WINDOW_MS, now - since);
+  const last = batches.at(-1);
+  if (elapsed < 2000 || !last || now - last[0] > RATE_IDLE_MS) return null;
+  let count = 0;
+  for (const [, n] of batches) count += n;
+  return count / (elapsed / 1000);
+}
+
+/**
+ * At most `max` characters of `line`, centred on what made it fail: the
+ * token `reason` quotes, else the first word that is not a number.
+ * @param {string} line
+ * @param {string} reason
+ * @param {number} [max]
+ * @returns {string}
+ */
+export function clipAround(line, reason, max = CLIP_CHARS) {
+  if (line.length <= max) return line;
+  const quoted = /"([^"]+)"/.exec(reason)?.[1];
+  let at = quoted === undefined ? -1 : line.indexOf(quoted);
+  let length = quoted?.length ?? 0;
+  if (at < 0) {
+    for (const match of line.matchAll(/[^\s,;]+/g)) {
+      if (/\p{L}/u.test(match[0]) && Number.isNaN(Number(match[0]))) {
+        at = match.index;
+        length = match[0].length;
+        break;
+      }
+    }
+  }
+  if (at < 0) return line.slice(0, max - 1) + "…";
+  const room = max - 2;
+  let start = Math.max(0, Math.round(at + length / 2 - room / 2));
+  start = Math.min(start, line.length - room);
+  const end = Math.min(line.length, start + room);
+  return (start > 0 ? "…" : "") + line.slice(start, end) + (end < line.length ? "…" : "");
+}

@@ -1,0 +1,29 @@
+/**
+ * The `/s/` page: the streams this server has, refreshed every few seconds.
+ *
+ * @module
+ */
+
+import { fetchStreams, tableStreams } from "./streams.js";
+
+const REFRESH_MS = 5000;
+
+const body = /** @type {HTMLTableSectionElement} */ (document.getElementById("streams"));
+const count = /** @type {HTMLElement} */ (document.getElementById("count"));
+const empty = /** @type {HTMLElement} */ (document.getElementById("empty"));
+const status = /** @type {HTMLElement} */ (document.getElementById("status"));
+
+async function refresh() {
+  try {
+    const streams = await fetchStreams(location.search);
+    tableStreams(body, streams, location.search);
+    count.textContent = String(streams.length);
+    empty.hidden = streams.length > 0;
+    status.textContent = `updated ${new Date().toLocaleTimeString()}`;
+  } catch (error) {
+    status.textContent = error instanceof Error ? error.message : String(error);
+  }
+}
+
+await refresh();
+setInterval(refresh, REFRESH_MS);

@@ -1,0 +1,228 @@
+/**
+ * The view: which x range the charts show. Pure transitions on a plain
+ * object: following the newest points (the window), a fixed range after a
+ * zoom or pan, and pause. A zoom or pan never leaves the session's extent
+ * (from the start of history, or the first point held, to the newest).
+ *
+ * @module
+ */
+
+import { formatDuration, plural } from "./format.js";
+
+/** @typedef {import("./url_state.js").WindowSpec} WindowSpec */
+/** @typedef {{ from: number, to: number }} Range */
+
+/**
+ * @typedef {object} View
+ * @property {WindowSpec | null} pageWindow the user's window (Window field), null for the server's
+ * @property {WindowSpec} serverWindow the window the server announced
+ * @property {boolean} following the view moves with the newest points
+ * @property {boolean} paused the charts are frozen
+ * @property {boolean} resumeFollowing following was on when Pause was pressed
+ * @property {Range} fixed the range shown while not following
+ */
+
+/**
+ * The view of a page that just opened.
+ * @param {WindowSpec | null} pageWindow
+ * @returns {View}
+ */
+export function initialView(pageWindow) {
+  return {
+    pageWindow,
+    serverWindow: { points: 200 },
+    following: true,
+    paused: false,
+    resumeFollowing: false,
+    fixed: { from: 0, to: 1 },
+  };
+}
+
+/**
+ * The window in force: the user's, else the server's.
+ * @param {View} view
+ * @returns {WindowSpec}
+ */
+export function windowSpec(view) {
+  return view.pageWindow ?? view.serverWindow;
+}
+
+/**
+ * What the page shows of the window: `last 1m`, `last 200 points`.
+ * @param {WindowSpec} spec
+ * @returns {string}
+ */
+export function spanText(spec) {
+  return "seconds" in spec
+    ? `last ${formatDuration(spec.seconds)}`
+    : `last ${plural(spec.points, "point")}`;
+}
+
+/**
+ * @typedef {object} HeldSeries
+ * @property {number[]} xs
+ * @property {number} length
+ * @property {number | undefined} lastX
+ */
+
+/**
+ * The moving edge's range: the last window of `list` (series with points).
+ * @param {HeldSeries[]} list
+ * @param {WindowSpec} spec
+ * @param {{ reachBack: boolean, historyStart: number | null, xKind: string }} context
+ *   reachBack: history can supply what a points window needs beyond the points held
+ * @returns {Range | null}
+ */
+export function liveRange(list, spec, context) {
+  if (list.length === 0) return null;
+  let to = -Infinity;
+  for (const series of list) to = Math.max(to, /** @type {number} */ (series.lastX));
+  let from;
+  if ("seconds" in spec) {
+    from = to - spec.seconds;
+  } else {
+    from = Infinity;
+    for (const series of list) {
+      from = Math.min(
+        from,
+        /** @type {number} */ (series.xs[Math.max(0, series.length - spec.points)]),
+      );
+      if (series.length < spec.points && context.reachBack && series.length > 1) {
+        // Not enough points held: reach back by the series' own spacing.
+        const step = (to - /** @type {number} */ (series.xs[0])) / (series.length - 1);
+        from = Math.min(from, to - step * (spec.points - 1));
+      }
+    }
+    if (context.historyStart !== null) from = Math.max(from, Math.min(context.historyStart, to));
+  }
+  if (!(to > from)) {
+    // One point, or all at one x: a view around it.
+    const pad = context.xKind === "time" ? 1 : Math.abs(to) * 0.01 || 1;
+    return { from: to - pad, to: to + pad };
+  }
+  return { from, to };
+}
+
+/**
+ * The session's extent: from the start of history (or the first point held) to the newest.
+ * @param {HeldSeries[]} list series with points
+ * @param {number | null} historyStart
+ * @returns {Range | null}
+ */
+export function extentOf(list, historyStart) {
+  if (list.length === 0) return null;
+  let from = Infinity;
+  let to = -Infinity;
+  for (const series of list) {
+    from = Math.min(from, /** @type {number} */ (series.xs[0]));
+    to = Math.max(to, /** @type {number} */ (series.lastX));
+  }
+  if (historyStart !== null && Number.isFinite(historyStart)) from = Math.min(from, historyStart);
+  return { from, to };
+}
+
+/**
+ * `range` moved and cut to lie within `extent`: as wide as the extent at most.
+ * @param {Range} range
+ * @param {Range | null} extent
+ * @returns {Range}
+ */
+export function clampRange(range, extent) {
+  if (!extent || !(extent.to > extent.from)) return range;
+  const width = range.to - range.from;
+  if (width >= extent.to - extent.from) return { ...extent };
+  if (range.from < extent.from) return { from: extent.from, to: extent.from + width };
+  if (range.to > extent.to) return { from: extent.to - width, to: extent.to };
+  return range;
+}
+
+/**
+ * Shows the fixed range `from`–`to` (within `extent`); the page stops following.
+ * @param {View} view
+ * @param {number} from
+ * @param {number} to
+ * @param {Range | null} extent
+ * @returns {View} `view` itself when the range is not a range
+ */
+export function showRange(view, from, to, extent) {
+  if (!(to > from) || !Number.isFinite(from) || !Number.isFinite(to)) return view;
+  return {
+    ...view,
+    following: false,
+    resumeFollowing: false,
+    fixed: clampRange({ from, to }, extent),
+  };
+}
+
+/**
+ * Zooms around `anchor` (the middle by default): `factor` > 1 zooms out.
+ * @param {View} view
+ * @param {Range | null} shown the range shown now
+ * @param {number} factor
+ * @param {number | undefined} anchor
+ * @param {Range | null} extent
+ * @returns {View}
+ */
+export function zoom(view, shown, factor, anchor, extent) {
+  if (!shown) return view;
+  const at = anchor ?? (shown.from + shown.to) / 2;
+  const to = at + (shown.to - at) * factor;
+  return showRange(view, at - (at - shown.from) * factor, to, widened(extent, shown));
+}
+
+/**
+ * Pans by `fraction` of the shown width; negative pans left.
+ * @param {View} view
+ * @param {Range | null} shown
+ * @param {number} fraction
+ * @param {Range | null} extent
+ * @returns {View}
+ */
+export function pan(view, shown, fraction, extent) {
+  if (!shown) return view;
+  const shift = (shown.to - shown.from) * fraction;
+  return showRange(view, shown.from + shift, shown.to + shift, widened(extent, shown));
+}
+
+/**
+ * The extent grown to hold what is shown (a time window longer than the data so far).
+ * @param {Range | null} extent
+ * @param {Range} shown
+ * @returns {Range | null}
+ */
+function widened(extent, shown) {
+  return extent && { from: Math.min(extent.from, shown.from), to: Math.max(extent.to, shown.to) };
+}
+
+/**
+ * Back to following the newest points (and out of pause).
+ * @param {View} view
+ * @returns {View}
+ */
+export function goLive(view) {
+  return { ...view, following: true, paused: false, resumeFollowing: false };
+}
+
+/**
+ * Pause freezes the range shown; resuming follows again if it did before.
+ * @param {View} view
+ * @param {Range | null} shown
+ * @returns {View}
+ */
+export function togglePause(view, shown) {
+  if (view.paused) {
+    return {
+      ...view,
+      paused: false,
+      following: view.resumeFollowing || view.following,
+      resumeFollowing: false,
+    };
+  }
+  return {
+    ...view,
+    paused: true,
+    resumeFollowing: view.following,
+    following: view.following && !shown,
+    fixed: view.following && shown ? shown : view.fixed,
+  };
+}

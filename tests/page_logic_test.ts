@@ -1,0 +1,237 @@
+/**
+ * The page's state modules, run in Deno without a browser: view transitions
+ * (window span, zoom bounded by the session), joining, the split rule and
+ * colours, status text (rate, stderr, skipped lines clipped around their
+ * cause), names shown visibly, and CSV cells that cannot become formulas.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import {
+  clampRange,
+  extentOf,
+  goLive,
+  initialView,
+  liveRange,
+  pan,
+  spanText,
+  togglePause,
+  zoom,
+} from "../static/modules/view.js";
+import { collect, initialJoin, merge, opened } from "../static/modules/join.js";
+import {
+  colorSlots,
+  emptyPlacement,
+  GROUP_FACTOR,
+  kindOf,
+  place,
+  shouldSplit,
+  splitCharts,
+} from "../static/modules/grouping.js";
+import { PALETTE_SIZE } from "../static/modules/colors.js";
+import { clipAround, hintText, liveRate, statusText } from "../static/modules/status.js";
+import { displayName, NAME_LIMIT, visibleName } from "../static/modules/names.js";
+import { csvText, tableCsv } from "../static/modules/export.js";
+import { Store } from "../static/modules/store.js";
+
+Deno.test("the window shows as a span: last 1m, last 200 points", () => {
+  assert.equal(spanText({ seconds: 60 }), "last 1m");
+  assert.equal(spanText({ seconds: 10 }), "last 10s");
+  assert.equal(spanText({ points: 200 }), "last 200 points");
+  assert.equal(spanText(initialView(null).serverWindow), "last 200 points");
+});
+
+Deno.test("zoom out stops at the session's extent; pan stays inside it", () => {
+  const series = [{ xs: [100, 110, 120], length: 3, lastX: 120 }];
+  const extent = extentOf(series, 90);
+  assert.deepEqual(extent, { from: 90, to: 120 });
+  let view = initialView(null);
+  const shown = liveRange(series, { seconds: 10 }, {
+    reachBack: true,
+    historyStart: 90,
+    xKind: "time",
+  });
+  assert.deepEqual(shown, { from: 110, to: 120 });
+  for (let i = 0; i < 3; i++) view = zoom(view, i === 0 ? shown : view.fixed, 2, undefined, extent);
+  assert.deepEqual(view.fixed, { from: 90, to: 120 }, "three zoom-outs end at the extent");
+  assert.equal(view.following, false);
+  view = zoom(view, view.fixed, 0.5, 120, extent);
+  assert.deepEqual(view.fixed, { from: 105, to: 120 });
+  view = pan(view, view.fixed, 1, extent);
+  assert.deepEqual(view.fixed, { from: 105, to: 120 }, "no panning past the newest point");
+  view = pan(view, view.fixed, -10, extent);
+  assert.deepEqual(view.fixed, { from: 90, to: 105 });
+  // A time window longer than the data so far: zooming out never narrows the view.
+  const wide = { from: 60, to: 120 };
+  assert.deepEqual(zoom(initialView(null), wide, 2, undefined, extent).fixed, wide);
+  assert.deepEqual(clampRange({ from: 0, to: 5 }, null), { from: 0, to: 5 });
+  assert.equal(goLive(view).following, true);
+  const paused = togglePause(initialView(null), { from: 1, to: 2 });
+  assert.deepEqual([paused.paused, paused.following, paused.fixed], [true, false, {
+    from: 1,
+    to: 2,
+  }]);
+  assert.deepEqual([togglePause(paused, null).paused, togglePause(paused, null).following], [
+    false,
+    true,
+  ]);
+});
+
+Deno.test("a rejoin keeps agreeing points, replaces another session's, and asks for gaps", () => {
+  const store = new Store();
+  let join = opened(initialJoin(), false);
+  collect(join, ["a", "a"], [1, 2], [10, 20]);
+  let merged = merge(store, join);
+  assert.deepEqual([merged.first, merged.received, merged.full], [true, 2, 1]);
+  join = { ...opened(join, false), everJoined: true };
+  collect(join, ["a", "a", "b"], [2, 3, 3], [20, 30, 5]);
+  merged = merge(store, join);
+  assert.deepEqual(store.series.get("a")?.xs, [1, 2, 3], "the overlap at x=2 agrees");
+  assert.equal(merged.received, 2);
+  join = { ...opened(join, false), everJoined: true };
+  collect(join, ["a"], [9], [90]);
+  merged = merge(store, join);
+  assert.deepEqual(merged.gaps, [{ name: "a", from: 3, to: 9 }]);
+  join = { ...opened(join, false), everJoined: true };
+  collect(join, ["a"], [9], [-1]);
+  merge(store, join);
+  assert.deepEqual(store.series.get("a")?.ys, [-1], "a disagreeing window is another session");
+  assert.equal(opened(initialJoin(), true).joining, false, "the demo sends no window");
+});
+
+Deno.test("split rule: kind first (unit, prefix), then ranges within 10×; placed series stay", () => {
+  assert.equal(kindOf("%idle"), "|%");
+  assert.equal(kindOf("cpu%"), "|%");
+  assert.equal(kindOf("rkB/s"), "|/s");
+  assert.equal(kindOf("MemFreekB"), "|kB");
+  assert.equal(kindOf("vda.wareq-sz"), "vda|");
+  assert.equal(kindOf("vda.%util"), "vda|%");
+  assert.equal(kindOf("us"), "", "vmstat's us is a plain name, not microseconds");
+  assert.equal(kindOf("temperature"), "");
+  assert.equal(GROUP_FACTOR, 10);
+  // Temperature ~20 and pressure ~1013 (50×) do not share one flat axis.
+  let placement = place(emptyPlacement(), [
+    { name: "temperature", magnitude: 21 },
+    { name: "pressure", magnitude: 1013 },
+  ]);
+  assert.deepEqual(splitCharts(placement, ["temperature", "pressure"], new Set()), [
+    ["pressure"],
+    ["temperature"],
+  ]);
+  assert.equal(shouldSplit(placement), true);
+  // %idle never joins vda.wareq-sz, whatever their ranges.
+  placement = place(emptyPlacement(), [
+    { name: "%idle", magnitude: 90 },
+    { name: "vda.wareq-sz", magnitude: 80 },
+    { name: "%user", magnitude: 12 },
+  ]);
+  const names = ["%idle", "vda.wareq-sz", "%user"];
+  assert.deepEqual(splitCharts(placement, names, new Set()), [["%idle", "%user"], [
+    "vda.wareq-sz",
+  ]]);
+  // Later ranges change nothing for placed series; a new series finds its place.
+  const again = place(placement, [
+    { name: "%idle", magnitude: 1 },
+    { name: "vda.wareq-sz", magnitude: 1e6 },
+    { name: "%user", magnitude: 12 },
+    { name: "%steal", magnitude: 50 },
+    { name: "%zero", magnitude: 0 },
+  ]);
+  assert.deepEqual(splitCharts(again, [...names, "%steal", "%zero"], new Set(["%user"])), [
+    ["%idle", "%steal"],
+    ["vda.wareq-sz", "%zero"],
+  ]);
+  // Similar ranges of one kind: one chart, no split.
+  const one = place(emptyPlacement(), [{ name: "a", magnitude: 5 }, { name: "b", magnitude: 40 }]);
+  assert.equal(shouldSplit(one), false);
+});
+
+Deno.test("no colour repeats within a chart: at most 24 series per chart", () => {
+  const many = Array.from({ length: 30 }, (_, i) => ({ name: `s${i}`, magnitude: 10 + i }));
+  const placement = place(emptyPlacement(), many);
+  const charts = splitCharts(placement, many.map((e) => e.name), new Set());
+  assert.ok(
+    charts.every((names) => names.length <= PALETTE_SIZE),
+    `${charts.map((c) => c.length)}`,
+  );
+  const slots = colorSlots(charts);
+  for (const names of charts) {
+    assert.equal(new Set(names.map((name) => slots.get(name))).size, names.length);
+  }
+});
+
+const connected = { state: "connected", socket: true, retryAt: 0, lastCloseCode: 0 };
+const model = {
+  demo: false,
+  connection: connected,
+  now: 0,
+  points: 10,
+  rate: null,
+  source: null,
+  reduced: false,
+  historyStart: null,
+  xKind: "time",
+  paused: false,
+  following: true,
+};
+
+Deno.test("the rate shows only while points arrive; the end shows the exit code", () => {
+  const batches: [number, number][] = [[1000, 50], [4000, 50]];
+  assert.equal(liveRate(batches, 0, 5000), 20);
+  assert.equal(liveRate([[1000, 50], [4000, 50]], 0, 4000 + 5001), null, "quiet: no rate");
+  assert.equal(liveRate([[100, 5]], 0, 1000), null, "too early to tell");
+  assert.match(statusText({ ...model, rate: 20 }), /20 points\/s/);
+  const ended = { state: "ended" as const, exitCode: 3, stderr: ["boom: sensor not found"] };
+  const text = statusText({ ...model, rate: 20, source: ended });
+  assert.doesNotMatch(text, /points\/s/);
+  assert.match(text, /source ended, exit code 3/);
+  const waiting = { state: "waiting" as const, detail: "waiting for /dev/ttyACM0" };
+  assert.match(statusText({ ...model, source: waiting }), /waiting for \/dev\/ttyACM0/);
+  const empty = { ...model, points: 0, joining: false, otherStreams: 0 };
+  assert.equal(
+    hintText({ ...empty, source: waiting }),
+    "Nothing plotted yet: waiting for /dev/ttyACM0.",
+  );
+  assert.match(hintText(empty), /stdbuf/);
+  assert.match(hintText({ ...empty, otherStreams: 2 }), /Nothing on this stream yet/);
+  assert.match(hintText({ ...empty, source: { store: "connected" as const } }), /this stream/);
+});
+
+Deno.test("a skipped line is clipped around its cause", () => {
+  const line = "06:36:59 0 29526 2.00 1.00 0.00 0.00 0.00 0.00 1.00 3.00 2.00 0.50 1.50 oops";
+  const clipped = clipAround(line, "words among the numbers");
+  assert.ok(clipped.length <= 60, clipped);
+  assert.match(clipped, /oops$/);
+  assert.ok(clipped.startsWith("…"));
+  const quoted = clipAround("a".repeat(100) + ' "temp" ' + "b".repeat(100), 'no column "temp"');
+  assert.match(quoted, /^….*temp.*…$/);
+  assert.equal(clipAround("short line", "x"), "short line");
+  assert.equal(clipAround("1 ".repeat(50), "too many columns").length, 60);
+});
+
+Deno.test("names show bidi and control characters and are cut at 200", () => {
+  assert.equal(visibleName("\u202Egnp.exe\u202C"), "⟨U+202E⟩gnp.exe⟨U+202C⟩");
+  assert.equal(visibleName("a\u200b"), "a⟨U+200B⟩");
+  assert.equal(visibleName("x\u0007\u0085y"), "x⟨U+0007⟩⟨U+0085⟩y");
+  assert.equal(displayName("température"), "température");
+  const long = displayName("n".repeat(60_000));
+  assert.equal(Array.from(long).length, NAME_LIMIT);
+  assert.ok(long.endsWith("…"));
+});
+
+Deno.test("CSV text cells cannot become formulas; numbers stay numbers", () => {
+  for (const name of ["=HYPERLINK(1)", "+1", "-x", "@SUM(1+1)", "\tx", "\rx"]) {
+    assert.ok(/^"?'/.test(csvText(name)), `${JSON.stringify(name)} → ${csvText(name)}`);
+  }
+  assert.equal(csvText("temp"), "temp");
+  const csv = tableCsv({
+    xs: [1],
+    columns: [[-5], [3]],
+    names: ["=cmd", "b"],
+    kind: "index",
+    from: 0,
+    to: 1,
+  });
+  assert.equal(csv, "x,'=cmd,b\n1,-5,3\n");
+});
