@@ -131,22 +131,23 @@ function startCommand(
   const stderr = tailStderr(child.stderr, Deno.stderr);
   let stopping = false;
 
-  const ended = Promise.all([new LineFeed(options).pump(timedLines(output, options)), child.status]).then(
-    async ([, status]) => {
-      // What the command started may hold its stderr open: its end is waited for a moment only.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        stderr.done,
-        new Promise((resolve) => timer = setTimeout(resolve, STDERR_GRACE_MS)),
-      ]);
-      clearTimeout(timer);
-      // Deno already reports a signalled exit as 128 + the signal's number.
-      const exitCode = status.code;
-      options.hub.report({ state: "ended", exitCode, stderr: [...stderr.lines] });
-      if (stopping) options.log.info("source-stopped", { command, child: child.pid });
-      else options.log.info("source-ended", { command, child: child.pid, code: exitCode });
-    },
-  );
+  const ended = Promise.all([new LineFeed(options).pump(timedLines(output, options)), child.status])
+    .then(
+      async ([, status]) => {
+        // What the command started may hold its stderr open: its end is waited for a moment only.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          stderr.done,
+          new Promise((resolve) => timer = setTimeout(resolve, STDERR_GRACE_MS)),
+        ]);
+        clearTimeout(timer);
+        // Deno already reports a signalled exit as 128 + the signal's number.
+        const exitCode = status.code;
+        options.hub.report({ state: "ended", exitCode, stderr: [...stderr.lines] });
+        if (stopping) options.log.info("source-stopped", { command, child: child.pid });
+        else options.log.info("source-ended", { command, child: child.pid, code: exitCode });
+      },
+    );
 
   const stop = async () => {
     stopping = true;
