@@ -8,10 +8,10 @@
 import { StreamFeed } from "./backplane/feed.ts";
 import { checkLimits, type Config, FORMATS, type LineFormat } from "./config.ts";
 import { createIngestHandler } from "./handlers/ingest.ts";
-import { type HttpListener, listenHttp } from "./handlers/http_listener.ts";
 import { createHandler, internalError } from "./handlers/router.ts";
 import { CLOSE_GOING_AWAY, Connections } from "./handlers/websocket.ts";
-import { createLogger, describeError, type Logger } from "./log.ts";
+import { listen, type Listener, ListenFailure } from "./listener.ts";
+import { createLogger, type Logger } from "./log.ts";
 import { Hub } from "./stream/hub.ts";
 import { createLineReader, type LineReader } from "./stream/formats/mod.ts";
 import { type Stream, Streams } from "./stream/registry.ts";
@@ -21,6 +21,8 @@ import { type RunningSource, SourceStartError, startSource } from "./stream/sour
 
 /** How long shutdown waits for connections to finish before giving up on them. */
 export const SHUTDOWN_GRACE_MS = 1500;
+/** How long a request body may send nothing before it is abandoned with 408. */
+export const BODY_IDLE_MS = 30_000;
 
 /** Things only the caller can provide. */
 export interface StartOptions {
@@ -29,6 +31,8 @@ export interface StartOptions {
   input?: ReadableStream<Uint8Array>;
   /** Told when liveplot cannot go on (a `--record-required` recording failed). */
   onFatal?: (message: string) => void;
+  /** How long a request body may send nothing (default `BODY_IDLE_MS`; shorter in tests). */
+  bodyIdleMs?: number;
 }
 
 /** A listening server. */
@@ -190,25 +194,23 @@ export async function startServer(
     log,
   });
 
-  let server: HttpListener;
+  let server: Listener;
   try {
-    // node:http rather than Deno.serve: its upgraded sockets can be destroyed (http_listener.ts).
-    server = await listenHttp({
+    server = listen({
       hostname: config.hostname,
       port: config.port,
       tls: config.tls,
       reusePort: config.reusePort,
+      bodyIdleMs: options.bodyIdleMs ?? BODY_IDLE_MS,
       onError: (error) => {
         log.error("request-failed", { error: String(error) });
         return internalError();
       },
     }, handler);
   } catch (error) {
+    if (!(error instanceof ListenFailure)) throw error;
     const where = `${formatHost(config.hostname)}:${config.port}`;
-    const detail = error instanceof Deno.errors.AddrInUse
-      ? `port ${config.port} is already in use`
-      : describeError(error);
-    throw new ListenError(`Cannot listen on ${where}: ${detail}`);
+    throw new ListenError(`Cannot listen on ${where}: ${error.message}`);
   }
 
   if (hub && config.source.kind !== "demo") {
@@ -233,7 +235,7 @@ export async function startServer(
 
   const scheme = config.tls ? "https" : "http";
   const url = new URL(
-    `${scheme}://${formatHost(config.hostname)}:${server.addr.port}/`,
+    `${scheme}://${formatHost(config.hostname)}:${server.port}/`,
   );
   log.info("start", {
     url: url.href,

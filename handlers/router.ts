@@ -11,7 +11,6 @@ import type { Logger } from "../log.ts";
 import type { Hub } from "../stream/hub.ts";
 import { isStreamName, type Streams } from "../stream/registry.ts";
 import { type Asset, createAssets, serveAsset } from "./assets.ts";
-import type { FixedRoute } from "./http_listener.ts";
 import { serveDemo, serveViewer } from "./data.ts";
 import { serveEcho } from "./echo.ts";
 import { serveCsvExport } from "./export_csv.ts";
@@ -41,19 +40,12 @@ export interface RouterOptions {
   log: Logger;
 }
 
-/** A `Deno.serve` handler, with the routes whose answer never changes. */
-export type Handler =
-  & ((
-    request: Request,
-    info: Deno.ServeHandlerInfo,
-  ) => Promise<Response>)
-  & { readonly fixedRoutes: readonly FixedRoute[] };
+/** A `Deno.serve` handler. */
+export type Handler = (request: Request, info: Deno.ServeHandlerInfo) => Promise<Response>;
 
 interface Route {
   /** GET and HEAD. */
   http?: (request: Request) => Response;
-  /** Set when `http` depends on the request only through its method and these headers. */
-  variesWith?: readonly string[];
   websocket?: (socket: WebSocket) => void;
   /** POST and PUT. */
   push?: (request: Request, remote: string) => Promise<Response>;
@@ -74,10 +66,10 @@ export async function createHandler(options: RouterOptions): Promise<Handler> {
   const assets = await createAssets(mainStream ? "live" : "demo", options.sourceName);
   const routes = new Map<string, Route>();
   for (const [path, asset] of assets) {
-    routes.set(path, { http: assetRoute(asset), variesWith: ["if-none-match"] });
+    routes.set(path, { http: assetRoute(asset) });
   }
-  const { http: page, variesWith: pageVariesWith } = routes.get("/") ?? {};
-  routes.set("/test", { http: servePlainText, variesWith: [] });
+  const page = routes.get("/")?.http;
+  routes.set("/test", { http: servePlainText });
   const maxQueuedBytes = policy.maxQueuedBytes ?? DEFAULTS.maxQueuedBytes;
   routes.set("/echo", { websocket: (socket) => serveEcho(socket, { maxQueuedBytes, log }) });
   routes.set("/s/", { http: (request) => serveStreamsIndex(request, options.directory) });
@@ -87,13 +79,12 @@ export async function createHandler(options: RouterOptions): Promise<Handler> {
     for (const [path, route] of own) routes.set(path, route);
     routes.set("/data", {
       http: page,
-      variesWith: pageVariesWith,
       websocket: own.get(`/s/${mainStream}/data`)?.websocket,
     });
     routes.set("/data/range", own.get(`/s/${mainStream}/range`) ?? {});
     routes.set("/data.csv", own.get(`/s/${mainStream}.csv`) ?? {});
   } else {
-    routes.set("/data", { http: page, variesWith: pageVariesWith, websocket: serveDemo });
+    routes.set("/data", { http: page, websocket: serveDemo });
   }
 
   /** The routes of stream `name`, by path; GET /s/NAME serves a page headed by its name. */
@@ -222,23 +213,7 @@ export async function createHandler(options: RouterOptions): Promise<Handler> {
     }
     return response;
   };
-  return Object.assign(handle, { fixedRoutes: fixedRoutes(routes, options.readToken) });
-}
-
-/**
- * The routes whose GET and HEAD answers are the same for every request
- * without their `variesWith` headers, as `route` would give them: not those
- * the read token guards, and an `Upgrade` header changes a WebSocket route's.
- */
-function fixedRoutes(routes: Map<string, Route>, token: string | undefined): FixedRoute[] {
-  const fixed: FixedRoute[] = [];
-  for (const [path, route] of routes) {
-    if (!route.http || !route.variesWith) continue;
-    if (token && isReading(path, "GET")) continue;
-    const variesWith = route.websocket ? [...route.variesWith, "upgrade"] : route.variesWith;
-    fixed.push({ path, variesWith });
-  }
-  return fixed;
+  return handle;
 }
 
 /** True for what `--read-token` guards: pages, data and history; not assets, /test or pushes. */
