@@ -10,8 +10,11 @@
  *   keeps the connection (measured: open 6 s later, body unread), so the
  *   answer goes out chunked and the connection is dropped after its last
  *   chunk: the client has the status and the message, and no way to go on
- *   sending. A `Connection: close` sent by the client is honoured by Deno
- *   itself.
+ *   sending. That works for a body never read (401, 413); once a body has
+ *   been read in part (408), Deno keeps the connection until the client
+ *   goes, whatever the answer does: a proxy's body timeout closes it
+ *   (docs/transport.md). A `Connection: close` from the client is honoured
+ *   by Deno itself.
  *
  * @module
  */

@@ -11,7 +11,9 @@
  * bad name or format; 413 a `Content-Length` over `--max-body` (a streamed
  * body has none and is allowed); 429 a stream over `--max-ingest-rate`
  * lines/s; 507 or 503 when the stream cannot take points (too many streams,
- * or the backplane waiting with its buffer full). A refusal in the middle of
+ * or the backplane waiting with its buffer full); 408 a body that sends
+ * nothing for the listener's idle timeout. 401 and 413 say `Connection:
+ * close`: their body is never read. A refusal in the middle of
  * a body ends it with that status and the counts so far: every line counted
  * as taken has been handed on, none after it was.
  *
@@ -122,7 +124,8 @@ export function createIngestHandler(options: IngestOptions): IngestHandler {
       return answer(
         401,
         { error: "Missing or wrong token: send Authorization: Bearer TOKEN" },
-        { "www-authenticate": 'Bearer realm="liveplot"' },
+        // The body is not read: the connection ends with the answer (listener.ts).
+        { "www-authenticate": 'Bearer realm="liveplot"', connection: "close" },
       );
     }
     if (!isStreamName(name)) {
@@ -135,7 +138,7 @@ export function createIngestHandler(options: IngestOptions): IngestHandler {
       return answer(413, {
         error: `Body of ${length} bytes is over the limit of ${options.maxBodyBytes}; ` +
           "stream it (chunked) instead",
-      });
+      }, { connection: "close" });
     }
     const bucket = bucketFor(name);
     if (bucket.tokens < 1) return tooFast(bucket, options.maxIngestRate, 0, 0);
@@ -203,6 +206,13 @@ async function readBody(
       }
     }
   } catch (error) {
+    if (error instanceof DOMException && error.name === "TimeoutError") {
+      // The body went quiet (the listener's idle timeout): what was read stands.
+      options.log.warn("ingest-refused", { status: 408, stream: name, taken, skipped });
+      return answer(408, { error: `${error.message}: request abandoned`, taken, skipped }, {
+        connection: "close",
+      });
+    }
     // The writer went away mid-body: what was read stands, and no one hears the answer.
     options.log.info("ingest-aborted", {
       stream: name,
