@@ -200,11 +200,15 @@ export class Connections {
   /** Upgrades `request` (`Deno.upgradeWebSocket`), counting it against `address` until it closes. */
   accept(request: Request, address = "unknown"): { socket: WebSocket; response: Response } {
     const path = new URL(request.url).pathname;
+    const protocol = offeredProtocol(request);
     const { socket, response } = Deno.upgradeWebSocket(request, {
       idleTimeout: this.#policy.pingIntervalSeconds,
-      protocol: offeredProtocol(request),
+      protocol,
     });
     socket.binaryType = "arraybuffer";
+    // Deno 2.9.6 answers with the agreed subprotocol but leaves the server socket's
+    // `protocol` empty: set it, so routes read what was agreed, as on a client's socket.
+    if (protocol) Object.defineProperty(socket, "protocol", { value: protocol });
     this.#sockets.add(socket);
     this.#perAddress.set(address, this.countFor(address) + 1);
     // Deno can report a close twice (1005, then 0 or 1001 when the close frame's write
