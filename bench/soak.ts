@@ -9,7 +9,8 @@
  *
  * First, on a server of its own, each kind of abuse in turn with the
  * server's memory and sockets before, during and after (`soak_abuse.ts`;
- * SOAK_STDIN_MIB sets the stdin flood, 256 by default).
+ * SOAK_STDIN_MIB sets the stdin flood, 256 by default), and 300 + 100
+ * stalled viewers on another (`soak_stalled.ts`).
  *
  * Loopback only; bounded in time; stops by itself.
  *
@@ -17,6 +18,7 @@
  */
 
 import { formatAbuse, runAbuse } from "./soak_abuse.ts";
+import { runStalled } from "./soak_stalled.ts";
 import { residentMiB } from "./proc.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -38,6 +40,8 @@ function collect(readable: ReadableStream<Uint8Array>, into: string[]): Promise<
 
 console.log("soak: abuse, one kind at a time");
 const abuse = await runAbuse(Number(Deno.env.get("SOAK_STDIN_MIB") ?? 256));
+// 300 stalled viewers of a slow stream and 100 of a full-speed one, on a process of their own.
+abuse.rows.unshift(await runStalled());
 console.log(formatAbuse(abuse.rows));
 for (const note of abuse.notes) console.log(note);
 const abuseHeld = abuse.rows.every((row) => row.held);
