@@ -98,7 +98,8 @@ function describeListenError(error: unknown, options: ListenOptions): string {
 }
 
 function hasBody(request: Request): boolean {
-  return request.body !== null && (request.method === "POST" || request.method === "PUT");
+  // The method first: reading `body` makes Deno build a stream, even for a GET.
+  return (request.method === "POST" || request.method === "PUT") && request.body !== null;
 }
 
 /** Serves a request whose body is watched for idleness and for being read to its end. */
