@@ -40,7 +40,7 @@ function substitute(text: string, from: string, to: string): string {
   return text.replace(from, to);
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
@@ -53,7 +53,7 @@ async function startProxy(upstreamPort: number): Promise<Proxy> {
   // CI installs it (.ci/run); a missing nginx fails here, it never skips.
   assert.ok(found, `${NGINX} not found: install Debian's nginx-light to run this test`);
   const prefix = await Deno.makeTempDir({ prefix: "liveplot-nginx-" });
-  const port = await freePort();
+  const port = freePort();
   let config = await Deno.readTextFile(CONFIG);
   config = substitute(config, "listen 80;", `listen 127.0.0.1:${port};`);
   config = substitute(config, "server 127.0.0.1:8080;", `server 127.0.0.1:${upstreamPort};`);
