@@ -189,7 +189,7 @@ export function checkLimits(config: Config): string[] {
   }
   if (config.pingIntervalSeconds === 0) {
     problems.push(
-      "--ping-interval 0: a peer that stops reading a quiet stream keeps its slot until its queue fills",
+      "--ping-interval 0: a peer that vanishes from a quiet stream keeps its slot until the system notices",
     );
   }
   if (

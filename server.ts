@@ -7,11 +7,12 @@
  */
 
 import { checkLimits, type Config } from "./config.ts";
-import { type HttpListener, listenHttp } from "./handlers/http_listener.ts";
 import { createHandler } from "./handlers/router.ts";
 import { internalError } from "./handlers/respond.ts";
 import { CLOSE_GOING_AWAY, Connections } from "./handlers/websocket.ts";
-import { createLogger, describeError } from "./log.ts";
+import { formatHost } from "./host.ts";
+import { listen, type Listener, ListenFailure } from "./listener.ts";
+import { createLogger } from "./log.ts";
 import type { Hub } from "./stream/hub.ts";
 import { type MainSourceOptions, startMainSource } from "./stream/main_source.ts";
 import type { Streams } from "./stream/registry.ts";
@@ -20,9 +21,14 @@ import { createStreams } from "./stream/streams_setup.ts";
 
 /** How long shutdown waits for connections to finish before giving up on them. */
 export const SHUTDOWN_GRACE_MS = 1500;
+/** How long a request body may send nothing before it is abandoned with 408. */
+export const BODY_IDLE_MS = 30_000;
 
 /** Things only the caller can provide (the logger defaults to one at `config.logLevel`). */
-export type StartOptions = Partial<MainSourceOptions>;
+export interface StartOptions extends Partial<MainSourceOptions> {
+  /** How long a request body may send nothing (default `BODY_IDLE_MS`; shorter in tests). */
+  bodyIdleMs?: number;
+}
 
 /** A listening server. */
 export interface RunningServer extends AsyncDisposable {
@@ -53,25 +59,23 @@ export async function startServer(
   const main = mainStream === undefined ? undefined : streams.get(mainStream);
   const handler = await createHandler({ config, connections, streams, mainStream, log });
 
-  let server: HttpListener;
+  let server: Listener;
   try {
-    // node:http rather than Deno.serve: its upgraded sockets can be destroyed (http_listener.ts).
-    server = await listenHttp({
+    server = listen({
       hostname: config.hostname,
       port: config.port,
       tls: config.tls,
       reusePort: config.reusePort,
+      bodyIdleMs: options.bodyIdleMs ?? BODY_IDLE_MS,
       onError: (error) => {
         log.error("request-failed", { error: String(error) });
         return internalError();
       },
     }, handler);
   } catch (error) {
+    if (!(error instanceof ListenFailure)) throw error;
     const where = `${formatHost(config.hostname)}:${config.port}`;
-    const detail = error instanceof Deno.errors.AddrInUse
-      ? `port ${config.port} is already in use`
-      : describeError(error);
-    throw new ListenError(`Cannot listen on ${where}: ${detail}`);
+    throw new ListenError(`Cannot listen on ${where}: ${error.message}`);
   }
 
   const target = main && { hub: main.hub, sink: streams.sinkFor(main) };
@@ -82,7 +86,7 @@ export async function startServer(
     });
 
   const scheme = config.tls ? "https" : "http";
-  const url = new URL(`${scheme}://${formatHost(config.hostname)}:${server.addr.port}/`);
+  const url = new URL(`${scheme}://${formatHost(config.hostname)}:${server.port}/`);
   log.info("start", { url: url.href, source: config.source.kind, pid: Deno.pid });
   for (const problem of checkLimits(config)) log.warn("limits-inconsistent", { note: problem });
   if (config.origins.includes("*")) {
@@ -114,9 +118,4 @@ export async function startServer(
     shutdown,
     [Symbol.asyncDispose]: shutdown,
   };
-}
-
-/** Wraps an IPv6 address in brackets for use in a URL. */
-export function formatHost(hostname: string): string {
-  return hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname;
 }

@@ -3,32 +3,40 @@
  * as binary, until the client closes.
  *
  * A client that sends and never reads would make the echoes pile up: once
- * more than `maxQueuedBytes` wait to be sent, the socket is closed with 1008
- * (policy violation) and, should the close not get through, destroyed with
- * its queue (see `server_socket.ts`).
+ * the queue (its bytes and its messages, see send_queue.ts) would pass
+ * `maxQueuedBytes`, the socket is closed with 1008 (policy violation) once,
+ * and nothing more is echoed or read from it. The connection goes when the
+ * peer does: Deno's close waits behind what the peer has not read.
  *
  * @module
  */
 
 import type { Logger } from "../log.ts";
+import { queueCost } from "../stream/send_queue.ts";
 
 /** Close code for a client whose echoes pile up unread. */
 export const CLOSE_NOT_READING = 1008;
 
 /** What `/echo` is bounded by. */
 export interface EchoOptions {
-  /** Unsent bytes a socket may hold; an echo that would go past it closes the socket. */
+  /** What a socket's queue may cost; an echo that would go past it closes the socket. */
   maxQueuedBytes: number;
   log: Logger;
 }
 
 /** Echoes each message on `socket` back to its sender. */
 export function serveEcho(socket: WebSocket, options: EchoOptions): void {
+  // Messages sent since the queue last read empty; -1 once closed for not reading
+  // (`bufferedAmount` reads 0 once a socket is closing, so it cannot tell).
+  let unsent = 0;
   socket.addEventListener("message", (event) => {
-    const queued = socket.bufferedAmount;
-    const size = byteSize(event.data);
+    if (unsent < 0) return;
+    const buffered = socket.bufferedAmount;
+    if (buffered === 0) unsent = 0;
+    const queued = queueCost(buffered, unsent);
     // An empty queue takes any message, as the hub's viewers do.
-    if (queued > 0 && queued + size > options.maxQueuedBytes) {
+    if (queued > 0 && queued + byteSize(event.data) > options.maxQueuedBytes) {
+      unsent = -1;
       options.log.warn("echo-dropped", {
         reason: "not reading",
         queued,
@@ -38,6 +46,7 @@ export function serveEcho(socket: WebSocket, options: EchoOptions): void {
       return;
     }
     socket.send(event.data);
+    unsent++;
   });
 }
 

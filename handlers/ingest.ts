@@ -10,8 +10,11 @@
  * 401 a missing or wrong token (logged once per address per minute); 400 a
  * bad or reserved name (`range`, `x.csv`: stream/registry.ts) or format;
  * 413 a `Content-Length` over `--max-body` (a streamed body has none and is
- * allowed); 429 a stream over `--max-ingest-rate` lines/s; 507 or 503 when the stream cannot take points (too many streams,
- * or the backplane waiting with its buffer full). A refusal in the middle of
+ * allowed); 429 a stream over `--max-ingest-rate` lines/s; 507 or 503 when
+ * the stream cannot take points (too many streams, or the backplane waiting
+ * with its buffer full); 408 a body that sends nothing for the listener's
+ * idle timeout. 401 and 413 say `Connection: close`: their body is never
+ * read. A refusal in the middle of
  * a body ends it with that status and the counts so far: every line counted
  * as taken has been handed on, none after it was.
  *
@@ -126,7 +129,8 @@ export function createIngestHandler(options: IngestOptions): IngestHandler {
       return json(
         401,
         { error: "Missing or wrong token: send Authorization: Bearer TOKEN" },
-        { "www-authenticate": 'Bearer realm="liveplot"' },
+        // The body is not read: the connection ends with the answer (listener.ts).
+        { "www-authenticate": 'Bearer realm="liveplot"', connection: "close" },
       );
     }
     const problem = streamNameProblem(name);
@@ -136,7 +140,7 @@ export function createIngestHandler(options: IngestOptions): IngestHandler {
       return json(413, {
         error: `Body of ${length} bytes is over the limit of ${options.maxBodyBytes}; ` +
           "stream it (chunked) instead",
-      });
+      }, { connection: "close" });
     }
     const bucket = bucketFor(name);
     if (bucket.tokens < 1) return tooFast(bucket, options.maxIngestRate, 0, 0);
@@ -212,6 +216,13 @@ async function readBody(
       }
     }
   } catch (error) {
+    if (error instanceof DOMException && error.name === "TimeoutError") {
+      // The body went quiet (the listener's idle timeout): what was read stands.
+      options.log.warn("ingest-refused", { status: 408, stream: name, taken, skipped });
+      return json(408, { error: `${error.message}: request abandoned`, taken, skipped }, {
+        connection: "close",
+      });
+    }
     // The writer went away mid-body: what was read stands, and no one hears the answer.
     options.log.info("ingest-aborted", {
       stream: name,

@@ -1,18 +1,17 @@
 /**
  * The WebSocket upgrade, as a flat list of guard clauses each with a status
  * and a reason (after websockets/ws), and the registry of open sockets that
- * enforces `--max-clients`, `--max-clients-per-ip`, `--max-message`, the
- * ping timeout and the 1001 close on shutdown.
+ * upgrades with `Deno.upgradeWebSocket` and enforces `--max-clients`,
+ * `--max-clients-per-ip`, `--max-message`, the ping timeout and the 1001
+ * close on shutdown.
  *
  * @module
  */
 
 import { DEFAULTS } from "../config.ts";
 import type { Logger } from "../log.ts";
-import { takeUpgrade, upgradedResponse } from "./http_listener.ts";
 import { clientAddress, isAllowedOrigin, isLoopback, type OriginPolicy } from "./policy.ts";
 import { BINARY_PROTOCOL } from "../stream/frames.ts";
-import { createWsServer, ServerSocket, type WsServer } from "./server_socket.ts";
 
 /** Limits and origins that every upgrade is checked against. */
 export interface UpgradePolicy extends OriginPolicy {
@@ -107,10 +106,11 @@ export function checkUpgrade(
 }
 
 /**
- * The open WebSockets: counted for `--max-clients` and per address, pinged,
- * closed with 1001 on shutdown. Sockets upgraded through `http_listener.ts`
- * are `ServerSocket`s, which can always be destroyed; a request that came
- * through `Deno.serve` falls back to `Deno.upgradeWebSocket`.
+ * The open WebSockets: counted for `--max-clients` and per address, pinged
+ * (Deno's `idleTimeout`), closed with 1001 on shutdown. A socket keeps its
+ * slot until Deno reports it closed, however long that takes: a peer that
+ * stopped reading holds its connection until it goes (denoland/deno#36337),
+ * and so it holds its slot, so no address ever has more than its share.
  */
 export class Connections {
   readonly #sockets = new Set<WebSocket>();
@@ -118,12 +118,10 @@ export class Connections {
   readonly #addressLogged = new Map<string, number>();
   readonly #policy: UpgradePolicy;
   readonly #log: Logger;
-  readonly #server: WsServer;
 
   constructor(policy: UpgradePolicy, log: Logger) {
     this.#policy = policy;
     this.#log = log;
-    this.#server = createWsServer(policy.maxMessageBytes);
   }
 
   /** Sockets open or opening now. */
@@ -164,29 +162,45 @@ export class Connections {
     return { ...refusal, logged: true };
   }
 
-  /** Upgrades `request`, counting it against `address` until it closes. */
+  /** Upgrades `request` (`Deno.upgradeWebSocket`), counting it against `address` until it closes. */
   accept(request: Request, address = "unknown"): { socket: WebSocket; response: Response } {
     const path = new URL(request.url).pathname;
-    const { socket, response } = this.#upgrade(request);
+    const protocol = offeredProtocol(request);
+    const { socket, response } = Deno.upgradeWebSocket(request, {
+      idleTimeout: this.#policy.pingIntervalSeconds,
+      protocol,
+    });
+    socket.binaryType = "arraybuffer";
+    // Deno 2.9.6 answers with the agreed subprotocol but leaves the server socket's
+    // `protocol` empty: set it, so routes read what was agreed, as on a client's socket.
+    if (protocol) Object.defineProperty(socket, "protocol", { value: protocol });
     this.#sockets.add(socket);
     this.#perAddress.set(address, this.countFor(address) + 1);
+    // Deno can report a close twice (1005, then 0 or 1001 when the close frame's write
+    // fails): the slot is given back once.
     socket.addEventListener("close", () => {
-      this.#sockets.delete(socket);
+      if (!this.#sockets.delete(socket)) return;
       const left = this.countFor(address) - 1;
       if (left > 0) this.#perAddress.set(address, left);
       else this.#perAddress.delete(address);
-    }, { once: true });
+    });
+    // Deno reads whole messages up to 64 MiB: refuse larger ones before any handler sees
+    // them, and hand no handler anything once the socket is being closed for it.
+    let refused = false;
+    socket.addEventListener("message", (event) => {
+      if (!refused && !exceedsBytes(event.data, this.#policy.maxMessageBytes)) return;
+      event.stopImmediatePropagation();
+      if (refused) return;
+      refused = true;
+      this.#log.warn("message-refused", {
+        reason: "too big",
+        limit: this.#policy.maxMessageBytes,
+        path,
+      });
+      socket.close(CLOSE_TOO_BIG, "Message too big");
+    });
     // A protocol error (a bad frame, invalid UTF-8) drops that connection: say why.
     socket.addEventListener("error", (event) => {
-      const error = (event as ErrorEvent).error as { code?: string } | undefined;
-      if (error?.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
-        this.#log.warn("message-refused", {
-          reason: "too big",
-          limit: this.#policy.maxMessageBytes,
-          path,
-        });
-        return;
-      }
       this.#log.warn("websocket-error", { path, reason: (event as ErrorEvent).message });
     });
     return { socket, response };
@@ -197,50 +211,6 @@ export class Connections {
     for (const socket of this.#sockets) {
       if (socket.readyState === WebSocket.OPEN) socket.close(code, reason);
     }
-  }
-
-  #upgrade(request: Request): { socket: WebSocket; response: Response } {
-    const pending = takeUpgrade(request);
-    if (!pending) return this.#upgradeDeno(request);
-    let accepted: ServerSocket | undefined;
-    // liveplot's one subprotocol is agreed when offered; anything else in the header is
-    // ignored, as Deno.upgradeWebSocket did, rather than let ws refuse a malformed one after
-    // checkUpgrade has accepted the request.
-    const protocol = offeredProtocol(request);
-    if (protocol) pending.message.headers["sec-websocket-protocol"] = protocol;
-    else delete pending.message.headers["sec-websocket-protocol"];
-    this.#server.handleUpgrade(pending.message, pending.socket, pending.head, (ws) => {
-      accepted = new ServerSocket(ws, {
-        pingIntervalMs: this.#policy.pingIntervalSeconds * 1000,
-        url: request.url,
-        connection: pending.socket,
-      });
-    });
-    // ws completes a checked upgrade at once; it refuses only what checkUpgrade refused.
-    if (!accepted) throw new Error("WebSocket upgrade did not complete");
-    // A ServerSocket has every member of WebSocket the handlers use.
-    return { socket: accepted as unknown as WebSocket, response: upgradedResponse() };
-  }
-
-  /** `Deno.serve`'s upgrade: cannot drop a peer that stops reading (see server_socket.ts). */
-  #upgradeDeno(request: Request): { socket: WebSocket; response: Response } {
-    const { socket, response } = Deno.upgradeWebSocket(request, {
-      idleTimeout: this.#policy.pingIntervalSeconds,
-      protocol: offeredProtocol(request),
-    });
-    socket.binaryType = "arraybuffer";
-    // Deno reads whole messages up to 64 MiB: refuse larger ones before any handler sees them.
-    socket.addEventListener("message", (event) => {
-      if (!exceedsBytes(event.data, this.#policy.maxMessageBytes)) return;
-      event.stopImmediatePropagation();
-      this.#log.warn("message-refused", {
-        reason: "too big",
-        limit: this.#policy.maxMessageBytes,
-        path: new URL(request.url).pathname,
-      });
-      socket.close(CLOSE_TOO_BIG, "Message too big");
-    });
-    return { socket, response };
   }
 
   #forgetOldLogs(now: number): void {

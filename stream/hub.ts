@@ -10,13 +10,17 @@
  * took, so batches grow with load instead of with a fixed clock, and no more
  * than half the time goes to sending.
  *
- * Every point reaches a viewer that keeps up. A viewer whose socket holds
- * more than a quarter of `maxQueuedBytes` unsent gets a reduced stream (the
- * latest value of each series per frame) and is told so; once its queue has
- * drained it gets every point again. A viewer over `maxQueuedBytes`, or
- * behind and taking nothing for `STALL_DROP_MS`, is dropped with 1013 (try
- * again later). The window a viewer gets on
- * joining is not counted against it: the bound applies to what follows.
+ * Every point reaches a viewer that keeps up. A viewer's queue is weighed
+ * in bytes and in messages (send_queue.ts). One that holds more than a
+ * quarter of `maxQueuedBytes` unsent gets a reduced stream (the latest value
+ * of each series per frame) and is told so; once its queue has drained it
+ * gets every point again. A viewer over `maxQueuedBytes`, or behind and
+ * taking nothing for `STALL_DROP_MS`, is closed with 1013 (try again later)
+ * once, and never written to again: its socket may take long to go, as a
+ * close waits behind what the peer has not read.
+ *
+ * A big join is not a slow viewer: the window sent on joining drains first,
+ * and the bound applies to what is queued behind it.
  * Nothing here ever waits for a viewer, so a slow one cannot slow the others.
  *
  * @module
@@ -27,6 +31,7 @@ import type { Logger } from "../log.ts";
 import type { PointSink, XKind } from "./sink.ts";
 import { History } from "./history.ts";
 import { BINARY_PROTOCOL, encodeRuns, PendingRuns } from "./frames.ts";
+import { queueCost } from "./send_queue.ts";
 
 /** What the hub needs of a viewer: the server-side WebSocket fits it. */
 export interface Viewer {
@@ -109,8 +114,10 @@ interface Series {
 interface ViewerState {
   /** Takes binary data frames. */
   binary: boolean;
-  /** Bytes of the join window that may still be queued: not held against the viewer. */
+  /** Cost of the join window that may still be queued: not held against the viewer. */
   grace: number;
+  /** Messages sent since the socket's queue last read empty. */
+  unsent: number;
   reduced: boolean;
   /** Bytes queued after the last delivery, and when the queue last shrank. */
   queuedAfter: number;
@@ -298,14 +305,12 @@ export class Hub implements PointSink {
       if (window !== "") messages.push(window);
     }
     messages.push(this.#statusMessage());
-    let bytes = 0;
-    for (const message of messages) bytes += message.length;
-    const queued = viewer.bufferedAmount;
     if (binary) this.#binaryViewers++;
     else this.#textViewers++;
     const state: ViewerState = {
       binary,
-      grace: bytes + queued,
+      grace: 0,
+      unsent: 0,
       reduced: false,
       queuedAfter: 0,
       progressAt: performance.now(),
@@ -313,12 +318,16 @@ export class Hub implements PointSink {
       reducedFlush: 0,
     };
     this.#viewers.set(viewer, state);
-    this.#deliver(
-      viewer,
-      state,
-      { number: 0, full: messages, binary: messages, meta: undefined, status: undefined },
-      performance.now(),
-    );
+    try {
+      for (const message of messages) viewer.send(message);
+    } catch {
+      this.#forget(viewer);
+      return;
+    }
+    // All that is queued now, the window and whatever came before it, drains before the
+    // bound applies.
+    state.unsent = messages.length;
+    state.grace = state.queuedAfter = queueCost(viewer.bufferedAmount, state.unsent);
   }
 
   /** Stops sending to `viewer`. */
@@ -436,13 +445,16 @@ export class Hub implements PointSink {
   }
 
   #deliver(viewer: Viewer, state: ViewerState, frame: Frame, now: number): void {
-    const queued = viewer.bufferedAmount;
+    const buffered = viewer.bufferedAmount;
+    if (buffered === 0) state.unsent = 0;
+    const queued = queueCost(buffered, state.unsent);
     if (queued < state.queuedAfter || queued === 0) state.progressAt = now;
     // The join window drains first: what is queued beyond it is the viewer's own lag.
     state.grace = Math.min(state.grace, queued);
     const lag = queued - state.grace;
-    const stalled = state.reduced && now - state.progressAt > STALL_DROP_MS;
+    const stalled = state.reduced && lag > 0 && now - state.progressAt > STALL_DROP_MS;
     if (lag > this.#options.maxQueuedBytes || stalled) {
+      // Forgotten first: closed once, and never written to again.
       this.#forget(viewer);
       this.#dropped++;
       this.#options.log.warn("viewer-dropped", {
@@ -460,17 +472,21 @@ export class Hub implements PointSink {
         state.reducedFlush = frame.number - 1;
         state.reducedAt = -Infinity;
         viewer.send(JSON.stringify({ type: "viewer", reduced: true }));
+        state.unsent++;
       } else if (state.reduced && queued === 0) {
         state.reduced = false;
         viewer.send(JSON.stringify({ type: "viewer", reduced: false }));
+        state.unsent++;
       }
       const messages = state.reduced
         ? this.#reducedFrame(state, frame, now)
         : state.binary
         ? frame.binary
         : frame.full;
+      // The same string or bytes for every viewer: framed by Deno as it writes each.
       for (const message of messages) viewer.send(message);
-      state.queuedAfter = viewer.bufferedAmount;
+      state.unsent += messages.length;
+      state.queuedAfter = queueCost(viewer.bufferedAmount, state.unsent);
     } catch {
       // The socket closed under us; its close handler detaches it.
       this.#forget(viewer);

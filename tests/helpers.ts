@@ -9,7 +9,7 @@
 
 import { type Config, DEFAULTS } from "../config.ts";
 import { createLogger, type Logger } from "../log.ts";
-import { type RunningServer, startServer } from "../server.ts";
+import { type RunningServer, type StartOptions, startServer } from "../server.ts";
 
 /** Path of the CLI under test. */
 export const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -44,11 +44,11 @@ export function captureLog(options: { fold?: boolean } = {}): { log: Logger; lin
 /** Starts an in-process server on 127.0.0.1, port 0, without a browser. */
 export function startTestServer(
   overrides: Partial<Config> = {},
-  options: { log?: Logger; input?: ReadableStream<Uint8Array> } = {},
+  options: StartOptions = {},
 ): Promise<RunningServer> {
   return startServer(
     { ...DEFAULTS, port: 0, open: false, ...overrides },
-    { log: options.log ?? captureLog().log, input: options.input },
+    { ...options, log: options.log ?? captureLog().log },
   );
 }
 

@@ -50,7 +50,7 @@ Deno.test("a peer that does not answer pings is closed; one that answers stays",
   await closeSocket(healthy);
 });
 
-Deno.test("a message over --max-message is refused from its header with 1009, at any size", async () => {
+Deno.test("a message over --max-message is refused with 1009 as Deno hands it over; over 64 MiB Deno drops it", async () => {
   const { log, lines } = captureLog();
   await using server = await startTestServer({ pingIntervalSeconds: 0 }, { log });
   const port = Number(server.url.port);
@@ -60,15 +60,17 @@ Deno.test("a message over --max-message is refused from its header with 1009, at
     const outcome = await closeOutcome(raw, 10_000);
     assert.deepEqual(outcome.kind === "close" && outcome.code, 1009, JSON.stringify(outcome));
   }
+  assert.equal(lines.filter((line) => line.includes("event=message-refused")).length, 1);
   {
-    // Only a header announcing 1 GiB, and four bytes: refused before any payload is read.
+    // A header announcing 1 GiB: over Deno's own 64 MiB, so Deno ends the connection itself
+    // before any payload is read, and liveplot never sees the message (docs/transport.md).
     using raw = await openRawSocket(port, "/echo");
     const header = new Uint8Array([0x82, 0xff, 0, 0, 0, 0, 0x40, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
     await raw.connection.write(header);
     const outcome = await closeOutcome(raw, 5000);
-    assert.deepEqual(outcome.kind === "close" && outcome.code, 1009, JSON.stringify(outcome));
+    assert.notEqual(outcome.kind, "timeout", JSON.stringify(outcome));
   }
-  assert.equal(lines.filter((line) => line.includes("event=message-refused")).length, 2);
+  await waitFor(() => server.connections.size === 0, 5000, "both slots freed");
   await assertServing(server.url);
 });
 

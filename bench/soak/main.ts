@@ -9,7 +9,8 @@
  *
  * First, on a server of its own, each kind of abuse in turn with the
  * server's memory and sockets before, during and after (`abuse.ts`;
- * SOAK_STDIN_MIB sets the stdin flood, 256 by default).
+ * SOAK_STDIN_MIB sets the stdin flood, 256 by default), and 300 + 100
+ * stalled viewers on another (`stalled.ts`).
  *
  * Loopback only; bounded in time; stops by itself.
  *
@@ -21,6 +22,7 @@ import { startServer, stopChild } from "../lib/process.ts";
 import { BENCH, DENO, ROOT } from "../lib/servers.ts";
 import { sleep } from "../lib/time.ts";
 import { formatAbuse, runAbuse } from "./abuse.ts";
+import { runStalled } from "./stalled.ts";
 
 const SECONDS = Number(Deno.env.get("SOAK_SECONDS") ?? 60);
 const PROCESSES = 2;
@@ -28,6 +30,8 @@ const PER_PROCESS = { echo: 500, viewers: 450, chaos: 50 };
 
 console.log("soak: abuse, one kind at a time");
 const abuse = await runAbuse(Number(Deno.env.get("SOAK_STDIN_MIB") ?? 256));
+// 300 stalled viewers of a slow stream and 100 of a full-speed one, on a process of their own.
+abuse.rows.unshift(await runStalled());
 console.log(formatAbuse(abuse.rows));
 for (const note of abuse.notes) console.log(note);
 const abuseHeld = abuse.rows.every((row) => row.held);

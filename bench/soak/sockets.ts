@@ -123,35 +123,6 @@ export async function openViewer(url: string, timeoutMs: number): Promise<WebSoc
   return undefined;
 }
 
-/** Whether a data frame (not a JSON control message) arrives within `timeoutMs`. */
-export function gotData(socket: WebSocket, timeoutMs: number): Promise<boolean> {
-  return Promise.race([
-    new Promise<boolean>((resolve) => {
-      socket.addEventListener("message", (event) => {
-        if (typeof event.data === "string" && !event.data.startsWith("{")) resolve(true);
-      });
-    }),
-    sleep(timeoutMs).then(() => false),
-  ]);
-}
-
-/** Opens `count` viewers, 100 at a time; counts those that get a data frame. */
-export async function serveViewers(
-  url: string,
-  count: number,
-): Promise<{ sockets: WebSocket[]; served: number }> {
-  const sockets: WebSocket[] = [];
-  for (let i = 0; i < count; i += 100) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(100, count - i) }, () => openViewer(url, 10_000)),
-    );
-    sockets.push(...batch.filter((socket): socket is WebSocket => socket !== undefined));
-  }
-  const served = (await Promise.all(sockets.map((socket) => gotData(socket, 10_000))))
-    .filter(Boolean).length;
-  return { sockets, served };
-}
-
 /** Closes every socket, waiting up to 3 s for each close. */
 export async function closeAll(sockets: WebSocket[]): Promise<void> {
   await Promise.all(sockets.map((socket) =>

@@ -1,0 +1,201 @@
+/**
+ * The listener: `Deno.serve` for every request, with the two things liveplot
+ * adds to it. Routes see only `Request → Response`; this file alone knows
+ * how the connection behind them is handled.
+ *
+ * - A request body that sends nothing for `bodyIdleMs` is abandoned: its
+ *   stream errors with a `TimeoutError`, which the route answers (408).
+ * - An answer that says `Connection: close` to a request whose body was not
+ *   read to its end ends the connection. Deno 2.9.6 writes the header but
+ *   keeps the connection (measured: open 6 s later, body unread), so the
+ *   answer goes out chunked and the connection is dropped after its last
+ *   chunk: the client has the status and the message, and no way to go on
+ *   sending. That works for a body never read (401, 413); once a body has
+ *   been read in part (408), Deno keeps the connection until the client
+ *   goes, whatever the answer does: a proxy's body timeout closes it
+ *   (docs/transport.md). A `Connection: close` from the client is honoured
+ *   by Deno itself.
+ *
+ * @module
+ */
+
+/** Where and how to listen. */
+export interface ListenOptions {
+  hostname: string;
+  port: number;
+  /** PEM certificate and key: serve https and wss. */
+  tls?: { cert: string; key: string };
+  /** Let other processes listen on the same port (Linux spreads connections over them). */
+  reusePort?: boolean;
+  /** How long a request body may send nothing before it is abandoned. */
+  bodyIdleMs: number;
+  /** Answers a handler that threw or rejected (the router normally catches its own). */
+  onError: (error: unknown) => Response;
+}
+
+/** A listening server: the part of `Deno.HttpServer` liveplot uses. */
+export interface Listener {
+  readonly port: number;
+  /**
+   * Stops listening and waits for open connections. A connection whose peer stopped
+   * reading is waited for until the peer goes (denoland/deno#36337): callers bound the wait.
+   */
+  shutdown(): Promise<void>;
+}
+
+/** The handler `Deno.serve` takes. */
+export type Handler = (
+  request: Request,
+  info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+) => Response | Promise<Response>;
+
+/** Error thrown when the address cannot be bound, with the reason in words. */
+export class ListenFailure extends Error {
+  override name = "ListenFailure";
+}
+
+/** Listens; throws `ListenFailure` with a one-line reason when it cannot. */
+export function listen(options: ListenOptions, handler: Handler): Listener {
+  const serve = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) =>
+    hasBody(request) ? serveWithBody(request, info, handler, options) : handler(request, info);
+  const stop = new AbortController();
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      signal: stop.signal,
+      hostname: options.hostname,
+      port: options.port,
+      reusePort: options.reusePort,
+      // A body ended on purpose (closingAfter) is not a failure: nothing to log or answer.
+      onError: (error) =>
+        error instanceof ConnectionClosed ? new Response(null) : options.onError(error),
+      onListen: () => {},
+      ...options.tls,
+    }, serve);
+  } catch (error) {
+    throw new ListenFailure(describeListenError(error, options));
+  }
+  return {
+    port: server.addr.port,
+    shutdown: () => {
+      stop.abort();
+      return server.finished;
+    },
+  };
+}
+
+/** Why listening failed, as the end of `Cannot listen on HOST:PORT: …`. */
+function describeListenError(error: unknown, options: ListenOptions): string {
+  if (error instanceof Deno.errors.AddrInUse) return `port ${options.port} is already in use`;
+  const message = error instanceof Error ? error.message : String(error);
+  // rustls checks the pair when Deno.serve builds its TLS config (KeyMismatch), and reads no
+  // certificate from a key file or no key from a certificate file (the pair swapped).
+  if (/KeyMismatch|No certificates found|No keys found/i.test(message)) {
+    return "the certificate and key do not match";
+  }
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return message.split("\n")[0] ?? message;
+}
+
+function hasBody(request: Request): boolean {
+  // The method first: reading `body` makes Deno build a stream, even for a GET.
+  return (request.method === "POST" || request.method === "PUT") && request.body !== null;
+}
+
+/** Serves a request whose body is watched for idleness and for being read to its end. */
+async function serveWithBody(
+  request: Request,
+  info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+  handler: Handler,
+  options: ListenOptions,
+): Promise<Response> {
+  const watched = watchBody(request.body as ReadableStream<Uint8Array>, options.bodyIdleMs);
+  const wrapped = new Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body: watched.body,
+    // @ts-ignore: `duplex` is required for a streamed body and not yet in the types.
+    duplex: "half",
+  });
+  const response = await handler(wrapped, info);
+  if (watched.finished() || !/\bclose\b/i.test(response.headers.get("connection") ?? "")) {
+    return response;
+  }
+  watched.stop();
+  return closingAfter(response);
+}
+
+/**
+ * `body`, erroring with a `TimeoutError` when a read waits more than
+ * `idleMs` for data; `finished` says whether it was read to its end.
+ */
+function watchBody(body: ReadableStream<Uint8Array>, idleMs: number) {
+  const reader = body.getReader();
+  let done = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const watched = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const idle = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const seconds = Math.round(idleMs / 100) / 10;
+          reject(new DOMException(`No body data for ${seconds} s`, "TimeoutError"));
+        }, idleMs);
+      });
+      try {
+        const next = await Promise.race([reader.read(), idle]);
+        if (next.done) {
+          done = true;
+          controller.close();
+        } else controller.enqueue(next.value);
+      } catch (error) {
+        reader.cancel().catch(() => {});
+        controller.error(error);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    cancel(reason) {
+      clearTimeout(timer);
+      return reader.cancel(reason);
+    },
+  });
+  return {
+    body: watched,
+    finished: () => done,
+    stop: () => {
+      clearTimeout(timer);
+      reader.cancel().catch(() => {});
+    },
+  };
+}
+
+/**
+ * `response` with its body sent in chunks and the connection dropped after
+ * the last one: how a Deno.serve handler ends a connection (see @module).
+ */
+function closingAfter(response: Response): Response {
+  const source = response.body?.getReader();
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await source?.read();
+      if (next && !next.done) return controller.enqueue(next.value);
+      // Erroring the body after its last chunk makes Deno drop the connection.
+      controller.error(new ConnectionClosed());
+    },
+  });
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  return new Response(stream, {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
+}
+
+/** The error that ends a `Connection: close` answer's body; `onError` ignores it. */
+export class ConnectionClosed extends Error {
+  override name = "ConnectionClosed";
+  constructor() {
+    super("Connection closed after the answer");
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * docs/deploy/nginx.conf, run for real: Debian's nginx in front of liveplot,
+ * both on free loopback ports, with the configuration's timeouts shortened.
+ * It does what `Deno.serve` cannot (docs/transport.md): cuts clients that
+ * dribble their headers, drops viewers that stop reading (and liveplot gets
+ * the slot back), and overwrites the forwarding headers a client sends.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import {
+  captureLog,
+  closeSocket,
+  dataLines,
+  openRawSocket,
+  openSocket,
+  record,
+  ROOT,
+  startTestServer,
+  waitFor,
+  withTimeout,
+} from "./helpers.ts";
+
+const NGINX = "/usr/sbin/nginx";
+const CONFIG = `${ROOT}docs/deploy/nginx.conf`;
+const encoder = new TextEncoder();
+
+/** A running nginx proxying to liveplot. */
+interface Proxy extends AsyncDisposable {
+  port: number;
+  url: URL;
+  /** nginx's error log so far. */
+  errors(): Promise<string>;
+}
+
+/** Replaces `from` with `to` in `text`, failing if the configuration no longer has it. */
+function substitute(text: string, from: string, to: string): string {
+  assert.ok(text.includes(from), `docs/deploy/nginx.conf has "${from}"`);
+  return text.replace(from, to);
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** Starts nginx with docs/deploy/nginx.conf in front of liveplot on `upstreamPort`. */
+async function startProxy(upstreamPort: number): Promise<Proxy> {
+  const found = await Deno.stat(NGINX).then(() => true, () => false);
+  // CI installs it (.ci/run); a missing nginx fails here, it never skips.
+  assert.ok(found, `${NGINX} not found: install Debian's nginx-light to run this test`);
+  const prefix = await Deno.makeTempDir({ prefix: "liveplot-nginx-" });
+  const port = freePort();
+  let config = await Deno.readTextFile(CONFIG);
+  config = substitute(config, "listen 80;", `listen 127.0.0.1:${port};`);
+  config = substitute(config, "server 127.0.0.1:8080;", `server 127.0.0.1:${upstreamPort};`);
+  // Timeouts a test can wait for.
+  config = substitute(config, "client_header_timeout 10s;", "client_header_timeout 1s;");
+  config = substitute(config, "client_body_timeout 10s;", "client_body_timeout 1s;");
+  config = substitute(config, "send_timeout 30s;", "send_timeout 2s;");
+  config = substitute(
+    config,
+    "http {\n",
+    `http {\n    access_log off;\n    client_body_temp_path ${prefix}/body;\n` +
+      `    proxy_temp_path ${prefix}/proxy;\n`,
+  );
+  config = `error_log ${prefix}/error.log info;\n${config}`;
+  await Deno.writeTextFile(`${prefix}/nginx.conf`, config);
+  const process = new Deno.Command(NGINX, {
+    args: [
+      ...["-p", `${prefix}/`, "-c", `${prefix}/nginx.conf`, "-e", `${prefix}/error.log`],
+      ...["-g", `daemon off; pid ${prefix}/nginx.pid;`],
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const errors = () => Deno.readTextFile(`${prefix}/error.log`).catch(() => "");
+  const stop = async () => {
+    try {
+      process.kill("SIGTERM");
+    } catch {
+      // Exited already.
+    }
+    await withTimeout(process.output(), 10_000, "nginx to exit");
+    await Deno.remove(prefix, { recursive: true });
+  };
+  try {
+    await withTimeout(
+      (async () => {
+        for (;;) {
+          try {
+            (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+            return;
+          } catch {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        }
+      })(),
+      10_000,
+      `nginx to listen on ${port} (${prefix}/error.log)`,
+    );
+  } catch (error) {
+    const log = await errors();
+    await stop();
+    throw new Error(`${(error as Error).message}\n${log}`);
+  }
+  return { port, url: new URL(`http://127.0.0.1:${port}/`), errors, [Symbol.asyncDispose]: stop };
+}
+
+/** A liveplot reading "standard input" from a pipe the test writes to, behind --trust-proxy. */
+async function startLiveplot(overrides: Parameters<typeof startTestServer>[0] = {}) {
+  const pipe = new TransformStream<Uint8Array, Uint8Array>();
+  const { log, lines } = captureLog();
+  const server = await startTestServer(
+    { source: { kind: "stdin" }, x: { kind: "index" }, trustProxy: true, ...overrides },
+    { input: pipe.readable, log },
+  );
+  const writer = pipe.writable.getWriter();
+  return {
+    server,
+    lines,
+    write: (text: string) => writer.write(encoder.encode(text)),
+    async [Symbol.asyncDispose]() {
+      await writer.close().catch(() => {});
+      await server.shutdown();
+    },
+  };
+}
+
+Deno.test("through nginx the page and /data work, and a client cannot pick its address", async () => {
+  await using live = await startLiveplot({ maxClientsPerAddress: 1 });
+  await using proxy = await startProxy(Number(live.server.url.port));
+  const page = await fetch(proxy.url);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<html/i);
+  assert.equal(page.headers.get("x-content-type-options"), "nosniff");
+
+  const viewer = await openSocket(new URL("/data", proxy.url).href.replace(/^http/, "ws"));
+  const { messages } = record(viewer);
+  await live.write("1\n2\n3\n");
+  await waitFor(() => dataLines(messages).length >= 3, 10_000, "three points through nginx");
+  assert.deepEqual(dataLines(messages).slice(-3).map((line) => line.split(" ")[2]), [
+    "1",
+    "2",
+    "3",
+  ]);
+
+  // Both claim to be 203.0.113.5; nginx overwrites the claim with the address it saw
+  // (loopback, exempt from --max-clients-per-ip), so both are let in.
+  const claim = { "x-forwarded-for": "203.0.113.5", forwarded: "for=203.0.113.5" };
+  using _first = await openRawSocket(proxy.port, "/data", claim);
+  using _second = await openRawSocket(proxy.port, "/data", claim);
+  assert.equal(live.server.connections.countFor("203.0.113.5"), 0);
+  await closeSocket(viewer);
+});
+
+Deno.test("nginx cuts a client that dribbles its headers within client_header_timeout", async () => {
+  await using live = await startLiveplot();
+  await using proxy = await startProxy(Number(live.server.url.port));
+  const connection = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+  const started = Date.now();
+  await connection.write(encoder.encode("GET /test HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
+  let open = true;
+  // One header byte every 200 ms, for up to 20 s: the 1 s timeout must end it long before.
+  const dribble = (async () => {
+    for (let i = 0; open && i < 100; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      if (open) await connection.write(encoder.encode("x")).catch(() => open = false);
+    }
+  })();
+  const buffer = new Uint8Array(4096);
+  const ended = await withTimeout(
+    (async () => {
+      try {
+        while ((await connection.read(buffer)) !== null) { /* nginx's 408, if any */ }
+      } catch {
+        // Reset: ended too.
+      }
+      return Date.now() - started;
+    })(),
+    15_000,
+    "nginx to cut the slow-headers client",
+  );
+  open = false;
+  await dribble;
+  connection.close();
+  assert.ok(ended < 10_000, `cut after ${ended} ms`);
+});
+
+Deno.test("nginx drops a viewer that stops reading, and liveplot gets its slot back", async () => {
+  await using live = await startLiveplot({ maxClients: 1 });
+  await using proxy = await startProxy(Number(live.server.url.port));
+  using _stalled = await openRawSocket(proxy.port, "/data");
+  await waitFor(() => live.server.connections.size === 1, 5000, "the stalled viewer's slot");
+  // Wide lines, so nginx's and the kernel's buffers toward the stalled viewer fill quickly.
+  const line = `${"1234567.891 ".repeat(60)}\n`.repeat(100);
+  await withTimeout(
+    (async () => {
+      while (live.server.connections.size > 0) {
+        await live.write(line);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })(),
+    30_000,
+    "liveplot to see the stalled viewer's socket close",
+  );
+  assert.match(await proxy.errors(), /client timed out/, "nginx's send_timeout dropped it");
+  const fresh = await openSocket(new URL("/data", proxy.url).href.replace(/^http/, "ws"));
+  const { messages } = record(fresh);
+  await live.write("42\n");
+  await waitFor(() => dataLines(messages).some((l) => l.endsWith(" 42")), 10_000, "a new viewer");
+  await closeSocket(fresh);
+});
