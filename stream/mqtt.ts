@@ -35,27 +35,71 @@ const MAX_REMEMBERED_BYTES = 64 * 1024;
 /** A payload read as one number is at most this long (`-1.2345678901234567e-300`). */
 const MAX_NUMBER_BYTES = 32;
 
+/** The parts of the `mqtt` package liveplot uses: the client and its TCP and TLS transports. */
+interface MqttParts {
+  MqttClient: typeof import("mqtt").MqttClient;
+  tcp: StreamBuilder;
+  tls: StreamBuilder;
+}
+type StreamBuilder = (client: MqttClient, options: Record<string, unknown>) => unknown;
+
 /**
  * Loads the `mqtt` client, only when `--mqtt` is given. It brings the `debug`
  * package, whose Node build lists every environment variable as it loads:
  * that needs all of `--allow-env`, where liveplot grants a few names. Its
  * browser build, chosen while `process.type` is "renderer", reads `DEBUG`
  * alone; so `process.type` says so for the load, and is put back after.
+ * The transports are taken one by one: `mqtt.connect` would also load its
+ * WebSocket transport (npm `ws`, which reads environment variables of its own).
  */
-async function loadMqtt(): Promise<typeof import("mqtt").default> {
+async function loadMqtt(): Promise<MqttParts> {
   const host = process as unknown as { type?: string };
   const type = host.type;
   host.type = "renderer";
   try {
-    return (await import("mqtt")).default;
+    const [{ MqttClient }, tcp, tls] = await Promise.all([
+      import("mqtt"),
+      import("mqtt/lib/connect/tcp"),
+      import("mqtt/lib/connect/tls"),
+    ]);
+    return { MqttClient, tcp: builderOf(tcp), tls: builderOf(tls) };
   } finally {
     host.type = type;
   }
 }
 
+/** A transport module's stream builder (CommonJS, `exports.default`). */
+function builderOf(module: unknown): StreamBuilder {
+  const exported = (module as { default: unknown }).default;
+  const inner = (exported as { default?: unknown }).default;
+  return (typeof inner === "function" ? inner : exported) as StreamBuilder;
+}
+
+/** Connects as `mqtt.connect(broker)` would, over TCP or TLS only. */
+function connectTo(
+  parts: MqttParts,
+  broker: string,
+  options: Record<string, unknown>,
+): MqttClient {
+  const url = new URL(broker);
+  const secure = url.protocol === "mqtts:";
+  const hostname = url.hostname.replace(/^\[|\]$/g, "");
+  const settings: Record<string, unknown> = {
+    protocol: secure ? "mqtts" : "mqtt",
+    host: hostname,
+    hostname,
+    port: Number(url.port) || (secure ? 8883 : 1883),
+    username: url.username === "" ? undefined : decodeURIComponent(url.username),
+    password: url.password === "" ? undefined : decodeURIComponent(url.password),
+    ...options,
+  };
+  const build = secure ? parts.tls : parts.tcp;
+  return new parts.MqttClient((client) => build(client, settings) as never, settings);
+}
+
 /** Connects to the broker (and keeps reconnecting); never throws for a broker that is away. */
 export async function startMqtt(spec: MqttSpec, options: SourceOptions): Promise<RunningSource> {
-  const mqtt = await loadMqtt();
+  const parts = await loadMqtt();
   const { hub, log } = options;
   const where = `${redact(spec.broker)}/${spec.topic}`;
   const feed = new LineFeed(options);
@@ -70,7 +114,7 @@ export async function startMqtt(spec: MqttSpec, options: SourceOptions): Promise
 
   hub.report({ state: "connecting", detail: `connecting to ${where}` });
   log.info("source-started", { mqtt: where });
-  const client: MqttClient = mqtt.connect(spec.broker, {
+  const client: MqttClient = connectTo(parts, spec.broker, {
     reconnectPeriod: FIRST_RETRY_MS,
     connectTimeout: 5000,
     clean: true,
