@@ -230,6 +230,7 @@ class ColumnsReader implements LineReader {
       ends,
     });
     if (keyed) values = values.slice(keyed.columns);
+    else if (trailing.length > 0) return this.#skip("words among the numbers");
     // A keyed row's first value is never an epoch: a label or key comes before it.
     if (this.#timeColumn === undefined) this.#start(values, stamp, keyed ? 1 : labels);
     let x: number;

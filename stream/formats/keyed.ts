@@ -129,7 +129,8 @@ export function keyedNames(
     if (header) break;
   }
   const keyColumns = header ? leadingKeyColumns(header, row.texts) : 0;
-  if (keyColumns === 0 && row.trailing.length === 0) return undefined;
+  // Trailing words are a key column only where a header names them (pidstat's `Command`).
+  if (keyColumns === 0 && (row.trailing.length === 0 || !header)) return undefined;
   const names = header ?? Array.from({ length: columns }, (_, column) => String(column));
   const key = keyOf(row.label, names, row.texts, keyColumns, row.trailing);
   const shape = `${key}\u0000${row.labels}\u0000${columns}`;
