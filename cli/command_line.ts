@@ -34,15 +34,20 @@ export const LIVE_WINDOW: WindowSpec = { seconds: 60 };
 export interface Surroundings {
   env: (name: string) => string | undefined;
   readFile: (path: string) => string;
-  /** The folder relative paths are resolved against when `INIT_CWD` is not set. */
+  /** The folder liveplot runs in: the user's, unless `deno task` moved it to the checkout. */
   cwd: string;
 }
+
+/** The checkout's folder, where `deno task` runs its tasks. */
+const CHECKOUT = resolve(new URL("../", import.meta.url).pathname);
 
 /**
  * Parses the arguments and environment into a command; throws `UsageError`.
  * Options end at `--` or at the first word that is not an option, which
- * starts the command. Relative paths resolve against `INIT_CWD` (the user's
- * folder, which `deno task` sets) or else `cwd`.
+ * starts the command. Relative paths resolve against the user's folder: `cwd`,
+ * or `INIT_CWD` when liveplot runs in the checkout (as `deno task` runs it,
+ * telling the folder it was started from in `INIT_CWD`). Elsewhere an
+ * `INIT_CWD` is some other tool's, inherited: it is not the user's folder.
  */
 export function parseCommandLine(args: readonly string[], around: Surroundings): Command {
   const { given, named, words } = readOptions(args);
@@ -54,7 +59,7 @@ export function parseCommandLine(args: readonly string[], around: Surroundings):
     if (value === undefined || (flag.name === "token" && given.tokenFile !== undefined)) continue;
     Object.assign(given, flag.parse(value, `The environment variable ${flag.env}`));
   }
-  const folder = around.env("INIT_CWD") || around.cwd;
+  const folder = (resolve(around.cwd) === CHECKOUT && around.env("INIT_CWD")) || around.cwd;
   const path = (text: string) => isAbsolute(text) ? text : resolve(folder, text);
   const read = (label: string, file: string) => {
     try {

@@ -24,7 +24,10 @@ export function startTask(task: string = manifest.tasks.start): {
   const run = words.indexOf("deno");
   return {
     env: words.slice(0, run),
-    permissions: words.filter((word) => word.startsWith("--allow-")),
+    // Permissions, and `--unstable-net` (Deno.serve's `reusePort` needs it in Deno 2.9).
+    permissions: words.filter((word) =>
+      word.startsWith("--allow-") || word.startsWith("--unstable-")
+    ),
   };
 }
 

@@ -3,7 +3,7 @@ import { LIVE_WINDOW } from "../cli/command_line.ts";
 import { closestFlag } from "../cli/flags.ts";
 import { usage } from "../cli/usage.ts";
 import { UsageError } from "../cli/values.ts";
-import { configOf, noEnv, parse } from "./command_line.ts";
+import { CHECKOUT, configOf, noEnv, noFile, parse } from "./command_line.ts";
 
 const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
 
@@ -57,7 +57,7 @@ Deno.test("--token-file gives every process the same token, read from the user's
     return text;
   };
   const env = envOf({ INIT_CWD: "/srv/app", LIVEPLOT_TOKEN: "from-the-environment-0123" });
-  const config = configOf(["--token-file", "token.txt"], env, readFile);
+  const config = configOf(["--token-file", "token.txt"], env, readFile, CHECKOUT);
   assert.equal(config.token, "shared-secret-0123456789");
   assert.equal(config.tokenGenerated, false);
   assert.equal(configOf([], env, readFile).token, "from-the-environment-0123");
@@ -66,7 +66,7 @@ Deno.test("--token-file gives every process the same token, read from the user's
     /--token or --token-file, not both/,
   );
   assert.throws(
-    () => parse(["--token-file", "missing.txt"], env, readFile),
+    () => parse(["--token-file", "missing.txt"], env, readFile, CHECKOUT),
     /^UsageError: Cannot read --token-file file "missing.txt": not found$/,
   );
 });
@@ -81,7 +81,8 @@ Deno.test("a stream shows a minute by default, whatever its source; --window win
 
 Deno.test("relative paths resolve against INIT_CWD (deno task's caller), else the folder", () => {
   const env = envOf({ INIT_CWD: "/home/me/lab" });
-  const config = configOf(["--record", "rec.lpr", "./sensor.py", "--fast"], env);
+  // `deno task` runs liveplot in the checkout and says where it was started in INIT_CWD.
+  const config = configOf(["--record", "rec.lpr", "./sensor.py", "--fast"], env, noFile, CHECKOUT);
   assert.deepEqual(config.record, { path: "/home/me/lab/rec.lpr", required: false });
   assert.deepEqual(config.source, {
     kind: "command",
@@ -89,7 +90,9 @@ Deno.test("relative paths resolve against INIT_CWD (deno task's caller), else th
     args: ["--fast"],
     cwd: "/home/me/lab",
   });
-  assert.deepEqual(configOf(["--replay", "../old.lpr"], env).source, {
+  // Run anywhere else (the installed command), an inherited INIT_CWD is some other tool's.
+  assert.equal(configOf(["--record", "rec.lpr"], env).record?.path, "/home/user/rec.lpr");
+  assert.deepEqual(configOf(["--replay", "../old.lpr"], env, noFile, CHECKOUT).source, {
     kind: "replay",
     path: "/home/me/old.lpr",
     speed: 1,

@@ -6,6 +6,7 @@ import {
   record,
   ROOT,
   runCli,
+  shellEnv,
   socketUrl,
   spawnCli,
   startTestServer,
@@ -27,7 +28,8 @@ function spawnIn(cwd: string, command: string, args: string[], env: Record<strin
     stdout: "piped",
     stderr: "piped",
     detached: true,
-    env: { NO_COLOR: "1", ...env },
+    clearEnv: true,
+    env: shellEnv(env),
   }).spawn();
   const output = { stdout: "", stderr: "" };
   const reading = Promise.all(
@@ -210,7 +212,8 @@ Deno.test("deno task install puts liveplot on the PATH; it runs from any folder,
   const install = await withTimeout(
     new Deno.Command(Deno.execPath(), {
       args: ["task", "--cwd", ROOT, "install"],
-      env: offline,
+      clearEnv: true,
+      env: shellEnv(offline),
       stdout: "piped",
       stderr: "piped",
     }).output(),

@@ -17,13 +17,17 @@ export function noFile(path: string): string {
   throw new Deno.errors.NotFound(path);
 }
 
-/** Parses `args` as main.ts does, from the folder `/home/user`. */
+/** The checkout, where `deno task` runs liveplot (and where `INIT_CWD` means the user's folder). */
+export const CHECKOUT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
+
+/** Parses `args` as main.ts does, from the folder `cwd` (the user's `/home/user`). */
 export function parse(
   args: string[],
   env: (name: string) => string | undefined = noEnv,
   readFile: (path: string) => string = noFile,
+  cwd = "/home/user",
 ): Command {
-  return parseCommandLine(args, { env, readFile, cwd: "/home/user" });
+  return parseCommandLine(args, { env, readFile, cwd });
 }
 
 /** The config `args` make; fails the test for a help or version command. */
@@ -31,8 +35,9 @@ export function configOf(
   args: string[],
   env: (name: string) => string | undefined = noEnv,
   readFile: (path: string) => string = noFile,
+  cwd = "/home/user",
 ): Config {
-  const command = parse(args, env, readFile);
+  const command = parse(args, env, readFile, cwd);
   assert.ok(command.kind === "serve", args.join(" "));
   return command.config;
 }

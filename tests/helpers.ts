@@ -165,6 +165,18 @@ export interface Cli extends AsyncDisposable {
   stop(): Promise<Deno.CommandStatus>;
 }
 
+/**
+ * The environment of a user's shell, for a child process: this process's own
+ * without `INIT_CWD`, which the suite's `deno task` set and a nested `deno task`
+ * would keep (it sets it only when unset), plus `NO_COLOR` and `extra`. Give
+ * it with `clearEnv: true`.
+ */
+export function shellEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env = Deno.env.toObject();
+  delete env.INIT_CWD;
+  return { ...env, NO_COLOR: "1", ...extra };
+}
+
 /** Spawns the CLI (`deno run main.ts ...args`) with piped output. */
 export function spawnCli(
   args: string[],
@@ -183,7 +195,8 @@ export function spawnCli(
     stdin: options.stdin ?? "null",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1", ...options.env },
+    clearEnv: true,
+    env: shellEnv(options.env),
   }).spawn();
   const stdout: string[] = [];
   const stderr: string[] = [];
