@@ -59,25 +59,10 @@ export async function startServer(
   const main = mainStream === undefined ? undefined : streams.get(mainStream);
   const handler = await createHandler({ config, connections, streams, mainStream, log });
 
-  let server: Listener;
-  try {
-    server = listen({
-      hostname: config.hostname,
-      port: config.port,
-      tls: config.tls,
-      reusePort: config.reusePort,
-      bodyIdleMs: options.bodyIdleMs ?? BODY_IDLE_MS,
-      onError: (error) => {
-        log.error("request-failed", { error: String(error) });
-        return internalError();
-      },
-    }, handler);
-  } catch (error) {
-    if (!(error instanceof ListenFailure)) throw error;
-    const where = `${formatHost(config.hostname)}:${config.port}`;
-    throw new ListenError(`Cannot listen on ${where}: ${error.message}`);
-  }
-
+  const server = listenOn(config, handler, (error) => {
+    log.error("request-failed", { error: String(error) });
+    return internalError();
+  }, options.bodyIdleMs ?? BODY_IDLE_MS);
   const target = main && { hub: main.hub, sink: streams.sinkFor(main) };
   const started = target &&
     await startMainSource(config, target, { ...options, log }).catch(async (error) => {
@@ -109,13 +94,22 @@ export async function startServer(
     })();
 
   const source = started?.source;
-  return {
-    url,
-    hub: main?.hub,
-    streams,
-    source,
-    connections,
-    shutdown,
-    [Symbol.asyncDispose]: shutdown,
-  };
+  const hub = main?.hub;
+  return { url, hub, streams, source, connections, shutdown, [Symbol.asyncDispose]: shutdown };
+}
+
+/** `listen`, with its failure said as `Cannot listen on HOST:PORT: …` (`ListenError`). */
+function listenOn(
+  config: Config,
+  handler: Parameters<typeof listen>[1],
+  onError: (error: unknown) => Response,
+  bodyIdleMs: number,
+): Listener {
+  const { hostname, port, tls, reusePort } = config;
+  try {
+    return listen({ hostname, port, tls, reusePort, bodyIdleMs, onError }, handler);
+  } catch (error) {
+    if (!(error instanceof ListenFailure)) throw error;
+    throw new ListenError(`Cannot listen on ${formatHost(hostname)}:${port}: ${error.message}`);
+  }
 }

@@ -30,4 +30,8 @@ export const CASES: BenchCase<unknown>[] = [
     quickArgs: ["200000"],
   }),
   scriptCase("history", "cases/history.ts", "History store: memory, appends, ranges, CSV"),
+  scriptCase("ingest-sources", "cases/ingest_sources.ts", "Ingest by network source (MQTT, UDP)", {
+    optIn: false,
+    quickArgs: ["20000"],
+  }),
 ];

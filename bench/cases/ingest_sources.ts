@@ -7,9 +7,9 @@
  * no viewer; the figure is taken from the first point to the last.
  *
  * ```sh
- * deno run -A bench/ingest_sources.ts           # 200,000 messages a source
- * deno run -A bench/ingest_sources.ts 50000     # fewer
- * deno run -A bench/ingest_sources.ts 50000 udp # one source: mqtt or udp
+ * deno run -A bench/cases/ingest_sources.ts           # 200,000 messages a source
+ * deno run -A bench/cases/ingest_sources.ts 50000     # fewer
+ * deno run -A bench/cases/ingest_sources.ts 50000 udp # one source: mqtt or udp
  * ```
  *
  * Bounded: each case stops after 60 s, and every service it starts is stopped.
@@ -18,10 +18,10 @@
  */
 
 import process from "node:process";
-import { DEFAULTS, type SourceSpec } from "../config.ts";
-import { createLogger } from "../log.ts";
-import { startServer } from "../server.ts";
-import { freeTcpPort, freeUdpPort, startMosquitto } from "../tests/services.ts";
+import { DEFAULTS, type SourceSpec } from "../../config.ts";
+import { createLogger } from "../../log.ts";
+import { startServer } from "../../server.ts";
+import { freeTcpPort, freeUdpPort, startMosquitto } from "../../tests/services.ts";
 
 const MESSAGES = Number(Deno.args[0] ?? 200_000);
 const CASE_TIMEOUT_MS = 60_000;
