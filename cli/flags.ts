@@ -132,7 +132,7 @@ export const FLAGS: readonly Flag[] = [
   {
     name: "record",
     value: "FILE",
-    help: "append every input line with its arrival time to FILE (see Recording)",
+    help: "append every input line with its arrival time to FILE, to --replay later",
     parse: (text) => ({ recordPath: text }),
   },
   {
@@ -221,7 +221,8 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: "no-pty",
-    help: "run the command on a plain pipe, not a pseudo-terminal (see Buffering)",
+    help:
+      "run the command on a plain pipe, not a pseudo-terminal (which makes it write line by line)",
     parse: () => ({ pty: false }),
   },
   {
