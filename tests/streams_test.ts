@@ -33,7 +33,9 @@ Deno.test("1,000 streams of one point a second each are all kept and listed", as
       const answers = await Promise.all(
         names.slice(i, i + 50).map((name) => post(server.url, name, `t=${second}\n`)),
       );
-      for (const answer of answers) assert.deepEqual(await answer.json(), { taken: 1, skipped: 0 });
+      for (const answer of answers) {
+        assert.deepEqual(await answer.json(), { taken: 1, headers: 0, blank: 0, skipped: 0 });
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1000 - (Date.now() - started))));
   }
@@ -189,7 +191,12 @@ Deno.test("series names are NFC and at most 200 characters, cut with an ellipsis
   await using server = await startTestServer({ token: TOKEN });
   const long = "n".repeat(300);
   const body = `caf\u0065\u0301=1 caf\u00e9=2 ${long}=3 ${long}x=4\n`;
-  assert.deepEqual(await (await post(server.url, "names", body)).json(), { taken: 1, skipped: 0 });
+  assert.deepEqual(await (await post(server.url, "names", body)).json(), {
+    taken: 1,
+    headers: 0,
+    blank: 0,
+    skipped: 0,
+  });
   const names = server.streams.get("names")?.hub.names ?? [];
   assert.deepEqual(names, ["caf\u00e9", `${"n".repeat(199)}…`]);
   assert.equal([...names[1]!].length, 200);
