@@ -4,14 +4,13 @@ import {
   closeSocket,
   nextMessage,
   openSocket,
-  rawExchange,
   record,
   socketUrl,
   startTestServer,
-  upgradeHeaders,
   waitFor,
   withTimeout,
 } from "./helpers.ts";
+import { rawExchange, upgradeHeaders } from "./raw_socket.ts";
 import { exceedsBytes } from "../handlers/message_size.ts";
 
 function rawUpgrade(
