@@ -18,6 +18,7 @@
 import type { LineReader } from "./formats/types.ts";
 import { type Batch, LineTally, timedLines } from "./line_feed.ts";
 import type { StreamWriter } from "./registry.ts";
+import type { PointSink } from "./sink.ts";
 
 /** What a push's answer says of its lines, each counted once. */
 export interface PushCounts {
@@ -37,7 +38,7 @@ export const NO_LINES: Readonly<PushCounts> = { taken: 0, headers: 0, blank: 0, 
 /** Reads one request body's lines into a stream and counts them for its answer. */
 export class PushFeed {
   readonly #reader: LineReader;
-  readonly #sink: StreamWriter["sink"];
+  readonly #sink: PointSink;
   readonly #tally: LineTally;
   readonly #maxLineBytes: number;
   #truncated = 0;
@@ -51,10 +52,7 @@ export class PushFeed {
     this.#sink = writer.sink;
     this.#maxLineBytes = maxLineBytes;
     // The stream's hub hears of skipped lines and the format (for the page), as from a source.
-    this.#tally = new LineTally({
-      skipped: (line, reason) => writer.skipped(line, reason),
-      detected: (detected) => writer.detected(detected),
-    });
+    this.#tally = new LineTally(writer);
   }
 
   /** The body's lines, a read at a time, with their arrival times. */
