@@ -3,15 +3,15 @@
  * trimmed by length (`XADD … MAXLEN ~`), whose entry ids are the resume
  * offsets; every process reads every stream with one blocking `XREAD` on a
  * connection of its own, so all of them see the same entries in the same
- * order, and none needs another's state.
+ * order, and none needs another's state (redis_reader.ts).
  *
  * New streams are announced on a stream of names (`liveplot:announce`, with
  * the set `liveplot:streams` to find them at start): the blocking read
  * covers it too, so a new stream is heard of as fast as a point.
  *
  * Redis down: writers' commits wait in one bounded local queue, in order,
- * and are sent when it returns; a commit that finds the queue full is
- * counted as lost and logged. A batch sent when the connection broke may
+ * and are sent when it returns (redis_sender.ts); a commit that finds the
+ * queue full is counted as lost and logged. A batch sent when the connection broke may
  * have been stored anyway, so each entry carries its writer's id and a
  * sequence number, and readers drop what they have seen (at-least-once
  * sending, exactly-once delivery). Redis restarted without its data is told
@@ -31,9 +31,10 @@ import {
   parseRedisUrl,
 } from "./backplane.ts";
 import { type Client, newClient, type RawEntry } from "./redis_client.ts";
-import { createBatchDecoder, encodeEntry, type Outgoing } from "./redis_entry.ts";
+import { createBatchDecoder } from "./redis_entry.ts";
 import { RedisReader } from "./redis_reader.ts";
-import { createWriter, mergeInto } from "./writer.ts";
+import { RedisSender } from "./redis_sender.ts";
+import { createWriter } from "./writer.ts";
 
 export { parseRedisUrl };
 
@@ -43,12 +44,6 @@ export const DEFAULT_MAX_ENTRIES = 10_000;
 export const DEFAULT_BUFFER_BYTES = 64 * 1024 * 1024;
 /** At most this often, a line saying Redis is still away. */
 export const WAITING_SUMMARY_MS = 10_000;
-/** Entries sent per pipeline: enough to amortise round trips, few enough to merge commits behind. */
-const SEND_BATCH_ENTRIES = 256;
-/** Points one queued entry may grow to by merging commits made while sending. */
-const MERGE_POINTS = 10_000;
-/** Error replies worth trying again: Redis out of memory, loading, or busy with a script. */
-const TRANSIENT_REPLY = /^(OOM|LOADING|BUSY|TRYAGAIN|MASTERDOWN)/;
 /** Entries per XREVRANGE when reading a window back. */
 const RECENT_PAGE = 200;
 
@@ -75,29 +70,17 @@ export function createRedisBackplane(options: RedisBackplaneOptions): Backplane 
 class RedisBackplane implements Backplane {
   readonly #log: Logger;
   readonly #maxEntries: number;
-  readonly #keyTtlSeconds: number | undefined;
-  readonly #expired = new Map<string, number>();
-  readonly #bufferBytes: number;
   readonly #prefix: string;
   readonly #where: string;
   readonly #command: Client;
   readonly #readerClient: Client;
   readonly #reader: RedisReader;
-  readonly #writerId = crypto.randomUUID().slice(0, 8);
-  #sequence = 0;
+  readonly #sender: RedisSender;
   #state: BackplaneState = "waiting";
   readonly #stateListeners: ((state: BackplaneState) => void)[] = [];
   readonly #handlers: ((stream: string, batch: Batch) => void)[] = [];
   #closed = false;
   #lastError = "not connected yet";
-
-  // Sending.
-  readonly #queue: Outgoing[] = [];
-  #queuedBytes = 0;
-  #sending = false;
-  readonly #announced = new Set<string>();
-  #lostPoints = 0;
-  #lostSinceLog = 0;
 
   // Logging an outage.
   #waitingSince = performance.now();
@@ -109,18 +92,22 @@ class RedisBackplane implements Backplane {
     const url = parseRedisUrl(options.url);
     this.#log = options.log;
     this.#maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-    this.#keyTtlSeconds = options.keyTtlSeconds;
-    this.#bufferBytes = options.bufferBytes ?? DEFAULT_BUFFER_BYTES;
     this.#prefix = options.prefix ?? "liveplot:";
     this.#where = `${url.hostname}:${url.port || 6379}${url.pathname}`;
     this.#command = this.#connect(url.href);
     this.#readerClient = this.#connect(url.href);
-    this.#command.on("ready", () => {
-      // Redis may have lost its data: announce streams and set their expiry again.
-      this.#announced.clear();
-      this.#expired.clear();
-      this.#pump();
+    this.#sender = new RedisSender({
+      client: this.#command,
+      key: (name) => this.#key(name),
+      log: this.#log,
+      where: this.#where,
+      maxEntries: this.#maxEntries,
+      bufferBytes: options.bufferBytes ?? DEFAULT_BUFFER_BYTES,
+      keyTtlSeconds: options.keyTtlSeconds,
+      maySend: () => this.#reader.synced,
+      onError: (message) => this.#lastError = message,
     });
+    this.#command.on("ready", () => this.#sender.reconnected());
     // Unreachable at start is an outage like any other: say so if it lasts.
     this.#startTimer = setTimeout(() => {
       if (this.#state === "waiting") this.#logWaiting();
@@ -132,7 +119,7 @@ class RedisBackplane implements Backplane {
       where: this.#where,
       onSynced: () => {
         this.#updateState();
-        this.#pump();
+        this.#sender.pump();
       },
       onError: (message) => this.#lastError = message,
       deliver: (stream, batch) => this.#deliver(stream, batch),
@@ -145,11 +132,11 @@ class RedisBackplane implements Backplane {
 
   /** Points lost since start: the local queue full, or an entry Redis refused. */
   get lost(): number {
-    return this.#lostPoints;
+    return this.#sender.lost;
   }
 
   get full(): boolean {
-    return this.#queuedBytes >= this.#bufferBytes;
+    return this.#sender.full;
   }
 
   onStateChange(listener: (state: BackplaneState) => void): void {
@@ -161,7 +148,7 @@ class RedisBackplane implements Backplane {
   }
 
   writer(stream: string): BackplaneWriter {
-    return createWriter(stream, (outgoing) => this.#enqueue(outgoing));
+    return createWriter(stream, (outgoing) => this.#sender.enqueue(outgoing));
   }
 
   async streams(): Promise<string[]> {
@@ -210,11 +197,7 @@ class RedisBackplane implements Backplane {
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.#closed) return;
     // Give what is queued a moment to go out, then close.
-    const deadline = performance.now() + 1000;
-    while (this.#queue.length > 0 && this.#command.isReady && performance.now() < deadline) {
-      this.#pump();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await this.#sender.close(performance.now() + 1000);
     this.#closed = true;
     clearInterval(this.#summaryTimer);
     clearTimeout(this.#startTimer);
@@ -262,14 +245,14 @@ class RedisBackplane implements Backplane {
         this.#log.info("redis-connected", {
           redis: this.#where,
           waitedSeconds: Math.round((performance.now() - this.#waitingSince) / 1000),
-          queued: this.#queue.length,
-          lost: this.#lostSinceLog || undefined,
+          queued: this.#sender.queued,
+          lost: this.#sender.lostSinceLog || undefined,
         });
       } else {
         this.#log.info("redis-connected", { redis: this.#where });
       }
       this.#waitingLogged = false;
-      this.#lostSinceLog = 0;
+      this.#sender.connected();
     }
     for (const listener of this.#stateListeners) listener(next);
   }
@@ -288,132 +271,11 @@ class RedisBackplane implements Backplane {
         redis: this.#where,
         seconds: Math.round((performance.now() - this.#waitingSince) / 1000),
         reason: this.#lastError,
-        queued: this.#queue.length,
-        queuedBytes: this.#queuedBytes,
-        lost: this.#lostSinceLog,
+        queued: this.#sender.queued,
+        queuedBytes: this.#sender.queuedBytes,
+        lost: this.#sender.lostSinceLog,
       });
     }, WAITING_SUMMARY_MS);
-  }
-
-  // ---- Sending ----
-
-  #enqueue(outgoing: Outgoing): boolean {
-    const last = this.#queue[this.#queue.length - 1];
-    if (
-      last && last.sequence === undefined && last.stream === outgoing.stream &&
-      last.xs.length + outgoing.xs.length <= MERGE_POINTS
-    ) {
-      // Not sent yet: one entry instead of two, so a fast source costs fewer commands.
-      const before = last.bytes;
-      mergeInto(last, outgoing);
-      this.#queuedBytes += last.bytes - before;
-      return true;
-    }
-    if (this.full) {
-      this.#lostPoints += outgoing.xs.length;
-      if (this.#lostSinceLog === 0) {
-        this.#log.warn("redis-queue-full", {
-          redis: this.#where,
-          limit: this.#bufferBytes,
-          note: "points are being lost until Redis returns",
-        });
-      }
-      this.#lostSinceLog += outgoing.xs.length;
-      return false;
-    }
-    this.#queue.push(outgoing);
-    this.#queuedBytes += outgoing.bytes;
-    this.#pump();
-    return true;
-  }
-
-  /** Sends the queue head in pipelines, one at a time, until it is empty or Redis is away. */
-  #pump(): void {
-    if (this.#sending || this.#closed || !this.#command.isReady || !this.#reader.synced) return;
-    if (this.#queue.length === 0) return;
-    this.#sending = true;
-    void this.#sendAll().finally(() => {
-      this.#sending = false;
-      if (this.#queue.length > 0 && this.#command.isReady) this.#pump();
-    });
-  }
-
-  async #sendAll(): Promise<void> {
-    while (this.#queue.length > 0 && this.#command.isReady && !this.#closed) {
-      const slice = this.#queue.slice(0, SEND_BATCH_ENTRIES);
-      const sends = slice.map((outgoing) => {
-        outgoing.sequence ??= ++this.#sequence;
-        const announced = this.#announced.has(outgoing.stream)
-          ? undefined
-          : this.#announce(outgoing.stream);
-        const added = this.#command.sendCommand([
-          "XADD",
-          this.#key(`s:${outgoing.stream}`),
-          "MAXLEN",
-          "~",
-          String(this.#maxEntries),
-          "*",
-          ...encodeEntry(outgoing, this.#writerId),
-        ]);
-        return Promise.all([announced, added, this.#expire(outgoing.stream)]);
-      });
-      const results = await Promise.allSettled(sends);
-      // The stored prefix leaves the queue; from the first failure on, all is sent again
-      // (in order: readers drop what was stored twice, by writer and sequence).
-      let done = 0;
-      let retryLater = false;
-      for (const [i, result] of results.entries()) {
-        if (result.status === "fulfilled") {
-          done++;
-          continue;
-        }
-        const error = result.reason;
-        this.#lastError = error instanceof Error ? error.message : String(error);
-        if (error instanceof ErrorReply && !TRANSIENT_REPLY.test(error.message)) {
-          // Redis refused this entry for good (a key of another type…): it cannot be sent.
-          const outgoing = slice[i] as Outgoing;
-          this.#lostPoints += outgoing.xs.length;
-          this.#log.error("redis-refused", {
-            redis: this.#where,
-            stream: outgoing.stream,
-            points: outgoing.xs.length,
-            reason: error.message,
-          });
-          done++;
-          continue;
-        }
-        retryLater = true;
-        break;
-      }
-      this.#queue.splice(0, done);
-      for (const outgoing of slice.slice(0, done)) this.#queuedBytes -= outgoing.bytes;
-      // Out of memory or loading: wait a little; a broken connection waits for "ready".
-      if (retryLater) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-
-  /** Pushes the stream's expiry back, at most ten times per TTL. */
-  #expire(stream: string): Promise<unknown> | undefined {
-    const ttl = this.#keyTtlSeconds;
-    if (ttl === undefined) return undefined;
-    const now = performance.now();
-    if (now - (this.#expired.get(stream) ?? -Infinity) < ttl * 100) return undefined;
-    this.#expired.set(stream, now);
-    return this.#command.sendCommand(["EXPIRE", this.#key(`s:${stream}`), String(ttl)]);
-  }
-
-  async #announce(stream: string): Promise<void> {
-    await this.#command.sendCommand([
-      "EVAL",
-      "if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then " +
-      "redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'stream', ARGV[1]) end",
-      "2",
-      this.#key("streams"),
-      this.#key("announce"),
-      stream,
-      String(this.#maxEntries),
-    ]);
-    this.#announced.add(stream);
   }
 
   #deliver(stream: string, batch: Batch): void {

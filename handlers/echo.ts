@@ -12,6 +12,7 @@
  */
 
 import type { Logger } from "../log.ts";
+import { exceedsBytes } from "./message_size.ts";
 import { queueCost } from "../stream/send_queue.ts";
 
 /** Close code for a client whose echoes pile up unread. */
@@ -34,8 +35,8 @@ export function serveEcho(socket: WebSocket, options: EchoOptions): void {
     const buffered = socket.bufferedAmount;
     if (buffered === 0) unsent = 0;
     const queued = queueCost(buffered, unsent);
-    // An empty queue takes any message, as the hub's viewers do.
-    if (queued > 0 && queued + byteSize(event.data) > options.maxQueuedBytes) {
+    // An empty queue takes any message, as the hub's viewers do; text counts in UTF-8 bytes.
+    if (queued > 0 && exceedsBytes(event.data, options.maxQueuedBytes - queued)) {
       unsent = -1;
       options.log.warn("echo-dropped", {
         reason: "not reading",
@@ -48,11 +49,4 @@ export function serveEcho(socket: WebSocket, options: EchoOptions): void {
     socket.send(event.data);
     unsent++;
   });
-}
-
-function byteSize(data: unknown): number {
-  if (typeof data === "string") return data.length;
-  if (data instanceof ArrayBuffer) return data.byteLength;
-  if (data instanceof Blob) return data.size;
-  return 0;
 }

@@ -2,8 +2,9 @@
  * `POST /s/NAME` (or `PUT`, which is what `curl -T -` sends): lines of any
  * input format appended to stream NAME, creating it. The body is read as it
  * arrives, so `vmstat 1 | curl -sT - …` streams for hours; each chunk's lines
- * are committed as they come, and the answer, at the end of the body, says
- * what happened: `{"taken":N,"skipped":M}`.
+ * are committed as they come (stream/push_feed.ts), and the answer, at the
+ * end of the body, counts every line once:
+ * `{"taken":N,"headers":H,"blank":B,"skipped":M}`.
  *
  * The guards, in order (after websockets/ws): 405 another method; 403 a
  * foreign `Origin` whatever the token, so no web page can write cross-site;
@@ -30,7 +31,7 @@ import {
 } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { LineReader } from "../stream/formats/types.ts";
-import { splitLines } from "../stream/line_splitter.ts";
+import { NO_LINES, type PushCounts, PushFeed } from "../stream/push_feed.ts";
 import { streamNameProblem, type StreamWriter } from "../stream/registry.ts";
 import { bearerToken, isAllowedOrigin, type OriginPolicy, tokensEqual } from "./policy.ts";
 import { json } from "./respond.ts";
@@ -143,7 +144,7 @@ export function createIngestHandler(options: IngestOptions): IngestHandler {
       }, { connection: "close" });
     }
     const bucket = bucketFor(name);
-    if (bucket.tokens < 1) return tooFast(bucket, options.maxIngestRate, 0, 0);
+    if (bucket.tokens < 1) return tooFast(bucket, options.maxIngestRate, NO_LINES);
     const params = new URL(request.url).searchParams;
     const format = parseFormat(params.get("format") ?? options.format);
     if (!format.ok) return json(400, { error: `format ${format.reason}` });
@@ -153,11 +154,11 @@ export function createIngestHandler(options: IngestOptions): IngestHandler {
     if (!x.ok) return json(400, { error: `x ${x.reason}` });
     const opened = options.streams.openWriter(name);
     if (!opened) {
-      return json(507, { error: "Too many streams: try again later", taken: 0, skipped: 0 });
+      return json(507, { error: "Too many streams: try again later", ...NO_LINES });
     }
     try {
       const early = opened.blocked();
-      if (early) return blocked(early, 0, 0);
+      if (early) return blocked(early, NO_LINES);
       const reader = opened.readerFor(format.value, x.value);
       return await readBody(request, reader, opened, bucket, options, name);
     } finally {
@@ -179,60 +180,39 @@ async function readBody(
   options: IngestOptions,
   name: string,
 ): Promise<Response> {
-  let taken = 0;
-  let skipped = 0;
-  let lastArrival = 0;
-  let told = false;
-  if (!request.body) return json(200, { taken, skipped });
+  const feed = new PushFeed(writer, reader, options.maxLineBytes);
+  if (!request.body) return json(200, feed.counts);
   try {
-    for await (
-      const lines of splitLines(request.body, options.maxLineBytes, () => skipped++)
-    ) {
-      if (lines.length === 0) continue;
+    for await (const batch of feed.batches(request.body)) {
       const reason = writer.blocked();
-      if (reason) return blocked(reason, taken, skipped);
+      if (reason) return blocked(reason, feed.counts);
       refill(bucket, options.maxIngestRate);
-      const allowed = Math.min(lines.length, Math.floor(bucket.tokens));
+      const allowed = Math.min(batch.lines.length, Math.floor(bucket.tokens));
       bucket.tokens -= allowed;
-      // Lines of one read share its arrival, spread by a microsecond so x stays increasing.
-      const now = Date.now() / 1000;
-      for (let i = 0; i < allowed; i++) {
-        lastArrival = Math.max(now, lastArrival + 1e-6);
-        const outcome = reader.read(lines[i] as string, lastArrival, writer.sink);
-        if (outcome === "points") taken++;
-        else if (outcome === "skipped") {
-          skipped++;
-          writer.skipped(lines[i] as string, reader.skipReason);
-        }
-      }
-      if (!told && reader.detected) {
-        told = true;
-        writer.detected(reader.detected);
-      }
-      writer.sink.commit();
-      if (allowed < lines.length) {
-        options.log.warn("ingest-refused", { status: 429, stream: name, taken, skipped });
-        return tooFast(bucket, options.maxIngestRate, taken, skipped);
+      feed.read(batch, allowed);
+      if (allowed < batch.lines.length) {
+        options.log.warn("ingest-refused", { status: 429, stream: name, ...feed.counts });
+        return tooFast(bucket, options.maxIngestRate, feed.counts);
       }
     }
   } catch (error) {
     if (error instanceof DOMException && error.name === "TimeoutError") {
       // The body went quiet (the listener's idle timeout): what was read stands.
-      options.log.warn("ingest-refused", { status: 408, stream: name, taken, skipped });
-      return json(408, { error: `${error.message}: request abandoned`, taken, skipped }, {
+      options.log.warn("ingest-refused", { status: 408, stream: name, ...feed.counts });
+      return json(408, { error: `${error.message}: request abandoned`, ...feed.counts }, {
         connection: "close",
       });
     }
     // The writer went away mid-body: what was read stands, and no one hears the answer.
     options.log.info("ingest-aborted", {
       stream: name,
-      taken,
+      taken: feed.counts.taken,
       reason: error instanceof Error ? error.message : String(error),
     });
-    return json(400, { error: "Body ended abruptly", taken, skipped });
+    return json(400, { error: "Body ended abruptly", ...feed.counts });
   }
-  options.log.debug("ingest-done", { stream: name, taken, skipped });
-  return json(200, { taken, skipped });
+  options.log.debug("ingest-done", { stream: name, ...feed.counts });
+  return json(200, feed.counts);
 }
 
 function refill(bucket: Bucket, rate: number): void {
@@ -248,17 +228,16 @@ function pruneFull(buckets: Map<string, Bucket>, rate: number): void {
   }
 }
 
-function tooFast(bucket: Bucket, rate: number, taken: number, skipped: number): Response {
+function tooFast(bucket: Bucket, rate: number, counts: PushCounts): Response {
   const seconds = Math.max(1, Math.ceil((1 - bucket.tokens) / rate));
   return json(429, {
     error: `Over the limit of ${rate} lines per second for this stream`,
-    taken,
-    skipped,
+    ...counts,
   }, { "retry-after": String(seconds) });
 }
 
-function blocked(reason: string, taken: number, skipped: number): Response {
-  return json(503, { error: reason, taken, skipped }, {
+function blocked(reason: string, counts: PushCounts): Response {
+  return json(503, { error: reason, ...counts }, {
     "retry-after": String(BLOCKED_RETRY_AFTER_SECONDS),
   });
 }

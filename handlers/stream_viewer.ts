@@ -7,11 +7,9 @@
  * @module
  */
 
-import type { SourceStatus } from "../stream/hub.ts";
 import type { Streams } from "../stream/registry.ts";
-
-/** Close code when too many viewers wait already (RFC 6455 "try again later"). */
-export const CLOSE_TRY_AGAIN_LATER = 1013;
+import type { SourceStatus } from "../stream/source_status.ts";
+import { CLOSE_TRY_AGAIN_LATER } from "../stream/viewer_budget.ts";
 
 /** Attaches `socket` to stream `name` now, or once a write creates it. */
 export function serveStreamViewer(socket: WebSocket, name: string, streams: Streams): void {

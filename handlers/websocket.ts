@@ -10,6 +10,7 @@
 
 import { DEFAULTS } from "../config.ts";
 import type { Logger } from "../log.ts";
+import { exceedsBytes } from "./message_size.ts";
 import { clientAddress, isAllowedOrigin, isLoopback, type OriginPolicy } from "./policy.ts";
 import { BINARY_PROTOCOL } from "../stream/frames.ts";
 
@@ -225,17 +226,4 @@ export class Connections {
 function offeredProtocol(request: Request): string | undefined {
   const offered = request.headers.get("sec-websocket-protocol")?.split(",") ?? [];
   return offered.some((name) => name.trim() === BINARY_PROTOCOL) ? BINARY_PROTOCOL : undefined;
-}
-
-function exceedsBytes(data: unknown, limit: number): boolean {
-  if (typeof data === "string") {
-    // UTF-8 takes at least one byte per UTF-16 unit and at most three, so
-    // only a string in between needs encoding to be measured.
-    if (data.length > limit) return true;
-    if (data.length * 3 <= limit) return false;
-    return new TextEncoder().encode(data).length > limit;
-  }
-  if (data instanceof ArrayBuffer) return data.byteLength > limit;
-  if (data instanceof Blob) return data.size > limit;
-  return false;
 }

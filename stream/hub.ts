@@ -10,17 +10,8 @@
  * took, so batches grow with load instead of with a fixed clock, and no more
  * than half the time goes to sending.
  *
- * Every point reaches a viewer that keeps up. A viewer's queue is weighed
- * in bytes and in messages (send_queue.ts). One that holds more than a
- * quarter of `maxQueuedBytes` unsent gets a reduced stream (the latest value
- * of each series per frame) and is told so; once its queue has drained it
- * gets every point again. A viewer over `maxQueuedBytes`, or behind and
- * taking nothing for `STALL_DROP_MS`, is closed with 1013 (try again later)
- * once, and never written to again: its socket may take long to go, as a
- * close waits behind what the peer has not read.
- *
- * A big join is not a slow viewer: the window sent on joining drains first,
- * and the bound applies to what is queued behind it.
+ * Every point reaches a viewer that keeps up; one that falls behind gets a
+ * reduced stream, and one far behind is dropped (viewer_budget.ts).
  * Nothing here ever waits for a viewer, so a slow one cannot slow the others.
  *
  * @module
@@ -30,49 +21,16 @@ import type { WindowSpec } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { PointSink, XKind } from "./sink.ts";
 import { History } from "./history.ts";
+import { initialStatus, type SourceStatus, withSkippedLine } from "./source_status.ts";
 import { BINARY_PROTOCOL, encodeRuns, PendingRuns } from "./frames.ts";
-import { queueCost } from "./send_queue.ts";
-
-/** What the hub needs of a viewer: the server-side WebSocket fits it. */
-export interface Viewer {
-  readonly bufferedAmount: number;
-  /** `liveplot-f64` when the viewer takes binary data frames (see frames.ts). */
-  readonly protocol: string;
-  send(data: string | Uint8Array): void;
-  close(code?: number, reason?: string): void;
-}
-
-/** A skipped line and why, as the page shows it. */
-export interface SkippedLine {
-  line: string;
-  reason: string;
-}
-
-/** The state of the source, as viewers are told it. */
-export interface SourceStatus {
-  /**
-   * `live`: reading; `connecting`/`waiting`: a network or serial source is not
-   * receiving yet or any more (`detail` says why); `ended`: the source is done.
-   */
-  state: "live" | "connecting" | "waiting" | "ended";
-  /** Why the source is connecting or waiting ("waiting for /dev/ttyACM0"); null otherwise. */
-  detail: string | null;
-  exitCode: number | null;
-  /** The last few lines a command wrote to stderr, newest last (shown when it fails). */
-  stderr: string[];
-  /** Lines that fit no format. */
-  skipped: number;
-  /** Lines longer than `--max-line`. */
-  truncated: number;
-  /** Points refused: past the series cap, or not a finite number. */
-  refused: number;
-  /** The last few skipped lines, newest last. */
-  recentSkipped: SkippedLine[];
-  /** With `--redis`: whether the data store is reachable; null without it. */
-  store: "connected" | "waiting" | null;
-  /** With `--redis`: times the data store lost points (restarted without its data). */
-  gaps: number;
-}
+import {
+  CLOSE_TRY_AGAIN_LATER,
+  closeQuietly,
+  type Frame,
+  type Message,
+  type Viewer,
+  ViewerSeat,
+} from "./viewer_budget.ts";
 
 /** Options fixed for the hub's lifetime. */
 export interface HubOptions {
@@ -87,18 +45,8 @@ export interface HubOptions {
   title?: string;
 }
 
-/** Close code for a viewer that fell too far behind (RFC 6455 "try again later"). */
-export const CLOSE_TRY_AGAIN_LATER = 1013;
 /** A backstop on series count, so input with ever-new names stays bounded. */
 export const MAX_SERIES = 64;
-/** Skipped lines kept for the page to show. */
-export const RECENT_SKIPPED = 5;
-/** A skipped line is shown up to this many characters. */
-const SKIPPED_LINE_CHARS = 200;
-/** A viewer behind for this long without taking a byte is stalled, and dropped. */
-export const STALL_DROP_MS = 5000;
-/** A viewer that falls behind gets the latest values at most this often. */
-export const REDUCED_INTERVAL_MS = 250;
 /** The longest a frame waits for the previous pass over the viewers. */
 const MAX_FRAME_GAP_MS = 100;
 
@@ -111,36 +59,6 @@ interface Series {
   touched: number;
 }
 
-interface ViewerState {
-  /** Takes binary data frames. */
-  binary: boolean;
-  /** Cost of the join window that may still be queued: not held against the viewer. */
-  grace: number;
-  /** Messages sent since the socket's queue last read empty. */
-  unsent: number;
-  reduced: boolean;
-  /** Bytes queued after the last delivery, and when the queue last shrank. */
-  queuedAfter: number;
-  progressAt: number;
-  /** While reduced: when it was last sent latest values, and the last flush they covered. */
-  reducedAt: number;
-  reducedFlush: number;
-}
-
-/** A message as sent: text, or a binary data frame. */
-type Message = string | Uint8Array;
-
-/** One flush's messages, built once for every viewer. */
-interface Frame {
-  number: number;
-  /** For viewers of text frames. */
-  full: Message[];
-  /** For viewers of binary frames: the same, with the data as a binary frame. */
-  binary: Message[];
-  meta: string | undefined;
-  status: string | undefined;
-}
-
 /** Shares one stream of points among many viewers. */
 export class Hub implements PointSink {
   readonly #options: HubOptions;
@@ -148,7 +66,7 @@ export class Hub implements PointSink {
   readonly history: History;
   readonly #byName = new Map<string, Series>();
   readonly #series: Series[] = [];
-  readonly #viewers = new Map<Viewer, ViewerState>();
+  readonly #viewers = new Map<Viewer, ViewerSeat>();
   #xKind: XKind = "time";
   #format = "auto";
   /** Points not yet sent, as text lines (while a text viewer is attached). */
@@ -160,18 +78,7 @@ export class Hub implements PointSink {
   #flushNumber = 1;
   #metaChanged = false;
   #statusChanged = false;
-  #status: SourceStatus = {
-    state: "live",
-    detail: null,
-    exitCode: null,
-    stderr: [],
-    skipped: 0,
-    truncated: 0,
-    refused: 0,
-    recentSkipped: [],
-    store: null,
-    gaps: 0,
-  };
+  #status: SourceStatus = initialStatus();
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When the last pass over the viewers ended, and how long it took. */
   #lastPassEnd = -Infinity;
@@ -207,7 +114,7 @@ export class Hub implements PointSink {
   /** Viewers getting a reduced stream now, for falling behind. */
   get reducedCount(): number {
     let count = 0;
-    for (const state of this.#viewers.values()) if (state.reduced) count++;
+    for (const seat of this.#viewers.values()) if (seat.reduced) count++;
     return count;
   }
 
@@ -281,9 +188,7 @@ export class Hub implements PointSink {
 
   /** Keeps a skipped line (cut short) for the page to show; the count comes with `report`. */
   noteSkipped(line: string, reason: string): void {
-    const recent = this.#status.recentSkipped.slice(1 - RECENT_SKIPPED);
-    recent.push({ line: line.slice(0, SKIPPED_LINE_CHARS), reason });
-    this.#status = { ...this.#status, recentSkipped: recent };
+    this.#status = withSkippedLine(this.#status, line, reason);
     this.#statusChanged = true;
   }
 
@@ -307,27 +212,9 @@ export class Hub implements PointSink {
     messages.push(this.#statusMessage());
     if (binary) this.#binaryViewers++;
     else this.#textViewers++;
-    const state: ViewerState = {
-      binary,
-      grace: 0,
-      unsent: 0,
-      reduced: false,
-      queuedAfter: 0,
-      progressAt: performance.now(),
-      reducedAt: -Infinity,
-      reducedFlush: 0,
-    };
-    this.#viewers.set(viewer, state);
-    try {
-      for (const message of messages) viewer.send(message);
-    } catch {
-      this.#forget(viewer);
-      return;
-    }
-    // All that is queued now, the window and whatever came before it, drains before the
-    // bound applies.
-    state.unsent = messages.length;
-    state.grace = state.queuedAfter = queueCost(viewer.bufferedAmount, state.unsent);
+    const seat = new ViewerSeat(viewer, binary);
+    this.#viewers.set(viewer, seat);
+    if (!seat.join(messages)) this.#forget(viewer);
   }
 
   /** Stops sending to `viewer`. */
@@ -417,87 +304,43 @@ export class Hub implements PointSink {
     this.#metaChanged = false;
     this.#statusChanged = false;
     if (full.length === 0 && binary.length === 0) return;
-    for (const [viewer, state] of this.#viewers) this.#deliver(viewer, state, frame, started);
+    for (const seat of this.#viewers.values()) this.#deliver(seat, frame, started);
     this.#lastPassEnd = performance.now();
     this.#lastPassMs = this.#lastPassEnd - started;
   }
 
-  /**
-   * What a viewer that falls behind gets: meta and status as they change, and at most every
-   * `REDUCED_INTERVAL_MS` the latest value of each series that has changed since.
-   */
-  #reducedFrame(state: ViewerState, frame: Frame, now: number): Message[] {
-    const messages: Message[] = [];
-    if (frame.meta) messages.push(frame.meta);
-    if (now - state.reducedAt >= REDUCED_INTERVAL_MS) {
-      let latest = "";
-      for (const series of this.#series) {
-        if (series.touched > state.reducedFlush) {
-          latest += series.id + " " + series.lastX + " " + series.lastY + "\n";
-        }
+  /** The latest value of each series with a point since flush `since`, for reduced viewers. */
+  readonly #latestSince = (since: number): string => {
+    let latest = "";
+    for (const series of this.#series) {
+      if (series.touched > since) {
+        latest += series.id + " " + series.lastX + " " + series.lastY + "\n";
       }
-      state.reducedAt = now;
-      state.reducedFlush = frame.number;
-      if (latest !== "") messages.push(latest);
     }
-    if (frame.status) messages.push(frame.status);
-    return messages;
-  }
+    return latest;
+  };
 
-  #deliver(viewer: Viewer, state: ViewerState, frame: Frame, now: number): void {
-    const buffered = viewer.bufferedAmount;
-    if (buffered === 0) state.unsent = 0;
-    const queued = queueCost(buffered, state.unsent);
-    if (queued < state.queuedAfter || queued === 0) state.progressAt = now;
-    // The join window drains first: what is queued beyond it is the viewer's own lag.
-    state.grace = Math.min(state.grace, queued);
-    const lag = queued - state.grace;
-    const stalled = state.reduced && lag > 0 && now - state.progressAt > STALL_DROP_MS;
-    if (lag > this.#options.maxQueuedBytes || stalled) {
-      // Forgotten first: closed once, and never written to again.
-      this.#forget(viewer);
-      this.#dropped++;
-      this.#options.log.warn("viewer-dropped", {
-        reason: stalled ? "stalled" : "slow",
-        queued,
-        limit: this.#options.maxQueuedBytes,
-      });
-      closeQuietly(viewer, CLOSE_TRY_AGAIN_LATER, "Viewer too slow: reconnect");
-      return;
-    }
-    try {
-      if (!state.reduced && lag > this.#options.maxQueuedBytes / 4) {
-        state.reduced = true;
-        // Points of this frame's series are what it gets first.
-        state.reducedFlush = frame.number - 1;
-        state.reducedAt = -Infinity;
-        viewer.send(JSON.stringify({ type: "viewer", reduced: true }));
-        state.unsent++;
-      } else if (state.reduced && queued === 0) {
-        state.reduced = false;
-        viewer.send(JSON.stringify({ type: "viewer", reduced: false }));
-        state.unsent++;
-      }
-      const messages = state.reduced
-        ? this.#reducedFrame(state, frame, now)
-        : state.binary
-        ? frame.binary
-        : frame.full;
-      // The same string or bytes for every viewer: framed by Deno as it writes each.
-      for (const message of messages) viewer.send(message);
-      state.unsent += messages.length;
-      state.queuedAfter = queueCost(viewer.bufferedAmount, state.unsent);
-    } catch {
-      // The socket closed under us; its close handler detaches it.
-      this.#forget(viewer);
-    }
+  #deliver(seat: ViewerSeat, frame: Frame, now: number): void {
+    const { maxQueuedBytes, log } = this.#options;
+    const delivery = seat.deliver(frame, now, maxQueuedBytes, this.#latestSince);
+    if (delivery.kind === "sent") return;
+    // Forgotten first: closed once, and never written to again.
+    this.#forget(seat.viewer);
+    if (delivery.kind === "gone") return;
+    this.#dropped++;
+    log.warn("viewer-dropped", {
+      reason: delivery.reason,
+      queued: delivery.queued,
+      limit: maxQueuedBytes,
+    });
+    closeQuietly(seat.viewer, CLOSE_TRY_AGAIN_LATER, "Viewer too slow: reconnect");
   }
 
   #forget(viewer: Viewer): void {
-    const state = this.#viewers.get(viewer);
-    if (!state) return;
+    const seat = this.#viewers.get(viewer);
+    if (!seat) return;
     this.#viewers.delete(viewer);
-    if (state.binary) this.#binaryViewers--;
+    if (seat.binary) this.#binaryViewers--;
     else this.#textViewers--;
   }
 
@@ -518,13 +361,5 @@ export class Hub implements PointSink {
 
   #statusMessage(): string {
     return JSON.stringify({ type: "status", ...this.#status, historyStart: this.history.startX });
-  }
-}
-
-function closeQuietly(viewer: Viewer, code: number, reason: string): void {
-  try {
-    viewer.close(code, reason);
-  } catch {
-    // Already closing.
   }
 }

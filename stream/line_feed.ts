@@ -1,9 +1,11 @@
 /**
- * The one path from a live source's lines to points: each line gets an
- * arrival time, is read in the stream's format into the sink (the hub, or
+ * The one path from lines to points: each line gets an arrival time (one
+ * `ArrivalClock`), is read in the stream's format into the sink (the hub, or
  * the Redis backplane), and is counted once as points, a header, blank or
- * skipped. Every source (standard input, a command, a replay, a serial port,
- * MQTT, UDP, a scrape) feeds its lines through a `LineFeed`.
+ * skipped (one `LineTally`). Every source (standard input, a command, a
+ * replay, a serial port, MQTT, UDP, a scrape) feeds its lines through a
+ * `LineFeed`; a push's body goes through a `PushFeed` (stream/push_feed.ts),
+ * built on the same two.
  *
  * @module
  */
@@ -11,6 +13,7 @@
 import type { LineFormat, XChoice } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { createLineReader, type LineReader } from "./formats/mod.ts";
+import type { Detected, LineOutcome } from "./formats/types.ts";
 import type { Hub } from "./hub.ts";
 import { splitLines, splitMessage } from "./line_splitter.ts";
 import type { Recorder } from "./recorder.ts";
@@ -45,8 +48,7 @@ export class LineFeed {
   readonly #options: FeedOptions;
   readonly #sink: PointSink;
   readonly #reader: LineReader;
-  #skipped = 0;
-  #detected = false;
+  readonly #tally: LineTally;
   #warnedTruncated = false;
   #clock = new ArrivalClock();
   #arrivals = new Float64Array(64);
@@ -59,6 +61,14 @@ export class LineFeed {
     this.#options = options;
     this.#sink = options.sink ?? options.hub;
     this.#reader = this.createReader();
+    const { hub, log } = options;
+    this.#tally = new LineTally({
+      skipped: (line, reason) => hub.noteSkipped(line, reason),
+      detected: (detected) => {
+        hub.setFormat(detected.format);
+        log.info("format-detected", { ...detected });
+      },
+    });
   }
 
   /** The sink points go to. */
@@ -83,27 +93,17 @@ export class LineFeed {
   ): void {
     const { hub, log, recorder } = this.#options;
     recorder?.record(lines, arrivals);
-    const skippedBefore = this.#skipped;
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i] as string;
-      if (reader.read(line, arrivals[i] as number, sink) !== "skipped") continue;
-      this.#skipped++;
-      hub.noteSkipped(line, reader.skipReason);
-    }
-    sink.commit();
-    if (!this.#detected && reader.detected) {
-      this.#detected = true;
-      hub.setFormat(reader.detected.format);
-      log.info("format-detected", { ...reader.detected });
-    }
-    if (this.#skipped !== skippedBefore) {
+    const { counts } = this.#tally;
+    const skippedBefore = counts.skipped;
+    this.#tally.read(lines, arrivals, reader, sink);
+    if (counts.skipped !== skippedBefore) {
       if (skippedBefore === 0) {
         log.warn("lines-skipped", {
           reason: reader.skipReason,
           note: "further ones are counted, not logged",
         });
       }
-      hub.report({ skipped: this.#skipped });
+      hub.report({ skipped: counts.skipped });
     }
     if (!this.#warnedTruncated && hub.status.truncated > 0) {
       this.#warnedTruncated = true;
@@ -136,10 +136,16 @@ export class LineFeed {
   /** Counts `count` lines skipped unread (over a rate, unparsable metrics) for `reason`. */
   skip(count: number, example: string, reason: string): void {
     if (count <= 0) return;
-    if (this.#skipped === 0) this.#options.log.warn("lines-skipped", { reason });
-    this.#skipped += count;
+    const { counts } = this.#tally;
+    if (counts.skipped === 0) this.#options.log.warn("lines-skipped", { reason });
+    counts.skipped += count;
     this.#options.hub.noteSkipped(example, reason);
-    this.#options.hub.report({ skipped: this.#skipped });
+    this.#options.hub.report({ skipped: counts.skipped });
+  }
+
+  /** Chunks' lines with their arrival times; a line cut off is counted in the hub's status. */
+  lines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Batch> {
+    return timedLines(chunks, this.#options.maxLineBytes, this.#onTruncated);
   }
 
   /**
@@ -155,13 +161,66 @@ export class LineFeed {
   }
 }
 
-/** Chunks' lines, each with its own arrival time from one `ArrivalClock`. */
+/** How many lines turned out to be each outcome. */
+export type LineCounts = Record<LineOutcome, number>;
+
+/** Who hears what a tally's lines were. */
+export interface TallyListener {
+  /** Each skipped line, and why. */
+  skipped(line: string, reason: string): void;
+  /** The format, once, when a reader first knows it. */
+  detected(detected: Detected): void;
+}
+
+/**
+ * The read → count → detect → commit step every feed shares: reads lines
+ * with a reader into a sink, counts each line once by what it was, tells of
+ * each skipped line, commits, and tells of the format the first time a
+ * reader knows it.
+ */
+export class LineTally {
+  /** Lines read so far, by outcome. */
+  readonly counts: LineCounts = { points: 0, header: 0, blank: 0, skipped: 0 };
+  readonly #listener: TallyListener;
+  #told = false;
+
+  constructor(listener: TallyListener) {
+    this.#listener = listener;
+  }
+
+  /** Reads the first `count` of `lines` (all by default), then commits the sink. */
+  read(
+    lines: readonly string[],
+    arrivals: ArrayLike<number>,
+    reader: LineReader,
+    sink: PointSink,
+    count: number = lines.length,
+  ): void {
+    const { counts } = this;
+    for (let i = 0; i < count; i++) {
+      const line = lines[i] as string;
+      const outcome = reader.read(line, arrivals[i] as number, sink);
+      counts[outcome]++;
+      if (outcome === "skipped") this.#listener.skipped(line, reader.skipReason);
+    }
+    sink.commit();
+    if (!this.#told && reader.detected) {
+      this.#told = true;
+      this.#listener.detected(reader.detected);
+    }
+  }
+}
+
+/**
+ * Chunks' lines, each with its own arrival time from one `ArrivalClock`;
+ * `onTruncated` hears of each line cut off for being over `maxLineBytes`.
+ */
 export async function* timedLines(
   chunks: AsyncIterable<Uint8Array>,
-  { maxLineBytes, hub }: Pick<FeedOptions, "maxLineBytes" | "hub">,
+  maxLineBytes: number,
+  onTruncated: () => void,
   clock: ArrivalClock = new ArrivalClock(),
 ): AsyncGenerator<Batch> {
-  const onTruncated = () => hub.report({ truncated: hub.status.truncated + 1 });
   // One array for every batch, grown to the most lines a read has brought.
   let arrivals = new Float64Array(1024);
   for await (const lines of splitLines(chunks, maxLineBytes, onTruncated)) {

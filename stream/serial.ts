@@ -13,7 +13,7 @@
  */
 
 import { describeError } from "../log.ts";
-import { LineFeed, timedLines } from "./line_feed.ts";
+import { LineFeed } from "./line_feed.ts";
 import { readByteStream } from "./line_splitter.ts";
 import {
   type RunningSource,
@@ -80,7 +80,7 @@ export async function startSerial(
       log.info("source-connected", { serial: spec.path, baud: spec.baud });
       const errors = new Response(reader.stderr).text();
       // A fresh splitter each time: a line cut by the unplug is not joined to the next one.
-      await feed.pump(timedLines(readByteStream(reader.stdout, READ_BYTES), options), abort.signal);
+      await feed.pump(feed.lines(readByteStream(reader.stdout, READ_BYTES)), abort.signal);
       await reader.status;
       const why = (await errors).trim().split("\n").at(-1)?.replace(/^\S*cat: /, "").replace(
         `${spec.path}: `,

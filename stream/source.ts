@@ -9,7 +9,7 @@
 
 import type { SourceSpec } from "../config.ts";
 import { describeError } from "../log.ts";
-import { LineFeed, timedLines } from "./line_feed.ts";
+import { LineFeed } from "./line_feed.ts";
 import { readByteStream, readInto } from "./line_splitter.ts";
 import { startMqtt } from "./mqtt.ts";
 import { openReplay, ReplayError } from "./replay.ts";
@@ -43,7 +43,8 @@ export async function startSource(
 ): Promise<RunningSource> {
   if (spec.kind === "stdin") {
     const input = options.input ?? readInto(Deno.stdin, READ_BYTES);
-    const ended = new LineFeed(options).pump(timedLines(input, options)).then(() => {
+    const feed = new LineFeed(options);
+    const ended = feed.pump(feed.lines(input)).then(() => {
       options.hub.report({ state: "ended", exitCode: null });
       options.log.info("source-ended", { source: "stdin" });
     });
@@ -131,7 +132,8 @@ function startCommand(
   const stderr = tailStderr(child.stderr, Deno.stderr);
   let stopping = false;
 
-  const ended = Promise.all([new LineFeed(options).pump(timedLines(output, options)), child.status])
+  const feed = new LineFeed(options);
+  const ended = Promise.all([feed.pump(feed.lines(output)), child.status])
     .then(
       async ([, status]) => {
         // What the command started may hold its stderr open: its end is waited for a moment only.

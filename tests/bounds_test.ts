@@ -2,19 +2,16 @@ import assert from "node:assert/strict";
 import { createLogger } from "../log.ts";
 import {
   captureLog,
-  closeOutcome,
   closeSocket,
   nextMessage,
-  openRawSocket,
   openSocket,
-  rawExchange,
   record,
   socketUrl,
   spawnCli,
   startTestServer,
-  upgradeHeaders,
   waitFor,
 } from "./helpers.ts";
+import { closeOutcome, openRawSocket, rawExchange, upgradeHeaders } from "./raw_socket.ts";
 
 const encoder = new TextEncoder();
 

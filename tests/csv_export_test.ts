@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { createCsvExportRoute, MAX_CSV_EXPORTS } from "../handlers/data_csv.ts";
 import { CSV_CHUNK_BYTES, csvChunks, quote } from "../stream/csv_export.ts";
 import { History, type MergedPoint } from "../stream/history.ts";
-import { FIXTURES, rawExchange, startTestServer, withTimeout } from "./helpers.ts";
+import { FIXTURES, startTestServer, withTimeout } from "./helpers.ts";
+import { rawExchange } from "./raw_socket.ts";
 
 const serveCsvExport = createCsvExportRoute();
 

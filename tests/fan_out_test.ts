@@ -5,16 +5,15 @@ import { decodeFrame } from "../static/modules/socket.js";
 import { Hub } from "../stream/hub.ts";
 import {
   captureLog,
-  closeOutcome,
   closeSocket,
   controlMessages,
   dataLines,
-  openRawSocket,
   record,
   socketUrl,
   startTestServer,
   waitFor,
 } from "./helpers.ts";
+import { closeOutcome, openRawSocket } from "./raw_socket.ts";
 
 const encoder = new TextEncoder();
 

@@ -9,7 +9,8 @@
 
 import assert from "node:assert/strict";
 import { launchBrowser } from "./browser.ts";
-import { captureLog, rawExchange, startTestServer, upgradeHeaders } from "./helpers.ts";
+import { captureLog, startTestServer } from "./helpers.ts";
+import { rawExchange, upgradeHeaders } from "./raw_socket.ts";
 
 const TOKEN = "host-test-token";
 

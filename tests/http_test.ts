@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { matchesEtag } from "../handlers/assets.ts";
-import { rawExchange, startTestServer } from "./helpers.ts";
+import { startTestServer } from "./helpers.ts";
+import { rawExchange } from "./raw_socket.ts";
 
 Deno.test("GET /test answers the seed's plain text", async () => {
   await using server = await startTestServer();

@@ -5,8 +5,6 @@ import {
   type IngestStreams,
   type IngestWriter,
 } from "../handlers/ingest.ts";
-import { serveStreamsIndex } from "../handlers/streams_index.ts";
-import type { StreamSummary } from "../stream/registry.ts";
 import { curlExample, generateToken, TOKEN_BYTES } from "../cli/token.ts";
 import { readToken, tokensEqual } from "../handlers/policy.ts";
 import { createLineReader } from "../stream/formats/mod.ts";
@@ -133,7 +131,7 @@ Deno.test("POST /s/NAME with the token appends its lines and answers the counts"
   const response = await post(ingest.url("/s/cpu.load"), "# user sys\n1 2\n\nnope\n3 4\n5 6");
   assert.equal(response.status, 200);
   assert.equal(response.headers.get("content-type"), "application/json");
-  assert.deepEqual(await response.json(), { taken: 3, skipped: 1 });
+  assert.deepEqual(await response.json(), { taken: 3, headers: 1, blank: 1, skipped: 1 });
   assert.deepEqual(ingest.streams.get("cpu.load")?.points, [
     "c0 1",
     "c1 2",
@@ -148,6 +146,21 @@ Deno.test("POST /s/NAME with the token appends its lines and answers the counts"
   const xs = ingest.streams.get("cpu.load")!.xs.filter((_, i) => i % 2 === 0);
   assert.ok(xs.every((x, i) => i === 0 || x > (xs[i - 1] as number)), xs.join(","));
   assert.ok(Math.abs((xs[0] as number) - Date.now() / 1000) < 60);
+});
+
+Deno.test("every line of a push is counted once: taken, headers, blank or skipped", async () => {
+  await using ingest = startIngest({ format: "pairs", maxLineBytes: 64 });
+  // Issue 20's pairs body, a header-free run of kinds, a blank line and one line over the limit.
+  const lines = ["a=1 b=2", "<script>x</script>", "foo bar", "c:3", "", "d=" + "9".repeat(80)];
+  const response = await post(ingest.url("/s/pairs"), lines.join("\n") + "\n");
+  assert.equal(response.status, 200);
+  const counts = await response.json();
+  assert.deepEqual(counts, { taken: 2, headers: 0, blank: 1, skipped: 3 });
+  assert.deepEqual(ingest.streams.get("pairs")?.points, ["a 1", "b 2", "c 3"]);
+
+  await using csv = startIngest({ format: "csv" });
+  const headed = await post(csv.url("/s/lab"), "t,temp\n\n1700000000,21.5\n#\n");
+  assert.deepEqual(await headed.json(), { taken: 1, headers: 1, blank: 1, skipped: 1 });
 });
 
 Deno.test("a missing or wrong token answers 401, logged once per address per minute", async () => {
@@ -222,7 +235,12 @@ Deno.test("curl -T - (a PUT) streams each line as it is written", async () => {
   await writer.close();
   const { stdout, code } = await curl.output();
   assert.equal(code, 0);
-  assert.deepEqual(JSON.parse(new TextDecoder().decode(stdout)), { taken: 2, skipped: 0 });
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(stdout)), {
+    taken: 2,
+    headers: 0,
+    blank: 0,
+    skipped: 0,
+  });
   assert.equal(ingest.streams.get("piped")?.points.length, 4);
 });
 
@@ -239,7 +257,7 @@ Deno.test("Content-Length over --max-body answers 413 at once; a chunked body is
     ReadableStream.from([new TextEncoder().encode(big)]),
   );
   assert.equal(chunked.status, 200);
-  assert.deepEqual(await chunked.json(), { taken: 600, skipped: 0 });
+  assert.deepEqual(await chunked.json(), { taken: 600, headers: 0, blank: 0, skipped: 0 });
 });
 
 Deno.test("a chunked body's lines reach the stream before the body ends", async () => {
@@ -262,7 +280,7 @@ Deno.test("a chunked body's lines reach the stream before the body ends", async 
   controller.enqueue(encoder.encode("3\n"));
   controller.close();
   const response = await answer;
-  assert.deepEqual(await response.json(), { taken: 3, skipped: 0 });
+  assert.deepEqual(await response.json(), { taken: 3, headers: 0, blank: 0, skipped: 0 });
   assert.deepEqual(ingest.streams.get("live")?.points, ["c0 1", "c0 2", "c0 3"]);
 });
 
@@ -296,6 +314,8 @@ Deno.test("a stream that cannot take points answers 507 or 503, with what was ta
   assert.deepEqual(await full.json(), {
     error: "Too many streams: try again later",
     taken: 0,
+    headers: 0,
+    blank: 0,
     skipped: 0,
   });
   ingest.refuse.full = false;
@@ -316,6 +336,8 @@ Deno.test("a stream that cannot take points answers 507 or 503, with what was ta
   assert.deepEqual(await response.json(), {
     error: "Waiting for the data store",
     taken: 2,
+    headers: 0,
+    blank: 0,
     skipped: 0,
   });
   assert.deepEqual(ingest.streams.get("new")?.points, ["c0 1", "c0 2"]);
@@ -344,51 +366,13 @@ Deno.test("tokens are random, compared whole, and printed as a curl line", () =>
   assert.equal(readToken(withHeader), "h");
 });
 
-Deno.test("GET /s/ lists streams as HTML, or as JSON when asked", async () => {
-  const streams: StreamSummary[] = [
-    {
-      name: "zeta",
-      series: ["<b>"],
-      pointsPerSecond: 0,
-      viewers: 0,
-      writers: 0,
-      lastPointAt: null,
-    },
-    {
-      name: "alpha",
-      series: ["r", "b"],
-      pointsPerSecond: 12.34,
-      viewers: 3,
-      writers: 1,
-      lastPointAt: 1_700_000_000,
-    },
-  ];
-  const directory = { list: () => [...streams] };
-  const json = serveStreamsIndex(
-    new Request("http://h/s/", { headers: { accept: "application/json" } }),
-    directory,
-  );
-  assert.equal(json.headers.get("content-type"), "application/json");
-  const listed = await json.json();
-  assert.deepEqual(listed.streams.map((stream: StreamSummary) => stream.name), ["alpha", "zeta"]);
-  assert.equal(listed.streams[0].pointsPerSecond, 12.3);
-
-  // A browser gets the styled page, which lists the same JSON itself (page_items_test.ts
-  // checks it in Chromium, names escaped); no stream data is written into its markup.
-  const html = serveStreamsIndex(new Request("http://h/s/"), directory);
-  assert.match(html.headers.get("content-type") ?? "", /^text\/html/);
-  const text = await html.text();
-  assert.match(text, /<script src="\/static\/modules\/streams_page.js" type="module">/);
-  assert.ok(!text.includes("alpha") && !text.includes("<b>"), "no stream data in the markup");
-});
-
 Deno.test("the real line readers work behind the route: a CSV body with a header", async () => {
   await using ingest = startIngest({ format: "csv" });
   const response = await post(
     ingest.url("/s/lab"),
     "time,temp,rh\n1700000000,21.5,40\n1700000001,21.6,41\n",
   );
-  assert.deepEqual(await response.json(), { taken: 2, skipped: 0 });
+  assert.deepEqual(await response.json(), { taken: 2, headers: 1, blank: 0, skipped: 0 });
   const kept = ingest.streams.get("lab")!;
   assert.deepEqual(kept.points, ["temp 21.5", "rh 40", "temp 21.6", "rh 41"]);
   assert.deepEqual(kept.xs, [1700000000, 1700000000, 1700000001, 1700000001]);

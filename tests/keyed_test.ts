@@ -161,7 +161,7 @@ Deno.test("POST /s/NAME?format=pairs counts a line of words as skipped, not take
     body: "a=1 b=2\n<script>alert(1)</script>\nfoo bar\nc:3\n",
   });
   assert.equal(response.status, 200);
-  assert.deepEqual(await response.json(), { taken: 2, skipped: 2 });
+  assert.deepEqual(await response.json(), { taken: 2, headers: 0, blank: 0, skipped: 2 });
 });
 
 Deno.test("urandom on standard input: the status counts each line that did not plot, once", async () => {

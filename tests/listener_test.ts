@@ -10,7 +10,8 @@
 
 import assert from "node:assert/strict";
 import { SECURITY_HEADERS } from "../handlers/respond.ts";
-import { captureLog, rawExchange, runCli, startTestServer, withTimeout } from "./helpers.ts";
+import { captureLog, runCli, startTestServer, withTimeout } from "./helpers.ts";
+import { rawExchange } from "./raw_socket.ts";
 
 const TOKEN = "listener-test-token-0123456789";
 const encoder = new TextEncoder();

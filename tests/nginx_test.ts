@@ -13,7 +13,6 @@ import {
   captureLog,
   closeSocket,
   dataLines,
-  openRawSocket,
   openSocket,
   record,
   ROOT,
@@ -21,6 +20,7 @@ import {
   waitFor,
   withTimeout,
 } from "./helpers.ts";
+import { openRawSocket } from "./raw_socket.ts";
 
 const NGINX = "/usr/sbin/nginx";
 const CONFIG = `${ROOT}docs/deploy/nginx.conf`;

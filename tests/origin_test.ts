@@ -1,14 +1,8 @@
 import assert from "node:assert/strict";
 import { launchBrowser } from "./browser.ts";
 import { clientAddress, parseForwarded, publicUrl } from "../handlers/policy.ts";
-import {
-  captureLog,
-  openRawSocket,
-  rawExchange,
-  socketUrl,
-  startTestServer,
-  upgradeHeaders,
-} from "./helpers.ts";
+import { captureLog, socketUrl, startTestServer } from "./helpers.ts";
+import { openRawSocket, rawExchange, upgradeHeaders } from "./raw_socket.ts";
 
 /**
  * Serves, from a second origin, a page that opens the WebSocket named in

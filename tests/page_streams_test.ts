@@ -24,7 +24,12 @@ Deno.test({
         headers: { authorization: `Bearer ${TOKEN}` },
         body,
       }).then((answer) => answer.json());
-    assert.deepEqual(await push("temp,hum\n21.5,40\n21.7,41\n"), { taken: 2, skipped: 0 });
+    assert.deepEqual(await push("temp,hum\n21.5,40\n21.7,41\n"), {
+      taken: 2,
+      headers: 1,
+      blank: 0,
+      skipped: 0,
+    });
 
     const refused = await fetch(new URL("/s/lab", server.url));
     assert.equal(refused.status, 401, "no token, no page");
@@ -41,7 +46,12 @@ Deno.test({
       "the stream's two series with their window",
     );
     assert.equal(await page.title(), "liveplot: lab");
-    assert.deepEqual(await push("21.9,42\n"), { taken: 1, skipped: 0 });
+    assert.deepEqual(await push("21.9,42\n"), {
+      taken: 1,
+      headers: 0,
+      blank: 0,
+      skipped: 0,
+    });
     const live = await waitForPage(
       page,
       (state) => state.series.every((series) => series.points === 3),

@@ -86,7 +86,7 @@ Deno.test("two processes on one Redis: a command on one, a push on the other, id
 
   const pushed = await pushWhenReady(secondUrl, "mixed", "b=10\nb=20\n");
   assert.equal(pushed.status, 200);
-  assert.deepEqual(await pushed.json(), { taken: 2, skipped: 0 });
+  assert.deepEqual(await pushed.json(), { taken: 2, headers: 0, blank: 0, skipped: 0 });
 
   const complete = (lines: string[]) =>
     lines.filter((line) => line.startsWith("a ")).length === 5 &&
@@ -180,7 +180,7 @@ Deno.test("pushes need the token and a same-origin (or no) Origin", async () => 
   assert.equal(foreign.status, 403);
   await foreign.body?.cancel();
   const good = await pushWhenReady(url, "x", "1\n2\n");
-  assert.deepEqual(await good.json(), { taken: 2, skipped: 0 });
+  assert.deepEqual(await good.json(), { taken: 2, headers: 0, blank: 0, skipped: 0 });
   const index = await fetch(new URL("/s/", url), { headers: { accept: "application/json" } });
   const listed = await index.json() as { streams: { name: string }[] };
   assert.ok(listed.streams.some((stream) => stream.name === "x"), JSON.stringify(listed));

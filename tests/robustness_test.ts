@@ -4,20 +4,17 @@ import { createHandler } from "../handlers/router.ts";
 import { Connections } from "../handlers/websocket.ts";
 import {
   captureLog,
-  closeOutcome,
   closeSocket,
   nextMessage,
-  openRawSocket,
   openSocket,
-  rawExchange,
   record,
   socketUrl,
   spawnCli,
   startTestServer,
-  upgradeHeaders,
   waitFor,
   withTimeout,
 } from "./helpers.ts";
+import { closeOutcome, openRawSocket, rawExchange, upgradeHeaders } from "./raw_socket.ts";
 
 const encoder = new TextEncoder();
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Hub } from "../stream/hub.ts";
-import { MAX_WAITING_VIEWERS, Streams } from "../stream/registry.ts";
+import { serveStreamsIndex } from "../handlers/streams_index.ts";
+import { MAX_WAITING_VIEWERS, Streams, type StreamSummary } from "../stream/registry.ts";
 import {
   captureLog,
   closeSocket,
@@ -33,7 +34,9 @@ Deno.test("1,000 streams of one point a second each are all kept and listed", as
       const answers = await Promise.all(
         names.slice(i, i + 50).map((name) => post(server.url, name, `t=${second}\n`)),
       );
-      for (const answer of answers) assert.deepEqual(await answer.json(), { taken: 1, skipped: 0 });
+      for (const answer of answers) {
+        assert.deepEqual(await answer.json(), { taken: 1, headers: 0, blank: 0, skipped: 0 });
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1000 - (Date.now() - started))));
   }
@@ -189,8 +192,51 @@ Deno.test("series names are NFC and at most 200 characters, cut with an ellipsis
   await using server = await startTestServer({ token: TOKEN });
   const long = "n".repeat(300);
   const body = `caf\u0065\u0301=1 caf\u00e9=2 ${long}=3 ${long}x=4\n`;
-  assert.deepEqual(await (await post(server.url, "names", body)).json(), { taken: 1, skipped: 0 });
+  assert.deepEqual(await (await post(server.url, "names", body)).json(), {
+    taken: 1,
+    headers: 0,
+    blank: 0,
+    skipped: 0,
+  });
   const names = server.streams.get("names")?.hub.names ?? [];
   assert.deepEqual(names, ["caf\u00e9", `${"n".repeat(199)}…`]);
   assert.equal([...names[1]!].length, 200);
+});
+
+Deno.test("GET /s/ lists streams as HTML, or as JSON when asked", async () => {
+  const streams: StreamSummary[] = [
+    {
+      name: "zeta",
+      series: ["<b>"],
+      pointsPerSecond: 0,
+      viewers: 0,
+      writers: 0,
+      lastPointAt: null,
+    },
+    {
+      name: "alpha",
+      series: ["r", "b"],
+      pointsPerSecond: 12.34,
+      viewers: 3,
+      writers: 1,
+      lastPointAt: 1_700_000_000,
+    },
+  ];
+  const directory = { list: () => [...streams] };
+  const json = serveStreamsIndex(
+    new Request("http://h/s/", { headers: { accept: "application/json" } }),
+    directory,
+  );
+  assert.equal(json.headers.get("content-type"), "application/json");
+  const listed = await json.json();
+  assert.deepEqual(listed.streams.map((stream: StreamSummary) => stream.name), ["alpha", "zeta"]);
+  assert.equal(listed.streams[0].pointsPerSecond, 12.3);
+
+  // A browser gets the styled page, which lists the same JSON itself (page_items_test.ts
+  // checks it in Chromium, names escaped); no stream data is written into its markup.
+  const html = serveStreamsIndex(new Request("http://h/s/"), directory);
+  assert.match(html.headers.get("content-type") ?? "", /^text\/html/);
+  const text = await html.text();
+  assert.match(text, /<script src="\/static\/modules\/streams_page.js" type="module">/);
+  assert.ok(!text.includes("alpha") && !text.includes("<b>"), "no stream data in the markup");
 });

@@ -4,14 +4,14 @@ import {
   closeSocket,
   nextMessage,
   openSocket,
-  rawExchange,
   record,
   socketUrl,
   startTestServer,
-  upgradeHeaders,
   waitFor,
   withTimeout,
 } from "./helpers.ts";
+import { rawExchange, upgradeHeaders } from "./raw_socket.ts";
+import { exceedsBytes } from "../handlers/message_size.ts";
 
 function rawUpgrade(
   port: number,
@@ -216,6 +216,34 @@ Deno.test("a message over --max-message closes with 1009 and others keep echoing
   bystander.send("still here");
   assert.equal(await nextMessage(bystander), "still here");
   await closeSocket(bystander);
+});
+
+Deno.test("--max-message counts a text message in UTF-8 bytes, not UTF-16 units", async () => {
+  await using server = await startTestServer({ maxMessageBytes: 1024 });
+  const socket = await openSocket(socketUrl(server.url, "/echo"));
+  const { messages, closed } = record(socket);
+  // "é" is one UTF-16 unit and two UTF-8 bytes: 512 of them are 1,024 bytes, at the limit.
+  socket.send("é".repeat(512));
+  assert.equal(await nextMessage(socket), "é".repeat(512), "1,024 bytes are echoed");
+  // 1,026 bytes in 513 units: over the limit, though its length is half of it.
+  socket.send("é".repeat(513));
+  const { code } = await withTimeout(closed, 5000, "the close after 1,026 bytes of text");
+  assert.equal(code, 1009);
+  assert.equal(messages.length, 1, "the oversized message was not echoed");
+});
+
+Deno.test("a message's size is its UTF-8 bytes, for --max-message and /echo's --max-queue alike", () => {
+  // One, two, three and four (a surrogate pair: two units) bytes a character.
+  for (const [character, bytes] of [["x", 1], ["é", 2], ["€", 3], ["😀", 4]] as const) {
+    const text = character.repeat(300);
+    assert.equal(exceedsBytes(text, 300 * bytes), false, `${character} at ${300 * bytes} bytes`);
+    assert.equal(exceedsBytes(text, 300 * bytes - 1), true, `${character} over by one byte`);
+  }
+  assert.equal(exceedsBytes(new ArrayBuffer(10), 10), false);
+  assert.equal(exceedsBytes(new ArrayBuffer(11), 10), true);
+  assert.equal(exceedsBytes(new Blob(["€"]), 2), true);
+  // /echo asks with what room its queue has left, which may be none.
+  assert.equal(exceedsBytes("", -1), true);
 });
 
 Deno.test("over --max-clients upgrades get 503 with Retry-After; plain HTTP keeps working", async () => {

@@ -17,7 +17,7 @@ export const RATE_IDLE_MS = 5_000;
 export const CLIP_CHARS = 60;
 
 /**
- * @typedef {object} SourceStatus the server's status message (stream/hub.ts `SourceStatus`)
+ * @typedef {object} SourceStatus the server's status message (stream/source_status.ts `SourceStatus`)
  * @property {"live" | "connecting" | "waiting" | "ended"} [state]
  * @property {string | null} [detail]
  * @property {number | null} [exitCode]

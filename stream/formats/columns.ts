@@ -35,6 +35,7 @@ import { keyedNames } from "./keyed.ts";
 import { isGap, scanned, scanNumber } from "./numbers.ts";
 import { type Pair, parsePairs } from "./pairs.ts";
 import { epochSeconds, parseTimestamp } from "./timestamps.ts";
+import { chooseX } from "./x_choice.ts";
 import {
   type Detected,
   type LineOutcome,
@@ -268,15 +269,12 @@ class ColumnsReader implements LineReader {
       epochSeconds(values[0] as number) !== undefined;
     this.#timeColumn = stamp !== undefined || epoch;
     this.#mode = "columns";
-    const x = this.#x;
-    let kind: XKind = x.kind === "index" ? "index" : "time";
-    let xName = x.kind === "index" ? "index" : "arrival";
-    if (x.kind === "auto" && this.#timeColumn) xName = "timestamp";
-    if (x.kind === "field") {
-      xName = x.name;
-      kind = "number";
-    }
-    this.#pendingDetected = { format: "columns", x: xName, kind };
+    const chosen = chooseX(this.#x, {
+      timestamp: () => this.#timeColumn ? "timestamp" : undefined,
+      // Whether the named column holds times is known at the first row that has it.
+      plainNumber: () => true,
+    });
+    this.#pendingDetected = { format: "columns", x: chosen.name, kind: chosen.kind };
   }
 
   #announce(sink: PointSink, series: number, kind?: XKind): void {
@@ -317,20 +315,18 @@ class ColumnsReader implements LineReader {
     const x = this.#x;
     if (this.#pendingDetected === undefined) {
       this.#mode = "pairs";
-      let kind: XKind = x.kind === "index" ? "index" : "time";
-      let xName = x.kind === "index" ? "index" : "arrival";
-      if (x.kind === "auto") {
-        const stamp = pairs.find((pair) =>
-          X_NAMES.has(pair.name) && pairTimestamp(pair, arrival) !== undefined
-        );
-        if (stamp) this.#xPair = xName = stamp.name;
-      } else if (x.kind === "field") {
-        const named = pairs.find((pair) => pair.name === x.name);
-        this.#xFieldIsTime = named !== undefined && pairTimestamp(named, arrival) !== undefined;
-        this.#xPair = xName = x.name;
-        kind = this.#xFieldIsTime ? "time" : "number";
-      }
-      this.#pendingDetected = { format: "pairs", x: xName, kind };
+      const chosen = chooseX(x, {
+        timestamp: () =>
+          pairs.find((pair) => X_NAMES.has(pair.name) && pairTimestamp(pair, arrival) !== undefined)
+            ?.name,
+        plainNumber: (name) => {
+          const named = pairs.find((pair) => pair.name === name);
+          return named === undefined || pairTimestamp(named, arrival) === undefined;
+        },
+      });
+      this.#xPair = chosen.field;
+      this.#xFieldIsTime = x.kind === "field" && chosen.kind === "time";
+      this.#pendingDetected = { format: "pairs", x: chosen.name, kind: chosen.kind };
     }
     let at: number;
     const xPair = this.#xPair;

@@ -12,11 +12,12 @@
  * @module
  */
 
-import type { PointSink, XKind } from "../sink.ts";
+import type { PointSink } from "../sink.ts";
 import { isText, NOT_TEXT, uniqueNames } from "./headers.ts";
 import { isDelimitedKeyName } from "./keyed.ts";
 import { isGap, parseInfinity, parseValue, scanned, scanNumber } from "./numbers.ts";
 import { epochSeconds, parseTimestamp } from "./timestamps.ts";
+import { chooseX } from "./x_choice.ts";
 import {
   type Detected,
   type LineOutcome,
@@ -209,8 +210,7 @@ class DelimitedReader implements LineReader {
     this.#candidates = [];
     this.#names = Array.from({ length: count }, (_, cell) => this.#nameOf(cell));
     const x = this.#x;
-    let kind: XKind = x.kind === "index" ? "index" : "time";
-    let xName = x.kind === "index" ? "index" : "arrival";
+    let found: string | undefined;
     if (x.kind !== "field") {
       const candidates = [
         0,
@@ -223,18 +223,19 @@ class DelimitedReader implements LineReader {
         this.#skipColumn = cell;
         if (x.kind !== "auto") break;
         this.#timeColumn = cell;
-        xName = this.#header?.[cell] ? this.#names[cell] as string : "timestamp";
+        found = this.#header?.[cell] ? this.#names[cell] as string : "timestamp";
         break;
       }
     } else {
       this.#timeColumn = this.#names.indexOf(x.name);
-      xName = x.name;
       this.#skipColumn = this.#timeColumn;
-      if (this.#timeColumn >= 0 && this.#timestamp(this.#timeColumn, arrival) === undefined) {
-        this.#timeIsEpoch = false;
-        kind = "number";
-      }
     }
+    const chosen = chooseX(x, {
+      timestamp: () => found,
+      plainNumber: () =>
+        this.#timeColumn >= 0 && this.#timestamp(this.#timeColumn, arrival) === undefined,
+    });
+    if (chosen.kind === "number") this.#timeIsEpoch = false;
     for (let cell = 0; cell < count; cell++) {
       if (cell === this.#skipColumn) continue;
       // A key column (nvidia-smi's `index`) labels the row, as text does: `0 NVIDIA A100.…`.
@@ -243,8 +244,8 @@ class DelimitedReader implements LineReader {
       if (this.#kinds[cell] === TEXT || key) this.#labelColumns.push(cell);
     }
     const series = count - this.#labelColumns.length - (this.#skipColumn >= 0 ? 1 : 0);
-    sink.setXKind(kind);
-    this.detected = { format: "csv", series, x: xName };
+    sink.setXKind(chosen.kind);
+    this.detected = { format: "csv", series, x: chosen.name };
   }
 
   /** The timestamp in `cell` in seconds, or (x from a plain number column) its number. */

@@ -9,9 +9,10 @@
  * @module
  */
 
-import type { PointSink, XKind } from "../sink.ts";
+import type { PointSink } from "../sink.ts";
 import { parseInfinity, scanned, scanNumber } from "./numbers.ts";
 import { epochFromDigits, epochSeconds } from "./timestamps.ts";
+import { chooseX } from "./x_choice.ts";
 import type { Detected, LineOutcome, LineReader, XChoice } from "./types.ts";
 
 /** One line of line protocol, parsed. */
@@ -132,24 +133,20 @@ class InfluxReader implements LineReader {
 
   #start(parsed: InfluxLine, sink: PointSink): void {
     const x = this.#x;
-    let kind: XKind = x.kind === "index" ? "index" : "time";
-    let xName = x.kind === "index" ? "index" : "arrival";
-    if (x.kind === "auto" && !Number.isNaN(parsed.timestamp)) {
-      this.#fromTimestamp = true;
-      xName = "timestamp";
-    } else if (x.kind === "field") {
-      xName = x.name;
-      const field = parsed.fields.find((field) =>
-        field.key === x.name || `${parsed.measurement}.${field.key}` === x.name
-      );
-      if (field && epochSeconds(field.value) === undefined) {
-        this.#xIsTime = false;
-        kind = "number";
-      }
-    }
-    sink.setXKind(kind);
+    const chosen = chooseX(x, {
+      timestamp: () => Number.isNaN(parsed.timestamp) ? undefined : "timestamp",
+      plainNumber: (name) => {
+        const field = parsed.fields.find((field) =>
+          field.key === name || `${parsed.measurement}.${field.key}` === name
+        );
+        return field !== undefined && epochSeconds(field.value) === undefined;
+      },
+    });
+    if (x.kind === "auto" && chosen.field !== undefined) this.#fromTimestamp = true;
+    if (chosen.kind === "number") this.#xIsTime = false;
+    sink.setXKind(chosen.kind);
     const series = parsed.fields.length - (x.kind === "field" ? 1 : 0);
-    this.detected = { format: "influx", series, x: xName };
+    this.detected = { format: "influx", series, x: chosen.name };
   }
 
   /** Whether this measurement has shown more than one tag set. */

@@ -8,8 +8,9 @@
  * @module
  */
 
-import type { PointSink, XKind } from "../sink.ts";
+import type { PointSink } from "../sink.ts";
 import { epochSeconds, parseTimestamp } from "./timestamps.ts";
+import { chooseX } from "./x_choice.ts";
 import {
   type Detected,
   type LineOutcome,
@@ -110,23 +111,18 @@ class JsonReader implements LineReader {
   }
 
   #start(arrival: number, sink: PointSink): void {
-    const x = this.#x;
-    let kind: XKind = x.kind === "index" ? "index" : "time";
-    let xName = x.kind === "index" ? "index" : "arrival";
-    if (x.kind === "auto") {
-      const names = [...this.#fields, ...this.#texts.keys()].filter((name) => X_NAMES.has(name));
-      const found = names.find((name) => this.#xOf(name, arrival) !== undefined);
-      if (found !== undefined) this.#xField = xName = found;
-    } else if (x.kind === "field") {
-      this.#xField = xName = x.name;
-      if (this.#xOf(x.name, arrival) === undefined && this.#fields.includes(x.name)) {
-        this.#xIsTime = false;
-        kind = "number";
-      }
-    }
-    sink.setXKind(kind);
+    const chosen = chooseX(this.#x, {
+      timestamp: () =>
+        [...this.#fields, ...this.#texts.keys()].find((name) =>
+          X_NAMES.has(name) && this.#xOf(name, arrival) !== undefined
+        ),
+      plainNumber: (name) => this.#xOf(name, arrival) === undefined && this.#fields.includes(name),
+    });
+    if (chosen.field !== undefined) this.#xField = chosen.field;
+    if (chosen.kind === "number") this.#xIsTime = false;
+    sink.setXKind(chosen.kind);
     const series = this.#fields.filter((name) => name !== this.#xField).length;
-    this.detected = { format: "json", series, x: xName };
+    this.detected = { format: "json", series, x: chosen.name };
   }
 
   #xOf(name: string, arrival: number): number | undefined {

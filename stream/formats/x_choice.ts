@@ -1,0 +1,54 @@
+/**
+ * Where a reader's x comes from, decided once at its first line of data from
+ * `--x` and what that line holds. Every reader that can find a time in its
+ * data (columns, pairs, CSV, JSON, influx) asks here, so `--x` means the same
+ * in each: `index` counts lines, `time` is the line's arrival time,
+ * `auto` takes a timestamp the data has and else the arrival, and `NAME`
+ * takes that field or column, as a time where it holds one and as a plain
+ * number where it does not.
+ *
+ * @module
+ */
+
+import type { XKind } from "../sink.ts";
+import type { XChoice } from "./types.ts";
+
+/** What the first line of data says about x; each is asked only when `--x` needs it. */
+export interface XEvidence {
+  /** The name of a timestamp the line holds, if any (asked for `--x auto`). */
+  timestamp(): string | undefined;
+  /** Whether field `name` holds plain numbers rather than times (asked for `--x NAME`). */
+  plainNumber(name: string): boolean;
+}
+
+/** The x a reader settled on. */
+export interface ChosenX {
+  /** What x values are, for the page's axis. */
+  kind: XKind;
+  /** What x is called in the format's `detected`: a field's name, `arrival` or `index`. */
+  name: string;
+  /** The field or column x is read from; undefined when x is the arrival or the index. */
+  field: string | undefined;
+}
+
+/** Decides x from `--x` and the first line of data's evidence. */
+export function chooseX(x: XChoice, evidence: XEvidence): ChosenX {
+  switch (x.kind) {
+    case "index":
+      return { kind: "index", name: "index", field: undefined };
+    case "time":
+      return ARRIVAL;
+    case "auto": {
+      const found = evidence.timestamp();
+      return found === undefined ? ARRIVAL : { kind: "time", name: found, field: found };
+    }
+    case "field":
+      return {
+        kind: evidence.plainNumber(x.name) ? "number" : "time",
+        name: x.name,
+        field: x.name,
+      };
+  }
+}
+
+const ARRIVAL: ChosenX = { kind: "time", name: "arrival", field: undefined };

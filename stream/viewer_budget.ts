@@ -1,0 +1,174 @@
+/**
+ * One viewer's seat at a hub and the budget that keeps a slow viewer from
+ * costing memory. A viewer's queue is weighed in bytes and in messages
+ * (send_queue.ts). One that holds more than a quarter of `maxQueuedBytes`
+ * unsent gets a reduced stream (the latest value of each series, at most
+ * every `REDUCED_INTERVAL_MS`) and is told so; once its queue has drained
+ * it gets every point again. A viewer over `maxQueuedBytes`, or reduced and
+ * taking nothing for `STALL_DROP_MS`, is to be dropped: the hub forgets it,
+ * then closes it with 1013 (try again later).
+ *
+ * A big join is not a slow viewer: the window sent on joining drains first,
+ * and the bound applies to what is queued behind it.
+ *
+ * @module
+ */
+
+import { queueCost } from "./send_queue.ts";
+
+/** What the hub needs of a viewer: the server-side WebSocket fits it. */
+export interface Viewer {
+  readonly bufferedAmount: number;
+  /** `liveplot-f64` when the viewer takes binary data frames (see frames.ts). */
+  readonly protocol: string;
+  send(data: string | Uint8Array): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** Close code for a viewer that fell too far behind (RFC 6455 "try again later"). */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
+/** A viewer behind for this long without taking a byte is stalled, and dropped. */
+export const STALL_DROP_MS = 5000;
+/** A viewer that falls behind gets the latest values at most this often. */
+export const REDUCED_INTERVAL_MS = 250;
+
+/** A message as sent: text, or a binary data frame. */
+export type Message = string | Uint8Array;
+
+/** One flush's messages, built once for every viewer. */
+export interface Frame {
+  number: number;
+  /** For viewers of text frames. */
+  full: Message[];
+  /** For viewers of binary frames: the same, with the data as a binary frame. */
+  binary: Message[];
+  meta: string | undefined;
+  status: string | undefined;
+}
+
+/** What became of a frame offered to a seat. */
+export type Delivery =
+  | { kind: "sent" }
+  /** The socket closed under us: its close handler detaches it. */
+  | { kind: "gone" }
+  /** Over the budget: forget the viewer, then close it with `CLOSE_TRY_AGAIN_LATER`. */
+  | { kind: "drop"; reason: "slow" | "stalled"; queued: number };
+
+/**
+ * The latest value of each series that has had a point since flush `since`,
+ * as text lines (`id x y`); what a reduced viewer gets.
+ */
+export type LatestValues = (since: number) => string;
+
+/** One attached viewer and what its queue holds. */
+export class ViewerSeat {
+  /** Cost of the join window that may still be queued: not held against the viewer. */
+  #grace = 0;
+  /** Messages sent since the socket's queue last read empty. */
+  #unsent = 0;
+  #reduced = false;
+  /** What was queued after the last delivery, and when the queue last shrank. */
+  #queuedAfter = 0;
+  #progressAt = performance.now();
+  /** While reduced: when it was last sent latest values, and the last flush they covered. */
+  #reducedAt = -Infinity;
+  #reducedFlush = 0;
+
+  constructor(
+    readonly viewer: Viewer,
+    /** Takes binary data frames. */
+    readonly binary: boolean,
+  ) {}
+
+  /** Whether the viewer gets a reduced stream now, for falling behind. */
+  get reduced(): boolean {
+    return this.#reduced;
+  }
+
+  /**
+   * Sends the join messages (meta, window, status). All that is queued then,
+   * the window and whatever came before it, drains before the bound applies.
+   * Returns false when the socket closed under us.
+   */
+  join(messages: readonly Message[]): boolean {
+    try {
+      for (const message of messages) this.viewer.send(message);
+    } catch {
+      return false;
+    }
+    this.#unsent = messages.length;
+    this.#grace = this.#queuedAfter = queueCost(this.viewer.bufferedAmount, this.#unsent);
+    return true;
+  }
+
+  /** Sends `frame` (or its reduced form), unless the viewer is over its budget. */
+  deliver(frame: Frame, now: number, maxQueuedBytes: number, latest: LatestValues): Delivery {
+    const { viewer } = this;
+    const buffered = viewer.bufferedAmount;
+    if (buffered === 0) this.#unsent = 0;
+    const queued = queueCost(buffered, this.#unsent);
+    if (queued < this.#queuedAfter || queued === 0) this.#progressAt = now;
+    // The join window drains first: what is queued beyond it is the viewer's own lag.
+    this.#grace = Math.min(this.#grace, queued);
+    const lag = queued - this.#grace;
+    const stalled = this.#reduced && lag > 0 && now - this.#progressAt > STALL_DROP_MS;
+    if (lag > maxQueuedBytes || stalled) {
+      return { kind: "drop", reason: stalled ? "stalled" : "slow", queued };
+    }
+    try {
+      if (!this.#reduced && lag > maxQueuedBytes / 4) {
+        this.#reduced = true;
+        // Points of this frame's series are what it gets first.
+        this.#reducedFlush = frame.number - 1;
+        this.#reducedAt = -Infinity;
+        viewer.send(JSON.stringify({ type: "viewer", reduced: true }));
+        this.#unsent++;
+      } else if (this.#reduced && queued === 0) {
+        this.#reduced = false;
+        viewer.send(JSON.stringify({ type: "viewer", reduced: false }));
+        this.#unsent++;
+      }
+      const messages = this.#reduced
+        ? this.#reducedFrame(frame, now, latest)
+        : this.binary
+        ? frame.binary
+        : frame.full;
+      // The same string or bytes for every viewer: framed by Deno as it writes each.
+      for (const message of messages) viewer.send(message);
+      this.#unsent += messages.length;
+      this.#queuedAfter = queueCost(viewer.bufferedAmount, this.#unsent);
+      return SENT;
+    } catch {
+      return GONE;
+    }
+  }
+
+  /**
+   * What a viewer that falls behind gets: meta and status as they change, and at most every
+   * `REDUCED_INTERVAL_MS` the latest value of each series that has changed since.
+   */
+  #reducedFrame(frame: Frame, now: number, latest: LatestValues): Message[] {
+    const messages: Message[] = [];
+    if (frame.meta) messages.push(frame.meta);
+    if (now - this.#reducedAt >= REDUCED_INTERVAL_MS) {
+      const values = latest(this.#reducedFlush);
+      this.#reducedAt = now;
+      this.#reducedFlush = frame.number;
+      if (values !== "") messages.push(values);
+    }
+    if (frame.status) messages.push(frame.status);
+    return messages;
+  }
+}
+
+const SENT: Delivery = { kind: "sent" };
+const GONE: Delivery = { kind: "gone" };
+
+/** Closes `viewer`, which may be closing already. */
+export function closeQuietly(viewer: Viewer, code: number, reason: string): void {
+  try {
+    viewer.close(code, reason);
+  } catch {
+    // Already closing.
+  }
+}
