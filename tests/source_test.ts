@@ -231,7 +231,9 @@ Deno.test("a source that never pauses does not starve pages, /test or viewers", 
     await page.body?.cancel();
   }
   const before = seen.lines().length;
-  await waitFor(() => seen.lines().length > before + 1000, 10_000, "more points for the viewer");
+  // Behind on a busy machine, a viewer may get the reduced stream (latest values, 4 a second):
+  // not starved is more points, not every point.
+  await waitFor(() => seen.lines().length > before + 10, 10_000, "more points for the viewer");
   await closeSocket(seen.socket);
   assert.equal((await cli.stop()).code, 0);
 });
