@@ -28,6 +28,7 @@ import gesturesModule from "../static/modules/gestures.js" with { type: "text" }
 import groupingModule from "../static/modules/grouping.js" with { type: "text" };
 import joinModule from "../static/modules/join.js" with { type: "text" };
 import namesModule from "../static/modules/names.js" with { type: "text" };
+import outagesModule from "../static/modules/outages.js" with { type: "text" };
 import presentModule from "../static/modules/present.js" with { type: "text" };
 import scrollbackModule from "../static/modules/scrollback.js" with { type: "text" };
 import stateModule from "../static/modules/state.js" with { type: "text" };
@@ -51,6 +52,7 @@ const MODULES: Record<string, string> = {
   grouping: groupingModule,
   join: joinModule,
   names: namesModule,
+  outages: outagesModule,
   present: presentModule,
   scrollback: scrollbackModule,
   state: stateModule,

@@ -21,6 +21,7 @@ import { showLegend, showStatus } from "./modules/present.js";
 import { endpointsFor, readViewState } from "./modules/url_state.js";
 import { fetchStreams, listStreams, otherStreams } from "./modules/streams.js";
 import { formatX } from "./modules/format.js";
+import { outageFloor } from "./modules/outages.js";
 import { exposeForTests } from "./modules/debug.js";
 
 /** The legend's min/max and the status are refreshed this often. */
@@ -102,7 +103,7 @@ function main() {
   function draw() {
     dirty = false;
     const started = performance.now();
-    if (!state.view.paused) store.update();
+    if (!state.view.paused) store.update(outageFloor(state.xKind));
     const newData = !state.view.paused && store.version !== drawnVersion;
     stack.draw(state, store, shown(), newData);
     if (newData) drawnVersion = store.version;

@@ -10,6 +10,7 @@ import uPlot from "../uplot.js";
 import { DEMO_FILL, DEMO_STROKE, seriesColor, themeColors, withAlpha } from "./colors.js";
 import { formatTicks, formatTimeTicks } from "./format.js";
 import { displayName } from "./names.js";
+import { outagesIn } from "./outages.js";
 
 const FONT_SIZE = 13;
 const FONT = `${FONT_SIZE}px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif`;
@@ -123,6 +124,8 @@ function xSize(gutters) {
  * @property {boolean} [fill] fill under the line (the page's only series)
  * @property {boolean} [dense] many points in view: draw thin lines
  * @property {Gutters} [gutters] shared with the other charts of the stack
+ * @property {(name: string) => number[] | null} [outages] each series' outages
+ *   (outages.js spans), where its line breaks; without it every line joins its points
  */
 
 /**
@@ -151,6 +154,29 @@ function yRangeFunction(fixed, fromZero) {
     if (fixed?.[1] !== null && fixed?.[1] !== undefined) high = fixed[1];
     if (!(high > low)) high = low + 1;
     return [low, high];
+  };
+}
+
+/**
+ * A uPlot `gaps` hook: the line of the series breaks over each of its
+ * outages in view (canvas pixels). The table holds no nulls, so uPlot finds
+ * no gaps of its own, and a cell another series' row leaves empty is spanned.
+ * @param {() => number[] | null} spansOf the series' outages (outages.js spans)
+ * @returns {(u: any, seriesIdx: number, idx0: number, idx1: number, nullGaps: number[][]) => number[][]}
+ */
+function outageGaps(spansOf) {
+  return (u, _seriesIdx, idx0, idx1, nullGaps) => {
+    const spans = spansOf();
+    if (!spans || spans.length === 0) return nullGaps;
+    const xs = u.data[0];
+    const [first, end] = outagesIn(spans, xs[idx0], xs[idx1]);
+    if (first === end) return nullGaps;
+    const gaps = nullGaps.slice();
+    for (let k = first; k < end; k += 2) {
+      gaps.push([u.valToPos(spans[k], "x", true), u.valToPos(spans[k + 1], "x", true)]);
+    }
+    if (nullGaps.length > 0) gaps.sort((a, b) => a[0] - b[0]);
+    return gaps;
   };
 }
 
@@ -223,6 +249,7 @@ export function createChart(parent, spec, options, data) {
       grid: { show: false },
     });
   }
+  const outages = single ? undefined : options.outages;
   const plotted = spec.series.map((entry) => {
     const color = single ? DEMO_STROKE : seriesColor(entry.color);
     return {
@@ -233,7 +260,10 @@ export function createChart(parent, spec, options, data) {
       width: single ? 3 : (options.dense ? 1 : 1.5),
       fill: single ? DEMO_FILL : (options.fill ? withAlpha(color, 0.12) : undefined),
       show: entry.show,
-      spanGaps: true,
+      // Outages break the line (see outageGaps); every other missing cell is spanned.
+      ...(outages ? { spanGaps: false, gaps: outageGaps(() => outages(entry.name)) } : {
+        spanGaps: true,
+      }),
       points: { show: false },
     };
   });

@@ -201,6 +201,7 @@ export class Stack {
         fill: store.series.size === 1,
         dense,
         gutters: this.gutters,
+        outages: (name) => store.series.get(name)?.outages.spans ?? null,
       }, this.#table(store, names));
       // A split chart's title shows names cut to NAME_LIMIT: the whole ones on hover.
       u.root.querySelector(".u-title")?.setAttribute("title", names.map(visibleName).join(", "));

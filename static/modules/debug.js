@@ -69,6 +69,15 @@ export function exposeForTests(state, store, stack, connection) {
       const series = store.series.get(name);
       return series ? [series.xs.slice(), series.ys.slice()] : null;
     },
+    /** The outages of series `name` (outages.js spans: [from, to, …]). @param {string} name */
+    outages(name) {
+      return store.series.get(name)?.outages.spans.slice() ?? null;
+    },
+    /** Where the line of each series of chart `index` breaks now: uPlot's gaps, canvas pixels. */
+    drawnGaps(index = 0) {
+      const u = stack.charts[index]?.u;
+      return u ? u.series.slice(1).map((/** @type {any} */ s) => s._paths?.gaps ?? []) : null;
+    },
     /** The CSV the "CSV" button would download. */
     csv() {
       return tableCsv(viewTable(state, store));

@@ -3,9 +3,12 @@
  * table uPlot draws (one x column, one column per series), built by a
  * k-way merge that never merges two points of one series that share an x
  * (each gets its own row) and grown incrementally as live points arrive.
+ * Each series also keeps its outages (outages.js) as its points change.
  *
  * @module
  */
+
+import { Outages } from "./outages.js";
 
 /** One series: its points in x order (duplicates kept). */
 export class Series {
@@ -26,6 +29,8 @@ export class Series {
     this.placed = 0;
     /** Points dropped from the front since the table was last brought up to date. */
     this.dropped = 0;
+    /** Where its line breaks (on a time axis). */
+    this.outages = new Outages();
   }
 
   /** @returns {number} */
@@ -135,6 +140,7 @@ export class Store {
       return;
     }
     const at = series.search(x, true);
+    series.outages.changeAt(series.xs, at);
     series.xs.splice(at, 0, x);
     series.ys.splice(at, 0, y);
     if (at < series.placed) this.stale = true;
@@ -164,6 +170,7 @@ export class Store {
         keepY.push(/** @type {number} */ (ys[i]));
       }
     }
+    series.outages.changeAt(series.xs, from);
     series.xs.splice(from, Math.max(0, to - from), ...keepX);
     series.ys.splice(from, Math.max(0, to - from), ...keepY);
     this.stale = true;
@@ -204,15 +211,23 @@ export class Store {
   #dropFront(series, count) {
     series.xs.splice(0, count);
     series.ys.splice(0, count);
+    series.outages.dropped(series.xs, count);
     const placed = Math.min(count, series.placed);
     series.dropped += placed;
     series.placed -= placed;
     if (placed < count) this.stale = true;
   }
 
-  /** Brings the aligned table up to date: appends new points, or rebuilds it. */
-  update() {
+  /**
+   * Brings the aligned table up to date: appends new points, or rebuilds it;
+   * and each series' outages, when `outageFloor` is a number (a time axis).
+   * @param {number | null} [outageFloor] outages.js outageFloor
+   */
+  update(outageFloor = null) {
     const list = this.list();
+    if (outageFloor !== null) {
+      for (const series of list) series.outages.scan(series.xs, outageFloor);
+    }
     if (!this.stale && list.length === this.columns.length && this.#dropRows(list)) {
       if (this.#append(list)) return;
     }
