@@ -26,6 +26,7 @@ import {
   GROUP_FACTOR,
   kindOf,
   place,
+  PLACE_AFTER_POINTS,
   shouldSplit,
   splitCharts,
 } from "../static/modules/grouping.js";
@@ -145,6 +146,22 @@ Deno.test("split rule: kind first (unit, prefix), then ranges within 10×; place
   // Similar ranges of one kind: one chart, no split.
   const one = place(emptyPlacement(), [{ name: "a", magnitude: 5 }, { name: "b", magnitude: 40 }]);
   assert.equal(shouldSplit(one), false);
+});
+
+Deno.test("a series is placed once it has enough points, not by its first tiny values", () => {
+  // A sawtooth from 0 beside a sine around 1.5: its first points alone are 60× smaller.
+  const early = [
+    { name: "sine", magnitude: 2.5, count: 3 },
+    { name: "sawtooth", magnitude: 0.04, count: 2 },
+  ];
+  assert.equal(place(emptyPlacement(), early).charts.length, 0, "nothing judged yet");
+  const later = [
+    { name: "sine", magnitude: 2.5, count: PLACE_AFTER_POINTS },
+    { name: "sawtooth", magnitude: 0.6, count: PLACE_AFTER_POINTS },
+  ];
+  assert.equal(shouldSplit(place(emptyPlacement(), later)), false);
+  // A slow source is placed anyway once the page says no more points are coming soon.
+  assert.equal(shouldSplit(place(emptyPlacement(), early, true)), true);
 });
 
 Deno.test("no colour repeats within a chart: at most 24 series per chart", () => {

@@ -17,6 +17,8 @@ import { displayName, visibleName } from "./names.js";
 const DENSE_ROWS = 4000;
 /** Placement of new series is looked at this often (and at once for a new series). */
 const REGROUP_MS = 2000;
+/** After this long with data, series are placed however few points they have (a slow source). */
+const PLACE_WITHIN_MS = 5000;
 
 /** @typedef {import("./store.js").Store} Store */
 /** @typedef {import("./view.js").Range} Range */
@@ -51,6 +53,8 @@ export class Stack {
     this.groupedAt = -Infinity;
     this.groupedCount = -1;
     this.groupedEmpty = true;
+    /** @type {number | undefined} when the first points arrived */
+    this.dataSince = undefined;
   }
 
   /**
@@ -67,11 +71,14 @@ export class Stack {
     this.groupedAt = now;
     this.groupedCount = store.series.size;
     this.groupedEmpty = store.points === 0;
-    const entries = store.list().map((series, k) => ({
-      name: series.name,
-      magnitude: columnStats(store.columns[k] ?? [], 0, store.xs.length).magnitude,
-    }));
-    state.placement = place(state.placement, entries);
+    if (store.points > 0) this.dataSince ??= now;
+    const entries = store.list().map((series, k) => {
+      const { magnitude, count } = columnStats(store.columns[k] ?? [], 0, store.xs.length);
+      return { name: series.name, magnitude, count };
+    });
+    const ready = now - (this.dataSince ?? now) >= PLACE_WITHIN_MS ||
+      state.source?.state === "ended";
+    state.placement = place(state.placement, entries, ready);
   }
 
   /**

@@ -5,8 +5,10 @@
  * prefix their name carries (`%idle`, `rkB/s`, `…kB`, `vda.`); inside a
  * kind, a chart holds series whose ranges lie within `GROUP_FACTOR` (10×)
  * of each other. The page splits by itself when that makes more than one
- * chart. A series keeps its chart once placed (placing waits for a nonzero
- * range); pressing Split again starts over. A chart holds at most
+ * chart. A series keeps its chart once placed; placing waits for a nonzero
+ * range and `PLACE_AFTER_POINTS` points (a ramp from 0 would be judged by its
+ * first tiny values), unless `ready` says the series' data is all there is.
+ * Pressing Split again starts over. A chart holds at most
  * `PALETTE_SIZE` series, so no colour repeats within one chart.
  *
  * @module
@@ -16,27 +18,31 @@ import { PALETTE_SIZE } from "./colors.js";
 
 /** A chart's series lie within this factor of each other in range. */
 export const GROUP_FACTOR = 10;
+/** Points a series has before its range is judged and it is placed. */
+export const PLACE_AFTER_POINTS = 16;
 
 /**
  * The size of each series: the largest magnitude of its values, 0 when none.
  * @param {(number | undefined)[]} column
  * @param {number} from first row
  * @param {number} to row past the last
- * @returns {{ min: number, max: number, last: number | undefined, magnitude: number }}
+ * @returns {{ min: number, max: number, last: number | undefined, magnitude: number, count: number }}
  */
 export function columnStats(column, from, to) {
   let min = Infinity;
   let max = -Infinity;
   let last;
+  let count = 0;
   for (let i = from; i < to; i++) {
     const value = column[i];
     if (value === undefined || value === null) continue;
     if (value < min) min = value;
     if (value > max) max = value;
     last = value;
+    count++;
   }
   const magnitude = min === Infinity ? 0 : Math.max(Math.abs(min), Math.abs(max), max - min);
-  return { min, max, last, magnitude };
+  return { min, max, last, magnitude, count };
 }
 
 /** Units a name can end with; short ones only after a separator (`us` alone is CPU time). */
@@ -81,13 +87,15 @@ export function emptyPlacement() {
  * Places the series not yet placed (and of nonzero range), largest first;
  * placed ones stay where they are. Returns a new placement.
  * @param {Placement} placement
- * @param {{ name: string, magnitude: number }[]} entries every series with its range
+ * @param {{ name: string, magnitude: number, count?: number }[]} entries every series
+ *   with its range and its number of points
+ * @param {boolean} [ready] place series with fewer points too (no more are coming soon)
  * @returns {Placement}
  */
-export function place(placement, entries) {
+export function place(placement, entries, ready = false) {
   const fresh = entries.filter((e) =>
     !placement.chartOf.has(e.name) && e.magnitude > 0 &&
-    Number.isFinite(e.magnitude)
+    Number.isFinite(e.magnitude) && (ready || (e.count ?? Infinity) >= PLACE_AFTER_POINTS)
   );
   if (fresh.length === 0) return placement;
   const charts = placement.charts.map((chart) => ({ ...chart, names: [...chart.names] }));
