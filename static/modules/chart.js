@@ -6,6 +6,7 @@
  * @module
  */
 
+// Served from the uplot package (handlers/assets.ts); deno.json maps it the same way for `deno check`.
 import uPlot from "../uplot.js";
 import { DEMO_FILL, DEMO_STROKE, seriesColor, themeColors, withAlpha } from "./colors.js";
 import { formatTicks, formatTimeTicks } from "./format.js";
