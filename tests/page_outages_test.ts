@@ -224,8 +224,10 @@ Deno.test({
     await page.goto(new URL("/s/lab", server.url).href);
     const shown = await waitForPage(
       page,
-      (state) => state.series.map((s) => s.points).join() === "80,200" && state.chart !== null,
-      "v's 80 points and w's 200",
+      (state) =>
+        state.series.map((s) => s.points).join() === "80,200" && state.chart !== null &&
+        state.groups.flat().length === 2,
+      "v's 80 points and w's 200, drawn",
     );
     assert.deepEqual(shown.series.map((s) => s.name), ["v", "w"]);
     assert.deepEqual(shown.groups, [["v", "w"]], "one chart");
