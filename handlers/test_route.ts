@@ -12,12 +12,10 @@ import { fixedAnswer } from "./respond.ts";
 export const TEST_BODY = "Yes this is a test!";
 
 const BODY_BYTES = new TextEncoder().encode(TEST_BODY);
-const HEADERS = {
-  "content-type": "text/plain; charset=utf-8",
-  "content-length": String(BODY_BYTES.length),
-};
-const get = fixedAnswer(BODY_BYTES, HEADERS);
-const head = fixedAnswer(null, HEADERS);
+const CONTENT_TYPE = { "content-type": "text/plain; charset=utf-8" };
+// Deno writes a body's Content-Length itself; HEAD, which has none, says it.
+const get = fixedAnswer(BODY_BYTES, CONTENT_TYPE);
+const head = fixedAnswer(null, { ...CONTENT_TYPE, "content-length": String(BODY_BYTES.length) });
 
 /** Answers `/test` with 200 `text/plain`; HEAD gets the headers alone. */
 export function serveTestRoute(request: Request): Response {
