@@ -97,9 +97,11 @@ function describeListenError(error: unknown, options: ListenOptions): string {
   return message.split("\n")[0] ?? message;
 }
 
+/** True for a push with a body: only those pay for the watching wrapper; GET and HEAD never do. */
 function hasBody(request: Request): boolean {
   // The method first: reading `body` makes Deno build a stream, even for a GET.
-  return (request.method === "POST" || request.method === "PUT") && request.body !== null;
+  const method = request.method;
+  return (method === "POST" || method === "PUT") && request.body !== null;
 }
 
 /** Serves a request whose body is watched for idleness and for being read to its end. */

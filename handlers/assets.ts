@@ -2,6 +2,7 @@
  * The page and everything it loads, embedded through imports so `deno run`
  * and the compiled binary serve the same bytes and never read the disk.
  * Each asset carries a strong ETag; a matching `If-None-Match` gets 304.
+ * Its three answers (200, HEAD, 304) are built once and copied per request.
  *
  * @module
  */
@@ -39,6 +40,7 @@ import viewModule from "../static/modules/view.js" with { type: "text" };
 // uPlot's ES module build: the page imports it (modules/chart.js), no global.
 import chartScript from "uplot/dist/uPlot.esm.js" with { type: "text" };
 import chartStyle from "uplot/dist/uPlot.min.css" with { type: "text" };
+import { fixedAnswer } from "./respond.ts";
 
 /** The page's ES modules, served under `/static/modules/NAME.js`. */
 const MODULES: Record<string, string> = {
@@ -70,11 +72,15 @@ const MODULES: Record<string, string> = {
   url_state: urlStateModule,
 };
 
-/** One embedded file, ready to serve. */
+/** One embedded file, ready to serve: its ETag and its answers, built once. */
 export interface Asset {
-  body: Uint8Array<ArrayBuffer>;
-  contentType: string;
   etag: string;
+  /** 200 with the body. */
+  ok: () => Response;
+  /** 200 with the headers alone, for HEAD. */
+  head: () => Response;
+  /** 304, for an `If-None-Match` that matches. */
+  notModified: () => Response;
 }
 
 /** What the page says about the source: the page auto-connects when live. */
@@ -134,7 +140,16 @@ function pageHtml(source: string | null | undefined): string {
 
 async function createAsset(text: string, contentType: string): Promise<Asset> {
   const body = new TextEncoder().encode(text);
-  return { body, contentType, etag: await computeEtag(body) };
+  const etag = await computeEtag(body);
+  // Revalidate every time: cheap with the ETag, and never a stale page.
+  const headers = { "content-type": contentType, etag, "cache-control": "no-cache" };
+  return {
+    etag,
+    // Deno writes a body's Content-Length itself; HEAD, which has none, says it.
+    ok: fixedAnswer(body, headers),
+    head: fixedAnswer(null, { ...headers, "content-length": String(body.length) }),
+    notModified: fixedAnswer(null, headers, 304),
+  };
 }
 
 function escapeHtml(text: string): string {
@@ -149,19 +164,8 @@ function escapeHtml(text: string): string {
 
 /** Answers GET or HEAD for `asset`: 200 with the body, or 304 on a match. */
 export function serveAsset(request: Request, asset: Asset): Response {
-  const headers = new Headers({
-    "content-type": asset.contentType,
-    "etag": asset.etag,
-    // Revalidate every time: cheap with the ETag, and never a stale page.
-    "cache-control": "no-cache",
-  });
-  if (matchesEtag(request.headers.get("if-none-match"), asset.etag)) {
-    return new Response(null, { status: 304, headers });
-  }
-  headers.set("content-length", String(asset.body.length));
-  return new Response(request.method === "HEAD" ? null : asset.body, {
-    headers,
-  });
+  if (matchesEtag(request.headers.get("if-none-match"), asset.etag)) return asset.notModified();
+  return request.method === "HEAD" ? asset.head() : asset.ok();
 }
 
 /** Compares an `If-None-Match` list with `etag` (weak comparison, RFC 9110). */

@@ -44,10 +44,50 @@ export function isLoopback(hostname: string): boolean {
  * chose the host; an exposed listener is reached by any name.
  */
 export function isAllowedHost(request: Request, policy: OriginPolicy): boolean {
-  if (!isLoopback(policy.hostname)) return true;
+  if (!isLoopbackListener(policy.hostname)) return true;
   if (policy.trustProxy && publicOrigin(request, true).forwarded) return true;
+  // The common case without parsing: a loopback name as a URL writes it, and a valid port.
+  if (PLAIN_LOOPBACK_AUTHORITY.test(request.url)) return true;
   const { hostname } = new URL(request.url);
   return isLoopback(hostname) || hostname === policy.hostname.toLowerCase();
+}
+
+/** The last listener hostname asked about and whether it is loopback: asked on every request. */
+let listenerHostname = "";
+let listenerIsLoopback = false;
+
+function isLoopbackListener(hostname: string): boolean {
+  if (hostname !== listenerHostname) {
+    listenerHostname = hostname;
+    listenerIsLoopback = isLoopback(hostname);
+  }
+  return listenerIsLoopback;
+}
+
+/** `http://localhost:PORT/…` and the like: the URL's hostname is that name, its port valid. */
+const PLAIN_LOOPBACK_AUTHORITY = new RegExp(
+  String.raw`^https?://(?:localhost|127\.0\.0\.1|\[::1\])` +
+    String.raw`(?::(?:\d{1,4}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d\d|655[0-2]\d|6553[0-5]))?[/?#]`,
+);
+/** A path `new URL` leaves as written: no escapes, and no segment that starts with a dot. */
+const PLAIN_PATH = /^(?:\/(?:[\w~-][\w.~-]*)?)+$/;
+/** A host (and port) with nothing that would end it early or hide another host. */
+const PLAIN_AUTHORITY = /^[\w.:[\]-]+$/;
+
+/**
+ * The path of a request's URL (`request.url`), as `new URL(url).pathname`
+ * reads it. A plain one is cut out of the string; anything else (escapes,
+ * dot segments, an odd host) is parsed.
+ */
+export function requestPath(url: string): string {
+  const authority = url.indexOf("://") + 3;
+  const slash = url.indexOf("/", authority);
+  if (authority > 2 && slash !== -1) {
+    const query = url.indexOf("?", slash);
+    const path = url.slice(slash, query === -1 ? url.length : query);
+    if (PLAIN_PATH.test(path) && PLAIN_AUTHORITY.test(url.slice(authority, slash))) return path;
+  }
+  return new URL(url).pathname;
 }
 
 /** Same-origin (as the client saw it), or listed with `--origin`. */

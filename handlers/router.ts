@@ -20,7 +20,7 @@ import { serveDemo } from "./data.ts";
 import { createCsvExportRoute } from "./data_csv.ts";
 import { serveEcho } from "./echo.ts";
 import { createIngestHandler } from "./ingest.ts";
-import { isAllowedHost, readToken, tokensEqual } from "./policy.ts";
+import { isAllowedHost, readToken, requestPath, tokensEqual } from "./policy.ts";
 import { serveRange, type StoredStream } from "./range.ts";
 import { internalError, json, refuse, secured, text } from "./respond.ts";
 import { serveStreamViewer } from "./stream_viewer.ts";
@@ -55,8 +55,11 @@ export interface RouterOptions {
   log: Logger;
 }
 
-/** A `Deno.serve` handler. */
-export type Handler = (request: Request, info: Deno.ServeHandlerInfo) => Promise<Response>;
+/** A `Deno.serve` handler: a GET's answer at once, a push's when its body is read. */
+export type Handler = (
+  request: Request,
+  info: Deno.ServeHandlerInfo,
+) => Response | Promise<Response>;
 
 interface Route {
   /** GET and HEAD. */
@@ -125,14 +128,18 @@ export async function createHandler(options: RouterOptions): Promise<Handler> {
       : own.page;
   }
 
-  const route = async (request: Request, remote: string, peer: string): Promise<Response> => {
-    const { pathname } = new URL(request.url);
+  /**
+   * Answers a request: synchronously where nothing is awaited (every GET and
+   * HEAD), so `Deno.serve` takes the answer without a promise in between.
+   */
+  const route = (request: Request, info: Deno.ServeHandlerInfo): Response | Promise<Response> => {
+    const pathname = requestPath(request.url);
     if (!isAllowedHost(request, config)) {
       log.warn("host-refused", {
         status: 421,
         host: new URL(request.url).host,
         path: pathname,
-        remote,
+        remote: remoteOf(info),
       });
       return text(
         421,
@@ -150,35 +157,17 @@ export async function createHandler(options: RouterOptions): Promise<Handler> {
         "www-authenticate": 'Bearer realm="liveplot"',
       });
     }
-
     if (target.websocket && isUpgrade(request)) {
-      const refusal = connections.check(request, peer);
-      if (refusal?.status === 405) refusal.headers = { allow: allowedMethods(target) };
-      if (refusal && !refusal.logged) {
-        log.warn("upgrade-refused", {
-          status: refusal.status,
-          reason: refusal.reason,
-          path: pathname,
-          remote,
-          origin: request.headers.get("origin") ?? undefined,
-        });
-      }
-      if (refusal) return refuse(refusal);
-      const { socket, response } = connections.accept(
-        request,
-        connections.addressOf(request, peer),
-      );
-      target.websocket(socket);
-      log.debug("websocket-opened", { path: pathname, remote });
-      return response;
+      return upgrade(request, info, pathname, target, target.websocket);
     }
 
-    if (request.method === "POST" || request.method === "PUT") {
-      if (target.push) return await target.push(request, remote);
+    const method = request.method;
+    if (method === "POST" || method === "PUT") {
+      if (target.push) return target.push(request, remoteOf(info));
       const name = /^\/s\/([^/]+\.csv)$/.exec(pathname)?.[1];
       if (name) return json(400, { error: streamNameProblem(name) });
     }
-    if (request.method !== "GET" && request.method !== "HEAD") {
+    if (method !== "GET" && method !== "HEAD") {
       return text(405, "Method not allowed", { allow: allowedMethods(target) });
     }
     if (!target.http) {
@@ -187,19 +176,53 @@ export async function createHandler(options: RouterOptions): Promise<Handler> {
     return target.http(request);
   };
 
-  return async (request, info) => {
-    // Read before routing: the peer's address is gone once a request is upgraded.
-    const remote = formatRemote(info.remoteAddr);
-    try {
-      return secured(await route(request, remote, peerAddress(info.remoteAddr)));
-    } catch (error) {
-      log.error("request-failed", {
-        method: request.method,
-        url: request.url,
+  /** Opens a WebSocket on `target`, or refuses with the connection limits' reason. */
+  function upgrade(
+    request: Request,
+    info: Deno.ServeHandlerInfo,
+    pathname: string,
+    target: Route,
+    open: (socket: WebSocket) => void,
+  ): Response {
+    // Read before upgrading: the peer's address is gone once a request is upgraded.
+    const remote = remoteOf(info);
+    const peer = peerAddress(info.remoteAddr);
+    const refusal = connections.check(request, peer);
+    if (refusal?.status === 405) refusal.headers = { allow: allowedMethods(target) };
+    if (refusal && !refusal.logged) {
+      log.warn("upgrade-refused", {
+        status: refusal.status,
+        reason: refusal.reason,
+        path: pathname,
         remote,
-        error: error instanceof Error ? error.stack ?? error.message : String(error),
+        origin: request.headers.get("origin") ?? undefined,
       });
-      return internalError();
+    }
+    if (refusal) return refuse(refusal);
+    const { socket, response } = connections.accept(request, connections.addressOf(request, peer));
+    open(socket);
+    log.debug("websocket-opened", { path: pathname, remote });
+    return response;
+  }
+
+  /** Logs an unexpected error with its request; the answer is the one 500. */
+  const fail = (request: Request, info: Deno.ServeHandlerInfo, error: unknown): Response => {
+    log.error("request-failed", {
+      method: request.method,
+      url: request.url,
+      remote: remoteOf(info),
+      error: error instanceof Error ? error.stack ?? error.message : String(error),
+    });
+    return internalError();
+  };
+
+  return (request, info) => {
+    try {
+      const answer = route(request, info);
+      if (answer instanceof Response) return secured(answer);
+      return answer.then(secured, (error) => fail(request, info, error));
+    } catch (error) {
+      return fail(request, info, error);
     }
   };
 }
@@ -247,4 +270,16 @@ export function formatRemote(addr: Deno.Addr): string {
   return addr.transport === "tcp" || addr.transport === "udp"
     ? `${addr.hostname}:${addr.port}`
     : addr.transport;
+}
+
+/**
+ * The peer's `host:port`, read only when a line logs it (it costs a call into
+ * Deno); `"unknown"` once the request is gone (upgraded, or answered).
+ */
+function remoteOf(info: Deno.ServeHandlerInfo): string {
+  try {
+    return formatRemote(info.remoteAddr);
+  } catch {
+    return "unknown";
+  }
 }

@@ -9,6 +9,7 @@
 
 import assert from "node:assert/strict";
 import { launchBrowser } from "./browser.ts";
+import { isAllowedHost, isLoopback, requestPath } from "../handlers/policy.ts";
 import { captureLog, startTestServer } from "./helpers.ts";
 import { rawExchange, upgradeHeaders } from "./raw_socket.ts";
 
@@ -137,4 +138,46 @@ Deno.test({
     assert.equal(local.status, 200);
     assert.match(await local.text(), /42/);
   },
+});
+
+Deno.test("the path and host read without `new URL` agree with it, odd URLs included", () => {
+  const urls = [
+    "http://127.0.0.1:8080/test",
+    "http://localhost:8080/static/modules/chart.js?v=1#x",
+    "https://[::1]:8443/s/a.b-c_d~/range?token=x",
+    "http://127.0.0.1:8080/static/../test",
+    "http://127.0.0.1:8080/s/%61/data",
+    "http://127.0.0.1:8080/.well-known/x",
+    "http://127.0.0.1:8080/a/./b",
+    "http://127.0.0.1:8080//test",
+    "http://127.0.0.1:8080/test/",
+    "http://127.0.0.1:8080/a b",
+    "http://127.0.0.1:8080/é",
+    "http://127.0.0.1:8080?x=/test",
+    "http://127.0.0.1:8080",
+    "http://evil.example/x/test",
+    "http://localhost?x/test",
+    "http://localhost\\test",
+    "http://user@localhost:8080/test",
+    "http://localhost@evil.example:8080/test",
+    "http://LOCALHOST:8080/test",
+    "http://127.0.0.1.evil.example:8080/test",
+    "http://0x7f.1:8080/test",
+    "http://localhost:65535/test",
+    "http://localhost:00080/test",
+    "http://127.0.0.1:54321/a#b/c",
+    "http://[::1]:8080/s/x.csv?token=a/b",
+  ];
+  const policy = { origins: [], hostname: "127.0.0.1", trustProxy: false };
+  for (const url of urls) {
+    const parsed = new URL(url);
+    assert.equal(requestPath(url), parsed.pathname, url);
+    assert.equal(
+      isAllowedHost(new Request(url), policy),
+      isLoopback(parsed.hostname) || parsed.hostname === policy.hostname,
+      url,
+    );
+  }
+  assert.equal(isAllowedHost(new Request("http://evil.example/"), policy), false);
+  assert.equal(isAllowedHost(new Request("http://localhost@evil.example/"), policy), false);
 });

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
+import { DEFAULTS } from "../config.ts";
 import { matchesEtag } from "../handlers/assets.ts";
-import { startTestServer } from "./helpers.ts";
+import { SECURITY_HEADERS } from "../handlers/respond.ts";
+import { createHandler } from "../handlers/router.ts";
+import { Connections } from "../handlers/websocket.ts";
+import { createStreams } from "../stream/streams_setup.ts";
+import { captureLog, startTestServer } from "./helpers.ts";
 import { rawExchange } from "./raw_socket.ts";
 
 Deno.test("GET /test answers the seed's plain text", async () => {
@@ -170,4 +175,38 @@ Deno.test("$&, $' and $$ in a command line reach the page's title as written", a
   const page = await (await fetch(server.url)).text();
   const title = /<title>(.*)<\/title>/.exec(page)?.[1] ?? "";
   assert.equal(title, `liveplot: sh -c echo '$&amp; $$ $\`'"'"'$'"'"'`.replaceAll('"', "&quot;"));
+});
+
+Deno.test("GET and HEAD are answered at once, not through a promise, and every copy is whole", async () => {
+  // Deno.serve takes a Response or a promise of one; a GET that awaits nothing costs no promise.
+  const { log } = captureLog();
+  const config = { ...DEFAULTS, port: 0, open: false };
+  const { streams } = await createStreams(config, log);
+  try {
+    const handler = await createHandler({
+      config,
+      connections: new Connections(config, log),
+      streams,
+      log,
+    });
+    const info = {
+      remoteAddr: { transport: "tcp" as const, hostname: "127.0.0.1", port: 1 },
+      completed: Promise.resolve(),
+    };
+    for (const [method, path] of [["GET", "/test"], ["HEAD", "/"], ["GET", "/static/app.js"]]) {
+      const url = `http://127.0.0.1:1${path}`;
+      for (let copy = 0; copy < 3; copy++) {
+        const answer = handler(new Request(url, { method }), info);
+        assert.ok(answer instanceof Response, `${method} ${path}`);
+        assert.equal(answer.status, 200);
+        for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+          assert.equal(answer.headers.get(name), value, `${method} ${path}: ${name}`);
+        }
+        if (path === "/test") assert.equal(await answer.text(), "Yes this is a test!");
+        else await answer.body?.cancel();
+      }
+    }
+  } finally {
+    streams.stop();
+  }
 });
