@@ -19,6 +19,8 @@
  * @module
  */
 
+import { formatHost } from "./host.ts";
+
 /** Where and how to listen. */
 export interface ListenOptions {
   hostname: string;
@@ -27,8 +29,8 @@ export interface ListenOptions {
   tls?: { cert: string; key: string };
   /** Let other processes listen on the same port (Linux spreads connections over them). */
   reusePort?: boolean;
-  /** How long a request body may send nothing before it is abandoned. */
-  bodyIdleMs: number;
+  /** How long a request body may send nothing before it is abandoned (`BODY_IDLE_MS`). */
+  bodyIdleMs?: number;
   /** Answers a handler that threw or rejected (the router normally catches its own). */
   onError: (error: unknown) => Response;
 }
@@ -49,12 +51,15 @@ export type Handler = (
   info: Deno.ServeHandlerInfo<Deno.NetAddr>,
 ) => Response | Promise<Response>;
 
-/** Error thrown when the address cannot be bound, with the reason in words. */
-export class ListenFailure extends Error {
-  override name = "ListenFailure";
+/** How long a request body may send nothing before it is abandoned with 408, by default. */
+export const BODY_IDLE_MS = 30_000;
+
+/** Error thrown when the address cannot be bound: `Cannot listen on HOST:PORT: why`. */
+export class ListenError extends Error {
+  override name = "ListenError";
 }
 
-/** Listens; throws `ListenFailure` with a one-line reason when it cannot. */
+/** Listens; throws `ListenError` with a one-line reason when it cannot. */
 export function listen(options: ListenOptions, handler: Handler): Listener {
   const serve = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) =>
     hasBody(request) ? serveWithBody(request, info, handler, options) : handler(request, info);
@@ -73,7 +78,8 @@ export function listen(options: ListenOptions, handler: Handler): Listener {
       ...options.tls,
     }, serve);
   } catch (error) {
-    throw new ListenFailure(describeListenError(error, options));
+    const where = `${formatHost(options.hostname)}:${options.port}`;
+    throw new ListenError(`Cannot listen on ${where}: ${describeListenError(error, options)}`);
   }
   return {
     port: server.addr.port,
@@ -111,7 +117,8 @@ async function serveWithBody(
   handler: Handler,
   options: ListenOptions,
 ): Promise<Response> {
-  const watched = watchBody(request.body as ReadableStream<Uint8Array>, options.bodyIdleMs);
+  const idleMs = options.bodyIdleMs ?? BODY_IDLE_MS;
+  const watched = watchBody(request.body as ReadableStream<Uint8Array>, idleMs);
   const wrapped = new Request(request.url, {
     method: request.method,
     headers: request.headers,

@@ -11,7 +11,7 @@ import { createHandler } from "./handlers/router.ts";
 import { internalError } from "./handlers/respond.ts";
 import { CLOSE_GOING_AWAY, Connections } from "./handlers/websocket.ts";
 import { formatHost } from "./host.ts";
-import { listen, type Listener, ListenFailure } from "./listener.ts";
+import { listen } from "./listener.ts";
 import { createLogger } from "./log.ts";
 import type { Hub } from "./stream/hub.ts";
 import { type MainSourceOptions, startMainSource } from "./stream/main_source.ts";
@@ -21,12 +21,10 @@ import { createStreams } from "./stream/streams_setup.ts";
 
 /** How long shutdown waits for connections to finish before giving up on them. */
 export const SHUTDOWN_GRACE_MS = 1500;
-/** How long a request body may send nothing before it is abandoned with 408. */
-export const BODY_IDLE_MS = 30_000;
 
 /** Things only the caller can provide (the logger defaults to one at `config.logLevel`). */
 export interface StartOptions extends Partial<MainSourceOptions> {
-  /** How long a request body may send nothing (default `BODY_IDLE_MS`; shorter in tests). */
+  /** How long a request body may send nothing (default listener.ts's `BODY_IDLE_MS`). */
   bodyIdleMs?: number;
 }
 
@@ -43,10 +41,7 @@ export interface RunningServer extends AsyncDisposable {
   shutdown(): Promise<void>;
 }
 
-/** Error thrown when the address cannot be bound. */
-export class ListenError extends Error {
-  override name = "ListenError";
-}
+export { ListenError } from "./listener.ts";
 
 /** Listens, then starts the source; throws `ListenError` or `SourceStartError`. */
 export async function startServer(
@@ -59,10 +54,15 @@ export async function startServer(
   const main = mainStream === undefined ? undefined : streams.get(mainStream);
   const handler = await createHandler({ config, connections, streams, mainStream, log });
 
-  const server = listenOn(config, handler, (error) => {
+  const { hostname, port, tls, reusePort } = config;
+  const onError = (error: unknown) => {
     log.error("request-failed", { error: String(error) });
     return internalError();
-  }, options.bodyIdleMs ?? BODY_IDLE_MS);
+  };
+  const server = listen(
+    { hostname, port, tls, reusePort, bodyIdleMs: options.bodyIdleMs, onError },
+    handler,
+  );
   const target = main && { hub: main.hub, sink: streams.sinkFor(main) };
   const started = target &&
     await startMainSource(config, target, { ...options, log }).catch(async (error) => {
@@ -96,20 +96,4 @@ export async function startServer(
   const source = started?.source;
   const hub = main?.hub;
   return { url, hub, streams, source, connections, shutdown, [Symbol.asyncDispose]: shutdown };
-}
-
-/** `listen`, with its failure said as `Cannot listen on HOST:PORT: …` (`ListenError`). */
-function listenOn(
-  config: Config,
-  handler: Parameters<typeof listen>[1],
-  onError: (error: unknown) => Response,
-  bodyIdleMs: number,
-): Listener {
-  const { hostname, port, tls, reusePort } = config;
-  try {
-    return listen({ hostname, port, tls, reusePort, bodyIdleMs, onError }, handler);
-  } catch (error) {
-    if (!(error instanceof ListenFailure)) throw error;
-    throw new ListenError(`Cannot listen on ${formatHost(hostname)}:${port}: ${error.message}`);
-  }
 }
