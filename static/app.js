@@ -2,8 +2,7 @@
  * liveplot's page: connects its modules and owns the one page state
  * (modules/state.js). The stream client feeds the store; the view decides
  * the x range; the stack of charts draws once per animation frame when
- * something changed; legend, status and controls show the state.
- * docs/page.md says what the page does.
+ * something changed; legend, status and controls show it (docs/page.md).
  *
  * @module
  */
