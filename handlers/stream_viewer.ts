@@ -8,7 +8,7 @@
  */
 
 import type { Streams } from "../stream/registry.ts";
-import type { SourceStatus } from "../stream/source_status.ts";
+import { initialStatus, type SourceStatus } from "../stream/source_status.ts";
 import { CLOSE_TRY_AGAIN_LATER } from "../stream/viewer_budget.ts";
 
 /** Attaches `socket` to stream `name` now, or once a write creates it. */
@@ -42,15 +42,8 @@ export function serveStreamViewer(socket: WebSocket, name: string, streams: Stre
 /** The status a waiting viewer's page shows until the stream exists. */
 function waitingStatus(name: string): SourceStatus {
   return {
+    ...initialStatus(),
     state: "waiting",
     detail: `waiting for a first write to stream "${name}"`,
-    exitCode: null,
-    stderr: [],
-    skipped: 0,
-    truncated: 0,
-    refused: 0,
-    recentSkipped: [],
-    store: null,
-    gaps: 0,
   };
 }

@@ -21,6 +21,7 @@ import {
   withTimeout,
 } from "./helpers.ts";
 import { openRawSocket } from "./raw_socket.ts";
+import { waitForPort } from "./services.ts";
 
 const NGINX = "/usr/sbin/nginx";
 const CONFIG = `${ROOT}docs/deploy/nginx.conf`;
@@ -88,20 +89,7 @@ async function startProxy(upstreamPort: number): Promise<Proxy> {
     await Deno.remove(prefix, { recursive: true });
   };
   try {
-    await withTimeout(
-      (async () => {
-        for (;;) {
-          try {
-            (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-            return;
-          } catch {
-            await new Promise((resolve) => setTimeout(resolve, 50));
-          }
-        }
-      })(),
-      10_000,
-      `nginx to listen on ${port} (${prefix}/error.log)`,
-    );
+    await waitForPort(port, 10_000, `nginx to listen on ${port} (${prefix}/error.log)`);
   } catch (error) {
     const log = await errors();
     await stop();

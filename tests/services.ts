@@ -58,6 +58,19 @@ async function startDaemon(
   port: number,
   what: string,
 ): Promise<Service> {
+  const stop = await spawnUntil(command, args, () => waitForPort(port, 10_000, what));
+  return { port, stop, [Symbol.asyncDispose]: stop };
+}
+
+/**
+ * Spawns `command` and waits for `ready`; returns how to stop it (SIGTERM, then SIGKILL
+ * after 3 s). A child that never gets ready is stopped before the error is thrown.
+ */
+async function spawnUntil(
+  command: string,
+  args: string[],
+  ready: () => Promise<void>,
+): Promise<() => Promise<void>> {
   const child = new Deno.Command(command, {
     args,
     stdin: "null",
@@ -83,12 +96,12 @@ async function startDaemon(
       clearTimeout(timer);
     })();
   try {
-    await waitForPort(port, 10_000, what);
+    await ready();
   } catch (error) {
     await stop();
     throw error;
   }
-  return { port, stop, [Symbol.asyncDispose]: stop };
+  return stop;
 }
 
 /** The broker Debian ships, at /usr/sbin/mosquitto. */
@@ -199,22 +212,6 @@ export async function startPtyPair(
 ): Promise<Service & { board: string; device: string }> {
   const board = `${dir}/board`;
   const device = `${dir}/device`;
-  const child = new Deno.Command("socat", {
-    args: [`pty,raw,echo=0,link=${board}`, `pty,raw,echo=0,link=${device}`],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  let stopped: Promise<void> | undefined;
-  const stop = () =>
-    stopped ??= (async () => {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // Already gone.
-      }
-      await child.status;
-    })();
   const exists = (path: string) => {
     try {
       Deno.statSync(path);
@@ -223,12 +220,11 @@ export async function startPtyPair(
       return false;
     }
   };
-  try {
-    await waitFor(() => exists(board) && exists(device), 10_000, "socat's two pseudo-terminals");
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const stop = await spawnUntil(
+    "socat",
+    [`pty,raw,echo=0,link=${board}`, `pty,raw,echo=0,link=${device}`],
+    () => waitFor(() => exists(board) && exists(device), 10_000, "socat's two pseudo-terminals"),
+  );
   return { port: 0, board, device, stop, [Symbol.asyncDispose]: stop };
 }
 
