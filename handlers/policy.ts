@@ -44,24 +44,12 @@ export function isLoopback(hostname: string): boolean {
  * chose the host; an exposed listener is reached by any name.
  */
 export function isAllowedHost(request: Request, policy: OriginPolicy): boolean {
-  if (!isLoopbackListener(policy.hostname)) return true;
+  if (!isLoopback(policy.hostname)) return true;
   if (policy.trustProxy && publicOrigin(request, true).forwarded) return true;
   // The common case without parsing: a loopback name as a URL writes it, and a valid port.
   if (PLAIN_LOOPBACK_AUTHORITY.test(request.url)) return true;
   const { hostname } = new URL(request.url);
   return isLoopback(hostname) || hostname === policy.hostname.toLowerCase();
-}
-
-/** The last listener hostname asked about and whether it is loopback: asked on every request. */
-let listenerHostname = "";
-let listenerIsLoopback = false;
-
-function isLoopbackListener(hostname: string): boolean {
-  if (hostname !== listenerHostname) {
-    listenerHostname = hostname;
-    listenerIsLoopback = isLoopback(hostname);
-  }
-  return listenerIsLoopback;
 }
 
 /** `http://localhost:PORT/…` and the like: the URL's hostname is that name, its port valid. */
