@@ -57,6 +57,8 @@ export async function runStalled(slow = 300, fast = 100): Promise<AbuseRow> {
     args: [
       ...["run", "-A", `${ROOT}main.ts`, "--port", "0", "--no-open", "--x", "index"],
       ...["--max-clients", String(maxClients), "--history", "0", "--token", TOKEN],
+      // A stalled socket keeps up to about twice its budget: 512 KiB keeps it under 1.6 MiB.
+      ...["--max-queue", "512KiB"],
       ...["--", "yes", "1 2 3 4 5 6 7 8"],
     ],
     stdout: "piped",
