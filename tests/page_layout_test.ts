@@ -10,29 +10,17 @@
 
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { type Browser, launchBrowser, readPage, startFedServer, waitForPage } from "./browser.ts";
+import { readPage, waitForPage } from "./browser.ts";
+import { axisReport, eventually, openVmstatPage, VMSTAT_NAMES } from "./vmstat_page.ts";
 
 const browserTest = { sanitizeOps: false, sanitizeResources: false };
-
-import { axisReport, eventually, feedVmstat, VMSTAT_NAMES } from "./vmstat_page.ts";
 
 Deno.test({
   name: "vmstat-like input",
   ...browserTest,
   async fn(t) {
-    await using server = await startFedServer();
-    const feeding = feedVmstat(server.write, 60, 1200);
-    await using browser: Browser = await launchBrowser([], {
-      viewport: { width: 1600, height: 900 },
-    });
-    const { page, problems } = await browser.newPage();
-    await page.goto(server.url.href);
-    await feeding;
-    await waitForPage(
-      page,
-      (state) => state.series.length === 17 && state.series.every((s) => s.points === 60),
-      "17 series of 60 points",
-    );
+    await using opened = await openVmstatPage();
+    const { server, browser, page, problems } = opened;
 
     await t.step(
       "the page splits, the charts fill the window, every label is readable",

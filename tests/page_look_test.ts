@@ -7,13 +7,13 @@
  */
 
 import assert from "node:assert/strict";
-import { type Browser, launchBrowser, startFedServer, waitForPage } from "./browser.ts";
+import { startFedServer, waitForPage } from "./browser.ts";
 import {
   axisReport,
   contrast,
   eventually,
-  feedVmstat,
   luminances,
+  openVmstatPage,
   paletteOf,
 } from "./vmstat_page.ts";
 
@@ -23,19 +23,8 @@ Deno.test({
   name: "vmstat-like input, as it looks",
   ...browserTest,
   async fn(t) {
-    await using server = await startFedServer();
-    const feeding = feedVmstat(server.write, 60, 1200);
-    await using browser: Browser = await launchBrowser([], {
-      viewport: { width: 1600, height: 900 },
-    });
-    const { page, problems } = await browser.newPage();
-    await page.goto(server.url.href);
-    await feeding;
-    await waitForPage(
-      page,
-      (state) => state.series.length === 17 && state.series.every((s) => s.points === 60),
-      "17 series of 60 points",
-    );
+    await using opened = await openVmstatPage();
+    const { server, browser, page, problems } = opened;
 
     await t.step("at least 20 distinct colours, readable in light and dark", async () => {
       for (const scheme of ["light", "dark"] as const) {

@@ -7,7 +7,14 @@
  */
 
 import type { Page } from "playwright-core";
-import { sleep } from "./browser.ts";
+import {
+  type Browser,
+  type FedServer,
+  launchBrowser,
+  sleep,
+  startFedServer,
+  waitForPage,
+} from "./browser.ts";
 
 const VMSTAT_HEADER =
   "procs -----------memory---------- ---swap-- -----io---- -system-- ------cpu-----\n" +
@@ -168,4 +175,38 @@ export function paletteOf(page: Page, count: number): Promise<string[]> {
     const { seriesColor } = await import("/static/modules/colors.js");
     return Array.from({ length: count }, (_, i) => seriesColor(i));
   }, count);
+}
+
+/** A server fed 60 vmstat-like samples and a 1600×900 page showing all 17 series. */
+export interface VmstatPage extends AsyncDisposable {
+  server: FedServer;
+  browser: Browser;
+  page: Page;
+  /** Console errors and CSP violations the page reported. */
+  problems: string[];
+}
+
+/** Starts the server, feeds it, and opens the page once every series has its 60 points. */
+export async function openVmstatPage(): Promise<VmstatPage> {
+  const server = await startFedServer();
+  const feeding = feedVmstat(server.write, 60, 1200);
+  const browser = await launchBrowser([], { viewport: { width: 1600, height: 900 } });
+  const { page, problems } = await browser.newPage();
+  await page.goto(server.url.href);
+  await feeding;
+  await waitForPage(
+    page,
+    (state) => state.series.length === 17 && state.series.every((s) => s.points === 60),
+    "17 series of 60 points",
+  );
+  return {
+    server,
+    browser,
+    page,
+    problems,
+    async [Symbol.asyncDispose]() {
+      await browser[Symbol.asyncDispose]();
+      await server[Symbol.asyncDispose]();
+    },
+  };
 }
