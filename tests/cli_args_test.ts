@@ -128,3 +128,22 @@ Deno.test("--help lists examples, flags, routes, environment and exit codes", ()
     assert.ok(text.includes(expected), `--help shows ${expected}`);
   }
 });
+
+Deno.test("relative paths resolve as node:path's resolve does, without loading it at start", async () => {
+  const { resolve } = await import("node:path");
+  const { resolvePath } = await import("../cli/command_line.ts");
+  for (
+    const [from, path] of [
+      ["/home/me/lab", "rec.lpr"],
+      ["/home/me/lab", "./sensor.py"],
+      ["/home/me/lab", "../old.lpr"],
+      ["/home/me/lab/", "a/./b/../c.txt"],
+      ["/", "../../x"],
+      ["/home/me", "/etc/hosts"],
+      ["/home/me", "."],
+      ["/home/me", "dir/"],
+    ] as const
+  ) {
+    assert.equal(resolvePath(from, path), resolve(from, path), `${from} + ${path}`);
+  }
+});
