@@ -1,12 +1,11 @@
 /**
- * WebSocket `/data`: the seed's demo stream for each connection, or a seat
- * in the hub's shared stream when a live source is configured.
+ * WebSocket `/data` in demo mode: the seed's 100 random numbers for each
+ * connection. A stream's viewers are handlers/stream_viewer.ts's.
  *
  * @module
  */
 
 import { createDemoFrame } from "../stream/demo.ts";
-import type { Hub } from "../stream/hub.ts";
 
 /** Close code once the demo's 100 points are sent. */
 export const CLOSE_NORMAL = 1000;
@@ -17,10 +16,4 @@ export function serveDemo(socket: WebSocket): void {
     socket.send(createDemoFrame());
     socket.close(CLOSE_NORMAL, "Demo complete");
   });
-}
-
-/** Attaches this connection to the shared stream until it closes. */
-export function serveViewer(socket: WebSocket, hub: Hub): void {
-  socket.addEventListener("open", () => hub.attach(socket));
-  socket.addEventListener("close", () => hub.detach(socket));
 }
