@@ -14,7 +14,7 @@ import { formatHost } from "./host.ts";
 import { listen } from "./listener.ts";
 import { createLogger } from "./log.ts";
 import type { Hub } from "./stream/hub.ts";
-import { type MainSourceOptions, startMainSource } from "./stream/main_source.ts";
+import type { MainSourceOptions } from "./stream/main_source.ts";
 import type { Streams } from "./stream/registry.ts";
 import type { RunningSource } from "./stream/source.ts";
 import { createStreams } from "./stream/streams_setup.ts";
@@ -52,7 +52,7 @@ export async function startServer(
   const connections = new Connections(config, log);
   const { streams, mainStream, backplane } = await createStreams(config, log);
   const main = mainStream === undefined ? undefined : streams.get(mainStream);
-  const handler = await createHandler({ config, connections, streams, mainStream, log });
+  const handler = createHandler({ config, connections, streams, mainStream, log });
 
   const { hostname, port, tls, reusePort } = config;
   const onError = (error: unknown) => {
@@ -64,11 +64,14 @@ export async function startServer(
     handler,
   );
   const target = main && { hub: main.hub, sink: streams.sinkFor(main) };
+  // Loaded only for a source: the demo never loads the readers, recorder and processes.
   const started = target &&
-    await startMainSource(config, target, { ...options, log }).catch(async (error) => {
-      await server.shutdown();
-      throw error;
-    });
+    await import("./stream/main_source.ts")
+      .then(({ startMainSource }) => startMainSource(config, target, { ...options, log }))
+      .catch(async (error) => {
+        await server.shutdown();
+        throw error;
+      });
 
   const scheme = config.tls ? "https" : "http";
   const url = new URL(`${scheme}://${formatHost(config.hostname)}:${server.port}/`);

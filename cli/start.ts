@@ -9,7 +9,7 @@ import manifest from "../deno.json" with { type: "json" };
 import type { Config } from "../config.ts";
 import { createLogger } from "../log.ts";
 import { ListenError, type RunningServer, startServer } from "../server.ts";
-import { SourceStartError } from "../stream/source.ts";
+import { SourceStartError } from "../stream/running_source.ts";
 import { browsableUrl, openBrowser } from "./browser.ts";
 import { curlExample } from "./token.ts";
 

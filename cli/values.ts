@@ -15,7 +15,7 @@ import {
   type WindowSpec,
   type XChoice,
 } from "../config.ts";
-import { isStreamName } from "../stream/registry.ts";
+import { isStreamName } from "../stream/stream_name.ts";
 
 /** Error for a bad command line: one line, exit 2. */
 export class UsageError extends Error {

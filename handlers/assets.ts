@@ -2,7 +2,8 @@
  * The page and everything it loads, embedded through imports so `deno run`
  * and the compiled binary serve the same bytes and never read the disk.
  * Each asset carries a strong ETag; a matching `If-None-Match` gets 304.
- * Its three answers (200, HEAD, 304) are built once and copied per request.
+ * Its three answers (200, HEAD, 304) are built on its first request, once,
+ * and copied per request: a start digests nothing.
  *
  * @module
  */
@@ -72,14 +73,20 @@ const MODULES: Record<string, string> = {
   url_state: urlStateModule,
 };
 
-/** One embedded file, ready to serve: its ETag and its answers, built once. */
+/**
+ * One embedded file: its answers (200, HEAD, 304) and strong ETag are built
+ * on its first request and kept, so a start builds none of them.
+ */
 export interface Asset {
+  /** Answers GET or HEAD: 200 with the body, or 304 when `If-None-Match` matches. */
+  serve(request: Request): Response | Promise<Response>;
+}
+
+/** An asset's answers, once built. */
+interface BuiltAsset {
   etag: string;
-  /** 200 with the body. */
   ok: () => Response;
-  /** 200 with the headers alone, for HEAD. */
   head: () => Response;
-  /** 304, for an `If-None-Match` that matches. */
   notModified: () => Response;
 }
 
@@ -99,31 +106,28 @@ export interface Assets {
 }
 
 /**
- * Builds the assets once at start. `/` is the demo without a `source`, else
- * a live page headed by it (the command line, or "standard input"), or by
- * the stream's meta message when `null`.
+ * The assets by request path. `/` is the demo without a `source`, else a
+ * live page headed by it (the command line, or "standard input"), or by the
+ * stream's meta message when `null`.
  */
-export async function createAssets(source: string | null | undefined): Promise<Assets> {
-  const files: [string, string, string][] = [
-    ["/", pageHtml(source), "text/html; charset=utf-8"],
-    ["/static/app.js", appScript, "text/javascript; charset=utf-8"],
-    ...Object.entries(MODULES).map(([name, text]): [string, string, string] => [
+export function createAssets(source: string | null | undefined): Assets {
+  const files: [string, () => string, string][] = [
+    ["/", () => pageHtml(source), "text/html; charset=utf-8"],
+    ["/static/app.js", () => appScript, "text/javascript; charset=utf-8"],
+    ...Object.entries(MODULES).map(([name, text]): [string, () => string, string] => [
       `/static/modules/${name}.js`,
-      text,
+      () => text,
       "text/javascript; charset=utf-8",
     ]),
-    ["/static/style.css", style, "text/css; charset=utf-8"],
-    ["/static/uplot.js", chartScript, "text/javascript; charset=utf-8"],
-    ["/static/uplot.css", chartStyle, "text/css; charset=utf-8"],
-    ["/static/favicon.svg", icon, "image/svg+xml"],
+    ["/static/style.css", () => style, "text/css; charset=utf-8"],
+    ["/static/uplot.js", () => chartScript, "text/javascript; charset=utf-8"],
+    ["/static/uplot.css", () => chartStyle, "text/css; charset=utf-8"],
+    ["/static/favicon.svg", () => icon, "image/svg+xml"],
   ];
-  // Their ETags are digests, computed side by side: one after another they slowed every start.
-  const [streamPage, ...built] = await Promise.all([
-    createAsset(pageHtml(null), "text/html; charset=utf-8"),
-    ...files.map(([, text, contentType]) => createAsset(text, contentType)),
-  ]);
-  const assets = new Map(files.map(([path], index) => [path, built[index] as Asset]));
-  return { files: assets, streamPage: streamPage as Asset };
+  return {
+    files: new Map(files.map(([path, text, contentType]) => [path, lazyAsset(text, contentType)])),
+    streamPage: lazyAsset(() => pageHtml(null), "text/html; charset=utf-8"),
+  };
 }
 
 /** The page: the demo's (`undefined`), a live one headed by `source`, or a stream's (`null`). */
@@ -139,7 +143,20 @@ function pageHtml(source: string | null | undefined): string {
   return page.replaceAll("__SOURCE__", () => mode).replaceAll("__TITLE__", () => heading);
 }
 
-async function createAsset(text: string, contentType: string): Promise<Asset> {
+/** An asset built on its first request; requests meanwhile wait for the same build. */
+function lazyAsset(text: () => string, contentType: string): Asset {
+  let built: BuiltAsset | undefined;
+  let building: Promise<BuiltAsset> | undefined;
+  return {
+    serve(request) {
+      if (built) return answer(request, built);
+      building ??= buildAsset(text(), contentType).then((asset) => built = asset);
+      return building.then((asset) => answer(request, asset));
+    },
+  };
+}
+
+async function buildAsset(text: string, contentType: string): Promise<BuiltAsset> {
   const body = new TextEncoder().encode(text);
   const etag = await computeEtag(body);
   // Revalidate every time: cheap with the ETag, and never a stale page.
@@ -163,8 +180,8 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (character) => entities[character] ?? character);
 }
 
-/** Answers GET or HEAD for `asset`: 200 with the body, or 304 on a match. */
-export function serveAsset(request: Request, asset: Asset): Response {
+/** GET or HEAD's answer from `asset`: 200 with the body, or 304 on a match. */
+function answer(request: Request, asset: BuiltAsset): Response {
   if (matchesEtag(request.headers.get("if-none-match"), asset.etag)) return asset.notModified();
   return request.method === "HEAD" ? asset.head() : asset.ok();
 }

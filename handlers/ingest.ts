@@ -30,9 +30,11 @@ import {
   type XChoice,
 } from "../config.ts";
 import type { Logger } from "../log.ts";
+import { createLineReader } from "../stream/formats/mod.ts";
 import type { LineReader } from "../stream/formats/types.ts";
 import { NO_LINES, type PushCounts, PushFeed } from "../stream/push_feed.ts";
-import { streamNameProblem, type StreamWriter } from "../stream/registry.ts";
+import type { StreamWriter } from "../stream/registry.ts";
+import { streamNameProblem } from "../stream/stream_name.ts";
 import { bearerToken, isAllowedOrigin, type OriginPolicy, tokensEqual } from "./policy.ts";
 import { json } from "./respond.ts";
 
@@ -159,7 +161,7 @@ export function createIngestHandler(options: IngestOptions): IngestHandler {
     try {
       const early = opened.blocked();
       if (early) return blocked(early, NO_LINES);
-      const reader = opened.readerFor(format.value, x.value);
+      const reader = opened.readerFor(format.value, x.value, createLineReader);
       return await readBody(request, reader, opened, bucket, options, name);
     } finally {
       opened.close();

@@ -13,13 +13,14 @@
 
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
-import { isStreamName, streamNameProblem, type Streams } from "../stream/registry.ts";
+import type { Streams } from "../stream/registry.ts";
+import { isStreamName, streamNameProblem } from "../stream/stream_name.ts";
 import { describeSource } from "../stream/source_spec.ts";
-import { type Asset, createAssets, serveAsset } from "./assets.ts";
+import { type Asset, createAssets } from "./assets.ts";
 import { serveDemo } from "./data.ts";
 import { createCsvExportRoute } from "./data_csv.ts";
 import { serveEcho } from "./echo.ts";
-import { createIngestHandler } from "./ingest.ts";
+import type { IngestHandler } from "./ingest.ts";
 import { isAllowedHost, readToken, requestPath, tokensEqual } from "./policy.ts";
 import { serveRange, type StoredStream } from "./range.ts";
 import { internalError, json, refuse, secured, text } from "./respond.ts";
@@ -62,19 +63,24 @@ export type Handler = (
 ) => Response | Promise<Response>;
 
 interface Route {
-  /** GET and HEAD. */
-  http?: (request: Request) => Response;
+  /** GET and HEAD: at once, but for an embedded file's first request (assets.ts). */
+  http?: (request: Request) => Response | Promise<Response>;
   websocket?: (socket: WebSocket) => void;
   /** POST and PUT. */
   push?: (request: Request, remote: string) => Promise<Response>;
 }
 
 /** Builds the handler; unexpected errors are logged with the request and answered 500. */
-export async function createHandler(options: RouterOptions): Promise<Handler> {
+export function createHandler(options: RouterOptions): Handler {
   const { config, connections, log, streams, mainStream } = options;
   // The main stream's page is headed by its source (the command line, "standard input").
-  const assets = await createAssets(mainStream ? describeSource(config.source) ?? null : undefined);
-  const ingest = createIngestHandler({ ...config, policy: config, streams, log });
+  const assets = createAssets(mainStream ? describeSource(config.source) ?? null : undefined);
+  // Loaded with the first push: a process that is never pushed to never loads the readers.
+  let ingestHandler: Promise<IngestHandler> | undefined;
+  const ingest: IngestHandler = (request, info) =>
+    (ingestHandler ??= import("./ingest.ts").then(({ createIngestHandler }) =>
+      createIngestHandler({ ...config, policy: config, streams, log })
+    )).then((handler) => handler(request, info));
   const csvExport = createCsvExportRoute();
   const routes = new Map<string, Route>();
   for (const [path, asset] of assets.files) routes.set(path, { http: assetRoute(asset) });
@@ -130,7 +136,8 @@ export async function createHandler(options: RouterOptions): Promise<Handler> {
 
   /**
    * Answers a request: synchronously where nothing is awaited (every GET and
-   * HEAD), so `Deno.serve` takes the answer without a promise in between.
+   * HEAD but an embedded file's first), so `Deno.serve` takes the answer
+   * without a promise in between.
    */
   const route = (request: Request, info: Deno.ServeHandlerInfo): Response | Promise<Response> => {
     const pathname = requestPath(request.url);
@@ -256,8 +263,8 @@ function allowedMethods(route: Route): string {
   return methods.join(", ");
 }
 
-function assetRoute(asset: Asset): (request: Request) => Response {
-  return (request) => serveAsset(request, asset);
+function assetRoute(asset: Asset): (request: Request) => Response | Promise<Response> {
+  return (request) => asset.serve(request);
 }
 
 /** The peer's address alone, for per-address limits. */

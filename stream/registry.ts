@@ -12,16 +12,11 @@
 
 import type { LineFormat, XChoice } from "../config.ts";
 import type { Logger } from "../log.ts";
-import { createLineReader } from "./formats/mod.ts";
 import type { Detected, LineReader } from "./formats/types.ts";
 import type { Hub } from "./hub.ts";
 import { normalisingSink } from "./series_name.ts";
 import type { PointSink } from "./sink.ts";
 
-/** Names a stream may have: letters, digits, `-`, `_` and `.`, at most 64. */
-export const STREAM_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-/** Names the routes under `/s/NAME` use for themselves, so no stream may have them. */
-export const RESERVED_STREAM_NAMES: readonly string[] = ["data", "range", ".", ".."];
 /** Viewers waiting for streams that do not exist yet, across all names. */
 export const MAX_WAITING_VIEWERS = 1000;
 /** Line readers a stream keeps (one per format and x asked for); past it the oldest goes. */
@@ -55,38 +50,22 @@ export interface StreamsOptions {
   log: Logger;
 }
 
+/** Makes a line reader (formats/mod.ts `createLineReader`, loaded with the first push). */
+export type ReaderFactory = (format: LineFormat, x: XChoice) => LineReader;
+
 /** One writer's seat on a stream, for the length of one request. */
 export interface StreamWriter {
   readonly sink: PointSink;
   /** Why points cannot be taken now, if they cannot. */
   blocked(): string | undefined;
-  /** The stream's reader for `format` and `x`, kept across requests. */
-  readerFor(format: LineFormat, x: XChoice): LineReader;
+  /** The stream's reader for `format` and `x`, made by `create` once and kept across requests. */
+  readerFor(format: LineFormat, x: XChoice, create: ReaderFactory): LineReader;
   /** Told once, when the reader knows the format (for the page). */
   detected(detected: Detected): void;
   /** Told of each skipped line and why (for the page). */
   skipped(line: string, reason: string): void;
   /** The request is over: the stream may count as idle again. */
   close(): void;
-}
-
-/** Why `name` cannot name a stream, or undefined when it can. */
-export function streamNameProblem(name: string): string | undefined {
-  if (!STREAM_NAME.test(name)) {
-    return "Stream names are letters, digits, '-', '_' and '.', at most 64 characters";
-  }
-  if (RESERVED_STREAM_NAMES.includes(name)) {
-    return `Stream name "${name}" is reserved: /s/NAME/${name} is a route`;
-  }
-  if (name.endsWith(".csv")) {
-    return `Stream names cannot end in ".csv": /s/NAME.csv is stream NAME's CSV export`;
-  }
-  return undefined;
-}
-
-/** Returns true when `name` is a valid stream name. */
-export function isStreamName(name: string): boolean {
-  return streamNameProblem(name) === undefined;
 }
 
 /** One named stream. */
@@ -109,11 +88,11 @@ export class Stream {
    * The reader for `format` and `x`, kept across requests: a header posted
    * once names the columns of every later post with the same query.
    */
-  readerFor(format: LineFormat, x: XChoice): LineReader {
+  readerFor(format: LineFormat, x: XChoice, create: ReaderFactory): LineReader {
     const key = `${format}\n${x.kind === "field" ? `field:${x.name}` : x.kind}`;
     let reader = this.#readers.get(key);
     if (!reader) {
-      reader = createLineReader(format, x);
+      reader = create(format, x);
       if (this.#readers.size >= MAX_READERS) {
         this.#readers.delete(this.#readers.keys().next().value as string);
       }
@@ -129,15 +108,12 @@ export class Streams {
   readonly #streams = new Map<string, Stream>();
   readonly #waiting = new Map<string, Set<(stream: Stream) => void>>();
   #waitingCount = 0;
-  readonly #sweeper: ReturnType<typeof setInterval>;
-  readonly #sampler: ReturnType<typeof setInterval>;
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+  #sampler: ReturnType<typeof setInterval> | undefined;
+  #stopped = false;
 
   constructor(options: StreamsOptions) {
     this.#options = options;
-    this.#sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
-    this.#sampler = setInterval(() => this.#sample(), 1000);
-    Deno.unrefTimer(Number(this.#sweeper));
-    Deno.unrefTimer(Number(this.#sampler));
   }
 
   /** Streams held now. */
@@ -168,6 +144,7 @@ export class Streams {
     if (this.#streams.size >= this.#options.maxStreams) return undefined;
     const stream = new Stream(name, this.#options.createHub(name), pinned);
     this.#streams.set(name, stream);
+    this.#startTimers();
     this.#options.log.debug("stream-created", { stream: name });
     const waiting = this.#waiting.get(name);
     if (waiting) {
@@ -189,7 +166,7 @@ export class Streams {
     return {
       sink: this.sinkFor(stream),
       blocked: () => this.#options.writeBlocked?.(),
-      readerFor: (format, x) => stream.readerFor(format, x),
+      readerFor: (format, x, create) => stream.readerFor(format, x, create),
       detected: (detected) => stream.hub.setFormat(detected.format),
       skipped: (line, reason) => stream.hub.noteSkipped(line, reason),
       close: () => {
@@ -272,8 +249,21 @@ export class Streams {
     }
   }
 
+  /**
+   * The sweeper and the sampler, from the first stream on: the demo has none,
+   * and `Deno.unrefTimer` loads Deno's Node timers, a few ms of every start.
+   */
+  #startTimers(): void {
+    if (this.#sweeper !== undefined || this.#stopped) return;
+    this.#sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    this.#sampler = setInterval(() => this.#sample(), 1000);
+    Deno.unrefTimer(Number(this.#sweeper));
+    Deno.unrefTimer(Number(this.#sampler));
+  }
+
   /** Stops every hub, the sweeper and the sampler. */
   stop(): void {
+    this.#stopped = true;
     clearInterval(this.#sweeper);
     clearInterval(this.#sampler);
     for (const stream of this.#streams.values()) stream.hub.stop();

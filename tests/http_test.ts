@@ -179,11 +179,12 @@ Deno.test("$&, $' and $$ in a command line reach the page's title as written", a
 
 Deno.test("GET and HEAD are answered at once, not through a promise, and every copy is whole", async () => {
   // Deno.serve takes a Response or a promise of one; a GET that awaits nothing costs no promise.
+  // An embedded file is built on its first request (a start digests nothing), then kept.
   const { log } = captureLog();
   const config = { ...DEFAULTS, port: 0, open: false };
   const { streams } = await createStreams(config, log);
   try {
-    const handler = await createHandler({
+    const handler = createHandler({
       config,
       connections: new Connections(config, log),
       streams,
@@ -195,6 +196,9 @@ Deno.test("GET and HEAD are answered at once, not through a promise, and every c
     };
     for (const [method, path] of [["GET", "/test"], ["HEAD", "/"], ["GET", "/static/app.js"]]) {
       const url = `http://127.0.0.1:1${path}`;
+      const first = await handler(new Request(url, { method }), info);
+      assert.equal(first.status, 200);
+      await first.body?.cancel();
       for (let copy = 0; copy < 3; copy++) {
         const answer = handler(new Request(url, { method }), info);
         assert.ok(answer instanceof Response, `${method} ${path}`);
@@ -209,4 +213,22 @@ Deno.test("GET and HEAD are answered at once, not through a promise, and every c
   } finally {
     streams.stop();
   }
+});
+
+Deno.test("an embedded file's first requests, side by side, share one build and one ETag", async () => {
+  await using server = await startTestServer();
+  const url = new URL("/static/uplot.js", server.url);
+  const answers = await Promise.all(Array.from({ length: 8 }, () => fetch(url)));
+  const etags = new Set<string | null>();
+  for (const answer of answers) {
+    assert.equal(answer.status, 200);
+    assert.match(await answer.text(), /uPlot/);
+    etags.add(answer.headers.get("etag"));
+  }
+  assert.equal(etags.size, 1);
+  const etag = [...etags][0] ?? "";
+  assert.match(etag, /^"[0-9a-f]{24}"$/);
+  const again = await fetch(url, { headers: { "if-none-match": etag } });
+  assert.equal(again.status, 304);
+  await again.body?.cancel();
 });

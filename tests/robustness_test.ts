@@ -187,7 +187,7 @@ Deno.test("an unexpected error is logged with the request and answered 500 with 
   const { log, lines } = captureLog();
   await using server = await startTestServer();
   const config = { ...DEFAULTS, maxClients: 10, maxMessageBytes: 1024 };
-  const handler = await createHandler({
+  const handler = createHandler({
     config,
     connections: new Connections(config, log),
     streams: server.streams,

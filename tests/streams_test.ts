@@ -240,3 +240,26 @@ Deno.test("GET /s/ lists streams as HTML, or as JSON when asked", async () => {
   assert.match(text, /<script src="\/static\/modules\/streams_page.js" type="module">/);
   assert.ok(!text.includes("alpha") && !text.includes("<b>"), "no stream data in the markup");
 });
+
+Deno.test("a registry holds no timer until its first stream, and stop clears them", () => {
+  // The demo has no stream: its start neither sweeps nor samples (Deno.unrefTimer loads Node's
+  // timers). The test's op sanitizer fails it if a timer is left running.
+  const options = {
+    createHub: () =>
+      new Hub({
+        window: { points: 10 },
+        maxQueuedBytes: 1 << 20,
+        historyBytes: 0,
+        log: captureLog().log,
+      }),
+    maxStreams: 2,
+    ttlMs: 1000,
+    log: captureLog().log,
+  };
+  const idle = new Streams(options);
+  assert.equal(idle.size, 0);
+  const used = new Streams(options);
+  assert.ok(used.open("one"));
+  assert.equal(used.summaries()[0]?.pointsPerSecond, 0);
+  used.stop();
+});
