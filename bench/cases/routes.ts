@@ -2,8 +2,9 @@
  * The seed's routes: `GET /test` and `/echo` round trips at 1, 32 and 256
  * connections (`clients/load_client.ts`, one operation at a time per
  * connection), server CPU per operation of liveplot against a bare
- * `Deno.serve` with the same routes (`peers/deno_routes.ts`), both once a
- * round, the order alternating.
+ * `Deno.serve` with the same routes (`peers/deno_routes.ts`), and for
+ * `/test` of that bare server sending liveplot's security headers too (what
+ * the headers alone cost), each once a round, the order rotating.
  *
  * @module
  */
@@ -27,6 +28,8 @@ export interface RouteResult {
 }
 
 const ROUTES = ["test", "echo"] as const;
+/** Bare Deno.serve whose `/test` carries liveplot's security headers (`--security-headers`). */
+const HEADERS_PEER = "deno-headers";
 const CONNECTIONS = [1, 32, 256];
 /** The issue 16 target: at most this many times bare `Deno.serve`'s CPU per operation. */
 const TARGET_RATIO = 1.1;
@@ -83,8 +86,8 @@ export const routesTable: Table<RouteResult> = {
   title: "Seed routes: server CPU per operation",
   render(results) {
     const lines = [
-      "| route | connections | liveplot µs CPU / op | bare Deno µs CPU / op | liveplot / bare | liveplot ops/s | bare ops/s | broken connections |",
-      "|---|--:|--:|--:|--:|--:|--:|--:|",
+      "| route | connections | liveplot µs CPU / op | bare Deno µs CPU / op | liveplot / bare | bare + liveplot's headers µs CPU / op | liveplot / that | liveplot ops/s | bare ops/s | broken connections |",
+      "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ];
     const figures: Figure[] = [];
     for (const route of ROUTES) {
@@ -94,12 +97,15 @@ export const routesTable: Table<RouteResult> = {
           median(mine.filter((r) => r.server === server).map((r) => r[key] as number));
         const live = pick("liveplot", "cpuMicrosPerOp");
         const bare = pick("deno", "cpuMicrosPerOp");
+        const headed = pick(HEADERS_PEER, "cpuMicrosPerOp");
         const cells = [
           label(route),
           String(conns),
           fmt(live, 1),
           fmt(bare, 1),
           `${fmt(live / bare, 2)}×`,
+          Number.isFinite(headed) ? fmt(headed, 1) : "–",
+          Number.isFinite(headed) ? `${fmt(live / headed, 2)}×` : "–",
           fmt(pick("liveplot", "opsPerSecond"), 0),
           fmt(pick("deno", "opsPerSecond"), 0),
           String(mine.reduce((sum, r) => sum + r.errors, 0)),
@@ -117,6 +123,17 @@ export const routesTable: Table<RouteResult> = {
           },
           (v, b) => v / b <= TARGET_RATIO,
         ));
+        if (route === "test") {
+          figures.push(figure({
+            measure: `${label(route)} at ${conns} connection${
+              conns > 1 ? "s" : ""
+            }: server CPU per op, against bare Deno sending the same headers`,
+            value: live,
+            unit: "µs",
+            baseline: { server: "bare Deno.serve + liveplot's headers", value: headed },
+            target: "–",
+          }));
+        }
       }
     }
     return { lines, figures };
@@ -130,19 +147,22 @@ export const routesCase: BenchCase<RouteResult> = {
   servers: ["liveplot"],
   table: routesTable,
   async round(context, round) {
-    const measureMs = context.options.quick ? 1000 : 1500;
+    const measureMs = context.options.quick ? 1000 : 2500;
     const results: RouteResult[] = [];
-    for (const name of round % 2 ? ["deno", "liveplot"] : ["liveplot", "deno"]) {
+    const order = ["liveplot", "deno", HEADERS_PEER];
+    for (const name of [...order.slice(round % 3), ...order.slice(0, round % 3)]) {
       try {
+        const peer = [DENO, "run", "-A", `${BENCH}peers/deno_routes.ts`];
         const { child, url } = name === "liveplot"
           ? await startServer(
             liveplotCommand(context.tools, ["--port", "0", "--no-open", "--quiet"]),
             name,
             { env: LIVEPLOT_ENV },
           )
-          : await startServer([DENO, "run", "-A", `${BENCH}peers/deno_routes.ts`], name);
+          : await startServer(name === "deno" ? peer : [...peer, "--security-headers"], name);
         try {
-          for (const route of ROUTES) {
+          // The headers peer differs from bare Deno on /test alone.
+          for (const route of name === HEADERS_PEER ? ["test" as const] : ROUTES) {
             for (const conns of CONNECTIONS) {
               const pid = child.process.pid;
               results.push(await measureRoute(name, pid, route, url, conns, measureMs));
