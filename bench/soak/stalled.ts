@@ -15,9 +15,9 @@
  */
 
 import { statusResidentMiB } from "../lib/proc.ts";
+import { ROOT } from "../lib/servers.ts";
 import type { AbuseRow } from "./abuse.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
 const TOKEN = "soak-stalled-token-0123456789";
 const encoder = new TextEncoder();
 
@@ -68,7 +68,10 @@ export async function runStalled(slow = 300, fast = 100): Promise<AbuseRow> {
   let url: URL | undefined;
   for (let text = ""; !url;) {
     const next = await lines.read();
-    if (next.done) throw new Error("liveplot exited before listening");
+    if (next.done) {
+      const { code } = await server.status;
+      throw new Error(`liveplot exited before listening (exit code ${code})`);
+    }
     text += next.value;
     const match = /liveplot listening on (\S+)/.exec(text);
     if (match?.[1]) url = new URL(match[1]);
