@@ -111,22 +111,22 @@ export interface Assets {
  * stream's meta message when `null`.
  */
 export function createAssets(source: string | null | undefined): Assets {
-  const files: [string, () => string, string][] = [
-    ["/", () => pageHtml(source), "text/html; charset=utf-8"],
-    ["/static/app.js", () => appScript, "text/javascript; charset=utf-8"],
-    ...Object.entries(MODULES).map(([name, text]): [string, () => string, string] => [
+  const files: [string, string, string][] = [
+    ["/", pageHtml(source), "text/html; charset=utf-8"],
+    ["/static/app.js", appScript, "text/javascript; charset=utf-8"],
+    ...Object.entries(MODULES).map(([name, text]): [string, string, string] => [
       `/static/modules/${name}.js`,
-      () => text,
+      text,
       "text/javascript; charset=utf-8",
     ]),
-    ["/static/style.css", () => style, "text/css; charset=utf-8"],
-    ["/static/uplot.js", () => chartScript, "text/javascript; charset=utf-8"],
-    ["/static/uplot.css", () => chartStyle, "text/css; charset=utf-8"],
-    ["/static/favicon.svg", () => icon, "image/svg+xml"],
+    ["/static/style.css", style, "text/css; charset=utf-8"],
+    ["/static/uplot.js", chartScript, "text/javascript; charset=utf-8"],
+    ["/static/uplot.css", chartStyle, "text/css; charset=utf-8"],
+    ["/static/favicon.svg", icon, "image/svg+xml"],
   ];
   return {
     files: new Map(files.map(([path, text, contentType]) => [path, lazyAsset(text, contentType)])),
-    streamPage: lazyAsset(() => pageHtml(null), "text/html; charset=utf-8"),
+    streamPage: lazyAsset(pageHtml(null), "text/html; charset=utf-8"),
   };
 }
 
@@ -144,13 +144,13 @@ function pageHtml(source: string | null | undefined): string {
 }
 
 /** An asset built on its first request; requests meanwhile wait for the same build. */
-function lazyAsset(text: () => string, contentType: string): Asset {
+function lazyAsset(text: string, contentType: string): Asset {
   let built: BuiltAsset | undefined;
   let building: Promise<BuiltAsset> | undefined;
   return {
     serve(request) {
       if (built) return answer(request, built);
-      building ??= buildAsset(text(), contentType).then((asset) => built = asset);
+      building ??= buildAsset(text, contentType).then((asset) => built = asset);
       return building.then((asset) => answer(request, asset));
     },
   };
