@@ -52,13 +52,14 @@ function row(out: string, server: string): string[] | undefined {
 
 Deno.test("bench compare: liveplot and the bare-Deno peer both deliver, with ratios", async () => {
   const { out, report, results } = await quickBench(
-    ["--case", "1x100000", "--server", "liveplot", "--server", "deno"],
+    ["--case", "1x100000", "--server", "liveplot", "--server", "liveplot-text", "--server", "deno"],
   );
   const live = row(out, "liveplot");
+  const text = row(out, "liveplot-text");
   const bare = row(out, "deno");
-  assert.ok(live && bare, out);
+  assert.ok(live && text && bare, out);
   // columns: case, server, p50, p99, max, delivered, CPU, …
-  for (const cells of [live, bare]) {
+  for (const cells of [live, text, bare]) {
     assert.match(cells[3]!, /^[\d.,]+ \([\d.,]+×\)$/, out);
     assert.ok(Number(cells[6]!.replace("%", "")) > 50, `delivered: ${cells[6]}\n${out}`);
     assert.match(cells[7]!, /^\d+\.\d{3} \([\d.,]+×\)$/, out);
@@ -75,6 +76,11 @@ Deno.test("bench compare: liveplot and the bare-Deno peer both deliver, with rat
   );
   assert.ok(byDeno && byDeno.ratio! > 0 && byDeno.target === "≤ 1.50×", JSON.stringify(results));
   assert.equal(typeof byDeno.met, "boolean");
+  // Text viewers are rows of their own, with their own target.
+  const textByDeno = results.figures.find((f) =>
+    f.server === "liveplot-text" && f.baseline?.server === "deno"
+  );
+  assert.ok(textByDeno && textByDeno.target === "≤ 1.75×", JSON.stringify(results.figures));
   // Bun was not asked for: its comparison says so instead of pretending.
   const byBun = results.figures.find((f) => f.measure.includes("vs bun"));
   assert.ok(byBun && !byBun.baseline && byBun.missing === "bun not run (--server)", out);

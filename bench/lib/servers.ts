@@ -92,11 +92,15 @@ export function liveplotCommand(tools: Tools, args: string[]): string[] {
   return [DENO, "run", "-A", ...profile, `${ROOT}main.ts`, ...args];
 }
 
-/** liveplot reading the source on standard input; its viewers offer `protocol`. */
+/**
+ * liveplot reading the source on standard input; its viewers offer `protocol`.
+ * `name` labels its rows: `liveplot` (binary viewers) or `liveplot-text`.
+ */
 export async function startLiveplot(
   tools: Tools,
   options: StartOptions = {},
   protocol?: string,
+  name = protocol ? "liveplot" : "liveplot-text",
 ): Promise<Server> {
   const window = options.window ? ["--window", String(options.window)] : [];
   const args = [
@@ -106,7 +110,7 @@ export async function startLiveplot(
     "-",
   ];
   const command = liveplotCommand(tools, args);
-  const server = await startStdinServer("liveplot", command, "data", { env: LIVEPLOT_ENV });
+  const server = await startStdinServer(name, command, "data", { env: LIVEPLOT_ENV });
   return { ...server, protocol };
 }
 
