@@ -30,9 +30,8 @@ import {
   type XChoice,
 } from "../config.ts";
 import type { Logger } from "../log.ts";
-import { createLineReader } from "../stream/formats/mod.ts";
 import type { LineReader } from "../stream/formats/types.ts";
-import { NO_LINES, type PushCounts, PushFeed } from "../stream/push_feed.ts";
+import type { PushCounts } from "../stream/push_feed.ts";
 import type { StreamWriter } from "../stream/registry.ts";
 import { streamNameProblem } from "../stream/stream_name.ts";
 import { bearerToken, isAllowedOrigin, type OriginPolicy, tokensEqual } from "./policy.ts";
@@ -161,21 +160,41 @@ export function createIngestHandler(options: IngestOptions): IngestHandler {
     try {
       const early = opened.blocked();
       if (early) return blocked(early, NO_LINES);
-      const reader = opened.readerFor(format.value, x.value, createLineReader);
-      return await readBody(request, reader, opened, bucket, options, name);
+      const reading = await loadReading();
+      const reader = opened.readerFor(format.value, x.value, reading.createLineReader);
+      return await readBody(request, reading, reader, opened, bucket, options, name);
     } finally {
       opened.close();
     }
   };
 }
 
+/** The counts of a push refused before its body was read. */
+const NO_LINES: Readonly<PushCounts> = { taken: 0, headers: 0, blank: 0, skipped: 0 };
+
 interface Bucket {
   tokens: number;
   updated: number;
 }
 
+/** What reads a body: loaded with the first push that gets past the refusals, so a start loads none. */
+interface Reading {
+  PushFeed: typeof import("../stream/push_feed.ts").PushFeed;
+  createLineReader: typeof import("../stream/formats/mod.ts").createLineReader;
+}
+
+let reading: Promise<Reading> | undefined;
+
+function loadReading(): Promise<Reading> {
+  return reading ??= Promise.all([
+    import("../stream/push_feed.ts"),
+    import("../stream/formats/mod.ts"),
+  ]).then(([{ PushFeed }, { createLineReader }]) => ({ PushFeed, createLineReader }));
+}
+
 async function readBody(
   request: Request,
+  { PushFeed }: Reading,
   reader: LineReader,
   writer: IngestWriter,
   bucket: Bucket,

@@ -20,7 +20,7 @@ import { type Asset, createAssets } from "./assets.ts";
 import { serveDemo } from "./data.ts";
 import { createCsvExportRoute } from "./data_csv.ts";
 import { serveEcho } from "./echo.ts";
-import type { IngestHandler } from "./ingest.ts";
+import { createIngestHandler } from "./ingest.ts";
 import { isAllowedHost, readToken, requestPath, tokensEqual } from "./policy.ts";
 import { serveRange, type StoredStream } from "./range.ts";
 import { internalError, json, refuse, secured, text } from "./respond.ts";
@@ -75,12 +75,7 @@ export function createHandler(options: RouterOptions): Handler {
   const { config, connections, log, streams, mainStream } = options;
   // The main stream's page is headed by its source (the command line, "standard input").
   const assets = createAssets(mainStream ? describeSource(config.source) ?? null : undefined);
-  // Loaded with the first push: a process that is never pushed to never loads the readers.
-  let ingestHandler: Promise<IngestHandler> | undefined;
-  const ingest: IngestHandler = (request, info) =>
-    (ingestHandler ??= import("./ingest.ts").then(({ createIngestHandler }) =>
-      createIngestHandler({ ...config, policy: config, streams, log })
-    )).then((handler) => handler(request, info));
+  const ingest = createIngestHandler({ ...config, policy: config, streams, log });
   const csvExport = createCsvExportRoute();
   const routes = new Map<string, Route>();
   for (const [path, asset] of assets.files) routes.set(path, { http: assetRoute(asset) });

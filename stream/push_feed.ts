@@ -32,9 +32,6 @@ export interface PushCounts {
   skipped: number;
 }
 
-/** The counts of a push refused before its body was read. */
-export const NO_LINES: Readonly<PushCounts> = { taken: 0, headers: 0, blank: 0, skipped: 0 };
-
 /** Reads one request body's lines into a stream and counts them for its answer. */
 export class PushFeed {
   readonly #reader: LineReader;
