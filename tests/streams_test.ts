@@ -16,6 +16,22 @@ import {
 
 const TOKEN = "streams-test-token";
 
+/** A registry of small hubs, at most `maxStreams` of them, for tests without a server. */
+function registryOptions(maxStreams: number) {
+  return {
+    createHub: () =>
+      new Hub({
+        window: { points: 10 },
+        maxQueuedBytes: 1 << 20,
+        historyBytes: 0,
+        log: captureLog().log,
+      }),
+    maxStreams,
+    ttlMs: 1000,
+    log: captureLog().log,
+  };
+}
+
 function post(url: URL, stream: string, body: string): Promise<Response> {
   return fetch(new URL(`/s/${stream}`, url), {
     method: "POST",
@@ -141,18 +157,7 @@ Deno.test("viewers do not create streams: five of them leave --max-streams 5 to 
 });
 
 Deno.test("viewers waiting for streams are bounded, and past the bound are told to try later", () => {
-  const streams = new Streams({
-    createHub: () =>
-      new Hub({
-        window: { points: 10 },
-        maxQueuedBytes: 1 << 20,
-        historyBytes: 0,
-        log: captureLog().log,
-      }),
-    maxStreams: 1,
-    ttlMs: 1000,
-    log: captureLog().log,
-  });
+  const streams = new Streams(registryOptions(1));
   try {
     const stops = Array.from(
       { length: MAX_WAITING_VIEWERS },
@@ -244,18 +249,7 @@ Deno.test("GET /s/ lists streams as HTML, or as JSON when asked", async () => {
 Deno.test("a registry holds no timer until its first stream, and stop clears them", () => {
   // The demo has no stream: its start neither sweeps nor samples (Deno.unrefTimer loads Node's
   // timers). The test's op sanitizer fails it if a timer is left running.
-  const options = {
-    createHub: () =>
-      new Hub({
-        window: { points: 10 },
-        maxQueuedBytes: 1 << 20,
-        historyBytes: 0,
-        log: captureLog().log,
-      }),
-    maxStreams: 2,
-    ttlMs: 1000,
-    log: captureLog().log,
-  };
+  const options = registryOptions(2);
   const idle = new Streams(options);
   assert.equal(idle.size, 0);
   const used = new Streams(options);
