@@ -20,6 +20,18 @@ function startProcess(redis: string, args: string[] = []) {
   });
 }
 
+/**
+ * Waits until every process says it is connected to Redis. A process reads Redis from what is
+ * there when it connects (redis_reader.ts): a point pushed before then never reaches it.
+ */
+async function connectedToRedis(...clis: { stderr: string[] }[]): Promise<void> {
+  await waitFor(
+    () => clis.every((cli) => cli.stderr.some((line) => line.includes("event=redis-connected"))),
+    10_000,
+    "every process connected to Redis",
+  );
+}
+
 /** A viewer of `path` that keeps every data line as `name x y`, using the meta's names. */
 async function viewerOf(url: URL, path: string) {
   const socket = new WebSocket(socketUrl(url, path));
@@ -81,6 +93,7 @@ Deno.test("two processes on one Redis: a command on one, a push on the other, id
   ]);
   const second = startProcess(redis.url);
   const [firstUrl, secondUrl] = await Promise.all([first.url, second.url]);
+  await connectedToRedis(first, second);
   const onFirst = await viewerOf(firstUrl, "/s/mixed/data");
   const onSecond = await viewerOf(secondUrl, "/s/mixed/data");
 
@@ -209,6 +222,7 @@ Deno.test({
     const first = spawnCli(["--port", port, ...common], { denoArgs });
     const second = spawnCli(["--port", port, ...common], { denoArgs });
     const [url] = await Promise.all([first.url, second.url]);
+    await connectedToRedis(first, second);
     // Viewers land on either process; a push through either reaches all of them.
     const viewers = await Promise.all(
       Array.from({ length: 16 }, () => viewerOf(url as URL, "/s/shared/data")),

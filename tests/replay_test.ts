@@ -85,13 +85,11 @@ Deno.test("speed N keeps the recorded pace divided by N", async () => {
   assert.equal(lines.length, 11);
   assert.ok(elapsed >= 245, `a 1 s recording at 4x took ${elapsed} ms`);
   assert.ok(elapsed < 1000, `a 1 s recording at 4x took ${elapsed} ms`);
-  const first = batches[0]!.at;
+  // Each line waits for its time after the replay's own start, which is after `play` began
+  // and before the first batch reached us (a busy machine can delay that one alone).
   for (const batch of batches) {
     const due = (batch.arrivals[0]! - 1000) * 1000 / 4;
-    assert.ok(
-      batch.at - first >= due - 2,
-      `line at ${batch.arrivals[0]} came ${batch.at - first} ms in`,
-    );
+    assert.ok(batch.at >= due - 2, `line at ${batch.arrivals[0]} came ${batch.at} ms in`);
   }
 });
 
