@@ -48,11 +48,16 @@ export interface HubOptions {
 /** A backstop on series count, so input with ever-new names stays bounded. */
 export const MAX_SERIES = 64;
 /**
- * The longest a frame waits after the previous pass over the viewers: reached
+ * The longest a frame waits because the last pass over the viewers was slow:
+ * on a busy machine one pass can be stretched far beyond what it cost.
+ */
+const MAX_PASS_WAIT_MS = 100;
+/**
+ * The longest a frame waits for what sending to many viewers costs: reached
  * from 10,000 viewers on, where a point is about a quarter second old when it
  * goes out (bench: 10,000 × 100).
  */
-const MAX_FRAME_GAP_MS = 300;
+const MAX_SEND_WAIT_MS = 300;
 /**
  * What one viewer's message costs the process, all told: Deno's `send` only
  * queues it, and the write happens after the pass, so the pass's own time
@@ -276,8 +281,10 @@ export class Hub implements PointSink {
       this.#flushNumber++;
       return;
     }
-    const sending = Math.max(this.#lastPassMs, this.#viewers.size * SEND_COST_MS);
-    const gap = Math.min(sending, MAX_FRAME_GAP_MS);
+    const gap = Math.max(
+      Math.min(this.#lastPassMs, MAX_PASS_WAIT_MS),
+      Math.min(this.#viewers.size * SEND_COST_MS, MAX_SEND_WAIT_MS),
+    );
     const wait = this.#lastPassEnd + gap - performance.now();
     if (wait > 0) {
       this.#timer = setTimeout(() => this.#flush(), wait);
