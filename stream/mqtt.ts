@@ -21,7 +21,7 @@ import { parseValue } from "./formats/numbers.ts";
 import type { LineReader } from "./formats/mod.ts";
 import { LineFeed } from "./line_feed.ts";
 import type { PointSink, XKind } from "./sink.ts";
-import type { RunningSource, SourceOptions } from "./running_source.ts";
+import { endedWhen, type RunningSource, type SourceOptions } from "./running_source.ts";
 import { type MqttSpec, redact } from "./source_spec.ts";
 
 /** The first wait before reconnecting, doubled after each failure. */
@@ -180,10 +180,11 @@ export async function startMqtt(spec: MqttSpec, options: SourceOptions): Promise
     feed.readMessage(payload, known.reader, known.sink);
   });
 
-  const ended = new Promise<void>((resolve) => client.once("end", () => resolve())).then(() => {
-    hub.report({ state: "ended", exitCode: null, detail: null });
-    log.info("source-ended", { mqtt: where });
-  });
+  const ended = endedWhen(
+    new Promise<void>((resolve) => client.once("end", () => resolve())),
+    options,
+    { mqtt: where },
+  );
   return {
     ended,
     stop: async () => {

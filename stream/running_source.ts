@@ -47,6 +47,21 @@ export class SourceStartError extends Error {
   override name = "SourceStartError";
 }
 
+/**
+ * Settles once `finished` has, after telling the hub and the log that a
+ * source with no exit code (a network source, a port) ended; `where` names
+ * it in the log line (`{ udp: "127.0.0.1:9870" }`).
+ */
+export async function endedWhen(
+  finished: Promise<unknown>,
+  { hub, log }: Pick<SourceOptions, "hub" | "log">,
+  where: Record<string, string>,
+): Promise<void> {
+  await finished;
+  hub.report({ state: "ended", exitCode: null, detail: null });
+  log.info("source-ended", where);
+}
+
 /** Waits `ms`, or less when `signal` aborts first. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

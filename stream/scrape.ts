@@ -17,7 +17,7 @@
 import { describeError } from "../log.ts";
 import { type MetricType, parseExposition, type Sample } from "./formats/prometheus.ts";
 import { LineFeed } from "./line_feed.ts";
-import { type RunningSource, sleep, type SourceOptions } from "./running_source.ts";
+import { endedWhen, type RunningSource, sleep, type SourceOptions } from "./running_source.ts";
 import type { ScrapeSpec } from "./source_spec.ts";
 
 /** An exposition larger than this is refused: node_exporter's is about 100 KiB. */
@@ -89,10 +89,7 @@ export function startScrape(spec: ScrapeSpec, options: SourceOptions): RunningSo
     }
   };
 
-  const ended = run().then(() => {
-    hub.report({ state: "ended", exitCode: null, detail: null });
-    log.info("source-ended", { scrape: spec.url });
-  });
+  const ended = endedWhen(run(), options, { scrape: spec.url });
   return {
     ended,
     stop: async () => {

@@ -16,6 +16,7 @@ import { describeError } from "../log.ts";
 import { LineFeed } from "./line_feed.ts";
 import { readByteStream } from "./line_splitter.ts";
 import {
+  endedWhen,
   type RunningSource,
   sleep,
   type SourceOptions,
@@ -96,10 +97,7 @@ export async function startSerial(
     }
   };
 
-  const ended = run().then(() => {
-    hub.report({ state: "ended", exitCode: null, detail: null });
-    log.info("source-ended", { serial: spec.path });
-  });
+  const ended = endedWhen(run(), options, { serial: spec.path });
   return {
     ended,
     stop: async () => {

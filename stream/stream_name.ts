@@ -6,9 +6,9 @@
  */
 
 /** Names a stream may have: letters, digits, `-`, `_` and `.`, at most 64. */
-export const STREAM_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const STREAM_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Names the routes under `/s/NAME` use for themselves, so no stream may have them. */
-export const RESERVED_STREAM_NAMES: readonly string[] = ["data", "range", ".", ".."];
+const RESERVED_STREAM_NAMES: readonly string[] = ["data", "range", ".", ".."];
 
 /** Why `name` cannot name a stream, or undefined when it can. */
 export function streamNameProblem(name: string): string | undefined {

@@ -16,7 +16,12 @@
 import dgram from "node:dgram";
 import type { UdpSpec } from "./source_spec.ts";
 import { LineFeed } from "./line_feed.ts";
-import { type RunningSource, type SourceOptions, SourceStartError } from "./running_source.ts";
+import {
+  endedWhen,
+  type RunningSource,
+  type SourceOptions,
+  SourceStartError,
+} from "./running_source.ts";
 
 /** Why a dropped datagram's lines are counted as skipped. */
 const OVER_RATE = "over --max-ingest-rate: datagram dropped";
@@ -64,13 +69,8 @@ export async function startUdp(spec: UdpSpec, options: SourceOptions): Promise<R
     "error",
     (error) => log.warn("source-read-failed", { udp: where, error: String(error) }),
   );
-  let resolveEnded: () => void;
-  const closed = new Promise<void>((resolve) => resolveEnded = resolve);
-  socket.once("close", () => resolveEnded());
-  const ended = closed.then(() => {
-    hub.report({ state: "ended", exitCode: null, detail: null });
-    log.info("source-ended", { udp: where });
-  });
+  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+  const ended = endedWhen(closed, options, { udp: where });
   return {
     ended,
     stop: async () => {

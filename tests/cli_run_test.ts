@@ -59,6 +59,11 @@ async function usingTempDir(): Promise<AsyncDisposable & { path: string }> {
   return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
 }
 
+/** `deno task start -- ARGS` with this checkout's deno.json, as from a user's own folder. */
+function startTask(...args: string[]): string[] {
+  return ["task", "--config", `${ROOT}deno.json`, "start", "--", ...args];
+}
+
 Deno.test("a mistyped flag is one line naming the closest flag, exit 2, both ways", async () => {
   await using folder = await usingTempDir();
   const direct = await runCli(["--windw", "10s"]);
@@ -67,15 +72,7 @@ Deno.test("a mistyped flag is one line naming the closest flag, exit 2, both way
     direct.stderr,
     'liveplot: Unknown option "--windw": did you mean --window? (see liveplot --help)\n',
   );
-  const task = spawnIn(folder.path, Deno.execPath(), [
-    "task",
-    "--config",
-    `${ROOT}deno.json`,
-    "start",
-    "--",
-    "--windw",
-    "10s",
-  ]);
+  const task = spawnIn(folder.path, Deno.execPath(), startTask("--windw", "10s"));
   const status = await withTimeout(task.child.status, 15_000, "deno task to exit");
   await task.stop();
   assert.equal(status.code, 2);
@@ -91,19 +88,11 @@ Deno.test("deno task start from another folder runs ./script and records there",
   await using folder = await usingTempDir();
   await Deno.writeTextFile(`${folder.path}/sensor.sh`, "echo 1 2\necho 3 4\nsleep 30\n");
   await Deno.chmod(`${folder.path}/sensor.sh`, 0o755);
-  const task = spawnIn(folder.path, Deno.execPath(), [
-    "task",
-    "--config",
-    `${ROOT}deno.json`,
-    "start",
-    "--",
-    "--port",
-    "0",
-    "--no-open",
-    "--record",
-    "rec.lpr",
-    "./sensor.sh",
-  ]);
+  const task = spawnIn(
+    folder.path,
+    Deno.execPath(),
+    startTask("--port", "0", "--no-open", "--record", "rec.lpr", "./sensor.sh"),
+  );
   try {
     await waitFor(
       () => /\t3 4\n/.test(readOrEmpty(`${folder.path}/rec.lpr`)),

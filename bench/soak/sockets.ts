@@ -61,12 +61,12 @@ export function upgradeRequest(
   return `GET ${path} HTTP/1.1\r\n${lines}\r\n`;
 }
 
-/** Opens a raw upgrade; resolves with the connection and its status, never reading past that. */
+/** Opens a raw upgrade; resolves with the connection, its status and head, never reading past that. */
 export async function rawUpgrade(
   port: number,
   path: string,
   extra: Record<string, string> = {},
-): Promise<{ connection: Deno.TcpConn; status: number }> {
+): Promise<{ connection: Deno.TcpConn; status: number; head: string }> {
   const connection = await Deno.connect({ hostname: "127.0.0.1", port });
   await connection.write(encoder.encode(upgradeRequest(port, path, extra)));
   const buffer = new Uint8Array(1024);
@@ -76,7 +76,7 @@ export async function rawUpgrade(
     if (count === null) break;
     head += new TextDecoder().decode(buffer.subarray(0, count));
   }
-  return { connection, status: Number(head.slice(9, 12)) };
+  return { connection, status: Number(head.slice(9, 12)), head };
 }
 
 /** A masked client frame. */

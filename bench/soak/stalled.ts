@@ -14,40 +14,14 @@
  * @module
  */
 
-import { statusResidentMiB } from "../lib/proc.ts";
+import { residentMiB } from "../lib/proc.ts";
 import { ROOT } from "../lib/servers.ts";
+import { sleep } from "../lib/time.ts";
 import type { AbuseRow } from "./abuse.ts";
+import { rawUpgrade } from "./sockets.ts";
 
-const TOKEN = "soak-stalled-token-0123456789";
 const encoder = new TextEncoder();
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function residentMiB(pid: number): Promise<number> {
-  return statusResidentMiB(await Deno.readTextFile(`/proc/${pid}/status`));
-}
-
-/** Opens a WebSocket by hand and never reads past the answer's head; resolves with its status. */
-async function stalledViewer(
-  port: number,
-  path: string,
-): Promise<{ connection: Deno.TcpConn; status: number; head: string }> {
-  const connection = await Deno.connect({ hostname: "127.0.0.1", port });
-  const request = `GET ${path} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nconnection: Upgrade\r\n` +
-    "upgrade: websocket\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
-    "sec-websocket-version: 13\r\n\r\n";
-  await connection.write(encoder.encode(request));
-  const buffer = new Uint8Array(512);
-  let head = "";
-  while (!head.includes("\r\n\r\n")) {
-    const count = await connection.read(buffer);
-    if (count === null) break;
-    head += new TextDecoder().decode(buffer.subarray(0, count));
-  }
-  return { connection, status: Number(head.slice(9, 12)), head };
-}
+const TOKEN = "soak-stalled-token-0123456789";
 
 /** Runs the case; `slow` and `fast` stalled viewers (300 and 100 in the soak). */
 export async function runStalled(slow = 300, fast = 100): Promise<AbuseRow> {
@@ -119,13 +93,13 @@ export async function runStalled(slow = 300, fast = 100): Promise<AbuseRow> {
       ...await Promise.all(
         Array.from(
           { length: Math.min(50, stalledCount - i) },
-          (_, j) => stalledViewer(port, i + j < slow ? "/s/slow/data" : "/data"),
+          (_, j) => rawUpgrade(port, i + j < slow ? "/s/slow/data" : "/data"),
         ),
       ),
     );
   }
   const admitted = stalled.filter((raw) => raw.status === 101).length;
-  const extra = await stalledViewer(port, "/data");
+  const extra = await rawUpgrade(port, "/data");
   extra.connection.close();
   const retryAfter = /\r\nretry-after: \d+/i.test(extra.head);
 
@@ -152,11 +126,11 @@ export async function runStalled(slow = 300, fast = 100): Promise<AbuseRow> {
   // Every slot back: as many new viewers as there were stalled ones are let in.
   let freedMs = -1;
   while (Date.now() - closedAt < 15_000) {
-    const probe = await stalledViewer(port, "/data");
+    const probe = await rawUpgrade(port, "/data");
     probe.connection.close();
     if (probe.status === 101) {
       const fresh = await Promise.all(
-        Array.from({ length: stalledCount - 1 }, () => stalledViewer(port, "/data")),
+        Array.from({ length: stalledCount - 1 }, () => rawUpgrade(port, "/data")),
       );
       for (const raw of fresh) raw.connection.close();
       if (fresh.every((raw) => raw.status === 101)) {
@@ -187,7 +161,8 @@ export async function runStalled(slow = 300, fast = 100): Promise<AbuseRow> {
       `${missed} of ${to - from} lines; every slot back ${(freedMs / 1000).toFixed(1)} s ` +
       "after the peers closed (bound 5 s)",
     held: admitted === stalledCount && extra.status === 503 && retryAfter &&
-      peak - before <= bound && flat && missed === 0 && freedMs >= 0 && freedMs <= 5000,
+      peak - before <= bound && flat && to > from && missed === 0 && freedMs >= 0 &&
+      freedMs <= 5000,
   };
 }
 
