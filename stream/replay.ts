@@ -153,15 +153,18 @@ async function* play(
             originRecorded = arrival;
           }
           let wait = originReal + (arrival - originRecorded) * 1000 / speed - performance.now();
-          if (wait > maxWaitMs) {
-            // Later lines keep their pace after the shortened gap.
-            originReal -= wait - maxWaitMs;
-            wait = maxWaitMs;
-          }
+          const shortened = wait > maxWaitMs;
+          if (shortened) wait = maxWaitMs;
           if (wait >= MIN_WAIT_MS) {
             if (lines.length > 0) yield take();
             await sleep(wait, signal);
             if (signal?.aborted) return;
+          }
+          if (shortened) {
+            // The timeline starts again from this line, as played: later lines
+            // keep their pace after the shortened gap, however late its timer fired.
+            originReal = performance.now();
+            originRecorded = arrival;
           }
         }
         lines.push(line.slice(tab + 1));
