@@ -2,76 +2,77 @@
  * The page and everything it loads, embedded through imports so `deno run`
  * and the compiled binary serve the same bytes and never read the disk.
  * Each asset carries a strong ETag; a matching `If-None-Match` gets 304.
- * Its three answers (200, HEAD, 304) are built on its first request, once,
- * and copied per request: a start digests nothing.
+ *
+ * Nothing of it is loaded at start: each file is a dynamic import with a
+ * fixed specifier (which `deno compile` embeds as it does a static one),
+ * loaded, digested and its three answers (200, HEAD, 304) built on its first
+ * request, once, then copied per request.
  *
  * @module
  */
 
-import page from "../static/index.html" with { type: "text" };
-import appScript from "../static/app.js" with { type: "text" };
-import style from "../static/style.css" with { type: "text" };
-import icon from "../static/favicon.svg" with { type: "text" };
-import chartModule from "../static/modules/chart.js" with { type: "text" };
-import colorsModule from "../static/modules/colors.js" with { type: "text" };
-import exportModule from "../static/modules/export.js" with { type: "text" };
-import formatModule from "../static/modules/format.js" with { type: "text" };
-import historyModule from "../static/modules/history.js" with { type: "text" };
-import legendModule from "../static/modules/legend.js" with { type: "text" };
-import socketModule from "../static/modules/socket.js" with { type: "text" };
-import storeModule from "../static/modules/store.js" with { type: "text" };
-import urlStateModule from "../static/modules/url_state.js" with { type: "text" };
-import actionsModule from "../static/modules/actions.js" with { type: "text" };
-import chartsModule from "../static/modules/charts.js" with { type: "text" };
-import clientModule from "../static/modules/client.js" with { type: "text" };
-import controlsModule from "../static/modules/controls.js" with { type: "text" };
-import debugModule from "../static/modules/debug.js" with { type: "text" };
-import gesturesModule from "../static/modules/gestures.js" with { type: "text" };
-import groupingModule from "../static/modules/grouping.js" with { type: "text" };
-import joinModule from "../static/modules/join.js" with { type: "text" };
-import namesModule from "../static/modules/names.js" with { type: "text" };
-import outagesModule from "../static/modules/outages.js" with { type: "text" };
-import presentModule from "../static/modules/present.js" with { type: "text" };
-import scrollbackModule from "../static/modules/scrollback.js" with { type: "text" };
-import stateModule from "../static/modules/state.js" with { type: "text" };
-import statusModule from "../static/modules/status.js" with { type: "text" };
-import streamsModule from "../static/modules/streams.js" with { type: "text" };
-import streamsPageModule from "../static/modules/streams_page.js" with { type: "text" };
-import viewModule from "../static/modules/view.js" with { type: "text" };
-// uPlot's ES module build: the page imports it (modules/chart.js), no global.
-import chartScript from "uplot/dist/uPlot.esm.js" with { type: "text" };
-import chartStyle from "uplot/dist/uPlot.min.css" with { type: "text" };
 import { fixedAnswer } from "./respond.ts";
 
-/** The page's ES modules, served under `/static/modules/NAME.js`. */
-const MODULES: Record<string, string> = {
-  actions: actionsModule,
-  chart: chartModule,
-  charts: chartsModule,
-  client: clientModule,
-  controls: controlsModule,
-  debug: debugModule,
-  gestures: gesturesModule,
-  grouping: groupingModule,
-  join: joinModule,
-  names: namesModule,
-  outages: outagesModule,
-  present: presentModule,
-  scrollback: scrollbackModule,
-  state: stateModule,
-  status: statusModule,
-  streams: streamsModule,
-  streams_page: streamsPageModule,
-  view: viewModule,
-  colors: colorsModule,
-  export: exportModule,
-  format: formatModule,
-  history: historyModule,
-  legend: legendModule,
-  socket: socketModule,
-  store: storeModule,
-  url_state: urlStateModule,
+/** Loads one embedded file's text. */
+type Load = () => Promise<{ default: string }>;
+
+const JAVASCRIPT = "text/javascript; charset=utf-8";
+const CSS = "text/css; charset=utf-8";
+const HTML = "text/html; charset=utf-8";
+
+/** The page itself, which `/`, `/data` and every `/s/NAME` serve. */
+const loadPage: Load = () => import("../static/index.html", { with: { type: "text" } });
+
+/** Every other embedded file by request path: how to load it, and its type. */
+const FILES: Record<string, [Load, string]> = {
+  "/static/app.js": [() => import("../static/app.js", { with: { type: "text" } }), JAVASCRIPT],
+  "/static/style.css": [() => import("../static/style.css", { with: { type: "text" } }), CSS],
+  "/static/favicon.svg": [
+    () => import("../static/favicon.svg", { with: { type: "text" } }),
+    "image/svg+xml",
+  ],
+  // uPlot's ES module build: the page imports it (modules/chart.js), no global.
+  "/static/uplot.js": [
+    () => import("uplot/dist/uPlot.esm.js", { with: { type: "text" } }),
+    JAVASCRIPT,
+  ],
+  "/static/uplot.css": [() => import("uplot/dist/uPlot.min.css", { with: { type: "text" } }), CSS],
+  ...modules({
+    actions: () => import("../static/modules/actions.js", { with: { type: "text" } }),
+    chart: () => import("../static/modules/chart.js", { with: { type: "text" } }),
+    charts: () => import("../static/modules/charts.js", { with: { type: "text" } }),
+    client: () => import("../static/modules/client.js", { with: { type: "text" } }),
+    colors: () => import("../static/modules/colors.js", { with: { type: "text" } }),
+    controls: () => import("../static/modules/controls.js", { with: { type: "text" } }),
+    debug: () => import("../static/modules/debug.js", { with: { type: "text" } }),
+    export: () => import("../static/modules/export.js", { with: { type: "text" } }),
+    format: () => import("../static/modules/format.js", { with: { type: "text" } }),
+    gestures: () => import("../static/modules/gestures.js", { with: { type: "text" } }),
+    grouping: () => import("../static/modules/grouping.js", { with: { type: "text" } }),
+    history: () => import("../static/modules/history.js", { with: { type: "text" } }),
+    join: () => import("../static/modules/join.js", { with: { type: "text" } }),
+    legend: () => import("../static/modules/legend.js", { with: { type: "text" } }),
+    names: () => import("../static/modules/names.js", { with: { type: "text" } }),
+    outages: () => import("../static/modules/outages.js", { with: { type: "text" } }),
+    present: () => import("../static/modules/present.js", { with: { type: "text" } }),
+    scrollback: () => import("../static/modules/scrollback.js", { with: { type: "text" } }),
+    socket: () => import("../static/modules/socket.js", { with: { type: "text" } }),
+    state: () => import("../static/modules/state.js", { with: { type: "text" } }),
+    status: () => import("../static/modules/status.js", { with: { type: "text" } }),
+    store: () => import("../static/modules/store.js", { with: { type: "text" } }),
+    streams: () => import("../static/modules/streams.js", { with: { type: "text" } }),
+    streams_page: () => import("../static/modules/streams_page.js", { with: { type: "text" } }),
+    url_state: () => import("../static/modules/url_state.js", { with: { type: "text" } }),
+    view: () => import("../static/modules/view.js", { with: { type: "text" } }),
+  }),
 };
+
+/** The page's ES modules, served under `/static/modules/NAME.js`. */
+function modules(loads: Record<string, Load>): Record<string, [Load, string]> {
+  return Object.fromEntries(
+    Object.entries(loads).map(([name, load]) => [`/static/modules/${name}.js`, [load, JAVASCRIPT]]),
+  );
+}
 
 /**
  * One embedded file: its answers (200, HEAD, 304) and strong ETag are built
@@ -111,27 +112,17 @@ export interface Assets {
  * stream's meta message when `null`.
  */
 export function createAssets(source: string | null | undefined): Assets {
-  const files: [string, string, string][] = [
-    ["/", pageHtml(source), "text/html; charset=utf-8"],
-    ["/static/app.js", appScript, "text/javascript; charset=utf-8"],
-    ...Object.entries(MODULES).map(([name, text]): [string, string, string] => [
-      `/static/modules/${name}.js`,
-      text,
-      "text/javascript; charset=utf-8",
-    ]),
-    ["/static/style.css", style, "text/css; charset=utf-8"],
-    ["/static/uplot.js", chartScript, "text/javascript; charset=utf-8"],
-    ["/static/uplot.css", chartStyle, "text/css; charset=utf-8"],
-    ["/static/favicon.svg", icon, "image/svg+xml"],
-  ];
-  return {
-    files: new Map(files.map(([path, text, contentType]) => [path, lazyAsset(text, contentType)])),
-    streamPage: lazyAsset(pageHtml(null), "text/html; charset=utf-8"),
-  };
+  const page = (source: string | null | undefined) =>
+    lazyAsset(async () => pageHtml((await loadPage()).default, source), HTML);
+  const files = Object.entries(FILES).map(([path, [load, contentType]]): [string, Asset] => [
+    path,
+    lazyAsset(async () => (await load()).default, contentType),
+  ]);
+  return { files: new Map([["/", page(source)], ...files]), streamPage: page(null) };
 }
 
 /** The page: the demo's (`undefined`), a live one headed by `source`, or a stream's (`null`). */
-function pageHtml(source: string | null | undefined): string {
+function pageHtml(page: string, source: string | null | undefined): string {
   const mode: PageMode = source === undefined ? "demo" : "live";
   const title = source === undefined
     ? DEMO_TITLE
@@ -143,14 +134,14 @@ function pageHtml(source: string | null | undefined): string {
   return page.replaceAll("__SOURCE__", () => mode).replaceAll("__TITLE__", () => heading);
 }
 
-/** An asset built on its first request; requests meanwhile wait for the same build. */
-function lazyAsset(text: string, contentType: string): Asset {
+/** An asset loaded and built on its first request; requests meanwhile wait for the same build. */
+function lazyAsset(load: () => Promise<string>, contentType: string): Asset {
   let built: BuiltAsset | undefined;
   let building: Promise<BuiltAsset> | undefined;
   return {
     serve(request) {
       if (built) return answer(request, built);
-      building ??= buildAsset(text, contentType).then((asset) => built = asset);
+      building ??= (async () => built = await buildAsset(await load(), contentType))();
       return building.then((asset) => answer(request, asset));
     },
   };

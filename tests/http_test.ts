@@ -54,6 +54,25 @@ Deno.test("the page's script, style and chart library are served by liveplot its
   assert.doesNotMatch(page, /https?:\/\/(?!www\.w3\.org)/, "no external URL in the page");
 });
 
+Deno.test("every file in static/ is served as it is on disk, loaded on its first request", async () => {
+  await using server = await startTestServer();
+  const root = new URL("../static/", import.meta.url);
+  // The pages are templates, served at / and /s/ with their blanks filled in.
+  const pages = new Set(["index.html", "streams.html"]);
+  const files: string[] = [];
+  for (const dir of ["", "modules/"]) {
+    for await (const entry of Deno.readDir(new URL(dir, root))) {
+      if (entry.isFile && !pages.has(entry.name)) files.push(`${dir}${entry.name}`);
+    }
+  }
+  assert.ok(files.length > 20, `static/ has the page's files: ${files}`);
+  for (const file of files) {
+    const response = await fetch(new URL(`/static/${file}`, server.url));
+    assert.equal(response.status, 200, `/static/${file} is served`);
+    assert.equal(await response.text(), await Deno.readTextFile(new URL(file, root)), file);
+  }
+});
+
 Deno.test("a matching If-None-Match answers 304 with no body", async () => {
   await using server = await startTestServer();
   for (const path of ["/", "/static/app.js", "/static/uplot.js"]) {
