@@ -9,7 +9,7 @@
  */
 
 import { startServer, stopChild } from "../lib/process.ts";
-import { DENO, ROOT } from "../lib/servers.ts";
+import { DENO, LIVEPLOT_ENV, ROOT } from "../lib/servers.ts";
 import { sleep } from "../lib/time.ts";
 import {
   closeAll,
@@ -66,7 +66,8 @@ export async function runAbuse(stdinMiB: number): Promise<{ rows: AbuseRow[]; no
       "-",
     ],
     "liveplot",
-    { stderrLines: stderr },
+    // As users run it: with what `deno task start` sets.
+    { stderrLines: stderr, env: LIVEPLOT_ENV },
   );
   const server = started.child;
   const url = new URL(started.url);

@@ -19,7 +19,7 @@
 
 import { residentMiB } from "../lib/proc.ts";
 import { startServer, stopChild } from "../lib/process.ts";
-import { BENCH, DENO, ROOT } from "../lib/servers.ts";
+import { BENCH, DENO, LIVEPLOT_ENV, ROOT } from "../lib/servers.ts";
 import { sleep } from "../lib/time.ts";
 import { formatAbuse, runAbuse } from "./abuse.ts";
 import { runStalled } from "./stalled.ts";
@@ -40,7 +40,8 @@ const stderr: string[] = [];
 const { child: server, url } = await startServer(
   [DENO, "run", "-A", `${ROOT}main.ts`, "--port", "0", "--no-open", "--x", "index", "-"],
   "liveplot",
-  { stderrLines: stderr },
+  // As users run it: with what `deno task start` sets.
+  { stderrLines: stderr, env: LIVEPLOT_ENV },
 );
 const pid = server.process.pid;
 console.log(`soak: ${url}, ${SECONDS} s, ${PROCESSES} client processes`);

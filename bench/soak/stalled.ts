@@ -15,7 +15,7 @@
  */
 
 import { residentMiB } from "../lib/proc.ts";
-import { ROOT } from "../lib/servers.ts";
+import { LIVEPLOT_ENV, ROOT } from "../lib/servers.ts";
 import { sleep } from "../lib/time.ts";
 import type { AbuseRow } from "./abuse.ts";
 import { rawUpgrade } from "./sockets.ts";
@@ -35,6 +35,8 @@ export async function runStalled(slow = 300, fast = 100): Promise<AbuseRow> {
       ...["--max-queue", "512KiB"],
       ...["--", "yes", "1 2 3 4 5 6 7 8"],
     ],
+    // As users run it: with what `deno task start` sets.
+    env: LIVEPLOT_ENV,
     stdout: "piped",
     stderr: "null",
   }).spawn();
