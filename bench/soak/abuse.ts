@@ -105,7 +105,8 @@ export async function runAbuse(stdinMiB: number): Promise<{ rows: AbuseRow[]; no
               offset += await connection.write(message.subarray(offset));
             }
           }
-          // All sent (the server reads on while it closes): now see how it ended.
+          // All sent: now see how it ended. (Deno drops the connection one message after
+          // liveplot closes it, so a flooder's write is usually reset: the catch below.)
           const sink = new Uint8Array(64 * 1024);
           const deadline = Date.now() + 15_000;
           while (Date.now() < deadline) {
@@ -139,7 +140,7 @@ export async function runAbuse(stdinMiB: number): Promise<{ rows: AbuseRow[]; no
         `round ${afterFirst.rss.toFixed(0)} MiB, after the second ${after.rss.toFixed(0)}; ` +
         `echo-dropped lines: ${dropped}`,
       // Issue 16's bound for any single abuse: RSS up by at most 128 MiB, during and after.
-      // What Deno reads after a socket is closed is garbage until V8 collects it, so the
+      // The messages Deno read from a flooder are garbage until V8 collects them, so the
       // second round's figure is the allocator's and the collector's, not a leak's.
       held: stopped === 100 && during.rss - before.rss <= MAX_ABUSE_GROWTH_MIB &&
         after.rss - before.rss <= MAX_ABUSE_GROWTH_MIB,
