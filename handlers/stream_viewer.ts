@@ -7,25 +7,18 @@
  * @module
  */
 
-import type { Streams } from "../stream/registry.ts";
+import type { Stream, Streams } from "../stream/registry.ts";
 import { initialStatus, type SourceStatus } from "../stream/source_status.ts";
 import { CLOSE_TRY_AGAIN_LATER } from "../stream/viewer_budget.ts";
 
-/** Attaches `socket` to stream `name` now, or once a write creates it. */
+/** Attaches `socket` to stream `name` once it is open and the stream exists. */
 export function serveStreamViewer(socket: WebSocket, name: string, streams: Streams): void {
-  let waiting = true;
-  const stopWaiting = streams.whenCreated(name, (stream) => {
-    waiting = false;
-    // Now if the socket is open (the stream came later), else once it opens.
-    let attached = false;
-    const attach = () => {
-      if (attached || socket.readyState !== WebSocket.OPEN) return;
-      attached = true;
-      stream.hub.attach(socket);
-    };
-    socket.addEventListener("open", attach);
-    socket.addEventListener("close", () => stream.hub.detach(socket));
-    attach();
+  let stream: Stream | undefined;
+  let opened = false;
+  // Now if the stream exists (the socket is not open yet), or when a write creates it.
+  const stopWaiting = streams.whenCreated(name, (created) => {
+    stream = created;
+    if (opened && socket.readyState === WebSocket.OPEN) created.hub.attach(socket);
   });
   if (!stopWaiting) {
     socket.addEventListener("open", () => {
@@ -34,9 +27,14 @@ export function serveStreamViewer(socket: WebSocket, name: string, streams: Stre
     return;
   }
   socket.addEventListener("open", () => {
-    if (waiting) socket.send(JSON.stringify({ type: "status", ...waitingStatus(name) }));
+    opened = true;
+    if (stream) stream.hub.attach(socket);
+    else socket.send(JSON.stringify({ type: "status", ...waitingStatus(name) }));
   });
-  socket.addEventListener("close", () => stopWaiting());
+  socket.addEventListener("close", () => {
+    stopWaiting();
+    stream?.hub.detach(socket);
+  });
 }
 
 /** The status a waiting viewer's page shows until the stream exists. */
