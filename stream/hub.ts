@@ -47,15 +47,11 @@ export interface HubOptions {
 
 /** A backstop on series count, so input with ever-new names stays bounded. */
 export const MAX_SERIES = 64;
-/**
- * The longest a frame waits because the last pass over the viewers was slow:
- * on a busy machine one pass can be stretched far beyond what it cost.
- */
+/** The longest a frame waits for a slow last pass (a busy machine stretches a pass). */
 const MAX_PASS_WAIT_MS = 100;
 /**
- * The longest a frame waits for what sending to many viewers costs: reached
- * from 10,000 viewers on, where a point is about a quarter second old when it
- * goes out (bench: 10,000 × 100).
+ * The longest a frame waits for what sending to many viewers costs: reached from 10,000
+ * viewers on, where a point is a quarter second old when it goes out (bench: 10,000 × 100).
  */
 const MAX_SEND_WAIT_MS = 300;
 /**
@@ -78,6 +74,9 @@ interface Series {
 }
 
 /** Shares one stream of points among many viewers. */
+/** A message as last built, and where history started then. */
+type Built = { start: number | null; text: string } | undefined;
+
 export class Hub implements PointSink {
   readonly #options: HubOptions;
   /** Every point kept, in typed arrays: the window, and history as far as `historyBytes` goes. */
@@ -96,6 +95,9 @@ export class Hub implements PointSink {
   #flushNumber = 1;
   #metaChanged = false;
   #statusChanged = false;
+  /** The last meta and status messages built, reused by joins while nothing in them changed. */
+  #builtMeta: Built;
+  #builtStatus: Built;
   #status: SourceStatus = initialStatus();
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When the last pass over the viewers ended, and how long it took. */
@@ -216,7 +218,10 @@ export class Hub implements PointSink {
     this.#flush();
     const binary = viewer.protocol === BINARY_PROTOCOL;
     const windows = this.#series.map(({ id }) => ({ id, ...this.history.window(id) }));
-    const messages: Message[] = [this.#metaMessage()];
+    // Unchanged since the flush above but for where history starts, which no flag follows.
+    const start = this.history.startX;
+    const meta = this.#builtMeta?.start === start ? this.#builtMeta.text : this.#metaMessage();
+    const messages: Message[] = [meta];
     if (binary) {
       const frame = encodeRuns(windows);
       if (frame.length > 0) messages.push(frame);
@@ -227,7 +232,9 @@ export class Hub implements PointSink {
       }
       if (window !== "") messages.push(window);
     }
-    messages.push(this.#statusMessage());
+    messages.push(
+      this.#builtStatus?.start === start ? this.#builtStatus.text : this.#statusMessage(),
+    );
     if (binary) this.#binaryViewers++;
     else this.#textViewers++;
     const seat = new ViewerSeat(viewer, binary);
@@ -367,7 +374,8 @@ export class Hub implements PointSink {
 
   #metaMessage(): string {
     const window = this.#options.window;
-    return JSON.stringify({
+    const start = this.history.startX;
+    const text = JSON.stringify({
       type: "meta",
       x: this.#xKind,
       format: this.#format,
@@ -375,12 +383,17 @@ export class Hub implements PointSink {
       windowSeconds: "seconds" in window ? window.seconds : null,
       yRange: this.#options.yRange ?? null,
       title: this.#options.title ?? null,
-      historyStart: this.history.startX,
+      historyStart: start,
       series: this.#series.map(({ id, name }) => ({ id, name })),
     });
+    this.#builtMeta = { start, text };
+    return text;
   }
 
   #statusMessage(): string {
-    return JSON.stringify({ type: "status", ...this.#status, historyStart: this.history.startX });
+    const start = this.history.startX;
+    const text = JSON.stringify({ type: "status", ...this.#status, historyStart: start });
+    this.#builtStatus = { start, text };
+    return text;
   }
 }

@@ -351,3 +351,46 @@ Deno.test("after a slow pass over the viewers the next frame waits as long again
     assert.ok(gap >= PASS_MS - 2, `frame ${i + 1} began ${gap.toFixed(1)} ms after the last pass`);
   }
 });
+
+Deno.test("a joining viewer is told where history starts now, and the status as it is now", () => {
+  const { log } = captureLog();
+  const hub = new Hub({
+    window: { points: 100 },
+    maxQueuedBytes: 1 << 20,
+    log,
+    historyBytes: 1 << 20,
+  });
+  const join = () => {
+    const messages: string[] = [];
+    hub.attach({
+      bufferedAmount: 0,
+      protocol: "",
+      send: (data) => void (typeof data === "string" && messages.push(data)),
+      close() {},
+    });
+    const control = messages.filter((m) => m.startsWith("{")).map((m) => JSON.parse(m));
+    return {
+      meta: control.find((m) => m.type === "meta"),
+      status: control.find((m) => m.type === "status"),
+    };
+  };
+  hub.add("a", 10, 1);
+  hub.add("a", 11, 2);
+  hub.commit();
+  const first = join();
+  assert.equal(first.meta.historyStart, 10);
+  assert.equal(first.status.historyStart, 10);
+  // An earlier x moves where history starts, and no status or meta change says so.
+  hub.add("a", 5, 3);
+  hub.commit();
+  const second = join();
+  assert.equal(second.meta.historyStart, 5);
+  assert.equal(second.status.historyStart, 5);
+  assert.deepEqual(join(), second, "nothing changed: the same meta and status");
+  hub.report({ skipped: 7 });
+  hub.add("b", 12, 4);
+  const third = join();
+  assert.equal(third.status.skipped, 7);
+  assert.deepEqual(third.meta.series.map((s: { name: string }) => s.name), ["a", "b"]);
+  hub.stop();
+});
