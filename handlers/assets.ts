@@ -1,6 +1,7 @@
 /**
- * The page and everything it loads, embedded through imports so `deno run`
- * and the compiled binary serve the same bytes and never read the disk.
+ * The page and everything it loads, embedded as module imports so `deno run`
+ * and the compiled binary serve the same bytes and no request path ever
+ * reaches the file system.
  * Each asset carries a strong ETag; a matching `If-None-Match` gets 304.
  *
  * Nothing of it is loaded at start: each file is a dynamic import with a

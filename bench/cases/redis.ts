@@ -93,7 +93,9 @@ async function startRedisServers(
     if (load.window) common.push("--window", String(load.window));
     const urls: string[] = [];
     for (let p = 0; p < processes; p++) {
-      const source = p === 0 ? ["--stream", STREAM, "--x", "index", "-"] : [];
+      // Every process serves the stream from its start, as the writer's does: a viewer of a
+      // stream a process has not heard of yet waits, and past 1,000 waiting it is told 1013.
+      const source = p === 0 ? ["--stream", STREAM, "--x", "index", "-"] : ["--stream", STREAM];
       const child = spawn(liveplotCommand({}, [...common, ...source]), { env: LIVEPLOT_ENV });
       started.push(child);
       urls.push(await listeningUrl(child, `liveplot process ${p + 1}`));
