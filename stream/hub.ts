@@ -73,10 +73,10 @@ interface Series {
   touched: number;
 }
 
-/** Shares one stream of points among many viewers. */
 /** A message as last built, and where history started then. */
 type Built = { start: number | null; text: string } | undefined;
 
+/** Shares one stream of points among many viewers. */
 export class Hub implements PointSink {
   readonly #options: HubOptions;
   /** Every point kept, in typed arrays: the window, and history as far as `historyBytes` goes. */
