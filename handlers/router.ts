@@ -201,7 +201,8 @@ export function createHandler(options: RouterOptions): Handler {
       });
     }
     if (refusal) return refuse(refusal);
-    const { socket, response } = connections.accept(request, connections.addressOf(request, peer));
+    const address = connections.addressOf(request, peer);
+    const { socket, response } = connections.accept(request, address, pathname);
     open(socket);
     log.debug("websocket-opened", { path: pathname, remote });
     return response;

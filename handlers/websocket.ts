@@ -163,9 +163,15 @@ export class Connections {
     return { ...refusal, logged: true };
   }
 
-  /** Upgrades `request` (`Deno.upgradeWebSocket`), counting it against `address` until it closes. */
-  accept(request: Request, address = "unknown"): { socket: WebSocket; response: Response } {
-    const path = new URL(request.url).pathname;
+  /**
+   * Upgrades `request` for `path` (`Deno.upgradeWebSocket`), counting it
+   * against `address` until it closes.
+   */
+  accept(
+    request: Request,
+    address: string,
+    path: string,
+  ): { socket: WebSocket; response: Response } {
     const protocol = offeredProtocol(request);
     const { socket, response } = Deno.upgradeWebSocket(request, {
       idleTimeout: this.#policy.pingIntervalSeconds,
