@@ -100,8 +100,8 @@ export function compareIds(a: string, b: string): number {
 }
 
 /**
- * True when `batch` comes after `last` (a seed from `recent`): what the
- * registry keeps of the live batches it held while the seed was read.
+ * True when `batch` comes after `last` (the last batch a stream's feed
+ * applied, from `recent` or live): what a feed applies, so nothing twice.
  */
 export function isAfter(batch: Batch, last: Batch | undefined): boolean {
   return !last || batch.epoch !== last.epoch || compareIds(batch.id, last.id) > 0;
