@@ -218,7 +218,19 @@ export function spawnCli(
     } catch {
       // Already exited.
     }
-    const status = await withTimeout(process.status, 5000, "liveplot to exit after SIGTERM");
+    // liveplot exits within 2 s of SIGTERM whatever its peers do; a starved machine may add to it.
+    const status = await withTimeout(process.status, 10_000, "liveplot to exit after SIGTERM")
+      .catch((error) => {
+        // Say why, and leave no process behind for the next test.
+        for (const target of new Set([pid || process.pid, process.pid])) {
+          try {
+            Deno.kill(target, "SIGKILL");
+          } catch {
+            // It exited meanwhile.
+          }
+        }
+        throw new Error(`${error.message}; its last lines: ${stderr.slice(-5).join(" | ")}`);
+      });
     await reading;
     return status;
   };
