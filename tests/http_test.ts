@@ -234,7 +234,7 @@ Deno.test("GET and HEAD are answered at once, not through a promise, and every c
   }
 });
 
-Deno.test("an embedded file's first requests, side by side, share one build and one ETag", async () => {
+Deno.test("an embedded file's first requests, side by side, all get it whole with one ETag that answers 304", async () => {
   await using server = await startTestServer();
   const url = new URL("/static/uplot.js", server.url);
   const answers = await Promise.all(Array.from({ length: 8 }, () => fetch(url)));
