@@ -136,16 +136,20 @@ function startCommand(
   const ended = Promise.all([feed.pump(feed.lines(output)), child.status])
     .then(
       async ([, status]) => {
-        // What the command started may hold its stderr open: its end is waited for a moment only.
+        // What the command started may hold its stderr open: its end is waited for a moment only,
+        // and lines that come later (the rest of it, or a busy machine's late read) follow.
         let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([
-          stderr.done,
-          new Promise((resolve) => timer = setTimeout(resolve, STDERR_GRACE_MS)),
+        const late = await Promise.race([
+          stderr.done.then(() => false),
+          new Promise<boolean>((resolve) =>
+            timer = setTimeout(() => resolve(true), STDERR_GRACE_MS)
+          ),
         ]);
         clearTimeout(timer);
         // Deno already reports a signalled exit as 128 + the signal's number.
         const exitCode = status.code;
         options.hub.report({ state: "ended", exitCode, stderr: [...stderr.lines] });
+        if (late) stderr.done.then(() => options.hub.report({ stderr: [...stderr.lines] }));
         if (stopping) options.log.info("source-stopped", { command, child: child.pid });
         else options.log.info("source-ended", { command, child: child.pid, code: exitCode });
       },

@@ -135,6 +135,37 @@ Deno.test("a failing command's last stderr lines and exit code reach the status 
   await closed;
 });
 
+Deno.test("stderr lines that come after the command's exit still reach the status", async () => {
+  // A child the command left behind (off its stdout) holds stderr open past the exit's grace,
+  // then writes. Without a terminal (`--no-pty`), where what the command leaves behind lives on.
+  await using server = await startTestServer({
+    pty: false,
+    source: {
+      kind: "command",
+      command: "sh",
+      args: [
+        "-c",
+        "echo first >&2; (exec >/dev/null; sleep 1; echo after the exit >&2) & exit 3",
+      ],
+    },
+  });
+  const socket = new WebSocket(socketUrl(server.url, "/data"));
+  const { messages, closed } = record(socket);
+  const stderrOf = () =>
+    controlMessages(messages).filter((message) => message.type === "status").at(-1)?.stderr;
+  await waitFor(
+    () => (stderrOf() as string[] | undefined)?.includes("after the exit") === true,
+    10_000,
+    "the late line in the status",
+  );
+  const status = controlMessages(messages).filter((message) => message.type === "status").at(-1);
+  assert.deepEqual(status?.stderr, ["first", "after the exit"]);
+  assert.equal(status?.state, "ended");
+  assert.equal(status?.exitCode, 3);
+  socket.close();
+  await closed;
+});
+
 Deno.test("a stop of vmstat the user asked for is info, and the first pid is liveplot's", async () => {
   // Directly with the start task's permissions, and through `deno task start` itself.
   for (const options of [{ denoArgs: START_PERMISSIONS }, { task: true }]) {
