@@ -203,6 +203,15 @@ Deno.test("numbers are exact decimals; hex, words and mixed lines are not number
     "00000000000000000000001.5",
     "1.0000000000000000000001",
     "4503599627370497.5",
+    // Digits join the mantissa eight at a time: on either side of each eighth digit.
+    "1234567",
+    "12345678",
+    "123456789",
+    "-9999999.9",
+    "99999999.99999999",
+    "1234567812345678",
+    "12345678123456789",
+    "0.0000000012345678e5",
   ];
   let seed = 12345;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;

@@ -5,7 +5,7 @@ import {
   type IngestStreams,
   type IngestWriter,
 } from "../handlers/ingest.ts";
-import { curlExample, generateToken, TOKEN_BYTES } from "../cli/token.ts";
+import { base64url, curlExample, generateToken, TOKEN_BYTES } from "../cli/token.ts";
 import { readToken, tokensEqual } from "../handlers/policy.ts";
 import { createLineReader } from "../stream/formats/mod.ts";
 import type { LineOutcome, LineReader } from "../stream/formats/types.ts";
@@ -349,6 +349,15 @@ Deno.test("tokens are random, compared whole, and printed as a curl line", () =>
   assert.match(token, /^[A-Za-z0-9_-]{32}$/);
   assert.equal(TOKEN_BYTES * 4 / 3, 32);
   assert.notEqual(generateToken(), token);
+  // The hand-written base64url is the standard one, for every length's remainder.
+  for (let length = 0; length <= 7; length++) {
+    const bytes = crypto.getRandomValues(new Uint8Array(length));
+    // `+` then `/` in standard base64, so both replacements are checked.
+    bytes.set([0xfb, 0xff].slice(0, length));
+    const standard = btoa(String.fromCharCode(...bytes.subarray(0, length)));
+    const expected = standard.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+    assert.equal(base64url(bytes.subarray(0, length)), expected, `${length} bytes`);
+  }
   assert.ok(tokensEqual(token, token));
   assert.ok(!tokensEqual(undefined, token));
   assert.ok(!tokensEqual(token.slice(0, -1), token));

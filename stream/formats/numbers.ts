@@ -18,6 +18,9 @@ const POWERS_OF_TEN = Array.from({ length: 23 }, (_, power) => 10 ** power);
 /** Digits accumulate exactly while below this; a value at or above it may have been rounded. */
 const EXACT_MANTISSA_LIMIT = 2 ** 53;
 const MAX_SPACED_UNIT = 4;
+/** Digits gathered as a small integer before they join the mantissa: 10^8 - 1 fits in 31 bits. */
+const PART_DIGITS = 8;
+const PART_SCALE = 10 ** PART_DIGITS;
 
 /**
  * Reads a decimal number at `start` (`[+-]digits[.digits][e[+-]digits]`,
@@ -32,23 +35,36 @@ export function scanNumber(text: string, start: number, end: number): number {
     negative = code === 45;
     code = ++index < end ? text.charCodeAt(index) : 0;
   }
+  // Digits gather in `part`, a small integer, and fold into `mantissa` eight at a time:
+  // a chain of float multiply-adds, one a digit, was most of a long number's cost.
   let mantissa = 0;
+  let part = 0;
+  let partDigits = 0;
   let exponent = 0;
   let sawDigit = false;
   while (code >= 48 && code <= 57) {
     sawDigit = true;
-    mantissa = mantissa * 10 + (code - 48);
+    part = (part * 10 + (code - 48)) | 0;
+    if (++partDigits === PART_DIGITS) {
+      mantissa = mantissa * PART_SCALE + part;
+      part = partDigits = 0;
+    }
     code = ++index < end ? text.charCodeAt(index) : 0;
   }
   if (code === 46) {
     code = ++index < end ? text.charCodeAt(index) : 0;
     while (code >= 48 && code <= 57) {
       sawDigit = true;
-      mantissa = mantissa * 10 + (code - 48);
+      part = (part * 10 + (code - 48)) | 0;
+      if (++partDigits === PART_DIGITS) {
+        mantissa = mantissa * PART_SCALE + part;
+        part = partDigits = 0;
+      }
       exponent--;
       code = ++index < end ? text.charCodeAt(index) : 0;
     }
   }
+  mantissa = mantissa * (POWERS_OF_TEN[partDigits] as number) + part;
   if (!sawDigit) {
     scanned.end = start;
     return NaN;
@@ -74,7 +90,7 @@ export function scanNumber(text: string, start: number, end: number): number {
   scanned.end = index;
   let value: number;
   if (mantissa === 0) value = 0;
-  // Every step of the sum above is exact while it stays below 2^53, and rounding never takes
+  // Every step of the sums above is exact while it stays below 2^53, and rounding never takes
   // a sum at or past 2^53 back below it: a mantissa below it is the digits' exact value.
   else if (mantissa >= EXACT_MANTISSA_LIMIT || exponent > 22 || exponent < -22) {
     return Number(text.slice(start, index));
