@@ -15,7 +15,7 @@ import type { Logger } from "../log.ts";
 import { createLineReader, type LineReader } from "./formats/mod.ts";
 import type { Detected, LineOutcome } from "./formats/types.ts";
 import type { Hub } from "./hub.ts";
-import { splitLines, splitMessage } from "./line_splitter.ts";
+import { type ChunkLines, splitChunks, splitLines, splitMessage } from "./line_splitter.ts";
 import type { Recorder } from "./recorder.ts";
 import type { PointSink } from "./sink.ts";
 
@@ -43,6 +43,8 @@ export interface Batch {
   arrivals: ArrayLike<number>;
 }
 
+const RETURN = 0x0d;
+
 /** Reads lines into points and counts what did not plot; one per source. */
 export class LineFeed {
   readonly #options: FeedOptions;
@@ -52,6 +54,8 @@ export class LineFeed {
   #warnedTruncated = false;
   #clock = new ArrivalClock();
   #arrivals = new Float64Array(64);
+  /** Where each line of a chunk ends, for the fast path. */
+  #ends = new Int32Array(1024);
   readonly #onTruncated = () => {
     const { hub } = this.#options;
     hub.report({ truncated: hub.status.truncated + 1 });
@@ -91,11 +95,79 @@ export class LineFeed {
     reader: LineReader = this.#reader,
     sink: PointSink = this.#sink,
   ): void {
-    const { hub, log, recorder } = this.#options;
-    recorder?.record(lines, arrivals);
-    const { counts } = this.#tally;
-    const skippedBefore = counts.skipped;
+    this.#options.recorder?.record(lines, arrivals);
+    const skippedBefore = this.#tally.counts.skipped;
     this.#tally.read(lines, arrivals, reader, sink);
+    this.#afterRead(skippedBefore, reader);
+  }
+
+  /**
+   * Reads one chunk's lines as `read` does. Lines of plain numbers in a
+   * shape the reader knows take its fast path on the bytes
+   * (`LineReader.readBytes`) and are never made text; the rest, and every
+   * line while recording, are read as text.
+   */
+  #readChunk(chunk: ChunkLines): void {
+    const reader = this.#reader;
+    if (this.#options.recorder || !reader.readBytes) {
+      const lines = chunk.text();
+      if (lines.length > 0) this.read(lines, this.#arrivalsFor(lines.length));
+      return;
+    }
+    const { ends, count: whole } = chunk.newlines(this.#ends);
+    this.#ends = ends;
+    const count = whole + (chunk.head === undefined ? 0 : 1);
+    if (count === 0) return;
+    const arrivals = this.#arrivalsFor(count);
+    const sink = this.#sink;
+    const tally = this.#tally;
+    const skippedBefore = tally.counts.skipped;
+    const bytes = chunk.bytes;
+    const maxLineBytes = this.#options.maxLineBytes;
+    const text: string[] = [];
+    let line = 0;
+    if (chunk.head !== undefined) tally.readLine(chunk.head, arrivals[line++]!, reader, sink);
+    let from = chunk.start;
+    for (let index = 0; index < whole; index++) {
+      const to = ends[index]!;
+      const last = to > from && bytes[to - 1] === RETURN ? to - 1 : to;
+      const outcome = last - from <= maxLineBytes
+        ? reader.readBytes(bytes, from, last, arrivals[line]!, sink)
+        : undefined;
+      if (outcome === undefined) {
+        // The rest of the chunk as text, decoded at once, as splitLines would: a header, a
+        // format with no fast path, a line too long.
+        chunk.lineText(from, chunk.end - 1, text);
+        for (const rest of text) tally.readLine(rest, arrivals[line++]!, reader, sink);
+        break;
+      }
+      let skipped = "";
+      if (outcome === "skipped") {
+        chunk.lineText(from, to, text);
+        skipped = text.pop() ?? "";
+      }
+      tally.count(outcome, skipped, reader);
+      line++;
+      from = to + 1;
+    }
+    tally.finish(reader, sink);
+    this.#afterRead(skippedBefore, reader);
+  }
+
+  /** The arrival times of a read of `count` lines, from the feed's clock. */
+  #arrivalsFor(count: number): Float64Array {
+    if (count > this.#arrivals.length) {
+      this.#arrivals = new Float64Array(Math.max(count, this.#arrivals.length * 2));
+    }
+    this.#clock.begin(count, Date.now() / 1000);
+    for (let i = 0; i < count; i++) this.#arrivals[i] = this.#clock.next();
+    return this.#arrivals;
+  }
+
+  /** Warns of the first skipped line and the first cut off, and reports skipped lines. */
+  #afterRead(skippedBefore: number, reader: LineReader): void {
+    const { hub, log } = this.#options;
+    const { counts } = this.#tally;
     if (counts.skipped !== skippedBefore) {
       if (skippedBefore === 0) {
         log.warn("lines-skipped", {
@@ -126,10 +198,7 @@ export class LineFeed {
   ): number {
     const lines = splitMessage(bytes, this.#options.maxLineBytes, this.#onTruncated);
     if (lines.length === 0) return 0;
-    if (lines.length > this.#arrivals.length) this.#arrivals = new Float64Array(lines.length * 2);
-    this.#clock.begin(lines.length, Date.now() / 1000);
-    for (let i = 0; i < lines.length; i++) this.#arrivals[i] = this.#clock.next();
-    this.read(lines, this.#arrivals, reader, sink);
+    this.read(lines, this.#arrivalsFor(lines.length), reader, sink);
     return lines.length;
   }
 
@@ -143,11 +212,6 @@ export class LineFeed {
     this.#options.hub.report({ skipped: counts.skipped });
   }
 
-  /** Chunks' lines with their arrival times; a line cut off is counted in the hub's status. */
-  lines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Batch> {
-    return timedLines(chunks, this.#options.maxLineBytes, this.#onTruncated);
-  }
-
   /**
    * Reads every batch until the batches end; a read error is logged (unless
    * `signal` has aborted: the source was stopped), never thrown.
@@ -155,6 +219,22 @@ export class LineFeed {
   async pump(batches: AsyncIterable<Batch>, signal?: AbortSignal): Promise<void> {
     try {
       for await (const { lines, arrivals } of batches) this.read(lines, arrivals);
+    } catch (error) {
+      if (!signal?.aborted) this.#options.log.warn("source-read-failed", { error: String(error) });
+    }
+  }
+
+  /**
+   * Reads the lines of every chunk until the chunks end, each line with its
+   * own arrival time; a line cut off is counted in the hub's status, and a
+   * read error is logged as `pump` logs it.
+   */
+  async pumpChunks(chunks: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
+    const { maxLineBytes } = this.#options;
+    try {
+      for await (const chunk of splitChunks(chunks, maxLineBytes, this.#onTruncated)) {
+        this.#readChunk(chunk);
+      }
     } catch (error) {
       if (!signal?.aborted) this.#options.log.warn("source-read-failed", { error: String(error) });
     }
@@ -196,13 +276,23 @@ export class LineTally {
     sink: PointSink,
     count: number = lines.length,
   ): void {
-    const { counts } = this;
-    for (let i = 0; i < count; i++) {
-      const line = lines[i] as string;
-      const outcome = reader.read(line, arrivals[i] as number, sink);
-      counts[outcome]++;
-      if (outcome === "skipped") this.#listener.skipped(line, reader.skipReason);
-    }
+    for (let i = 0; i < count; i++) this.readLine(lines[i]!, arrivals[i]!, reader, sink);
+    this.finish(reader, sink);
+  }
+
+  /** Reads one line and counts it; `finish` commits. */
+  readLine(line: string, arrival: number, reader: LineReader, sink: PointSink): void {
+    this.count(reader.read(line, arrival, sink), line, reader);
+  }
+
+  /** Counts a line read as `outcome` (by `readLine`, or from its bytes); `line` tells a skip. */
+  count(outcome: LineOutcome, line: string, reader: LineReader): void {
+    this.counts[outcome]++;
+    if (outcome === "skipped") this.#listener.skipped(line, reader.skipReason);
+  }
+
+  /** Commits the sink, and tells of the format the first time the reader knows it. */
+  finish(reader: LineReader, sink: PointSink): void {
     sink.commit();
     if (!this.#told && reader.detected) {
       this.#told = true;

@@ -85,7 +85,87 @@ export async function* splitLines(
   maxLineBytes: number,
   onTruncated: () => void,
 ): AsyncGenerator<string[]> {
+  for await (const lines of splitChunks(chunks, maxLineBytes, onTruncated)) yield lines.text();
+}
+
+/**
+ * One chunk's complete lines, in order: the line that the chunk's first
+ * newline completed, if earlier chunks began it (`head`, already text), then
+ * the chunk's whole lines as bytes (`bytes[start, end)`, each ending in a
+ * newline). Read it before the next chunk is asked for: the bytes may be a
+ * reused buffer.
+ */
+export class ChunkLines {
+  /** The line completed from earlier chunks; undefined when there is none or it was cut off. */
+  readonly head: string | undefined;
+  readonly bytes: Uint8Array;
+  /** Where the whole lines start, and the index after the last one's newline. */
+  readonly start: number;
+  readonly end: number;
+  readonly #decoder: TextDecoder;
+  readonly #maxLineBytes: number;
+  readonly #onTruncated: () => void;
+
+  constructor(
+    head: string | undefined,
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    reading: { decoder: TextDecoder; maxLineBytes: number; onTruncated: () => void },
+  ) {
+    this.head = head;
+    this.bytes = bytes;
+    this.start = start;
+    this.end = end;
+    this.#decoder = reading.decoder;
+    this.#maxLineBytes = reading.maxLineBytes;
+    this.#onTruncated = reading.onTruncated;
+  }
+
+  /**
+   * The index of each whole line's newline, in order, in `ends` (returned
+   * grown when it had too little room), and how many there are.
+   */
+  newlines(ends: Int32Array<ArrayBuffer>): { ends: Int32Array<ArrayBuffer>; count: number } {
+    const { bytes, end } = this;
+    let count = 0;
+    for (let at = this.start; at < end; at++) {
+      if (bytes[at] !== NEWLINE) continue;
+      if (count === ends.length) {
+        const grown = new Int32Array(ends.length * 2);
+        grown.set(ends);
+        ends = grown;
+      }
+      ends[count++] = at;
+    }
+    return { ends, count };
+  }
+
+  /** Every line as text; a line over the bound is left out and counted. */
+  text(): string[] {
+    const lines = this.head === undefined ? [] : [this.head];
+    if (this.start < this.end) this.lineText(this.start, this.end - 1, lines);
+    return lines;
+  }
+
+  /**
+   * Adds the text of the lines in `bytes[from, to)` (`to` is a newline's
+   * index, or `end`) to `lines`, as `text()` would, bound and all.
+   */
+  lineText(from: number, to: number, lines: string[]): void {
+    splitWhole(this.bytes, from, to, this.#decoder, this.#maxLineBytes, lines, this.#onTruncated);
+  }
+}
+
+/** The engine of `splitLines`: each chunk's lines as a `ChunkLines`, for readers of bytes. */
+export async function* splitChunks(
+  chunks: AsyncIterable<Uint8Array>,
+  maxLineBytes: number,
+  onTruncated: () => void,
+): AsyncGenerator<ChunkLines> {
   const decoder = new TextDecoder();
+  const reading = { decoder, maxLineBytes, onTruncated };
+  const none = new Uint8Array(0);
   // The start of a line whose end has not arrived yet, copied out of the chunks.
   let carry = new Uint8Array(Math.min(FIRST_CARRY_BYTES, maxLineBytes + 1));
   let carryBytes = 0;
@@ -129,24 +209,22 @@ export async function* splitLines(
     const last = chunk.lastIndexOf(NEWLINE);
     if (last === -1) {
       keep(chunk);
-      yield [];
+      yield new ChunkLines(undefined, none, 0, 0, reading);
       continue;
     }
-    const lines: string[] = [];
+    let head: string | undefined;
     let start = 0;
     if (carryBytes > 0 || discarding) {
       const first = chunk.indexOf(NEWLINE);
-      const line = finishCarry(chunk.subarray(0, first));
-      if (line !== undefined) lines.push(line);
+      head = finishCarry(chunk.subarray(0, first));
       start = first + 1;
     }
-    if (start <= last) splitWhole(chunk, start, last, decoder, maxLineBytes, lines, onTruncated);
     keep(chunk.subarray(last + 1));
-    yield lines;
+    yield new ChunkLines(head, chunk, start, last + 1, reading);
   }
   if (carryBytes > 0 && !discarding) {
     const line = finishCarry(new Uint8Array(0));
-    if (line !== undefined) yield [line];
+    if (line !== undefined) yield new ChunkLines(line, none, 0, 0, reading);
   }
 }
 

@@ -81,7 +81,7 @@ export async function startSerial(
       log.info("source-connected", { serial: spec.path, baud: spec.baud });
       const errors = new Response(reader.stderr).text();
       // A fresh splitter each time: a line cut by the unplug is not joined to the next one.
-      await feed.pump(feed.lines(readByteStream(reader.stdout, READ_BYTES)), abort.signal);
+      await feed.pumpChunks(readByteStream(reader.stdout, READ_BYTES), abort.signal);
       await reader.status;
       const why = (await errors).trim().split("\n").at(-1)?.replace(/^\S*cat: /, "").replace(
         `${spec.path}: `,

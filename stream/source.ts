@@ -42,7 +42,7 @@ export async function startSource(
   if (spec.kind === "stdin") {
     const input = options.input ?? readInto(Deno.stdin, READ_BYTES);
     const feed = new LineFeed(options);
-    const ended = feed.pump(feed.lines(input)).then(() => {
+    const ended = feed.pumpChunks(input).then(() => {
       options.hub.report({ state: "ended", exitCode: null });
       options.log.info("source-ended", { source: "stdin" });
     });
@@ -133,7 +133,7 @@ function startCommand(
   let stopping = false;
 
   const feed = new LineFeed(options);
-  const ended = Promise.all([feed.pump(feed.lines(output)), child.status])
+  const ended = Promise.all([feed.pumpChunks(output), child.status])
     .then(
       async ([, status]) => {
         // What the command started may hold its stderr open: its end is waited for a moment only,

@@ -32,7 +32,8 @@ import {
   valueOf,
 } from "./headers.ts";
 import { keyedNames } from "./keyed.ts";
-import { isGap, scanned, scanNumber } from "./numbers.ts";
+import { NumberRow } from "./number_row.ts";
+import { isGap } from "./numbers.ts";
 import { type Pair, parsePairs } from "./pairs.ts";
 import { epochSeconds, parseTimestamp } from "./timestamps.ts";
 import { chooseX } from "./x_choice.ts";
@@ -69,7 +70,8 @@ class ColumnsReader implements LineReader {
   #shapes = new Map<string, string[]>();
   /** Names of keyed rows, by key and shape. */
   #keyedShape = new Map<string, string[]>();
-  #values = new Float64Array(64);
+  /** The last line of plain numbers read, for the fast path. */
+  readonly #row = new NumberRow(MAX_TOKENS);
   #index = 0;
   /** A timestamp starts each row (decided at the first row of data). */
   #timeColumn: boolean | undefined;
@@ -91,7 +93,7 @@ class ColumnsReader implements LineReader {
 
   read(line: string, arrival: number, sink: PointSink): LineOutcome {
     if (this.#mode !== "pairs") {
-      const count = this.#scanNumbers(line);
+      const count = this.#row.scan(line);
       if (count === 0) return "blank";
       if (count > 0 && count === this.#fastCount) {
         return this.#emitFast(count, arrival, sink);
@@ -100,36 +102,21 @@ class ColumnsReader implements LineReader {
     return this.#readSlow(line, arrival, sink);
   }
 
-  /** Reads a line of plain numbers into #values; -1 when it is something else, 0 when blank. */
-  #scanNumbers(line: string): number {
-    const length = line.length;
-    let values = this.#values;
-    let count = 0;
-    let index = 0;
-    for (;;) {
-      let code = index < length ? line.charCodeAt(index) : -1;
-      while (code === 32 || code === 9) code = ++index < length ? line.charCodeAt(index) : -1;
-      if (code === -1) return count;
-      const value = scanNumber(line, index, length);
-      const end = scanned.end;
-      if (end === index) return line.trim() === "" ? 0 : -1;
-      if (end < length) {
-        const after = line.charCodeAt(end);
-        if (after !== 32 && after !== 9) return -1;
-      }
-      if (count === values.length) {
-        if (count >= MAX_TOKENS) return -1;
-        const grown = new Float64Array(count * 2);
-        grown.set(values);
-        values = this.#values = grown;
-      }
-      values[count++] = value;
-      index = end;
-    }
+  /** `read`'s fast path on bytes: a line of plain numbers in the last row shape seen. */
+  readBytes(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    arrival: number,
+    sink: PointSink,
+  ): LineOutcome | undefined {
+    if (this.#fastCount <= 0 || this.#mode === "pairs") return undefined;
+    const count = this.#row.scanBytes(bytes, start, end);
+    return count === this.#fastCount ? this.#emitFast(count, arrival, sink) : undefined;
   }
 
   #emitFast(count: number, arrival: number, sink: PointSink): LineOutcome {
-    const values = this.#values;
+    const values = this.#row.values;
     const names = this.#fastNames;
     let first = 0;
     let x: number;

@@ -54,6 +54,16 @@ class AutoReader implements LineReader {
     return this.#delegate?.detected;
   }
 
+  readBytes(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    arrival: number,
+    sink: PointSink,
+  ): LineOutcome | undefined {
+    return this.#delegate?.readBytes?.(bytes, start, end, arrival, sink);
+  }
+
   read(line: string, arrival: number, sink: PointSink): LineOutcome {
     if (this.#delegate) return this.#delegate.read(line, arrival, sink);
     if (line.trim() === "") return "blank";

@@ -30,6 +30,18 @@ export interface LineReader {
    * seconds since the epoch, already strictly increasing per line.
    */
   read(line: string, arrival: number, sink: PointSink): LineOutcome;
+  /**
+   * The fast path, where a reader has one: reads the line `bytes[start, end)`
+   * (no newline, no `\r`) without making text of it, as `read` would. Returns
+   * undefined, having added nothing, when the line needs `read`.
+   */
+  readBytes?(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    arrival: number,
+    sink: PointSink,
+  ): LineOutcome | undefined;
   /** Why the last "skipped" line was skipped (short, human). */
   readonly skipReason: string;
   /** Set once the format is known. */
