@@ -11,6 +11,9 @@
  * `readInto` (standard input) and `readByteStream` (a command's output),
  * which read into one reused buffer rather than a fresh chunk a read.
  *
+ * `splitChunks` hands each chunk's whole lines over as bytes, for a reader
+ * that reads numbers straight from them; `splitLines` makes them text.
+ *
  * @module
  */
 
@@ -149,8 +152,8 @@ export class ChunkLines {
   }
 
   /**
-   * Adds the text of the lines in `bytes[from, to)` (`to` is a newline's
-   * index, or `end`) to `lines`, as `text()` would, bound and all.
+   * Adds the text of the lines in `bytes[from, to)` to `lines`, as `text()`
+   * would, bound and all; `to` is the index of the last one's newline.
    */
   lineText(from: number, to: number, lines: string[]): void {
     splitWhole(this.bytes, from, to, this.#decoder, this.#maxLineBytes, lines, this.#onTruncated);
