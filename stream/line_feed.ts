@@ -52,8 +52,7 @@ export class LineFeed {
   readonly #reader: LineReader;
   readonly #tally: LineTally;
   #warnedTruncated = false;
-  #clock = new ArrivalClock();
-  #arrivals = new Float64Array(64);
+  readonly #clock = new ArrivalClock();
   /** Where each line of a chunk ends, for the fast path. */
   #ends = new Int32Array(1024);
   readonly #onTruncated = () => {
@@ -111,14 +110,14 @@ export class LineFeed {
     const reader = this.#reader;
     if (this.#options.recorder || !reader.readBytes) {
       const lines = chunk.text();
-      if (lines.length > 0) this.read(lines, this.#arrivalsFor(lines.length));
+      if (lines.length > 0) this.read(lines, this.#clock.times(lines.length, Date.now() / 1000));
       return;
     }
     const { ends, count: whole } = chunk.newlines(this.#ends);
     this.#ends = ends;
     const count = whole + (chunk.head === undefined ? 0 : 1);
     if (count === 0) return;
-    const arrivals = this.#arrivalsFor(count);
+    const arrivals = this.#clock.times(count, Date.now() / 1000);
     const sink = this.#sink;
     const tally = this.#tally;
     const skippedBefore = tally.counts.skipped;
@@ -152,16 +151,6 @@ export class LineFeed {
     }
     tally.finish(reader, sink);
     this.#afterRead(skippedBefore, reader);
-  }
-
-  /** The arrival times of a read of `count` lines, from the feed's clock. */
-  #arrivalsFor(count: number): Float64Array {
-    if (count > this.#arrivals.length) {
-      this.#arrivals = new Float64Array(Math.max(count, this.#arrivals.length * 2));
-    }
-    this.#clock.begin(count, Date.now() / 1000);
-    for (let i = 0; i < count; i++) this.#arrivals[i] = this.#clock.next();
-    return this.#arrivals;
   }
 
   /** Warns of the first skipped line and the first cut off, and reports skipped lines. */
@@ -198,7 +187,7 @@ export class LineFeed {
   ): number {
     const lines = splitMessage(bytes, this.#options.maxLineBytes, this.#onTruncated);
     if (lines.length === 0) return 0;
-    this.read(lines, this.#arrivalsFor(lines.length), reader, sink);
+    this.read(lines, this.#clock.times(lines.length, Date.now() / 1000), reader, sink);
     return lines.length;
   }
 
@@ -311,16 +300,8 @@ export async function* timedLines(
   onTruncated: () => void,
   clock: ArrivalClock = new ArrivalClock(),
 ): AsyncGenerator<Batch> {
-  // One array for every batch, grown to the most lines a read has brought.
-  let arrivals = new Float64Array(1024);
   for await (const lines of splitLines(chunks, maxLineBytes, onTruncated)) {
-    if (lines.length === 0) continue;
-    if (lines.length > arrivals.length) {
-      arrivals = new Float64Array(Math.max(lines.length, arrivals.length * 2));
-    }
-    clock.begin(lines.length, Date.now() / 1000);
-    for (let i = 0; i < lines.length; i++) arrivals[i] = clock.next();
-    yield { lines, arrivals };
+    if (lines.length > 0) yield { lines, arrivals: clock.times(lines.length, Date.now() / 1000) };
   }
 }
 
@@ -339,25 +320,29 @@ export const MAX_ARRIVAL_STEP_SECONDS = 1e-3;
 export class ArrivalClock {
   #previousRead = -Infinity;
   #last = -Infinity;
-  #next = 0;
-  #step = 0;
+  /** One array for every read, grown to the most lines a read has brought. */
+  #times = new Float64Array(1024);
 
-  /** Starts a read of `count` lines at `now` (seconds since the epoch). */
-  begin(count: number, now: number): void {
+  /**
+   * The arrival times of a read of `count` lines at `now` (seconds since
+   * the epoch), in an array the next read overwrites (it may be longer).
+   */
+  times(count: number, now: number): Float64Array {
+    if (count > this.#times.length) {
+      this.#times = new Float64Array(Math.max(count, this.#times.length * 2));
+    }
     // The first read has no interval before it: its lines get the least step.
     const since = this.#previousRead === -Infinity ? 0 : now - this.#previousRead;
-    this.#step = count > 1 ? Math.min(since / count, MAX_ARRIVAL_STEP_SECONDS) : 0;
-    if (!(this.#step >= 0)) this.#step = 0;
-    this.#next = now - (count - 1) * this.#step;
+    let step = count > 1 ? Math.min(since / count, MAX_ARRIVAL_STEP_SECONDS) : 0;
+    if (!(step >= 0)) step = 0;
     this.#previousRead = now;
-  }
-
-  /** The next line's arrival time. */
-  next(): number {
-    const candidate = this.#next;
-    this.#next += this.#step;
-    const arrival = Math.max(candidate, this.#last + MIN_ARRIVAL_STEP_SECONDS);
-    this.#last = arrival;
-    return arrival;
+    const times = this.#times;
+    let last = this.#last;
+    for (let i = 0; i < count; i++) {
+      last = Math.max(now - (count - 1 - i) * step, last + MIN_ARRIVAL_STEP_SECONDS);
+      times[i] = last;
+    }
+    this.#last = last;
+    return times;
   }
 }

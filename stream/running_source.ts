@@ -49,8 +49,8 @@ export class SourceStartError extends Error {
 
 /**
  * Settles once `finished` has, after telling the hub and the log that a
- * source with no exit code (a network source, a port) ended; `where` names
- * it in the log line (`{ udp: "127.0.0.1:9870" }`).
+ * source with no exit code (standard input, a replay, a network source, a
+ * port) ended; `where` names it in the log line (`{ udp: "127.0.0.1:9870" }`).
  */
 export async function endedWhen(
   finished: Promise<unknown>,

@@ -15,7 +15,12 @@ import { openReplay, ReplayError } from "./replay.ts";
 import { tailStderr } from "./stderr_tail.ts";
 import { startScrape } from "./scrape.ts";
 import { startSerial } from "./serial.ts";
-import { type RunningSource, type SourceOptions, SourceStartError } from "./running_source.ts";
+import {
+  endedWhen,
+  type RunningSource,
+  type SourceOptions,
+  SourceStartError,
+} from "./running_source.ts";
 import { findExecutable, stripTerminalControls, unbufferedCommand } from "./unbuffer.ts";
 
 /** How long a command gets to exit after SIGTERM before it is killed: a stop is quick. */
@@ -42,10 +47,7 @@ export async function startSource(
   if (spec.kind === "stdin") {
     const input = options.input ?? readInto(Deno.stdin, READ_BYTES);
     const feed = new LineFeed(options);
-    const ended = feed.pumpChunks(input).then(() => {
-      options.hub.report({ state: "ended", exitCode: null });
-      options.log.info("source-ended", { source: "stdin" });
-    });
+    const ended = endedWhen(feed.pumpChunks(input), options, { source: "stdin" });
     // Nothing to stop: standard input ends with liveplot.
     return { ended, stop: () => Promise.resolve() };
   }
@@ -80,10 +82,7 @@ async function startReplay(
     throw error;
   }
   options.log.info("source-started", { replay: path, speed });
-  const ended = feed.pump(batches).then(() => {
-    options.hub.report({ state: "ended", exitCode: null });
-    options.log.info("source-ended", { replay: path });
-  });
+  const ended = endedWhen(feed.pump(batches), options, { replay: path });
   return {
     ended,
     stop: async () => {

@@ -54,7 +54,7 @@ Deno.test("the page's script, style and chart library are served by liveplot its
   assert.doesNotMatch(page, /https?:\/\/(?!www\.w3\.org)/, "no external URL in the page");
 });
 
-Deno.test("every file in static/ is served as it is on disk, loaded on its first request", async () => {
+Deno.test("every file in static/ is served as it is on disk", async () => {
   await using server = await startTestServer();
   const root = new URL("../static/", import.meta.url);
   // The pages are templates, served at / and /s/ with their blanks filled in.

@@ -41,6 +41,8 @@ class AutoReader implements LineReader {
   #delegate: LineReader | undefined;
   #held: string[] = [];
   #skipReason = "";
+  /** The format's fast path on bytes, once the format is known and has one. */
+  readBytes: LineReader["readBytes"];
 
   constructor(x: XChoice) {
     this.#x = x;
@@ -52,16 +54,6 @@ class AutoReader implements LineReader {
 
   get detected(): Detected | undefined {
     return this.#delegate?.detected;
-  }
-
-  readBytes(
-    bytes: Uint8Array,
-    start: number,
-    end: number,
-    arrival: number,
-    sink: PointSink,
-  ): LineOutcome | undefined {
-    return this.#delegate?.readBytes?.(bytes, start, end, arrival, sink);
   }
 
   read(line: string, arrival: number, sink: PointSink): LineOutcome {
@@ -81,6 +73,7 @@ class AutoReader implements LineReader {
       return "header";
     }
     this.#delegate = reader;
+    if (reader.readBytes) this.readBytes = reader.readBytes.bind(reader);
     for (const held of this.#held) reader.read(held, arrival, sink);
     this.#held = [];
     return reader.read(line, arrival, sink);
