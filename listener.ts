@@ -167,7 +167,8 @@ function watchBody(body: ReadableStream<Uint8Array>, idleMs: number) {
       clearTimeout(timer);
       return reader.cancel(reason);
     },
-  });
+    // Nothing is read ahead: a push refused before its handler reads keeps its body unread.
+  }, { highWaterMark: 0 });
   return {
     body: watched,
     finished: () => done,

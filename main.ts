@@ -14,7 +14,6 @@
 
 import { type Command, parseCommandLine } from "./cli/command_line.ts";
 import { start, StartError, VERSION } from "./cli/start.ts";
-import { usage } from "./cli/usage.ts";
 import { UsageError } from "./cli/values.ts";
 
 /** Exit within this long of SIGINT or SIGTERM, whatever peers do. */
@@ -43,7 +42,7 @@ if (import.meta.main) {
     console.error(`liveplot: ${error.message} (see liveplot --help)`);
     Deno.exit(2);
   }
-  if (command.kind === "help") console.log(usage());
+  if (command.kind === "help") console.log((await import("./cli/usage.ts")).usage());
   else if (command.kind === "version") console.log(`liveplot ${VERSION}`);
   else {
     const onFatal = (message: string) => {

@@ -10,7 +10,6 @@ import type { Config } from "../config.ts";
 import { createLogger } from "../log.ts";
 import { ListenError, type RunningServer, startServer } from "../server.ts";
 import { SourceStartError } from "../stream/running_source.ts";
-import { browsableUrl, openBrowser } from "./browser.ts";
 import { curlExample } from "./token.ts";
 
 /** liveplot's version, from deno.json. */
@@ -57,10 +56,12 @@ export async function start(
     console.log(`Push a stream with: ${curlExample(server.url, config.token)}`);
   }
   if (config.open) {
-    const url = browsableUrl(server.url).href;
     // Not awaited: a browser that takes its time must not hold up anything else.
-    openBrowser(url, options.browser).then((opened) => {
-      if (!opened) console.error(`Cannot open a browser: open ${url} yourself`);
+    import("./browser.ts").then(async ({ browsableUrl, openBrowser }) => {
+      const url = browsableUrl(server.url).href;
+      if (!await openBrowser(url, options.browser)) {
+        console.error(`Cannot open a browser: open ${url} yourself`);
+      }
     });
   }
   return server;

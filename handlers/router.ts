@@ -18,14 +18,11 @@ import { isStreamName, streamNameProblem } from "../stream/stream_name.ts";
 import { describeSource } from "../stream/source_spec.ts";
 import { type Asset, createAssets } from "./assets.ts";
 import { serveDemo } from "./data.ts";
-import { createCsvExportRoute } from "./data_csv.ts";
 import { serveEcho } from "./echo.ts";
-import { createIngestHandler } from "./ingest.ts";
 import { isAllowedHost, readToken, requestPath, tokensEqual } from "./policy.ts";
-import { serveRange, type StoredStream } from "./range.ts";
+import type { StoredStream } from "./range.ts";
 import { internalError, json, refuse, secured, text } from "./respond.ts";
 import { serveStreamViewer } from "./stream_viewer.ts";
-import { serveStreamsIndex } from "./streams_index.ts";
 import { serveTestRoute } from "./test_route.ts";
 import { type Connections, isUpgrade } from "./websocket.ts";
 
@@ -67,7 +64,7 @@ interface Route {
   http?: (request: Request) => Response | Promise<Response>;
   websocket?: (socket: WebSocket) => void;
   /** POST and PUT. */
-  push?: (request: Request, remote: string) => Promise<Response>;
+  push?: (request: Request, remote: string) => Response | Promise<Response>;
 }
 
 /** Builds the handler; unexpected errors are logged with the request and answered 500. */
@@ -75,8 +72,17 @@ export function createHandler(options: RouterOptions): Handler {
   const { config, connections, log, streams, mainStream } = options;
   // The main stream's page is headed by its source (the command line, "standard input").
   const assets = createAssets(mainStream ? describeSource(config.source) ?? null : undefined);
-  const ingest = createIngestHandler({ ...config, policy: config, streams, log });
-  const csvExport = createCsvExportRoute();
+  // Routes few requests take are loaded on their first request: less to load at start.
+  const ingest = onDemand(() =>
+    import("./ingest.ts").then((m) =>
+      m.createIngestHandler({ ...config, policy: config, streams, log })
+    )
+  );
+  const csvExport = onDemand(() => import("./data_csv.ts").then((m) => m.createCsvExportRoute()));
+  const serveRange = onDemand(() => import("./range.ts").then((m) => m.serveRange));
+  const serveStreamsIndex = onDemand(() =>
+    import("./streams_index.ts").then((m) => m.serveStreamsIndex)
+  );
   const routes = new Map<string, Route>();
   for (const [path, asset] of assets.files) routes.set(path, { http: assetRoute(asset) });
   routes.set("/test", { http: serveTestRoute });
@@ -98,7 +104,7 @@ export function createHandler(options: RouterOptions): Handler {
   /** The routes of stream `name`; every stream's page is the same page. */
   function streamRoutes(name: string, filename = `${name}.csv`) {
     const http = assetRoute(assets.streamPage);
-    const stored = (serve: (stream: StoredStream) => Response) => {
+    const stored = (serve: (stream: StoredStream) => Response | Promise<Response>) => {
       const hub = streams.get(name)?.hub;
       return hub ? serve(hub) : text(404, `No stream named "${name}"`);
     };
@@ -248,6 +254,24 @@ function isReading(pathname: string, method: string): boolean {
   if (method === "POST" || method === "PUT") return false;
   return pathname === "/" || pathname === "/data" || pathname.startsWith("/data/") ||
     pathname === "/data.csv" || pathname.startsWith("/s/");
+}
+
+/**
+ * A handler whose module is imported on its first call; every call from then
+ * on is direct, without a promise in between.
+ */
+function onDemand<Load extends (...args: never[]) => Response | Promise<Response>>(
+  load: () => Promise<Load>,
+): (...args: Parameters<Load>) => Response | Promise<Response> {
+  let handler: Load | undefined;
+  let loading: Promise<unknown> | undefined;
+  return (...args) => {
+    if (handler) return handler(...args);
+    loading ??= load().then((loaded) => {
+      handler = loaded;
+    });
+    return loading.then(() => handler!(...args));
+  };
 }
 
 /** The methods a route answers, for `Allow`. */

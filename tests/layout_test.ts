@@ -33,7 +33,7 @@ async function filesIn(folder: string, endings: readonly string[]): Promise<stri
   for await (const entry of Deno.readDir(join(ROOT, folder))) {
     const path = folder === "" ? entry.name : `${folder}/${entry.name}`;
     if (entry.isDirectory) {
-      if (!["node_modules", "fixtures", ".git", "results"].includes(entry.name)) {
+      if (!["node_modules", "fixtures", ".git", ".tmp", "results"].includes(entry.name)) {
         found.push(...await filesIn(path, endings));
       }
     } else if (endings.some((ending) => entry.name.endsWith(ending))) found.push(path);
@@ -116,4 +116,52 @@ Deno.test("no source file is over 400 lines (fixtures and vendored builds aside)
     if (lines > MAX_LINES) long.push(`${file} (${lines})`);
   }
   assert.deepEqual(long, [], `files over ${MAX_LINES} lines`);
+});
+
+/** Modules start-up leaves to their first use: each a route, a source or a flag few runs take. */
+const ON_DEMAND = [
+  "cli/usage.ts",
+  "cli/browser.ts",
+  "handlers/ingest.ts",
+  "handlers/data_csv.ts",
+  "handlers/range.ts",
+  "handlers/streams_index.ts",
+  "stream/main_source.ts",
+  "stream/formats/mod.ts",
+  "backplane/redis.ts",
+];
+
+Deno.test("start-up loads what serving needs; pushes, exports, sources and --help load on first use", async () => {
+  // Deno's own graph of main.ts: every module, and whether each import is a static one.
+  const { stdout, success } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "main.ts"],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  assert.ok(success, "deno info main.ts");
+  const info: {
+    roots: string[];
+    modules: {
+      specifier: string;
+      dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+    }[];
+  } = JSON.parse(new TextDecoder().decode(stdout));
+  const modules = new Map(info.modules.map((module) => [module.specifier, module]));
+  const atStart = new Set<string>();
+  const visit = (specifier: string) => {
+    if (atStart.has(specifier)) return;
+    atStart.add(specifier);
+    for (const dependency of modules.get(specifier)?.dependencies ?? []) {
+      if (dependency.code && !dependency.isDynamic) visit(dependency.code.specifier);
+    }
+  };
+  visit(info.roots[0]!);
+  const local = (file: string) => new URL(`../${file}`, import.meta.url).href;
+  for (const file of ON_DEMAND) {
+    // In the graph (so deno compile embeds it), but not loaded before the first request.
+    assert.ok(modules.has(local(file)), `${file} is imported by main.ts's graph`);
+    assert.ok(!atStart.has(local(file)), `${file} is loaded at start`);
+  }
+  assert.ok(atStart.has(local("handlers/test_route.ts")), "the walk follows static imports");
 });
