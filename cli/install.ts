@@ -15,30 +15,41 @@ import manifest from "../deno.json" with { type: "json" };
 /** The checkout this command runs. */
 const ROOT = new URL("../", import.meta.url).pathname;
 
-/** What `deno task start` runs, split into its environment, permissions and script. */
+/** What `deno task start` runs, split into its environment, permissions and unstable flags. */
 export function startTask(task: string = manifest.tasks.start): {
-  env: string[];
+  /** The `NAME=value` words before `deno run`. */
+  env: Record<string, string>;
   permissions: string[];
+  /**
+   * `--unstable-net` (Deno.serve's `reusePort` needs it in Deno 2.9) and
+   * `--unstable-lazy-dynamic-imports` (what is imported on first use is not
+   * read at start).
+   */
+  unstable: string[];
 } {
   const words = task.split(" ");
   const run = words.indexOf("deno");
   return {
-    env: words.slice(0, run),
-    // Permissions, and `--unstable-net` (Deno.serve's `reusePort` needs it in Deno 2.9).
-    permissions: words.filter((word) =>
-      word.startsWith("--allow-") || word.startsWith("--unstable-")
+    env: Object.fromEntries(
+      words.slice(0, run).map((
+        word,
+      ) => [word.slice(0, word.indexOf("=")), word.slice(word.indexOf("=") + 1)]),
     ),
+    permissions: words.filter((word) => word.startsWith("--allow-")),
+    unstable: words.filter((word) => word.startsWith("--unstable-")),
   };
 }
 
 /** The shell script installed as `liveplot`. */
 export function shimFor(deno: string, root: string = ROOT): string {
-  const { env, permissions } = startTask();
+  const { env, permissions, unstable } = startTask();
   const quoted = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
   return [
     "#!/bin/sh",
     `# liveplot, installed by \`deno task install\` from ${root}`,
-    `exec env ${env.join(" ")} ${quoted(deno)} run ${permissions.join(" ")} ` +
+    `exec env ${Object.entries(env).map(([name, value]) => `${name}=${value}`).join(" ")} ${
+      quoted(deno)
+    } run ${[...unstable, ...permissions].join(" ")} ` +
     `--config ${quoted(`${root}deno.json`)} ${quoted(`${root}main.ts`)} "$@"`,
     "",
   ].join("\n");

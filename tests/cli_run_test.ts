@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import manifest from "../deno.json" with { type: "json" };
+import { startTask as startTaskParts } from "../cli/install.ts";
 import { EXAMPLES } from "../cli/usage.ts";
 import {
   controlMessages,
@@ -15,9 +16,9 @@ import {
 } from "./helpers.ts";
 
 /** The permission flags of `deno task start`. */
-const START_PERMISSIONS = manifest.tasks.start.split(" ").filter((word) =>
-  word.startsWith("--allow-")
-);
+/** `deno task start`'s unstable flags and permissions, for a `deno run` of main.ts. */
+const START = startTaskParts();
+const START_FLAGS = [...START.unstable, ...START.permissions];
 
 /** A process started in its own group, with its output gathered as text. */
 function spawnIn(cwd: string, command: string, args: string[], env: Record<string, string> = {}) {
@@ -168,7 +169,7 @@ Deno.test("stderr lines that come after the command's exit still reach the statu
 
 Deno.test("a stop of vmstat the user asked for is info, and the first pid is liveplot's", async () => {
   // Directly with the start task's permissions, and through `deno task start` itself.
-  for (const options of [{ denoArgs: START_PERMISSIONS }, { task: true }]) {
+  for (const options of [{ denoArgs: START_FLAGS }, { task: true }]) {
     const cli = spawnCli(["--port", "0", "--no-open", "vmstat", "1"], options);
     await cli.url;
     await waitFor(
@@ -193,7 +194,7 @@ Deno.test({
   async fn() {
     // PATH leads nowhere, so pgrep cannot run; the start task's permissions keep /proc closed.
     const cli = spawnCli(["--port", "0", "--no-open", "/usr/bin/vmstat", "1"], {
-      denoArgs: START_PERMISSIONS,
+      denoArgs: START_FLAGS,
       env: { PATH: "/nonexistent" },
     });
     await cli.url;
@@ -242,7 +243,7 @@ Deno.test("deno task install puts liveplot on the PATH; it runs from any folder,
   );
   assert.equal(install.code, 0, new TextDecoder().decode(install.stderr));
   const shim = await Deno.readTextFile(`${root.path}/bin/liveplot`);
-  for (const flag of START_PERMISSIONS) assert.ok(shim.includes(flag), `installed with ${flag}`);
+  for (const flag of START_FLAGS) assert.ok(shim.includes(flag), `installed with ${flag}`);
 
   const path = `${root.path}/bin:${Deno.env.get("PATH")}`;
   const env = { ...offline, PATH: path, PORT: "0", BROWSER: "true" };

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import manifest from "../deno.json" with { type: "json" };
+import { startTask } from "../cli/install.ts";
 import { browserCommands } from "../cli/browser.ts";
 import { GENERATED_FILES, withGeneratedSections } from "../cli/docs.ts";
 import { FLAGS } from "../cli/flags.ts";
@@ -18,12 +19,12 @@ import {
 import { configOf, parse } from "./command_line.ts";
 
 /** The permission flags of `deno task start`, so the tests run with exactly those. */
-const START_PERMISSIONS = manifest.tasks.start.split(" ").filter((word) =>
-  word.startsWith("--allow-")
-);
+/** `deno task start`'s unstable flags and permissions, for a `deno run` of main.ts. */
+const START = startTask();
+const START_FLAGS = [...START.unstable, ...START.permissions];
 
 Deno.test("the CLI prints its URL and Deno version, serves, and exits 0 on SIGTERM", async () => {
-  const cli = spawnCli(["--port", "0", "--no-open"], { denoArgs: START_PERMISSIONS });
+  const cli = spawnCli(["--port", "0", "--no-open"], { denoArgs: START_FLAGS });
   const url = await cli.url;
   assert.equal(url.hostname, "127.0.0.1");
   const response = await fetch(new URL("/test", url));

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { startTask } from "../cli/install.ts";
 import { type Config, DEFAULTS } from "../config.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { type RunningServer, type StartOptions, startServer } from "../server.ts";
@@ -177,7 +178,10 @@ export function shellEnv(extra: Record<string, string> = {}): Record<string, str
   return { ...env, NO_COLOR: "1", ...extra };
 }
 
-/** Spawns the CLI (`deno run main.ts ...args`) with piped output. */
+/**
+ * Spawns the CLI (`deno run main.ts ...args`, with every permission and the
+ * start task's unstable flags unless `denoArgs` says otherwise) with piped output.
+ */
 export function spawnCli(
   args: string[],
   options: {
@@ -191,7 +195,7 @@ export function spawnCli(
   const process = new Deno.Command(Deno.execPath(), {
     args: options.task
       ? ["task", "--cwd", ROOT, "start", "--", ...args]
-      : ["run", ...(options.denoArgs ?? ["-A"]), MAIN, ...args],
+      : ["run", ...(options.denoArgs ?? ["-A", ...startTask().unstable]), MAIN, ...args],
     stdin: options.stdin ?? "null",
     stdout: "piped",
     stderr: "piped",

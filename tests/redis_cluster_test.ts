@@ -220,10 +220,10 @@ Deno.test({
     const port = String(probe.addr.port);
     probe.close();
     const common = ["--no-open", "--redis", redis.url, "--token", TOKEN, "--reuse-port", "-v"];
-    // Deno.serve's reusePort is behind --unstable-net in Deno 2.9 (the start task gives it).
-    const denoArgs = ["-A", "--unstable-net"];
-    const first = spawnCli(["--port", port, ...common], { denoArgs });
-    const second = spawnCli(["--port", port, ...common], { denoArgs });
+    // Deno.serve's reusePort is behind --unstable-net in Deno 2.9: spawnCli gives the start
+    // task's unstable flags.
+    const first = spawnCli(["--port", port, ...common]);
+    const second = spawnCli(["--port", port, ...common]);
     const [url] = await Promise.all([first.url, second.url]);
     await connectedToRedis(first, second);
     // Viewers land on either process; a push through either reaches all of them.

@@ -99,21 +99,3 @@ export function machineSummary(): { cores: number; cpu: string; memoryGiB: numbe
     load,
   };
 }
-
-/**
- * The environment `deno task start` gives liveplot (the `NAME=value` words
- * before `deno run` in deno.json), so benchmarked processes run as users'
- * do. Read from deno.json, where it is declared once.
- */
-export function startTaskEnv(): Record<string, string> {
-  const manifest = JSON.parse(
-    Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)),
-  ) as { tasks: { start: string } };
-  const env: Record<string, string> = {};
-  for (const word of manifest.tasks.start.split(" ")) {
-    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word);
-    if (!match) break;
-    env[match[1]!] = match[2]!;
-  }
-  return env;
-}

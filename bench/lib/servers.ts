@@ -7,9 +7,10 @@
  * @module
  */
 
+import { startTask } from "../../cli/install.ts";
 import { BINARY_PROTOCOL } from "../../stream/frames.ts";
 import { nchanMissing, writeNchanConfig } from "../peers/nchan.ts";
-import { freePort, processTree, startTaskEnv } from "./proc.ts";
+import { freePort, processTree } from "./proc.ts";
 import { spawn, type SpawnOptions, startServer, stopChild } from "./process.ts";
 import { now, sleep } from "./time.ts";
 
@@ -19,8 +20,10 @@ export const ROOT = new URL("../../", import.meta.url).pathname;
 export const BENCH = `${ROOT}bench/`;
 /** The Deno running the bench runs every Deno process it starts. */
 export const DENO = Deno.execPath();
-/** liveplot runs with what `deno task start` sets (deno.json), as users' does. */
-export const LIVEPLOT_ENV = startTaskEnv();
+/** What `deno task start` runs liveplot with (deno.json), as users' does. */
+const START = startTask();
+/** The start task's environment. */
+export const LIVEPLOT_ENV: Record<string, string> = START.env;
 
 /** A running server under test. */
 export interface Server {
@@ -89,7 +92,7 @@ export async function startStdinServer(
 /** The command that runs liveplot's CLI as `deno task start` would, with `args`. */
 export function liveplotCommand(tools: Tools, args: string[]): string[] {
   const profile = tools.cpuProfDir ? [`--cpu-prof-dir=${tools.cpuProfDir}`] : [];
-  return [DENO, "run", "-A", ...profile, `${ROOT}main.ts`, ...args];
+  return [DENO, "run", "-A", ...START.unstable, ...profile, `${ROOT}main.ts`, ...args];
 }
 
 /**
