@@ -18,7 +18,6 @@ import {
 } from "./helpers.ts";
 import { configOf, parse } from "./command_line.ts";
 
-/** The permission flags of `deno task start`, so the tests run with exactly those. */
 /** `deno task start`'s unstable flags and permissions, for a `deno run` of main.ts. */
 const START = startTask();
 const START_FLAGS = [...START.unstable, ...START.permissions];
@@ -37,6 +36,42 @@ Deno.test("the CLI prints its URL and Deno version, serves, and exits 0 on SIGTE
     cli.stderr.some((line) => line.startsWith("level=info event=stop")),
     cli.stderr.join("\n"),
   );
+});
+
+Deno.test("run as the start task runs it, what loads on first use loads: page files, a push, the index, an export", async () => {
+  // The start task's --unstable-lazy-dynamic-imports leaves every on-demand import to its use.
+  const token = "a-token-long-enough-to-keep-quiet";
+  const cli = spawnCli(["--port", "0", "--no-open", "--token", token], { denoArgs: START_FLAGS });
+  const url = await cli.url;
+  const files = [
+    ["/", "text/html"],
+    ["/static/app.js", "text/javascript"],
+    ["/static/modules/chart.js", "text/javascript"],
+    ["/static/uplot.js", "text/javascript"],
+    ["/static/uplot.css", "text/css"],
+  ];
+  for (const [path, type] of files) {
+    const response = await fetch(new URL(path!, url));
+    const body = await response.text();
+    assert.equal(response.status, 200, `${path}: ${body}`);
+    assert.ok(response.headers.get("content-type")?.startsWith(type!), path);
+    assert.ok(body.length > 100, path);
+  }
+  const push = await fetch(new URL("/s/lab", url), {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+    body: "1 2\n3 4\n",
+  });
+  assert.deepEqual(await push.json(), { taken: 2, headers: 0, blank: 0, skipped: 0 });
+  const index = await fetch(new URL("/s/", url), { headers: { accept: "application/json" } });
+  const { streams } = await index.json();
+  assert.deepEqual(streams.map((stream: { name: string }) => stream.name), ["lab"]);
+  const csv = await (await fetch(new URL("/s/lab.csv", url))).text();
+  assert.equal(csv.split("\n").filter(Boolean).length, 3, csv);
+  const range = await (await fetch(new URL("/s/lab/range?from=0&to=1e12", url))).json();
+  assert.deepEqual(range.series.map((series: { y: number[] }) => series.y), [[1, 3], [2, 4]]);
+  assert.equal((await cli.stop()).code, 0);
+  assert.deepEqual(cli.stderr.filter((line) => line.startsWith("level=error")), []);
 });
 
 Deno.test("SIGTERM closes open WebSockets with 1001 before exiting", async () => {
