@@ -31,9 +31,10 @@ export function startTask(task: string = manifest.tasks.start): {
   const run = words.indexOf("deno");
   return {
     env: Object.fromEntries(
-      words.slice(0, run).map((
-        word,
-      ) => [word.slice(0, word.indexOf("=")), word.slice(word.indexOf("=") + 1)]),
+      words.slice(0, run).map((word) => {
+        const at = word.indexOf("=");
+        return [word.slice(0, at), word.slice(at + 1)];
+      }),
     ),
     permissions: words.filter((word) => word.startsWith("--allow-")),
     unstable: words.filter((word) => word.startsWith("--unstable-")),
@@ -44,12 +45,11 @@ export function startTask(task: string = manifest.tasks.start): {
 export function shimFor(deno: string, root: string = ROOT): string {
   const { env, permissions, unstable } = startTask();
   const quoted = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+  const assignments = Object.entries(env).map(([name, value]) => `${name}=${value}`).join(" ");
   return [
     "#!/bin/sh",
     `# liveplot, installed by \`deno task install\` from ${root}`,
-    `exec env ${Object.entries(env).map(([name, value]) => `${name}=${value}`).join(" ")} ${
-      quoted(deno)
-    } run ${[...unstable, ...permissions].join(" ")} ` +
+    `exec env ${assignments} ${quoted(deno)} run ${[...unstable, ...permissions].join(" ")} ` +
     `--config ${quoted(`${root}deno.json`)} ${quoted(`${root}main.ts`)} "$@"`,
     "",
   ].join("\n");

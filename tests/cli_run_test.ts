@@ -15,7 +15,6 @@ import {
   withTimeout,
 } from "./helpers.ts";
 
-/** The permission flags of `deno task start`. */
 /** `deno task start`'s unstable flags and permissions, for a `deno run` of main.ts. */
 const START = startTaskParts();
 const START_FLAGS = [...START.unstable, ...START.permissions];
