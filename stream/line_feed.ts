@@ -205,12 +205,8 @@ export class LineFeed {
    * Reads every batch until the batches end; a read error is logged (unless
    * `signal` has aborted: the source was stopped), never thrown.
    */
-  async pump(batches: AsyncIterable<Batch>, signal?: AbortSignal): Promise<void> {
-    try {
-      for await (const { lines, arrivals } of batches) this.read(lines, arrivals);
-    } catch (error) {
-      if (!signal?.aborted) this.#options.log.warn("source-read-failed", { error: String(error) });
-    }
+  pump(batches: AsyncIterable<Batch>, signal?: AbortSignal): Promise<void> {
+    return this.#drain(batches, ({ lines, arrivals }) => this.read(lines, arrivals), signal);
   }
 
   /**
@@ -218,12 +214,19 @@ export class LineFeed {
    * own arrival time; a line cut off is counted in the hub's status, and a
    * read error is logged as `pump` logs it.
    */
-  async pumpChunks(chunks: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
-    const { maxLineBytes } = this.#options;
+  pumpChunks(chunks: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
+    const lines = splitChunks(chunks, this.#options.maxLineBytes, this.#onTruncated);
+    return this.#drain(lines, (chunk) => this.#readChunk(chunk), signal);
+  }
+
+  /** Hands each item to `read` until the items end; the one place a read error is logged. */
+  async #drain<T>(
+    items: AsyncIterable<T>,
+    read: (item: T) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
     try {
-      for await (const chunk of splitChunks(chunks, maxLineBytes, this.#onTruncated)) {
-        this.#readChunk(chunk);
-      }
+      for await (const item of items) read(item);
     } catch (error) {
       if (!signal?.aborted) this.#options.log.warn("source-read-failed", { error: String(error) });
     }
