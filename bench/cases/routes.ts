@@ -4,15 +4,23 @@
  * connection), server CPU per operation of liveplot against a bare
  * `Deno.serve` with the same routes (`peers/deno_routes.ts`), and for
  * `/test` of that bare server sending liveplot's security headers too (what
- * the headers alone cost), each once a round, the order rotating.
+ * the headers alone cost).
+ *
+ * The servers run side by side. Each row is measured in slices of a second,
+ * each slice on every server back to back, the order rotating; a figure is
+ * the median over every slice of every round. This machine's speed drifts
+ * by ±25% within seconds (measured: two runs of the old order, every row of
+ * one server for 2.5 s and then the other's, gave `/test` at 32 connections
+ * 1.07× and 1.51×); slices taken side by side, many times, see the same
+ * drift on both sides.
  *
  * @module
  */
 
-import { type BenchCase, type Figure, figure, type Table } from "../lib/case.ts";
+import { type BenchCase, type Context, type Figure, figure, type Table } from "../lib/case.ts";
 import { fmt, median } from "../lib/format.ts";
 import { cpuSeconds } from "../lib/proc.ts";
-import { nextLine, spawn, startServer, stopChild, writeLine } from "../lib/process.ts";
+import { type Child, nextLine, spawn, startServer, stopChild, writeLine } from "../lib/process.ts";
 import { BENCH, DENO, LIVEPLOT_ENV, liveplotCommand } from "../lib/servers.ts";
 import { now, sleep } from "../lib/time.ts";
 
@@ -33,6 +41,9 @@ const HEADERS_PEER = "deno-headers";
 const CONNECTIONS = [1, 32, 256];
 /** The issue 16 target: at most this many times bare `Deno.serve`'s CPU per operation. */
 const TARGET_RATIO = 1.1;
+/** Slices a row is measured in each round (one with `--quick`), and a slice's length. */
+const SLICES = 4;
+const SLICE_MS = 1000;
 
 async function measureRoute(
   server: string,
@@ -81,7 +92,7 @@ async function measureRoute(
 
 const label = (route: string) => route === "test" ? "HTTP GET /test" : "WebSocket /echo round trip";
 
-/** The routes table: liveplot against bare Deno, medians over the rounds. */
+/** The routes table: liveplot against bare Deno, medians over every slice of every round. */
 export const routesTable: Table<RouteResult> = {
   title: "Seed routes: server CPU per operation",
   render(results) {
@@ -140,41 +151,67 @@ export const routesTable: Table<RouteResult> = {
   },
 };
 
-/** Both servers once a round, each through every route and connection count. */
+/** The servers a round starts, and the routes each is measured on. */
+const SERVERS: { name: string; routes: readonly ("test" | "echo")[] }[] = [
+  { name: "liveplot", routes: ROUTES },
+  { name: "deno", routes: ROUTES },
+  // The headers peer differs from bare Deno on /test alone.
+  { name: HEADERS_PEER, routes: ["test"] },
+];
+
+/** Starts one of `SERVERS`. */
+function startPeer(context: Context, name: string) {
+  const peer = [DENO, "run", "-A", `${BENCH}peers/deno_routes.ts`];
+  if (name === "liveplot") {
+    return startServer(
+      liveplotCommand(context.tools, ["--port", "0", "--no-open", "--quiet"]),
+      name,
+      { env: LIVEPLOT_ENV },
+    );
+  }
+  return startServer(name === "deno" ? peer : [...peer, "--security-headers"], name);
+}
+
+/** Every server running side by side, each row measured on each server back to back. */
 export const routesCase: BenchCase<RouteResult> = {
   name: "routes",
   about: "GET /test and /echo at 1, 32, 256 connections: CPU per op vs bare Deno.serve",
   servers: ["liveplot"],
   table: routesTable,
   async round(context, round) {
-    const measureMs = context.options.quick ? 1000 : 2500;
+    const slices = context.options.quick ? 1 : SLICES;
     const results: RouteResult[] = [];
-    const order = ["liveplot", "deno", HEADERS_PEER];
-    for (const name of [...order.slice(round % 3), ...order.slice(0, round % 3)]) {
-      try {
-        const peer = [DENO, "run", "-A", `${BENCH}peers/deno_routes.ts`];
-        const { child, url } = name === "liveplot"
-          ? await startServer(
-            liveplotCommand(context.tools, ["--port", "0", "--no-open", "--quiet"]),
-            name,
-            { env: LIVEPLOT_ENV },
-          )
-          : await startServer(name === "deno" ? peer : [...peer, "--security-headers"], name);
+    const running: { name: string; routes: readonly string[]; child: Child; url: string }[] = [];
+    try {
+      for (const server of SERVERS) {
         try {
-          // The headers peer differs from bare Deno on /test alone.
-          for (const route of name === HEADERS_PEER ? ["test" as const] : ROUTES) {
-            for (const conns of CONNECTIONS) {
-              const pid = child.process.pid;
-              results.push(await measureRoute(name, pid, route, url, conns, measureMs));
+          running.push({ ...server, ...await startPeer(context, server.name) });
+        } catch (error) {
+          context.fail(`routes ${server.name}`, error);
+        }
+      }
+      let turn = round;
+      for (const route of ROUTES) {
+        for (const conns of CONNECTIONS) {
+          for (let slice = 0; slice < slices; slice++) {
+            const first = turn++ % running.length;
+            for (const server of [...running.slice(first), ...running.slice(0, first)]) {
+              if (!server.routes.includes(route)) continue;
+              const { name, child, url } = server;
+              try {
+                results.push(
+                  await measureRoute(name, child.process.pid, route, url, conns, SLICE_MS),
+                );
+              } catch (error) {
+                context.fail(`routes ${name} ${route} at ${conns}`, error);
+              }
             }
           }
-        } finally {
-          await stopChild(child);
         }
-        context.progress(`round ${round + 1} routes ${name}: done`);
-      } catch (error) {
-        context.fail(`routes ${name}`, error);
       }
+      context.progress(`round ${round + 1} routes: done`);
+    } finally {
+      await Promise.all(running.map(({ child }) => stopChild(child)));
     }
     return results;
   },
