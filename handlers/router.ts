@@ -73,8 +73,9 @@ export function createHandler(options: RouterOptions): Handler {
   // The main stream's page is headed by its source (the command line, "standard input").
   const assets = createAssets(mainStream ? describeSource(config.source) ?? null : undefined);
   // Routes few requests take are loaded on their first request: less to load at start.
+  // A push may create a stream: the hub's modules load with the handler's.
   const ingest = onDemand(() =>
-    import("./ingest.ts").then((m) =>
+    Promise.all([import("./ingest.ts"), streams.ready()]).then(([m]) =>
       m.createIngestHandler({ ...config, policy: config, streams, log })
     )
   );

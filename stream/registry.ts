@@ -38,7 +38,10 @@ export interface StreamSummary {
 
 /** What the registry is built with. */
 export interface StreamsOptions {
+  /** Makes stream `name`'s hub; called once `ready()` has resolved. */
   createHub: (name: string) => Hub;
+  /** Loads what `createHub` needs, once (the hub's modules load with the first stream). */
+  prepare?: () => Promise<void>;
   /** Where a stream's writers put their points (a backplane's writer); the hub by default. */
   sinkFor?: (name: string, hub: Hub) => PointSink;
   /** Why writers cannot hand on points now (a backplane waiting with its buffer full). */
@@ -111,9 +114,15 @@ export class Streams {
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #sampler: ReturnType<typeof setInterval> | undefined;
   #stopped = false;
+  #ready: Promise<void> | undefined;
 
   constructor(options: StreamsOptions) {
     this.#options = options;
+  }
+
+  /** Resolves once streams can be opened: whoever opens one awaits it first. */
+  ready(): Promise<void> {
+    return this.#ready ??= this.#options.prepare?.() ?? Promise.resolve();
   }
 
   /** Streams held now. */

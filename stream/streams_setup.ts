@@ -6,12 +6,11 @@
  * @module
  */
 
-import { StreamFeed } from "../backplane/feed.ts";
+import type { StreamFeed } from "../backplane/feed.ts";
 import type { Backplane } from "../backplane/backplane.ts";
 import { describeSource } from "./source_spec.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
-import { Hub } from "./hub.ts";
 import { Streams } from "./registry.ts";
 
 /** Points of each series a process reads back from Redis for a window given in seconds. */
@@ -25,17 +24,27 @@ export interface ProcessStreams {
   backplane?: Backplane;
 }
 
-/** Builds the registry and, with `--redis`, connects the backplane to it. */
+/**
+ * Builds the registry and, with `--redis`, connects the backplane to it. The
+ * hub and its history load with the first stream (`Streams.ready`): the
+ * demo, which has none until a push, starts without them.
+ */
 export async function createStreams(config: Config, log: Logger): Promise<ProcessStreams> {
   const sourceName = describeSource(config.source);
   // Loaded only with --redis: a single process never loads the Redis client.
   const backplane = config.redis
     ? (await import("../backplane/redis.ts")).createRedisBackplane({ url: config.redis, log })
     : undefined;
+  const Feed = backplane && (await import("../backplane/feed.ts")).StreamFeed;
   const feeds = new Map<string, StreamFeed>();
   const windowPoints = "points" in config.window ? config.window.points : MAX_RECENT_POINTS;
+  let Hub: typeof import("./hub.ts").Hub | undefined;
   const streams = new Streams({
+    prepare: async () => {
+      Hub = (await import("./hub.ts")).Hub;
+    },
     createHub: (name) => {
+      if (!Hub) throw new Error(`Stream "${name}" opened before streams.ready() resolved`);
       const hub = new Hub({
         window: config.window,
         maxQueuedBytes: config.maxQueuedBytes,
@@ -44,8 +53,8 @@ export async function createStreams(config: Config, log: Logger): Promise<Proces
         title: name === config.stream && sourceName ? sourceName : name,
         log,
       });
-      if (backplane) {
-        feeds.set(name, new StreamFeed(backplane, name, hub, windowPoints));
+      if (backplane && Feed) {
+        feeds.set(name, new Feed(backplane, name, hub, windowPoints));
         hub.report({ store: backplane.state });
       }
       return hub;
@@ -59,6 +68,9 @@ export async function createStreams(config: Config, log: Logger): Promise<Proces
     ttlMs: config.streamTtlSeconds * 1000,
     log,
   });
+  const live = config.source.kind !== "demo" || backplane !== undefined;
+  // A live process opens its stream now, and a backplane's points may open any.
+  if (live) await streams.ready();
   backplane?.subscribe((name, batch) => {
     const stream = streams.open(name);
     if (!stream) return;
@@ -68,7 +80,6 @@ export async function createStreams(config: Config, log: Logger): Promise<Proces
   backplane?.onStateChange((state) => {
     for (const stream of streams.list()) stream.hub.report({ store: state });
   });
-  const live = config.source.kind !== "demo" || backplane !== undefined;
   // The stream `/` and `/data` serve is kept for the life of the process.
   if (live) streams.open(config.stream, true);
   return { streams, mainStream: live ? config.stream : undefined, backplane };

@@ -144,6 +144,7 @@ Deno.test("GET data.csv stops making CSV while the client does not read", async 
 
 Deno.test("at most four CSV exports run at once; the fifth gets 503 with Retry-After", async () => {
   await using server = await startTestServer({ token: "csv-cap" });
+  await server.streams.ready();
   const stream = server.streams.open("big")!;
   // More CSV than socket buffers hold, so an export that is not read stays running.
   for (let index = 0; index < 2_000_000; index++) stream.hub.add("v", index, index % 1000);

@@ -129,6 +129,9 @@ const ON_DEMAND = [
   "stream/main_source.ts",
   "stream/formats/mod.ts",
   "backplane/redis.ts",
+  "backplane/feed.ts",
+  "stream/hub.ts",
+  "stream/history.ts",
 ];
 
 Deno.test("start-up loads what serving needs; pushes, exports, sources and --help load on first use", async () => {
