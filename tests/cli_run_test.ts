@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import manifest from "../deno.json" with { type: "json" };
-import { startTask as startTaskParts } from "../cli/install.ts";
 import { EXAMPLES } from "../cli/usage.ts";
 import {
   controlMessages,
@@ -10,14 +9,11 @@ import {
   shellEnv,
   socketUrl,
   spawnCli,
+  START_FLAGS,
   startTestServer,
   waitFor,
   withTimeout,
 } from "./helpers.ts";
-
-/** `deno task start`'s unstable flags and permissions, for a `deno run` of main.ts. */
-const START = startTaskParts();
-const START_FLAGS = [...START.unstable, ...START.permissions];
 
 /** A process started in its own group, with its output gathered as text. */
 function spawnIn(cwd: string, command: string, args: string[], env: Record<string, string> = {}) {

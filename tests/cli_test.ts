@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import manifest from "../deno.json" with { type: "json" };
-import { startTask } from "../cli/install.ts";
 import { browserCommands } from "../cli/browser.ts";
 import { GENERATED_FILES, withGeneratedSections } from "../cli/docs.ts";
 import { FLAGS } from "../cli/flags.ts";
@@ -13,14 +12,11 @@ import {
   runCli,
   socketUrl,
   spawnCli,
+  START_FLAGS,
   waitFor,
   withTimeout,
 } from "./helpers.ts";
 import { configOf, parse } from "./command_line.ts";
-
-/** `deno task start`'s unstable flags and permissions, for a `deno run` of main.ts. */
-const START = startTask();
-const START_FLAGS = [...START.unstable, ...START.permissions];
 
 Deno.test("the CLI prints its URL and Deno version, serves, and exits 0 on SIGTERM", async () => {
   const cli = spawnCli(["--port", "0", "--no-open"], { denoArgs: START_FLAGS });

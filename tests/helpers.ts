@@ -178,6 +178,11 @@ export function shellEnv(extra: Record<string, string> = {}): Record<string, str
   return { ...env, NO_COLOR: "1", ...extra };
 }
 
+/** What `deno task start` runs main.ts with (deno.json). */
+const START = startTask();
+/** `deno task start`'s unstable flags and permissions, for a `deno run` of main.ts. */
+export const START_FLAGS: readonly string[] = [...START.unstable, ...START.permissions];
+
 /**
  * Spawns the CLI (`deno run main.ts ...args`, with every permission and the
  * start task's unstable flags unless `denoArgs` says otherwise) with piped output.
@@ -187,7 +192,7 @@ export function spawnCli(
   options: {
     env?: Record<string, string>;
     stdin?: "piped" | "null";
-    denoArgs?: string[];
+    denoArgs?: readonly string[];
     /** Run through `deno task start -- ...` instead of `deno run`. */
     task?: boolean;
   } = {},
@@ -195,7 +200,7 @@ export function spawnCli(
   const process = new Deno.Command(Deno.execPath(), {
     args: options.task
       ? ["task", "--cwd", ROOT, "start", "--", ...args]
-      : ["run", ...(options.denoArgs ?? ["-A", ...startTask().unstable]), MAIN, ...args],
+      : ["run", ...(options.denoArgs ?? ["-A", ...START.unstable]), MAIN, ...args],
     stdin: options.stdin ?? "null",
     stdout: "piped",
     stderr: "piped",
