@@ -23,6 +23,7 @@ import type { PointSink, XKind } from "./sink.ts";
 import { History } from "./history.ts";
 import { initialStatus, type SourceStatus, withSkippedLine } from "./source_status.ts";
 import { BINARY_PROTOCOL, encodeRuns, PendingRuns } from "./frames.ts";
+import { linesOfRuns, TextLines } from "./text_lines.ts";
 import {
   CLOSE_TRY_AGAIN_LATER,
   closeQuietly,
@@ -84,12 +85,16 @@ export class Hub implements PointSink {
   readonly #byName = new Map<string, Series>();
   readonly #series: Series[] = [];
   readonly #viewers = new Map<Viewer, ViewerSeat>();
+  /** The series of the last point: a source's series repeat point after point. */
+  #last: Series | undefined;
   #xKind: XKind = "time";
   #format = "auto";
   /** Points not yet sent, as text lines (while a text viewer is attached). */
-  #pending = "";
+  readonly #pendingText = new TextLines();
   /** The same points for binary viewers (while one is attached). */
   readonly #pendingRuns = new PendingRuns();
+  /** Where the latest values are written for a reduced viewer. */
+  readonly #latest = new TextLines();
   #textViewers = 0;
   #binaryViewers = 0;
   #flushNumber = 1;
@@ -165,13 +170,17 @@ export class Hub implements PointSink {
 
   add(name: string, x: number, y: number): boolean {
     if (!Number.isFinite(x) || !Number.isFinite(y)) return this.#refuse();
-    const series = this.#byName.get(name) ?? this.#create(name);
-    if (series === undefined) return this.#refuse();
+    let series = this.#last;
+    if (series === undefined || series.name !== name) {
+      series = this.#byName.get(name) ?? this.#create(name);
+      if (series === undefined) return this.#refuse();
+      this.#last = series;
+    }
     this.history.append(series.id, x, y);
     series.lastX = x;
     series.lastY = y;
     series.touched = this.#flushNumber;
-    if (this.#textViewers > 0) this.#pending += series.id + " " + x + " " + y + "\n";
+    if (this.#textViewers > 0) this.#pendingText.add(series.id, x, y);
     if (this.#binaryViewers > 0) this.#pendingRuns.add(series.id, x, y);
     this.#points++;
     return true;
@@ -222,16 +231,8 @@ export class Hub implements PointSink {
     const start = this.history.startX;
     const meta = this.#builtMeta?.start === start ? this.#builtMeta.text : this.#metaMessage();
     const messages: Message[] = [meta];
-    if (binary) {
-      const frame = encodeRuns(windows);
-      if (frame.length > 0) messages.push(frame);
-    } else {
-      let window = "";
-      for (const { id, xs, ys } of windows) {
-        for (let i = 0; i < xs.length; i++) window += id + " " + xs[i] + " " + ys[i] + "\n";
-      }
-      if (window !== "") messages.push(window);
-    }
+    const window = binary ? encodeRuns(windows) : linesOfRuns(windows);
+    if (window.length > 0) messages.push(window);
     messages.push(
       this.#builtStatus?.start === start ? this.#builtStatus.text : this.#statusMessage(),
     );
@@ -283,7 +284,7 @@ export class Hub implements PointSink {
   #schedule(): void {
     if (this.#timer !== undefined || this.#flushQueued || this.#stopped) return;
     if (this.#viewers.size === 0) {
-      this.#pending = "";
+      this.#pendingText.clear();
       this.#pendingRuns.clear();
       this.#flushNumber++;
       return;
@@ -316,7 +317,7 @@ export class Hub implements PointSink {
     }
     const metaMessage = this.#metaChanged ? this.#metaMessage() : undefined;
     const statusMessage = this.#statusChanged ? this.#statusMessage() : undefined;
-    const text = this.#pending !== "" ? this.#pending : undefined;
+    const text = this.#pendingText.take() || undefined;
     const runs = this.#pendingRuns.take();
     const full = [metaMessage, text, statusMessage].filter((message) => message !== undefined);
     const binary = [metaMessage, runs, statusMessage].filter((message) => message !== undefined);
@@ -327,7 +328,6 @@ export class Hub implements PointSink {
       meta: metaMessage,
       status: statusMessage,
     };
-    this.#pending = "";
     this.#flushNumber++;
     this.#metaChanged = false;
     this.#statusChanged = false;
@@ -339,13 +339,11 @@ export class Hub implements PointSink {
 
   /** The latest value of each series with a point since flush `since`, for reduced viewers. */
   readonly #latestSince = (since: number): string => {
-    let latest = "";
+    const latest = this.#latest;
     for (const series of this.#series) {
-      if (series.touched > since) {
-        latest += series.id + " " + series.lastX + " " + series.lastY + "\n";
-      }
+      if (series.touched > since) latest.add(series.id, series.lastX, series.lastY);
     }
-    return latest;
+    return latest.take();
   };
 
   #deliver(seat: ViewerSeat, frame: Frame, now: number): void {

@@ -130,17 +130,23 @@ export class ChunkLines {
    * grown when it had too little room), and how many there are.
    */
   newlines(ends: Int32Array<ArrayBuffer>): { ends: Int32Array<ArrayBuffer>; count: number } {
-    const { bytes, end } = this;
-    let count = 0;
-    for (let at = this.start; at < end; at++) {
-      if (bytes[at] !== NEWLINE) continue;
-      if (count === ends.length) {
-        const grown = new Int32Array(ends.length * 2);
-        grown.set(ends);
-        ends = grown;
-      }
-      ends[count++] = at;
+    const { bytes, start, end } = this;
+    // Every byte may be a newline: room for all of them, so the scan never checks.
+    if (ends.length < end - start) ends = new Int32Array(Math.max(end - start, ends.length * 2));
+    const base = bytes.byteOffset;
+    // Four bytes at a time between the first and last whole aligned word (most of the chunk).
+    const firstWord = Math.min((base + start + 3) >> 2, (base + end) >> 2);
+    const lastWord = (base + end) >> 2;
+    let count = scanBytes(bytes, start, (firstWord << 2) - base, ends, 0);
+    const words = wordsOf(bytes.buffer, lastWord);
+    for (let word = firstWord; word < lastWord; word++) {
+      // A byte of `x` is zero where the word holds a newline; the test below is never
+      // zero then (it may flag other bytes too: each is checked).
+      const x = words[word]! ^ NEWLINES;
+      if (((x - 0x01010101) & ~x & 0x80808080) === 0) continue;
+      count = scanBytes(bytes, (word << 2) - base, ((word + 1) << 2) - base, ends, count);
     }
+    count = scanBytes(bytes, Math.max(start, (lastWord << 2) - base), end, ends, count);
     return { ends, count };
   }
 
@@ -158,6 +164,30 @@ export class ChunkLines {
   lineText(from: number, to: number, lines: string[]): void {
     splitWhole(this.bytes, from, to, this.#decoder, this.#maxLineBytes, lines, this.#onTruncated);
   }
+}
+
+/** A newline in each byte of a word (the same in either byte order). */
+const NEWLINES = 0x0a0a0a0a;
+let lastWords: Int32Array = new Int32Array(0);
+
+/** `buffer` as 32-bit words, at least `length` of them: the last view made, when it fits. */
+function wordsOf(buffer: ArrayBufferLike, length: number): Int32Array {
+  if (lastWords.buffer !== buffer || lastWords.length < length) {
+    lastWords = new Int32Array(buffer, 0, buffer.byteLength >> 2);
+  }
+  return lastWords;
+}
+
+/** Adds the index of each newline in `bytes[from, to)` to `ends` from `count` on; the new count. */
+function scanBytes(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  ends: Int32Array,
+  count: number,
+): number {
+  for (let at = from; at < to; at++) if (bytes[at] === NEWLINE) ends[count++] = at;
+  return count;
 }
 
 /** The engine of `splitLines`: each chunk's lines as a `ChunkLines`, for readers of bytes. */

@@ -33,14 +33,21 @@ const MAX_REMEMBERED_NAMES = 256;
  */
 export function normalisingSink(sink: PointSink): PointSink {
   const normal = new Map<string, string>();
+  // The last name and its normal form: a source's names repeat line after line.
+  let lastName: string | undefined;
+  let lastKept = "";
   return {
     add(name, x, y) {
-      let kept = normal.get(name);
-      if (kept === undefined) {
-        kept = normaliseSeriesName(name);
-        if (normal.size < MAX_REMEMBERED_NAMES) normal.set(name, kept);
+      if (name !== lastName) {
+        let kept = normal.get(name);
+        if (kept === undefined) {
+          kept = normaliseSeriesName(name);
+          if (normal.size < MAX_REMEMBERED_NAMES) normal.set(name, kept);
+        }
+        lastName = name;
+        lastKept = kept;
       }
-      return sink.add(kept, x, y);
+      return sink.add(lastKept, x, y);
     },
     commit: () => sink.commit(),
     setXKind: (kind) => sink.setXKind(kind),

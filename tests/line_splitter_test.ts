@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readByteStream, readInto, splitLines } from "../stream/line_splitter.ts";
+import { readByteStream, readInto, splitChunks, splitLines } from "../stream/line_splitter.ts";
 
 const encoder = new TextEncoder();
 
@@ -210,4 +210,27 @@ Deno.test("leaving the lines of readByteStream early cancels the stream", async 
   }
   assert.ok(cancelled, "the stream was cancelled");
   assert.equal(stream.locked, false, "the reader let go of the stream");
+});
+
+Deno.test("every line end is found at any alignment of the chunk in its buffer, whatever the buffer", async () => {
+  // Lines of 0 to 9 bytes, so a newline falls on every byte of a word, runs of them included.
+  const text = Array.from({ length: 60 }, (_, i) => "x".repeat((i * 7) % 10) + "\n").join("");
+  const bytes = encoder.encode(text);
+  const expected = [...bytes.keys()].filter((at) => bytes[at] === 0x0a);
+  const buffers = [new Uint8Array(bytes.length + 16), new Uint8Array(bytes.length + 32)];
+  for (let offset = 0; offset < 8; offset++) {
+    for (let cut = 0; cut < 8; cut++) {
+      // Alternating buffers, as two feeds reading at once would.
+      const buffer = buffers[(offset + cut) % 2]!;
+      buffer.fill(0x0a);
+      buffer.set(bytes, offset);
+      const chunk = buffer.subarray(offset, offset + bytes.length - cut);
+      const found: number[] = [];
+      for await (const lines of splitChunks(ReadableStream.from([chunk]), 100, () => {})) {
+        const { ends, count } = lines.newlines(new Int32Array(1));
+        found.push(...ends.subarray(0, count));
+      }
+      assert.deepEqual(found, expected.filter((at) => at < bytes.length - cut), `${offset}/${cut}`);
+    }
+  }
 });
