@@ -66,11 +66,16 @@ export const idleCase: BenchCase<IdleResult> = {
       try {
         const server = await peer.start();
         try {
-          const first = await openViewers(context, server.viewerUrls, 1);
+          const first = await openViewers(context, server.viewerUrls, 1, server.protocol);
           await sleep(500);
           const before = residentMiBOf(server.pids());
           const many = sockets(context.options.quick);
-          const { clients, opened } = await openViewers(context, server.viewerUrls, many);
+          const { clients, opened } = await openViewers(
+            context,
+            server.viewerUrls,
+            many,
+            server.protocol,
+          );
           await sleep(1000);
           const after = residentMiBOf(server.pids());
           await Promise.all([...first.clients, ...clients].map((client) => stopChild(client)));
