@@ -131,12 +131,12 @@ export class ChunkLines {
    */
   newlines(ends: Int32Array<ArrayBuffer>): { ends: Int32Array<ArrayBuffer>; count: number } {
     const { bytes, start, end } = this;
-    // Every byte may be a newline: room for all of them, so the scan never checks.
-    if (ends.length < end - start) ends = new Int32Array(Math.max(end - start, ends.length * 2));
     const base = bytes.byteOffset;
-    // Four bytes at a time between the first and last whole aligned word (most of the chunk).
+    // Four bytes at a time between the first and last whole aligned word (most of the chunk);
+    // the bytes before and after them (three at most each) one at a time.
     const firstWord = Math.min((base + start + 3) >> 2, (base + end) >> 2);
     const lastWord = (base + end) >> 2;
+    if (ends.length < WORD_BYTES) ends = grown(ends);
     let count = scanBytes(bytes, start, (firstWord << 2) - base, ends, 0);
     const words = wordsOf(bytes.buffer, lastWord);
     for (let word = firstWord; word < lastWord; word++) {
@@ -144,8 +144,10 @@ export class ChunkLines {
       // zero then (it may flag other bytes too: each is checked).
       const x = words[word]! ^ NEWLINES;
       if (((x - 0x01010101) & ~x & 0x80808080) === 0) continue;
+      if (count + WORD_BYTES > ends.length) ends = grown(ends);
       count = scanBytes(bytes, (word << 2) - base, ((word + 1) << 2) - base, ends, count);
     }
+    if (count + WORD_BYTES > ends.length) ends = grown(ends);
     count = scanBytes(bytes, Math.max(start, (lastWord << 2) - base), end, ends, count);
     return { ends, count };
   }
@@ -168,6 +170,7 @@ export class ChunkLines {
 
 /** A newline in each byte of a word (the same in either byte order). */
 const NEWLINES = 0x0a0a0a0a;
+const WORD_BYTES = 4;
 let lastWords: Int32Array = new Int32Array(0);
 
 /** `buffer` as 32-bit words, at least `length` of them: the last view made, when it fits. */
@@ -176,6 +179,13 @@ function wordsOf(buffer: ArrayBufferLike, length: number): Int32Array {
     lastWords = new Int32Array(buffer, 0, buffer.byteLength >> 2);
   }
   return lastWords;
+}
+
+/** `ends` in an array twice as long. */
+function grown(ends: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const longer = new Int32Array(Math.max(WORD_BYTES, ends.length * 2));
+  longer.set(ends);
+  return longer;
 }
 
 /** Adds the index of each newline in `bytes[from, to)` to `ends` from `count` on; the new count. */
