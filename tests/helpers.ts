@@ -53,6 +53,41 @@ export function startTestServer(
   );
 }
 
+const encoder = new TextEncoder();
+
+/** A server reading "standard input" from a pipe the test writes to. */
+export async function startPiped(
+  overrides: Parameters<typeof startTestServer>[0] = {},
+  log = captureLog(),
+) {
+  const pipe = new TransformStream<Uint8Array, Uint8Array>();
+  const server = await startTestServer(
+    { source: { kind: "stdin" }, x: { kind: "index" }, ...overrides },
+    { input: pipe.readable, log: log.log },
+  );
+  const writer = pipe.writable.getWriter();
+  return {
+    server,
+    log: log.lines,
+    write: (text: string) => writer.write(encoder.encode(text)),
+    /**
+     * Writes `lines` in batches with a pause longer than a flush between
+     * them, as a real pipe's reads would space them out. (Within one flush
+     * the hub sends only the last `window` points of each series.)
+     */
+    async writeLines(lines: string[], batch = 50) {
+      for (let i = 0; i < lines.length; i += batch) {
+        await writer.write(encoder.encode(lines.slice(i, i + batch).join("")));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async [Symbol.asyncDispose]() {
+      await writer.close().catch(() => {});
+      await server.shutdown();
+    },
+  };
+}
+
 /** The `ws:` (or `wss:`) URL of `path` on `server`. */
 export function socketUrl(base: URL, path: string): string {
   const url = new URL(path, base);

@@ -72,10 +72,11 @@ export interface RawSocket extends Disposable {
     payload: Uint8Array,
     options?: { masked?: boolean; fin?: boolean },
   ): Promise<void>;
-  /** Reads frames until a close frame; returns its code and how much came before. */
+  /** Reads frames until a close frame (or `until` a text frame); returns what came before. */
   readUntilClose(
     timeoutMs: number,
-  ): Promise<{ code: number | undefined; frames: number; bytes: number }>;
+    until?: (text: string) => boolean,
+  ): Promise<{ code: number | undefined; frames: number; bytes: number; texts: string[] }>;
 }
 
 /** Opens a WebSocket by hand: sends the upgrade, checks for 101, leaves the rest to the test. */
@@ -138,11 +139,12 @@ export async function openRawSocket(
         offset += await connection.write(frame.subarray(offset));
       }
     },
-    readUntilClose(timeoutMs) {
+    readUntilClose(timeoutMs, until) {
       return withTimeout(
         (async () => {
           let frames = 0;
           let bytes = 0;
+          const texts: string[] = [];
           for (;;) {
             while (pending.length >= 2) {
               const opcode = (pending[0] as number) & 0x0f;
@@ -166,12 +168,16 @@ export async function openRawSocket(
                 const code = payload.length >= 2
                   ? ((payload[0] as number) << 8) | (payload[1] as number)
                   : undefined;
-                return { code, frames, bytes };
+                return { code, frames, bytes, texts };
               }
               frames++;
               bytes += length;
+              if (opcode === 0x1) {
+                texts.push(new TextDecoder().decode(payload));
+                if (until?.(texts.at(-1)!)) return { code: undefined, frames, bytes, texts };
+              }
             }
-            if (!(await read())) return { code: undefined, frames, bytes };
+            if (!(await read())) return { code: undefined, frames, bytes, texts };
           }
         })(),
         timeoutMs,
