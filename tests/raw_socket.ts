@@ -72,7 +72,10 @@ export interface RawSocket extends Disposable {
     payload: Uint8Array,
     options?: { masked?: boolean; fin?: boolean },
   ): Promise<void>;
-  /** Reads frames until a close frame (or `until` a text frame); returns what came before. */
+  /**
+   * Reads frames until a close frame, or until a text frame `until` accepts; returns what came
+   * before (the text frames only when `until` is given).
+   */
   readUntilClose(
     timeoutMs: number,
     until?: (text: string) => boolean,
@@ -172,9 +175,10 @@ export async function openRawSocket(
               }
               frames++;
               bytes += length;
-              if (opcode === 0x1) {
+              // Text is kept only for a caller that looks for it.
+              if (opcode === 0x1 && until) {
                 texts.push(new TextDecoder().decode(payload));
-                if (until?.(texts.at(-1)!)) return { code: undefined, frames, bytes, texts };
+                if (until(texts.at(-1)!)) return { code: undefined, frames, bytes, texts };
               }
             }
             if (!(await read())) return { code: undefined, frames, bytes, texts };
