@@ -132,6 +132,11 @@ export class ChunkLines {
   newlines(ends: Int32Array<ArrayBuffer>): { ends: Int32Array<ArrayBuffer>; count: number } {
     const { bytes, start, end } = this;
     const base = bytes.byteOffset;
+    if (base + end > MAX_WORD_BYTE) {
+      // Past what 32-bit word indexes reach (a view 2 GiB into its buffer): a byte at a time.
+      if (ends.length < end - start) ends = new Int32Array(end - start);
+      return { ends, count: scanBytes(bytes, start, end, ends, 0) };
+    }
     // Four bytes at a time between the first and last whole aligned word (most of the chunk);
     // the bytes before and after them (three at most each) one at a time.
     const firstWord = Math.min((base + start + 3) >> 2, (base + end) >> 2);
@@ -171,6 +176,8 @@ export class ChunkLines {
 /** A newline in each byte of a word (the same in either byte order). */
 const NEWLINES = 0x0a0a0a0a;
 const WORD_BYTES = 4;
+/** The last byte offset whose word index, shifted back to bytes, stays a 32-bit integer. */
+const MAX_WORD_BYTE = 2 ** 31 - 1;
 let lastWords: Int32Array = new Int32Array(0);
 
 /** `buffer` as 32-bit words, at least `length` of them: the last view made, when it fits. */
