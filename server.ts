@@ -84,12 +84,14 @@ export async function startServer(
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
     stopping ??= (async () => {
-      connections.closeAll(CLOSE_GOING_AWAY, "Server shutting down");
+      const opening = connections.closeAll(CLOSE_GOING_AWAY, "Server shutting down");
       streams.stop();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const grace = new Promise<void>((resolve) => timer = setTimeout(resolve, SHUTDOWN_GRACE_MS));
+      // Sockets still opening get their 1001 before the listener stops (it would drop them).
+      const listening = Promise.race([opening, grace]).then(() => server.shutdown());
       // The source's SIGTERM-then-SIGKILL and the sockets' closing run side by side.
-      await Promise.all([started?.source.stop(), Promise.race([server.shutdown(), grace])]);
+      await Promise.all([started?.source.stop(), Promise.race([listening, grace])]);
       await started?.recorder?.close();
       await backplane?.[Symbol.asyncDispose]();
       clearTimeout(timer);

@@ -115,6 +115,8 @@ export function checkUpgrade(
  */
 export class Connections {
   readonly #sockets = new Set<WebSocket>();
+  /** Set by `closeAll`: shutting down, so no new socket is taken. */
+  #closing = false;
   readonly #perAddress = new Map<string, number>();
   readonly #addressLogged = new Map<string, number>();
   readonly #policy: UpgradePolicy;
@@ -145,6 +147,10 @@ export class Connections {
    * limit is logged once a minute here; the router logs the other refusals.
    */
   check(request: Request, peer: string): Refusal | undefined {
+    if (this.#closing) {
+      const headers = { "retry-after": String(RETRY_AFTER_SECONDS) };
+      return { status: 503, reason: "Server shutting down", headers };
+    }
     const address = this.addressOf(request, peer);
     const counted = isLoopback(address) ? 0 : this.countFor(address);
     const refusal = checkUpgrade(request, this.#policy, this.size, counted);
@@ -213,11 +219,30 @@ export class Connections {
     return { socket, response };
   }
 
-  /** Closes every socket with `code`; used on shutdown. */
-  closeAll(code: number, reason: string): void {
+  /**
+   * Closes every socket with `code`; used on shutdown. One still opening (its
+   * client may have the 101 already) is closed as soon as it opens: the promise
+   * resolves once none is opening, and the listener must not stop before, or
+   * Deno drops those connections without a close frame. Upgrades from now on
+   * are refused (503).
+   */
+  closeAll(code: number, reason: string): Promise<void> {
+    this.#closing = true;
+    const opening: Promise<unknown>[] = [];
     for (const socket of this.#sockets) {
       if (socket.readyState === WebSocket.OPEN) socket.close(code, reason);
+      else if (socket.readyState === WebSocket.CONNECTING) {
+        opening.push(
+          new Promise((resolve) => {
+            socket.addEventListener("open", () => resolve(socket.close(code, reason)));
+            // An upgrade that fails (the client went) ends in "error", not "close".
+            socket.addEventListener("close", resolve);
+            socket.addEventListener("error", resolve);
+          }),
+        );
+      }
     }
+    return Promise.all(opening).then(() => {});
   }
 
   #forgetOldLogs(now: number): void {

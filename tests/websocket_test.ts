@@ -12,6 +12,8 @@ import {
 } from "./helpers.ts";
 import { rawExchange, upgradeHeaders } from "./raw_socket.ts";
 import { exceedsBytes } from "../handlers/message_size.ts";
+import { Connections } from "../handlers/websocket.ts";
+import { DEFAULTS } from "../config.ts";
 
 function rawUpgrade(
   port: number,
@@ -270,6 +272,32 @@ Deno.test("shutdown closes open WebSockets with 1001", async () => {
   await server.shutdown();
   const { code } = await withTimeout(closed, 5000, "the close on shutdown");
   assert.equal(code, 1001);
+});
+
+Deno.test("shutdown closes with 1001 a socket still opening, once it opens, and takes no new one", async () => {
+  const { log } = captureLog();
+  const connections = new Connections({ ...DEFAULTS, origins: [], hostname: "127.0.0.1" }, log);
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (request) => {
+      const { response } = connections.accept(request, "127.0.0.1", "/echo");
+      // The server side opens after this answer: shutdown comes between the two.
+      connections.closeAll(1001, "Server shutting down");
+      return response;
+    },
+  );
+  const socket = new WebSocket(`ws://127.0.0.1:${server.addr.port}/echo`);
+  const { closed } = record(socket);
+  const { code, reason } = await withTimeout(closed, 5000, "the close of a socket still opening");
+  assert.equal(code, 1001);
+  assert.equal(reason, "Server shutting down");
+  // From then on, upgrades are refused while the listener stops.
+  const upgrade = new Request(`http://127.0.0.1:${server.addr.port}/echo`, {
+    headers: upgradeHeaders(),
+  });
+  const refusal = connections.check(upgrade, "127.0.0.1");
+  assert.equal(refusal?.status, 503);
+  assert.equal(refusal?.reason, "Server shutting down");
 });
 
 Deno.test("messages sent the moment a socket opens are echoed, none lost, by 200 clients at once", async () => {
