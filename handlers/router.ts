@@ -17,12 +17,9 @@ import type { Streams } from "../stream/registry.ts";
 import { isStreamName, streamNameProblem } from "../stream/stream_name.ts";
 import { describeSource } from "../stream/source_spec.ts";
 import { type Asset, createAssets } from "./assets.ts";
-import { serveDemo } from "./data.ts";
-import { serveEcho } from "./echo.ts";
 import { isAllowedHost, readToken, requestPath, tokensEqual } from "./policy.ts";
 import type { StoredStream } from "./range.ts";
 import { internalError, json, refuse, secured, text } from "./respond.ts";
-import { serveStreamViewer } from "./stream_viewer.ts";
 import { serveTestRoute } from "./test_route.ts";
 import { type Connections, isUpgrade } from "./websocket.ts";
 
@@ -62,7 +59,10 @@ export type Handler = (
 interface Route {
   /** GET and HEAD: at once, but for an embedded file's first request (assets.ts). */
   http?: (request: Request) => Response | Promise<Response>;
+  /** Opens a WebSocket; its module loads on the route's first upgrade (`ready`). */
   websocket?: (socket: WebSocket) => void;
+  /** Pending while the WebSocket handler's module loads; undefined once it has. */
+  ready?: () => Promise<unknown> | undefined;
   /** POST and PUT. */
   push?: (request: Request, remote: string) => Response | Promise<Response>;
 }
@@ -84,22 +84,26 @@ export function createHandler(options: RouterOptions): Handler {
   const serveStreamsIndex = onDemand(() =>
     import("./streams_index.ts").then((m) => m.serveStreamsIndex)
   );
+  // The WebSocket routes' modules load on their first upgrade: the first answer waits for none.
+  const echo = new OnDemand(() => import("./echo.ts"));
+  const demo = new OnDemand(() => import("./data.ts"));
+  const viewer = new OnDemand(() => import("./stream_viewer.ts"));
   const routes = new Map<string, Route>();
   for (const [path, asset] of assets.files) routes.set(path, { http: assetRoute(asset) });
   routes.set("/test", { http: serveTestRoute });
   const echoOptions = { maxQueuedBytes: config.maxQueuedBytes, log };
-  routes.set("/echo", { websocket: (socket) => serveEcho(socket, echoOptions) });
+  routes.set("/echo", socketRoute(echo, (m, socket) => m.serveEcho(socket, echoOptions)));
   routes.set("/s/", {
     http: (request) => serveStreamsIndex(request, { list: () => streams.summaries() }),
   });
   const page = routes.get("/")?.http;
   if (mainStream) {
     // `/data`, `/data/range` and `/data.csv` are the main stream's, as under `/s/NAME`.
-    routes.set("/data", { http: page, websocket: streamRoutes(mainStream).data.websocket });
+    routes.set("/data", { ...streamRoutes(mainStream).data, http: page });
     routes.set("/data/range", streamRoutes(mainStream).range);
     routes.set("/data.csv", streamRoutes(mainStream, "liveplot.csv").csv);
   } else {
-    routes.set("/data", { http: page, websocket: serveDemo });
+    routes.set("/data", { http: page, ...socketRoute(demo, (m, socket) => m.serveDemo(socket)) });
   }
 
   /** The routes of stream `name`; every stream's page is the same page. */
@@ -111,7 +115,10 @@ export function createHandler(options: RouterOptions): Handler {
     };
     return {
       page: { http, push: (request: Request, remote: string) => ingest(request, { name, remote }) },
-      data: { http, websocket: (socket: WebSocket) => serveStreamViewer(socket, name, streams) },
+      data: {
+        http,
+        ...socketRoute(viewer, (m, socket) => m.serveStreamViewer(socket, name, streams)),
+      },
       range: { http: (request: Request) => stored((hub) => serveRange(request, hub)) },
       csv: {
         http: (request: Request) => stored((hub) => csvExport(request, hub, filename)),
@@ -167,7 +174,10 @@ export function createHandler(options: RouterOptions): Handler {
       });
     }
     if (target.websocket && isUpgrade(request)) {
-      return upgrade(request, info, pathname, target, target.websocket);
+      const loading = target.ready?.();
+      return loading
+        ? loading.then(() => upgrade(request, info, pathname, target, target.websocket!))
+        : upgrade(request, info, pathname, target, target.websocket);
     }
 
     const method = request.method;
@@ -257,6 +267,29 @@ function isReading(pathname: string, method: string): boolean {
     pathname === "/data.csv" || pathname.startsWith("/s/");
 }
 
+/** What a module gives once imported on first need: `loaded` once `ready()` has resolved. */
+class OnDemand<Loaded> {
+  loaded: Loaded | undefined;
+  #load: () => Promise<Loaded>;
+  #loading: Promise<unknown> | undefined;
+  constructor(load: () => Promise<Loaded>) {
+    this.#load = load;
+  }
+  /** Undefined once loaded; until then the load under way (started by the first call). */
+  ready = (): Promise<unknown> | undefined => {
+    if (this.loaded !== undefined) return undefined;
+    return this.#loading ??= this.#load().then((loaded) => this.loaded = loaded);
+  };
+}
+
+/** A WebSocket route whose handler's module is imported on its first upgrade. */
+function socketRoute<Module>(
+  module: OnDemand<Module>,
+  open: (loaded: Module, socket: WebSocket) => void,
+): Pick<Route, "websocket" | "ready"> {
+  return { websocket: (socket) => open(module.loaded!, socket), ready: module.ready };
+}
+
 /**
  * A handler whose module is imported on its first call; every call from then
  * on is direct, without a promise in between.
@@ -264,15 +297,9 @@ function isReading(pathname: string, method: string): boolean {
 function onDemand<Load extends (...args: never[]) => Response | Promise<Response>>(
   load: () => Promise<Load>,
 ): (...args: Parameters<Load>) => Response | Promise<Response> {
-  let handler: Load | undefined;
-  let loading: Promise<unknown> | undefined;
-  return (...args) => {
-    if (handler) return handler(...args);
-    loading ??= load().then((loaded) => {
-      handler = loaded;
-    });
-    return loading.then(() => handler!(...args));
-  };
+  const handler = new OnDemand(load);
+  return (...args) =>
+    handler.ready()?.then(() => handler.loaded!(...args)) ?? handler.loaded!(...args);
 }
 
 /** The methods a route answers, for `Allow`. */

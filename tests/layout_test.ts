@@ -122,6 +122,11 @@ Deno.test("no source file is over 400 lines (fixtures and vendored builds aside)
 const ON_DEMAND = [
   "cli/usage.ts",
   "cli/browser.ts",
+  // WebSocket routes: the first upgrade waits for its module, the first answer for none.
+  "handlers/echo.ts",
+  "handlers/data.ts",
+  "handlers/stream_viewer.ts",
+  "stream/viewer_budget.ts",
   "handlers/ingest.ts",
   "handlers/data_csv.ts",
   "handlers/range.ts",
@@ -134,7 +139,7 @@ const ON_DEMAND = [
   "stream/history.ts",
 ];
 
-Deno.test("start-up loads what serving needs; pushes, exports, sources and --help load on first use", async () => {
+Deno.test("start-up loads what serving needs; sockets, pushes, exports, sources and --help load on first use", async () => {
   // Deno's own graph of main.ts: every module, and whether each import is a static one.
   const { stdout, success } = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json", "main.ts"],
