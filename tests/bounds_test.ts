@@ -4,6 +4,7 @@ import {
   captureLog,
   closeSocket,
   nextMessage,
+  openRecorded,
   openSocket,
   record,
   socketUrl,
@@ -160,8 +161,8 @@ Deno.test("a big join is not a slow viewer: after 2 s unread, a reader of 7.8 Mi
     await closeSocket(probe);
     probed.messages.length = 0;
 
-    const viewer = await openSocket(socketUrl(url, "/data"));
-    const { messages, closed } = record(viewer);
+    // Listening from the start: the join's first frames may come with the open.
+    const { socket: viewer, messages, closed } = await openRecorded(socketUrl(url, "/data"));
     // Not reading for 2 s: this process does nothing else, so its sockets stay unread.
     const until = performance.now() + 2000;
     while (performance.now() < until) { /* busy: a viewer that does not read */ }

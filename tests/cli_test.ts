@@ -6,7 +6,10 @@ import { FLAGS } from "../cli/flags.ts";
 import { usage } from "../cli/usage.ts";
 import { parseBytes, UsageError } from "../cli/values.ts";
 import {
+  closeSocket,
   FIXTURES,
+  nextMessage,
+  openRecorded,
   openSocket,
   record,
   runCli,
@@ -34,7 +37,7 @@ Deno.test("the CLI prints its URL and Deno version, serves, and exits 0 on SIGTE
   );
 });
 
-Deno.test("run as the start task runs it, what loads on first use loads: page files, a push, the index, an export", async () => {
+Deno.test("run as the start task runs it, what loads on first use loads: page files, a push, the index, an export, sockets", async () => {
   // The start task's --unstable-lazy-dynamic-imports leaves every on-demand import to its use.
   const token = "a-token-long-enough-to-keep-quiet";
   const cli = spawnCli(["--port", "0", "--no-open", "--token", token], { denoArgs: START_FLAGS });
@@ -66,6 +69,18 @@ Deno.test("run as the start task runs it, what loads on first use loads: page fi
   assert.equal(csv.split("\n").filter(Boolean).length, 3, csv);
   const range = await (await fetch(new URL("/s/lab/range?from=0&to=1e12", url))).json();
   assert.deepEqual(range.series.map((series: { y: number[] }) => series.y), [[1, 3], [2, 4]]);
+  // Each WebSocket route's module loads on its first upgrade, before the socket is handed over.
+  const echo = await openSocket(socketUrl(url, "/echo"));
+  echo.send("ping");
+  assert.equal(await nextMessage(echo), "ping");
+  await closeSocket(echo);
+  const demo = await openRecorded(socketUrl(url, "/data"));
+  const { code, messages } = await withTimeout(demo.closed, 5000, "the demo's 100 points");
+  assert.equal(code, 1000);
+  assert.equal(messages.join("").split("\n").filter(Boolean).length, 100);
+  const viewer = await openRecorded(socketUrl(url, "/s/lab/data"));
+  await waitFor(() => viewer.messages.length > 0, 5000, "the stream's first message");
+  await closeSocket(viewer.socket);
   assert.equal((await cli.stop()).code, 0);
   assert.deepEqual(cli.stderr.filter((line) => line.startsWith("level=error")), []);
 });

@@ -99,6 +99,27 @@ export function socketUrl(base: URL, path: string): string {
 export async function openSocket(url: string, timeoutMs = 5000): Promise<WebSocket> {
   const socket = new WebSocket(url);
   socket.binaryType = "arraybuffer";
+  await opened(socket, url, timeoutMs);
+  return socket;
+}
+
+/**
+ * `openSocket` with `record` listening from the start: a message the server
+ * sends as the socket opens can be dispatched before an `await openSocket()`
+ * resumes, and would be missed by a `record` called after it.
+ */
+export async function openRecorded(
+  url: string,
+  timeoutMs = 5000,
+): Promise<{ socket: WebSocket } & ReturnType<typeof record>> {
+  const socket = new WebSocket(url);
+  socket.binaryType = "arraybuffer";
+  const recorded = record(socket);
+  await opened(socket, url, timeoutMs);
+  return { socket, ...recorded };
+}
+
+async function opened(socket: WebSocket, url: string, timeoutMs: number): Promise<void> {
   await withTimeout(
     new Promise<void>((resolve, reject) => {
       socket.onopen = () => resolve();
@@ -108,7 +129,6 @@ export async function openSocket(url: string, timeoutMs = 5000): Promise<WebSock
     timeoutMs,
     `WebSocket ${url} to open`,
   );
-  return socket;
 }
 
 /** What a socket received until it closed. */
