@@ -174,10 +174,12 @@ export function createHandler(options: RouterOptions): Handler {
       });
     }
     if (target.websocket && isUpgrade(request)) {
+      // Read before any wait or the upgrade: the peer's address goes with the request.
+      const peer = { remote: remoteOf(info), address: peerAddress(info.remoteAddr) };
       const loading = target.ready?.();
       return loading
-        ? loading.then(() => upgrade(request, info, pathname, target, target.websocket!))
-        : upgrade(request, info, pathname, target, target.websocket);
+        ? loading.then(() => upgrade(request, peer, pathname, target))
+        : upgrade(request, peer, pathname, target);
     }
 
     const method = request.method;
@@ -198,14 +200,10 @@ export function createHandler(options: RouterOptions): Handler {
   /** Opens a WebSocket on `target`, or refuses with the connection limits' reason. */
   function upgrade(
     request: Request,
-    info: Deno.ServeHandlerInfo,
+    { remote, address: peer }: { remote: string; address: string },
     pathname: string,
     target: Route,
-    open: (socket: WebSocket) => void,
   ): Response {
-    // Read before upgrading: the peer's address is gone once a request is upgraded.
-    const remote = remoteOf(info);
-    const peer = peerAddress(info.remoteAddr);
     const refusal = connections.check(request, peer);
     if (refusal?.status === 405) refusal.headers = { allow: allowedMethods(target) };
     if (refusal && !refusal.logged) {
@@ -220,7 +218,7 @@ export function createHandler(options: RouterOptions): Handler {
     if (refusal) return refuse(refusal);
     const address = connections.addressOf(request, peer);
     const { socket, response } = connections.accept(request, address, pathname);
-    open(socket);
+    target.websocket!(socket);
     log.debug("websocket-opened", { path: pathname, remote });
     return response;
   }
