@@ -1,15 +1,16 @@
 /**
  * The shape a newcomer relies on: imports go one way (the command line, then
  * the server, then the routes, then streams and the backplane, then log and
- * config), no module imports itself back through others, and no source file
- * is over 400 lines. Read from the files themselves, as text.
+ * config), no module imports itself back through others, no source file is
+ * over 400 lines (read from the files themselves, as text), and a start loads
+ * only what serving needs (read from Deno's graph and from a running start).
  *
  * @module
  */
 
 import assert from "node:assert/strict";
 import { dirname, join, relative } from "node:path";
-import { ROOT } from "./helpers.ts";
+import { ROOT, spawnCli, START_FLAGS } from "./helpers.ts";
 
 /** Layers, outermost first: a module may import its own layer's or an inner one's. */
 const LAYERS: readonly (readonly string[])[] = [
@@ -172,4 +173,25 @@ Deno.test("start-up loads what serving needs; sockets, pushes, exports, sources 
     assert.ok(!atStart.has(local(file)), `${file} is loaded at start`);
   }
   assert.ok(atStart.has(local("handlers/test_route.ts")), "the walk follows static imports");
+});
+
+Deno.test("a start, GET /test and the page read no global Deno builds from its Node layer (node:timers alone is about 7 ms)", async () => {
+  // The preload prints `lazy-global-read` the first time one of them is read.
+  const preload = new URL("./fixtures/lazy_globals.ts", import.meta.url).pathname;
+  const cli = spawnCli(["--port", "0", "--no-open"], {
+    denoArgs: ["--preload", preload, ...START_FLAGS],
+  });
+  try {
+    const url = await cli.url;
+    for (const path of ["test", "", "static/app.js"]) {
+      const response = await fetch(new URL(path, url));
+      await response.body?.cancel();
+      assert.equal(response.status, 200, `GET /${path}`);
+    }
+  } finally {
+    await cli.stop();
+  }
+  const reads = cli.stderr.filter((line) => line.startsWith("lazy-global-read"));
+  // The first read must be the stop's exit deadline (main.ts), after the start and the answers.
+  assert.match(reads[0] ?? "none", /name=setTimeout at stop .*main\.ts/, reads.join("\n"));
 });
