@@ -28,11 +28,6 @@ export class TextLines {
   #bytes = new Uint8Array(0);
   #length = 0;
 
-  /** Bytes written and not yet taken. */
-  get length(): number {
-    return this.#length;
-  }
-
   /** Writes the line of one point; `id` is a series id (a small whole number). */
   add(id: number, x: number, y: number): void {
     if (this.#length + MAX_LINE_BYTES > this.#bytes.length) this.#grow();
