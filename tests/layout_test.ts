@@ -175,7 +175,7 @@ Deno.test("start-up loads what serving needs; sockets, pushes, exports, sources 
   assert.ok(atStart.has(local("handlers/test_route.ts")), "the walk follows static imports");
 });
 
-Deno.test("a start, GET /test and the page read no global Deno builds from its Node layer (node:timers alone is about 7 ms)", async () => {
+Deno.test("a start, GET /test and the page read no global Deno loads on first use (node:timers alone is about 7 ms)", async () => {
   // The preload prints `lazy-global-read` the first time one of them is read.
   const preload = new URL("./fixtures/lazy_globals.ts", import.meta.url).pathname;
   const cli = spawnCli(["--port", "0", "--no-open"], {
