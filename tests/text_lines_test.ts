@@ -28,6 +28,22 @@ const EDGES = [
   -Number.MAX_VALUE,
   Number.MIN_VALUE,
   1796587134359.123,
+  // Written by integer math below 2^52 from 1e-6 on; String writes the rest.
+  1e-6,
+  -1e-6,
+  9.99e-7,
+  0.000123,
+  2 ** 52 - 0.5,
+  2 ** 52 - 1,
+  2 ** 52 + 2,
+  4503599627.370495,
+  450359962.7370496,
+  0.1 + 0.2,
+  1.1,
+  100.5,
+  -2147483648.5,
+  123456.000001,
+  999999999.999999,
 ];
 
 Deno.test("every number is written as String writes it, a line `ID X Y` a point", () => {
@@ -47,6 +63,43 @@ Deno.test("every number is written as String writes it, a line `ID X Y` a point"
   });
   assert.equal(lines.take(), expected.join(""));
   assert.equal(lines.take(), "", "taken once");
+});
+
+Deno.test("numbers with few decimals, of every size and sign, are written as String writes them", () => {
+  const lines = new TextLines();
+  const random = mulberry32(52);
+  const values: number[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    const decimals = Math.floor(random() * 12);
+    const scale = 10 ** Math.floor(random() * 24 - 8);
+    values.push(Number(((random() - 0.5) * scale).toFixed(decimals)));
+  }
+  for (const value of values) lines.add(0, value, value / 10);
+  assert.equal(lines.take(), values.map((value) => `0 ${value} ${value / 10}\n`).join(""));
+});
+
+Deno.test("a repeated x or y is written again right, after a take, a clear and past the room", () => {
+  const lines = new TextLines();
+  lines.add(0, 5, 1.5);
+  lines.add(1, 5, 1.5);
+  assert.equal(lines.take(), "0 5 1.5\n1 5 1.5\n");
+  // Where 5 and 1.5 were written before the take, other text is now.
+  lines.add(12, 5, 1.5);
+  lines.add(3, 5, 1.5);
+  assert.equal(lines.take(), "12 5 1.5\n3 5 1.5\n");
+  lines.add(0, 0.25, -7);
+  lines.clear();
+  lines.add(345, 0.25, -7);
+  assert.equal(lines.take(), "345 0.25 -7\n");
+  // -0 is written as 0 either way; NaN never equals itself.
+  lines.add(0, 0, -0);
+  lines.add(0, -0, 0);
+  assert.equal(lines.take(), "0 0 0\n0 0 0\n");
+  const many = 50_000;
+  for (let i = 0; i < many; i++) lines.add(i % 3, 1796587134.359, i >> 2);
+  const expected: string[] = [];
+  for (let i = 0; i < many; i++) expected.push(`${i % 3} 1796587134.359 ${i >> 2}\n`);
+  assert.equal(lines.take(), expected.join(""));
 });
 
 Deno.test("lines written after a take, or after clear, are only the new ones; past the first room too", () => {
