@@ -12,6 +12,8 @@ import assert from "node:assert/strict";
 import { CASES } from "./cases/mod.ts";
 import { parseOptions, selectCases, UsageError } from "./compare.ts";
 import type { Figure } from "./lib/case.ts";
+import { cpuSeconds } from "./lib/proc.ts";
+import { cpuUsage } from "node:process";
 
 const COMPARE = new URL("../bench/compare.ts", import.meta.url).pathname;
 
@@ -134,4 +136,21 @@ Deno.test("bench registry: names are unique and the default run leaves out opt-i
   // A --server without liveplot leaves out the cases that only measure liveplot.
   const bunOnly = selectCases(parseOptions(["--server", "bun"])).map((c) => c.name);
   assert.ok(!bunOnly.includes("routes") && bunOnly.includes("idle"), bunOnly.join());
+});
+
+Deno.test("bench proc: CPU seconds agree with the process's own count, finer than a tick", () => {
+  const own = () => {
+    const { user, system } = cpuUsage();
+    return (user + system) / 1e6;
+  };
+  const [read0, own0] = [cpuSeconds([Deno.pid]), own()];
+  // Busy until the process's own count says 0.2 s more went by (a busy machine only slows it).
+  let spins = 0;
+  while (own() - own0 < 0.2) spins++;
+  const [read, ownSpent] = [cpuSeconds([Deno.pid]) - read0, own() - own0];
+  assert.ok(spins > 0);
+  assert.ok(Math.abs(read - ownSpent) < 0.03, `read ${read} s, the process counted ${ownSpent} s`);
+  // Not in whole 10 ms ticks, as /proc/PID/stat counts.
+  assert.notEqual(Math.round(read * 1e6) % 10_000, 0, `${read} s is a whole number of ticks`);
+  assert.equal(cpuSeconds([2 ** 22 + 1]), 0, "a process that is gone counts nothing");
 });
