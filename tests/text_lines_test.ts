@@ -91,7 +91,7 @@ Deno.test("a repeated x or y is written again right, after a take, a clear and p
   lines.clear();
   lines.add(345, 0.25, -7);
   assert.equal(lines.take(), "345 0.25 -7\n");
-  // -0 is written as 0 either way; NaN never equals itself.
+  // -0 equals 0, and both are written 0.
   lines.add(0, 0, -0);
   lines.add(0, -0, 0);
   assert.equal(lines.take(), "0 0 0\n0 0 0\n");
