@@ -20,6 +20,13 @@ export const BINARY_PROTOCOL = "liveplot-f64";
 
 /** The first points a series' pending run has room for; it doubles as needed. */
 const INITIAL_RUN_POINTS = 256;
+/**
+ * Frames up to this size are written into one buffer, kept for the next:
+ * a typed array of its own for every frame (a hundred a second from a fast
+ * source) cost a viewer of 100,000 points a second about 8% of its server's
+ * CPU (docs/benchmarks.md). Larger ones get a buffer each.
+ */
+const REUSED_FRAME_DOUBLES = 1 << 17;
 
 if (new Uint8Array(new Float64Array([1]).buffer)[7] !== 0x3f) {
   // Every platform Deno runs on is little-endian; the frame says it is, so check.
@@ -34,6 +41,8 @@ export class PendingRuns {
   /** Series ids with points pending, in the order they first had one. */
   #touched: number[] = [];
   #points = 0;
+  /** Where `take` writes frames up to `REUSED_FRAME_DOUBLES`; grown as needed. */
+  #frame = new Float64Array(0);
 
   /** Points pending. */
   get points(): number {
@@ -65,17 +74,33 @@ export class PendingRuns {
     this.#points++;
   }
 
-  /** The pending points as one frame, and empty again; undefined when none are pending. */
+  /**
+   * The pending points as one frame, and empty again; undefined when none
+   * are pending. The bytes are good until the next `take`, which may write
+   * over them: send them (a WebSocket copies what it is given) and let go.
+   */
   take(): Uint8Array | undefined {
     if (this.#points === 0) return undefined;
-    const frame = new Float64Array(2 * this.#touched.length + 2 * this.#points);
+    const size = 2 * this.#touched.length + 2 * this.#points;
+    const frame = this.#room(size);
     let offset = 0;
     for (const id of this.#touched) {
       const count = this.#counts[id]!;
       offset = writeRun(frame, offset, id, this.#xs[id]!, this.#ys[id]!, count);
     }
     this.clear();
-    return new Uint8Array(frame.buffer);
+    return new Uint8Array(frame.buffer, 0, size * Float64Array.BYTES_PER_ELEMENT);
+  }
+
+  /** A frame of `size` doubles: the kept buffer when it fits the bound, grown if need be. */
+  #room(size: number): Float64Array {
+    if (size > REUSED_FRAME_DOUBLES) return new Float64Array(size);
+    if (this.#frame.length < size) {
+      this.#frame = new Float64Array(
+        Math.min(REUSED_FRAME_DOUBLES, Math.max(size, 2 * this.#frame.length)),
+      );
+    }
+    return this.#frame;
   }
 
   /** Forgets what is pending, keeping the room. */

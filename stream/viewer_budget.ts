@@ -21,6 +21,10 @@ export interface Viewer {
   readonly bufferedAmount: number;
   /** `liveplot-f64` when the viewer takes binary data frames (see frames.ts). */
   readonly protocol: string;
+  /**
+   * Sends `data`, and is done with it on returning (a WebSocket copies it):
+   * the hub writes its next binary frame over the same bytes.
+   */
   send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
 }

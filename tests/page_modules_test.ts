@@ -129,7 +129,7 @@ Deno.test("binary frames from the server decode to the points the text lines wou
   }
   const frame = pending.take()!;
   assert.equal(frame.byteLength, (2 * 3 + 2 * 700) * 8, "16 bytes a point, 16 a run");
-  const decoded = decodeFrame(frame.buffer as ArrayBuffer);
+  const decoded = decodeFrame(frame.slice().buffer);
   const text = parseFrame(lines.join("\n") + "\n");
   // Runs group points by series; within a series the order is the arrival order.
   const bySeries = (points: { ids: string[]; xs: number[]; ys: number[] }) => {
@@ -141,11 +141,17 @@ Deno.test("binary frames from the server decode to the points the text lines wou
   assert.deepEqual(decoded.ids.slice(0, 2), ["2", "2"], "the first series seen comes first");
   assert.equal(pending.take(), undefined, "taking empties it");
   pending.add(0, 1, 2);
-  assert.deepEqual(decodeFrame(pending.take()!.buffer as ArrayBuffer), {
-    ids: ["0"],
-    xs: [1],
-    ys: [2],
-  });
+  const small = pending.take()!;
+  assert.equal(small.byteLength, 4 * 8, "the frame's own bytes, not the buffer kept for the next");
+  assert.deepEqual(decodeFrame(small.slice().buffer), { ids: ["0"], xs: [1], ys: [2] });
+  // Past the kept buffer's bound a frame gets a buffer of its own; the next small one is right.
+  const many = 70_000;
+  for (let i = 0; i < many; i++) pending.add(1, i, -i);
+  const big = decodeFrame(pending.take()!.slice().buffer);
+  assert.equal(big.xs.length, many);
+  assert.deepEqual([big.xs[many - 1], big.ys[many - 1]], [many - 1, -(many - 1)]);
+  pending.add(3, 5, 6);
+  assert.deepEqual(decodeFrame(pending.take()!.slice().buffer), { ids: ["3"], xs: [5], ys: [6] });
   // A window frame, and a frame cut short: whole runs are kept, the broken one dropped.
   const window = encodeRuns([
     { id: 0, xs: new Float64Array([1, 2]), ys: new Float64Array([3, 4]) },

@@ -318,3 +318,25 @@ Deno.test("messages sent the moment a socket opens are echoed, none lost, by 200
   received.forEach((data, i) => assert.equal(data, `first ${i}`));
   await Promise.all(sockets.map((socket) => closeSocket(socket, 15_000)));
 });
+
+Deno.test("Deno's WebSocket copies the bytes it is given to send, as the hub's reused binary frame needs", async () => {
+  const serverSide = Promise.withResolvers<WebSocket>();
+  await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    const { socket, response } = Deno.upgradeWebSocket(request);
+    socket.onopen = () => serverSide.resolve(socket);
+    return response;
+  });
+  const client = await openSocket(`ws://127.0.0.1:${server.addr.port}/`);
+  const received: Uint8Array[] = [];
+  client.onmessage = (event) => received.push(new Uint8Array(event.data as ArrayBuffer));
+  const socket = await withTimeout(serverSide.promise, 5000, "the server side to open");
+  // One buffer, written over after each send, in one turn: before any frame reaches the wire.
+  const frame = new Uint8Array(64 * 1024);
+  for (let round = 0; round < 20; round++) socket.send(frame.fill(round));
+  await waitFor(() => received.length === 20, 5000, "20 frames");
+  received.forEach((bytes, round) => {
+    assert.equal(bytes.length, frame.length);
+    assert.ok(bytes.every((byte) => byte === round), `frame ${round} holds what was sent`);
+  });
+  await closeSocket(client);
+});
