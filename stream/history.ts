@@ -14,6 +14,13 @@
  * its chunk thus costs about `CHUNK_OVERHEAD_BYTES` a restart, still within
  * the bound).
  *
+ * A series' chunks are cut from slabs, each room for up to 16 chunks
+ * allocated at once and counted whole against the bound from the start; a
+ * slab's memory goes once the last chunk cut from it does. A slab holds one
+ * chunk more than its series has filled (so a series of a few points takes
+ * one chunk's room) and never more than a 16th of the bound or the room left
+ * under it.
+ *
  * When the chunks of all series take more than `maxBytes`, the chunk with the
  * oldest first x goes, unless it holds part of its series' window (the last
  * `windowPoints` points, or with `windowSeconds` the points with
@@ -26,9 +33,11 @@
 import {
   type Chunk,
   CHUNK_POINTS,
+  COLUMNS_BYTES,
   lowerBound,
   rangeSlices,
   type SeriesPoints,
+  Slab,
   type Slice,
   snapshot,
   summarise,
@@ -43,6 +52,10 @@ export { CHUNK_POINTS, type MergedPoint, type SeriesPoints };
  * headers and block summary (bench/cases/history.ts measures about 860 bytes).
  */
 export const CHUNK_OVERHEAD_BYTES = 1024;
+/** A series' slab holds at most this many chunks (1 MiB of points)... */
+const SLAB_CHUNKS = 16;
+/** ...and at most this share of the bound, so eviction, which frees whole slabs, stays fine-grained. */
+const SLABS_PER_BOUND = 16;
 
 /** Options fixed for a history's lifetime. */
 export interface HistoryOptions {
@@ -64,6 +77,10 @@ interface Series {
   points: number;
   lastX: number;
   appended: number;
+  /** Where its next chunk is cut from. */
+  slab: Slab | undefined;
+  /** Chunks it has filled: its next slab has one more slot, up to `SLAB_CHUNKS`. */
+  filled: number;
 }
 
 /** Per series chunked columnar store with a byte bound and range queries. */
@@ -193,39 +210,65 @@ export class History {
 
   #addSeries(series: number): Series {
     for (let id = this.#series.length; id <= series; id++) {
-      this.#series[id] = { chunks: [], points: 0, lastX: -Infinity, appended: 0 };
+      this.#series[id] = {
+        chunks: [],
+        points: 0,
+        lastX: -Infinity,
+        appended: 0,
+        slab: undefined,
+        filled: 0,
+      };
     }
     return this.#series[series]!;
   }
 
   #newChunk(state: Series, restart: boolean): Chunk {
-    // One allocation for both columns: allocating typed arrays, not filling them, is what
-    // costs on the ingest path (V8 accounts each backing store).
-    const both = new Float64Array(2 * CHUNK_POINTS);
-    const chunk: Chunk = {
-      xs: both.subarray(0, CHUNK_POINTS),
-      ys: both.subarray(CHUNK_POINTS),
-      length: 0,
-      seq: state.appended,
-      restart,
-      closed: false,
-    };
     const previous = state.chunks[state.chunks.length - 1];
     if (previous) {
       previous.closed = true;
       summarise(previous);
-      // Closed early by a restart: give back the room it will never use.
-      if (previous.length < previous.xs.length) {
-        this.#bytes -= chunkBytes(previous);
+      if (previous.length === CHUNK_POINTS) state.filled++;
+      else {
+        // Closed early by a restart: its points move to room of their own size.
         previous.xs = previous.xs.slice(0, previous.length);
         previous.ys = previous.ys.slice(0, previous.length);
-        this.#bytes += chunkBytes(previous);
+        this.#release(previous);
+        this.#bytes += chunkBytes(previous) - CHUNK_OVERHEAD_BYTES;
       }
     }
+    const slab = this.#slabFor(state);
+    const { xs, ys } = slab.cut();
+    const chunk: Chunk = { xs, ys, length: 0, seq: state.appended, restart, closed: false, slab };
     state.chunks.push(chunk);
-    this.#bytes += chunkBytes(chunk);
+    this.#bytes += CHUNK_OVERHEAD_BYTES;
     if (this.#bytes > this.#options.maxBytes) this.#evict();
     return chunk;
+  }
+
+  /**
+   * The series' slab, or a new one when it is used up, counted whole from
+   * the start: one slot more than the chunks the series has filled, within
+   * `SLAB_CHUNKS`, a `SLABS_PER_BOUND`th of the bound and the room left
+   * under it; one slot when there is none.
+   */
+  #slabFor(state: Series): Slab {
+    if (state.slab && !state.slab.full) return state.slab;
+    const { maxBytes } = this.#options;
+    const perChunk = COLUMNS_BYTES + CHUNK_OVERHEAD_BYTES;
+    const room = Math.floor((maxBytes - this.#bytes) / perChunk);
+    const share = Math.floor(maxBytes / SLABS_PER_BOUND / perChunk);
+    const slots = Math.max(1, Math.min(SLAB_CHUNKS, state.filled + 1, share, room));
+    state.slab = new Slab(slots);
+    this.#bytes += state.slab.bytes;
+    return state.slab;
+  }
+
+  /** `chunk` gives up its slot; the slab's bytes go with the last chunk cut from it. */
+  #release(chunk: Chunk): void {
+    const slab = chunk.slab;
+    if (!slab) return;
+    chunk.slab = undefined;
+    if (--slab.live === 0 && slab.full) this.#bytes -= slab.bytes;
   }
 
   /** Drops chunks, oldest first x first, until within bound or only windows remain. */
@@ -243,6 +286,7 @@ export class History {
       this.#points -= chunk.length;
       this.#evicted += chunk.length;
       this.#bytes -= chunkBytes(chunk);
+      this.#release(chunk);
     }
   }
 
@@ -281,8 +325,10 @@ export class History {
   }
 }
 
+/** What a chunk holds of the bound by itself: its columns, unless they are a slab's. */
 function chunkBytes(chunk: Chunk): number {
-  return chunk.xs.byteLength + chunk.ys.byteLength + CHUNK_OVERHEAD_BYTES;
+  const columns = chunk.slab ? 0 : chunk.xs.byteLength + chunk.ys.byteLength;
+  return columns + CHUNK_OVERHEAD_BYTES;
 }
 
 /** Inserts after any equal x, keeping the chunk sorted (x is within it, so the shift is short). */

@@ -227,3 +227,37 @@ Deno.test("x that keeps going back costs only what it holds, and stays in order"
   assert.equal(ys[0], 999);
   assertSorted(history.range(0, 0, 2000, 10).xs, "its reduction");
 });
+
+Deno.test("a series' chunks are cut from slabs that grow with it, each counted whole", () => {
+  const history = unbounded();
+  const columns = 16 * CHUNK_POINTS;
+  let x = 0;
+  const appendPoints = (points: number) => {
+    for (let index = 0; index < points; index++) history.append(0, x++, 1);
+  };
+  // The first chunk's slab has one slot; once it is filled, the next has two.
+  appendPoints(CHUNK_POINTS + 1);
+  assert.equal(history.bytes, 3 * columns + 2 * CHUNK_OVERHEAD_BYTES);
+  // Slabs of 1, 2, 4, 8 and 16 chunks: 31 chunks fill them exactly; the 32nd begins one of 16.
+  appendPoints(30 * CHUNK_POINTS);
+  assert.equal(history.count(0), 31 * CHUNK_POINTS + 1);
+  assert.equal(history.bytes, 47 * columns + 32 * CHUNK_OVERHEAD_BYTES);
+});
+
+Deno.test("under the bound a slab is at most a 16th of it, so eviction never drops much more", () => {
+  const chunks = 64;
+  const history = new History({ maxBytes: chunks * CHUNK_BYTES, windowPoints: 100 });
+  let least = Infinity;
+  let peak = 0;
+  for (let index = 0; index < 300 * CHUNK_POINTS; index++) {
+    history.append(0, index, index);
+    peak = Math.max(peak, history.bytes);
+    if (history.evicted > 0) least = Math.min(least, history.count(0));
+  }
+  assert.ok(peak <= (chunks + 1) * CHUNK_BYTES, `peak ${peak}`);
+  // Slabs of 4 chunks here: one being filled, one half gone at worst, and the open chunk.
+  const kept = (chunks - 2 * 4 - 1) * CHUNK_POINTS;
+  assert.ok(least >= kept, `${least} points held at the least, ${kept} expected`);
+  const { xs } = history.range(0, -Infinity, Infinity);
+  for (let index = 1; index < xs.length; index++) assert.equal(xs[index], xs[index - 1]! + 1);
+});
