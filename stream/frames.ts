@@ -23,8 +23,8 @@ const INITIAL_RUN_POINTS = 256;
 /**
  * Frames up to this size are written into one buffer, kept for the next:
  * a typed array of its own for every frame (a hundred a second from a fast
- * source) cost a viewer of 100,000 points a second about 8% of its server's
- * CPU (docs/benchmarks.md). Larger ones get a buffer each.
+ * source) cost a viewer of 100,000 points a second 5–8% of its server's CPU
+ * (docs/benchmarks.md). Larger ones get a buffer each.
  */
 const REUSED_FRAME_DOUBLES = 1 << 17;
 

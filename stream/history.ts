@@ -54,7 +54,7 @@ export { CHUNK_POINTS, type MergedPoint, type SeriesPoints };
 export const CHUNK_OVERHEAD_BYTES = 1024;
 /** A series' slab holds at most this many chunks (1 MiB of points)... */
 const SLAB_CHUNKS = 16;
-/** ...and at most this share of the bound, so eviction, which frees whole slabs, stays fine-grained. */
+/** ...and a 16th of the bound: eviction frees a whole slab at a time, so drops little more. */
 const SLABS_PER_BOUND = 16;
 
 /** Options fixed for a history's lifetime. */

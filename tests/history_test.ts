@@ -244,7 +244,7 @@ Deno.test("a series' chunks are cut from slabs that grow with it, each counted w
   assert.equal(history.bytes, 47 * columns + 32 * CHUNK_OVERHEAD_BYTES);
 });
 
-Deno.test("under the bound a slab is at most a 16th of it, so eviction never drops much more", () => {
+Deno.test("a slab is at most a 16th of the bound, so eviction never drops much more", () => {
   const chunks = 64;
   const history = new History({ maxBytes: chunks * CHUNK_BYTES, windowPoints: 100 });
   let least = Infinity;

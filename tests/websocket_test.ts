@@ -319,7 +319,7 @@ Deno.test("messages sent the moment a socket opens are echoed, none lost, by 200
   await Promise.all(sockets.map((socket) => closeSocket(socket, 15_000)));
 });
 
-Deno.test("Deno's WebSocket copies the bytes it is given to send, as the hub's reused binary frame needs", async () => {
+Deno.test("Deno's WebSocket copies what it sends: one buffer serves every binary frame", async () => {
   const serverSide = Promise.withResolvers<WebSocket>();
   await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
     const { socket, response } = Deno.upgradeWebSocket(request);
