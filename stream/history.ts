@@ -233,7 +233,7 @@ export class History {
         previous.xs = previous.xs.slice(0, previous.length);
         previous.ys = previous.ys.slice(0, previous.length);
         this.#release(previous);
-        this.#bytes += chunkBytes(previous) - CHUNK_OVERHEAD_BYTES;
+        this.#bytes += previous.xs.byteLength + previous.ys.byteLength;
       }
     }
     const slab = this.#slabFor(state);
