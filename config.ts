@@ -61,6 +61,19 @@ export type WindowSpec = { points: number } | { seconds: number };
 /** How much liveplot logs. */
 export type LogLevel = "quiet" | "normal" | "verbose";
 
+/**
+ * Where the push token came from, which decides how the push line gives it:
+ * a secret liveplot did not make up is named the way the user's shell reads
+ * it, never printed (cli/token.ts).
+ */
+export type TokenOrigin =
+  | { kind: "generated" }
+  | { kind: "flag" }
+  /** The environment variable `name` (`LIVEPLOT_TOKEN`). */
+  | { kind: "environment"; name: string }
+  /** `--token-file`: `path` as the user typed it. */
+  | { kind: "file"; path: string };
+
 /** Everything the server needs to run, already validated. */
 export interface Config {
   hostname: string;
@@ -91,8 +104,8 @@ export interface Config {
   reusePort: boolean;
   /** What `POST /s/NAME` must carry as `Authorization: Bearer TOKEN`. */
   token: string;
-  /** True when the token was made up at start, so the user needs to be told it. */
-  tokenGenerated: boolean;
+  /** Where the token came from: the push line printed at start gives it accordingly. */
+  tokenOrigin: TokenOrigin;
   /** When set, reading (pages, data, history) needs this token too. */
   readToken?: string;
   /** Largest `Content-Length` a push may have. */
@@ -145,7 +158,7 @@ export const DEFAULTS: Config = {
   reusePort: false,
   // Replaced at start by a random one unless --token or LIVEPLOT_TOKEN gives it.
   token: "",
-  tokenGenerated: false,
+  tokenOrigin: { kind: "generated" },
   // A file of samples posted at once; a longer feed streams its body (chunked) instead.
   maxBodyBytes: 16 * 1024 * 1024,
   // Generous: a hundred fast sensors; it stops a runaway writer before it costs the others.

@@ -113,12 +113,55 @@ function formatValue(value: string): string {
   return /^[^\s"=\\]+$/.test(value) ? value : JSON.stringify(value);
 }
 
+/** Messages that say only that something failed: their error's `cause` says why. */
+const GENERIC_MESSAGES = new Set(["fetch failed"]);
+/** How many causes deep a generic message is looked behind: a chain may be long, or a cycle. */
+const MAX_CAUSE_DEPTH = 4;
+/** Node's error codes (npm clients: MQTT, Redis), in the words a fetch's cause gives. */
+const CODE_WORDS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host not found",
+};
+
 /**
  * The detail of a failure, as a message's last part after the colon:
- * `not found`, `permission denied`, or the error's own message.
+ * `not found`, `permission denied`, `connection refused` for Node's
+ * `ECONNREFUSED`, or the error's own message. An error
+ * that says only something generic (fetch's `fetch failed`) is described by
+ * its cause instead: `connection refused`.
  */
 export function describeError(error: unknown): string {
-  if (error instanceof Deno.errors.NotFound) return "not found";
-  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
-  return error instanceof Error ? error.message : String(error);
+  let described = error;
+  let depth = 0;
+  while (
+    described instanceof Error && GENERIC_MESSAGES.has(described.message) &&
+    described.cause instanceof Error && depth < MAX_CAUSE_DEPTH
+  ) {
+    described = described.cause;
+    depth++;
+  }
+  if (described instanceof Deno.errors.NotFound) return "not found";
+  if (described instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (!(described instanceof Error)) return String(described);
+  const code = (described as { code?: unknown }).code;
+  if (typeof code === "string" && Object.hasOwn(CODE_WORDS, code)) return CODE_WORDS[code]!;
+  if (depth === 0) return described.message;
+  return lastDetail(described.message) || (error as Error).message;
+}
+
+/**
+ * The precise end of a cause's `context: context: detail` message, which is
+ * how Deno's fetch words its chain: `error sending request for url (…):
+ * client error (Connect): tcp connect error: Connection refused (os error
+ * 111)` is `connection refused`. A last part of one word (`UnknownIssuer`)
+ * keeps the part before it (`invalid peer certificate: UnknownIssuer`).
+ */
+function lastDetail(message: string): string {
+  const parts = (message.split("\n")[0] ?? "").split(": ");
+  const last = parts.at(-1) ?? "";
+  const detail = (/\s/.test(last) ? last : parts.slice(-2).join(": "))
+    .replace(/\s*\(os error \d+\)$/, "");
+  // Mid-sentence after the colon: `Connection refused` → `connection refused`, but `HTTP` stays.
+  return /^[A-Z][a-z]/.test(detail) ? detail[0]!.toLowerCase() + detail.slice(1) : detail;
 }

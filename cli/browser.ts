@@ -28,6 +28,17 @@ export function browsableUrl(url: URL): URL {
   return browsable;
 }
 
+/**
+ * The URL the browser opens: `url` made browsable, with `--read-token`'s
+ * token as `?token=`, without which the page answers 401. The page passes it
+ * on to its socket, history queries, CSV and stream links (static/modules/url_state.js).
+ */
+export function pageUrl(url: URL, readToken?: string): string {
+  const page = browsableUrl(url);
+  if (readToken !== undefined) page.search = `?token=${encodeURIComponent(readToken)}`;
+  return page.href;
+}
+
 /** Tries each opener in turn; returns false when none worked. */
 export async function openBrowser(url: string, browserEnv?: string): Promise<boolean> {
   for (const [command, ...args] of browserCommands(url, Deno.build.os, browserEnv)) {

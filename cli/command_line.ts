@@ -7,9 +7,15 @@
  * @module
  */
 
-import { type Config, DEFAULTS, type SourceSpec, type WindowSpec } from "../config.ts";
+import {
+  type Config,
+  DEFAULTS,
+  type SourceSpec,
+  type TokenOrigin,
+  type WindowSpec,
+} from "../config.ts";
 import { describeError } from "../log.ts";
-import { closestFlag, findFlag, FLAGS, type Given } from "./flags.ts";
+import { findFlag, FLAGS, type Given } from "./flags.ts";
 import { generateToken } from "./token.ts";
 import { parseSourceFlags, SourceAddressError } from "../stream/source_spec.ts";
 import { MIN_TOKEN_CHARS, parseToken, UsageError } from "./values.ts";
@@ -52,11 +58,14 @@ export function parseCommandLine(args: readonly string[], around: Surroundings):
   const { given, named, words } = readOptions(args);
   if (given.help) return { kind: "help" };
   if (given.version) return { kind: "version" };
+  // Each flag the environment gave, by name, with its variable: the push line names LIVEPLOT_TOKEN.
+  const fromEnvironment = new Map<string, string>();
   for (const flag of FLAGS) {
     if (!flag.env || named.has(flag.name)) continue;
     const value = around.env(flag.env);
     if (value === undefined || (flag.name === "token" && given.tokenFile !== undefined)) continue;
     Object.assign(given, flag.parse(value, `The environment variable ${flag.env}`));
+    fromEnvironment.set(flag.name, flag.env);
   }
   const folder = (resolvePath("/", around.cwd) === CHECKOUT && around.env("INIT_CWD")) ||
     around.cwd;
@@ -97,6 +106,14 @@ export function parseCommandLine(args: readonly string[], around: Surroundings):
     read("--token-file", tokenFile),
     `The token in --token-file "${tokenFile}"`,
   );
+  const tokenVariable = fromEnvironment.get("token");
+  const tokenOrigin: TokenOrigin = tokenFile !== undefined
+    ? { kind: "file", path: tokenFile }
+    : tokenVariable !== undefined
+    ? { kind: "environment", name: tokenVariable }
+    : token !== undefined
+    ? { kind: "flag" }
+    : { kind: "generated" };
   const warnings = [["push", token], ["read", given.readToken]]
     .filter(([, value]) => value !== undefined && value.length < MIN_TOKEN_CHARS)
     .map(([kind]) =>
@@ -115,7 +132,7 @@ export function parseCommandLine(args: readonly string[], around: Surroundings):
       ? { cert: read("--cert", certPath), key: read("--key", keyPath) }
       : undefined,
     token: token ?? generateToken(),
-    tokenGenerated: token === undefined,
+    tokenOrigin,
     logLevel: given.quiet ? "quiet" : given.verbose ? "verbose" : "normal",
   };
   return { kind: "serve", config, warnings };
@@ -258,4 +275,46 @@ export function resolvePath(from: string, path: string): string {
     else if (part !== "" && part !== ".") parts.push(part);
   }
   return `/${parts.join("/")}`;
+}
+
+/**
+ * The known flag nearest to a mistyped `spelling` by edit distance, when it
+ * is near enough to be what was meant; else the longest flag whose name the
+ * spelling extends with `-…` (`--max-line-bytes` is `--max-line`), as one
+ * guesses a unit or a detail onto a flag's name, too far by edit distance.
+ */
+export function closestFlag(spelling: string): string | undefined {
+  const typed = spelling.replace(/^-+/, "").split("=")[0] ?? "";
+  let best: { name: string; distance: number } | undefined;
+  for (const flag of FLAGS) {
+    const distance = editDistance(typed, flag.name);
+    if (!best || distance < best.distance) best = { name: flag.name, distance };
+  }
+  if (best && best.distance <= Math.max(2, Math.floor(typed.length / 3))) return `--${best.name}`;
+  // Edit distance first, so that a near miss such as --token-files stays --token-file.
+  let extended: string | undefined;
+  for (const flag of FLAGS) {
+    if (typed.startsWith(`${flag.name}-`) && flag.name.length > (extended?.length ?? 0)) {
+      extended = flag.name;
+    }
+  }
+  return extended === undefined ? undefined : `--${extended}`;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions, one each. */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        substitution,
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
 }

@@ -362,36 +362,3 @@ export function findFlag(spelling: string): Flag | undefined {
   if (spelling.startsWith("--")) return FLAGS.find((flag) => flag.name === spelling.slice(2));
   return FLAGS.find((flag) => flag.short !== undefined && `-${flag.short}` === spelling);
 }
-
-/**
- * The known flag nearest to a mistyped `spelling` by edit distance, when it
- * is near enough to be what was meant.
- */
-export function closestFlag(spelling: string): string | undefined {
-  const typed = spelling.replace(/^-+/, "").split("=")[0] ?? "";
-  let best: { name: string; distance: number } | undefined;
-  for (const flag of FLAGS) {
-    const distance = editDistance(typed, flag.name);
-    if (!best || distance < best.distance) best = { name: flag.name, distance };
-  }
-  if (!best || best.distance > Math.max(2, Math.floor(typed.length / 3))) return undefined;
-  return `--${best.name}`;
-}
-
-/** Levenshtein distance: insertions, deletions and substitutions, one each. */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min(
-        (previous[j] as number) + 1,
-        (current[j - 1] as number) + 1,
-        substitution,
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
-}

@@ -52,15 +52,20 @@ export async function start(
   }
   console.log(`liveplot listening on ${server.url.href}`);
   console.log(`liveplot ${VERSION}, Deno ${Deno.version.deno}`);
-  if (config.tokenGenerated) {
-    console.log(`Push a stream with: ${curlExample(server.url, config.token)}`);
-  }
+  // Whatever gave the token, so that everyone learns how to push; a token from the environment
+  // or a file is named as the user's shell reads it, not printed (token.ts).
+  console.log(
+    `Push a stream with: ${curlExample(server.url, config.token, config.tokenOrigin)}`,
+  );
   if (config.open) {
     // Not awaited: a browser that takes its time must not hold up anything else.
-    import("./browser.ts").then(async ({ browsableUrl, openBrowser }) => {
-      const url = browsableUrl(server.url).href;
-      if (!await openBrowser(url, options.browser)) {
-        console.error(`Cannot open a browser: open ${url} yourself`);
+    import("./browser.ts").then(async ({ browsableUrl, openBrowser, pageUrl }) => {
+      if (!await openBrowser(pageUrl(server.url, config.readToken), options.browser)) {
+        // Without the read token, which would end up in whatever keeps this output.
+        const rest = config.readToken === undefined ? "" : ", with ?token= and the read token";
+        console.error(
+          `Cannot open a browser: open ${browsableUrl(server.url).href} yourself${rest}`,
+        );
       }
     });
   }

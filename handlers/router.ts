@@ -67,6 +67,9 @@ interface Route {
   push?: (request: Request, remote: string) => Response | Promise<Response>;
 }
 
+/** What `/data/range` and `/data.csv` answer with 404 when the demo is the source. */
+const DEMO_HAS_NO_HISTORY = "No history: the demo keeps none (run liveplot with a source)";
+
 /** Builds the handler; unexpected errors are logged with the request and answered 500. */
 export function createHandler(options: RouterOptions): Handler {
   const { config, connections, log, streams, mainStream } = options;
@@ -104,6 +107,10 @@ export function createHandler(options: RouterOptions): Handler {
     routes.set("/data.csv", streamRoutes(mainStream, "liveplot.csv").csv);
   } else {
     routes.set("/data", { http: page, ...socketRoute(demo, (m, socket) => m.serveDemo(socket)) });
+    // Each demo viewer gets points of its own, kept nowhere: say why there is no history.
+    const noHistory = { http: () => text(404, DEMO_HAS_NO_HISTORY) };
+    routes.set("/data/range", noHistory);
+    routes.set("/data.csv", noHistory);
   }
 
   /** The routes of stream `name`; every stream's page is the same page. */

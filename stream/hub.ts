@@ -111,6 +111,8 @@ export class Hub implements PointSink {
   #dropped = 0;
   #points = 0;
   #stopped = false;
+  /** Whether a series has been refused for the cap (logged once). */
+  #capped = false;
   #flushQueued = false;
   #evictedSeen = 0;
   #pointsAtCommit = 0;
@@ -138,9 +140,7 @@ export class Hub implements PointSink {
 
   /** Viewers getting a reduced stream now, for falling behind. */
   get reducedCount(): number {
-    let count = 0;
-    for (const seat of this.#viewers.values()) if (seat.reduced) count++;
-    return count;
+    return [...this.#viewers.values()].filter((seat) => seat.reduced).length;
   }
 
   /** Points taken since start. */
@@ -256,6 +256,14 @@ export class Hub implements PointSink {
     this.#timer = undefined;
   }
 
+  /** A series past the cap: refused, and logged the first time with the way out. */
+  #overCap(name: string): undefined {
+    if (this.#capped) return undefined;
+    this.#capped = true;
+    const note = "further series are refused (counted, not logged): --match, or fewer columns";
+    this.#options.log.warn("series-refused", { series: name, limit: MAX_SERIES, note });
+  }
+
   #refuse(): false {
     this.#status.refused++;
     this.#statusChanged = true;
@@ -263,14 +271,8 @@ export class Hub implements PointSink {
   }
 
   #create(name: string): Series | undefined {
-    if (this.#series.length >= MAX_SERIES) return undefined;
-    const series: Series = {
-      id: this.#series.length,
-      name,
-      lastX: NaN,
-      lastY: NaN,
-      touched: 0,
-    };
+    if (this.#series.length >= MAX_SERIES) return this.#overCap(name);
+    const series: Series = { id: this.#series.length, name, lastX: NaN, lastY: NaN, touched: 0 };
     this.#series.push(series);
     this.#byName.set(name, series);
     this.#metaChanged = true;

@@ -164,7 +164,8 @@ export class LineFeed {
           note: "further ones are counted, not logged",
         });
       }
-      hub.report({ skipped: counts.skipped });
+      // Added, not set: pushes into the same stream count theirs there too.
+      hub.report({ skipped: hub.status.skipped + counts.skipped - skippedBefore });
     }
     if (!this.#warnedTruncated && hub.status.truncated > 0) {
       this.#warnedTruncated = true;
@@ -197,8 +198,9 @@ export class LineFeed {
     const { counts } = this.#tally;
     if (counts.skipped === 0) this.#options.log.warn("lines-skipped", { reason });
     counts.skipped += count;
-    this.#options.hub.noteSkipped(example, reason);
-    this.#options.hub.report({ skipped: counts.skipped });
+    const { hub } = this.#options;
+    hub.noteSkipped(example, reason);
+    hub.report({ skipped: hub.status.skipped + count });
   }
 
   /**

@@ -17,6 +17,7 @@
 
 import type { MqttClient } from "mqtt";
 import process from "node:process";
+import { describeError } from "../log.ts";
 import { parseValue } from "./formats/numbers.ts";
 import type { LineReader } from "./formats/mod.ts";
 import { LineFeed } from "./line_feed.ts";
@@ -205,11 +206,10 @@ function prefixed(sink: PointSink, prefix: string): PointSink {
   };
 }
 
-/** `connect ECONNREFUSED 127.0.0.1:1` → `connection refused`, and so on. */
+/** A refused login in words of its own; the rest as every error is described (log.ts). */
 function describeMqttError(error: Error): string {
   const code = (error as { code?: string | number }).code;
-  if (code === "ECONNREFUSED") return "connection refused";
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host not found";
+  // CONNACK's return codes 4 and 5: the broker refused the user name, password or client.
   if (code === 4 || code === 5) return `not authorized (${error.message})`;
-  return error.message;
+  return describeError(error);
 }

@@ -38,23 +38,28 @@ export class PushFeed {
   readonly #sink: PointSink;
   readonly #tally: LineTally;
   readonly #maxLineBytes: number;
+  readonly #cutOff: () => void;
   #truncated = 0;
 
   constructor(
-    writer: Pick<StreamWriter, "sink" | "skipped" | "detected">,
+    writer: Pick<StreamWriter, "sink" | "skipped" | "cutOff" | "detected">,
     reader: LineReader,
     maxLineBytes: number,
   ) {
     this.#reader = reader;
     this.#sink = writer.sink;
     this.#maxLineBytes = maxLineBytes;
-    // The stream's hub hears of skipped lines and the format (for the page), as from a source.
+    // The stream hears of skipped and cut-off lines and the format (for the page), as from a source.
     this.#tally = new LineTally(writer);
+    this.#cutOff = () => {
+      this.#truncated++;
+      writer.cutOff(maxLineBytes);
+    };
   }
 
   /** The body's lines, a read at a time, with their arrival times. */
   batches(body: AsyncIterable<Uint8Array>): AsyncGenerator<Batch> {
-    return timedLines(body, this.#maxLineBytes, () => this.#truncated++);
+    return timedLines(body, this.#maxLineBytes, this.#cutOff);
   }
 
   /** Reads the first `count` lines of `batch` (all by default) into the stream. */

@@ -11,7 +11,7 @@
  */
 
 import type { LineFormat, XChoice } from "../config.ts";
-import type { Logger } from "../log.ts";
+import type { LogFields, Logger } from "../log.ts";
 import type { Detected, LineReader } from "./formats/types.ts";
 import type { Hub } from "./hub.ts";
 import { normalisingSink } from "./series_name.ts";
@@ -65,8 +65,10 @@ export interface StreamWriter {
   readerFor(format: LineFormat, x: XChoice, create: ReaderFactory): LineReader;
   /** Told once, when the reader knows the format (for the page). */
   detected(detected: Detected): void;
-  /** Told of each skipped line and why (for the page). */
+  /** Told of each skipped line and why: the page lists and counts it, and the first is logged. */
   skipped(line: string, reason: string): void;
+  /** Told of each line cut off for being over `limit` bytes: counted, and the first logged. */
+  cutOff(limit: number): void;
   /** The request is over: the stream may count as idle again. */
   close(): void;
 }
@@ -79,6 +81,8 @@ export class Stream {
   /** The hub's point count at each of the last few seconds, newest last. */
   readonly counts: number[] = [];
   readonly #readers = new Map<string, LineReader>();
+  /** What its writers' bad lines have been logged as: once a stream, as a source's are. */
+  readonly #warned = new Set<"lines-skipped" | "lines-cut-off">();
 
   constructor(
     readonly name: string,
@@ -102,6 +106,25 @@ export class Stream {
       this.#readers.set(key, reader);
     }
     return reader;
+  }
+
+  /** A writer's line that fit no format: listed and counted on the page, the first logged. */
+  skipped(line: string, reason: string, log: Logger): void {
+    this.hub.noteSkipped(line, reason);
+    this.hub.report({ skipped: this.hub.status.skipped + 1 });
+    this.#warnOnce(log, "lines-skipped", { reason });
+  }
+
+  /** A writer's line over `limit` bytes: counted on the page, the first logged. */
+  cutOff(limit: number, log: Logger): void {
+    this.hub.report({ truncated: this.hub.status.truncated + 1 });
+    this.#warnOnce(log, "lines-cut-off", { limit });
+  }
+
+  #warnOnce(log: Logger, event: "lines-skipped" | "lines-cut-off", fields: LogFields): void {
+    if (this.#warned.has(event)) return;
+    this.#warned.add(event);
+    log.warn(event, { stream: this.name, ...fields, note: "further ones are counted, not logged" });
   }
 }
 
@@ -177,7 +200,8 @@ export class Streams {
       blocked: () => this.#options.writeBlocked?.(),
       readerFor: (format, x, create) => stream.readerFor(format, x, create),
       detected: (detected) => stream.hub.setFormat(detected.format),
-      skipped: (line, reason) => stream.hub.noteSkipped(line, reason),
+      skipped: (line, reason) => stream.skipped(line, reason, this.#options.log),
+      cutOff: (limit) => stream.cutOff(limit, this.#options.log),
       close: () => {
         stream.writers--;
         stream.lastUsed = Date.now();

@@ -79,9 +79,9 @@ export function startScrape(spec: ScrapeSpec, options: SourceOptions): RunningSo
         if (abort.signal.aborted) break;
         if (!failing) {
           failing = true;
-          const why = `Cannot scrape ${spec.url}: ${describeError(error)}`;
-          hub.report({ state: "waiting", detail: `${why}; retrying` });
-          log.warn("source-scrape-failed", { scrape: spec.url, error: describeError(error) });
+          const why = describeError(error);
+          hub.report({ state: "waiting", detail: `Cannot scrape ${spec.url}: ${why}; retrying` });
+          log.warn("source-scrape-failed", { scrape: spec.url, error: why });
         }
       }
       const left = spec.everySeconds * 1000 - (performance.now() - started);

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { LIVE_WINDOW } from "../cli/command_line.ts";
-import { closestFlag } from "../cli/flags.ts";
+import { closestFlag, LIVE_WINDOW } from "../cli/command_line.ts";
 import { usage } from "../cli/usage.ts";
 import { UsageError } from "../cli/values.ts";
 import { CHECKOUT, configOf, noEnv, noFile, parse } from "./command_line.ts";
@@ -18,6 +17,23 @@ Deno.test("an unknown option names the closest flag; a command never starts with
   assert.throws(() => parse(["-x"]), /^UsageError: Unknown option "-x"/);
   assert.equal(closestFlag("--tokenfile"), "--token-file");
   assert.equal(closestFlag("--zzzzzzzzzzzzzzzz"), undefined);
+});
+
+Deno.test("a flag's name with more after a dash names that flag, the longest one", () => {
+  assert.equal(closestFlag("--max-line-bytes"), "--max-line");
+  assert.equal(closestFlag("--max-line-bytes=100"), "--max-line");
+  assert.equal(closestFlag("--history-bytes"), "--history");
+  // --record and --record-required both begin it: the longer one is meant.
+  assert.equal(closestFlag("--record-required-always"), "--record-required");
+  // A near miss by edit distance still wins over the shorter name it extends.
+  assert.equal(closestFlag("--token-files"), "--token-file");
+  // A whole name and a dash only: no flag is "max"; "windowsize-" does not extend "window".
+  assert.equal(closestFlag("--max-everything-at-once"), undefined);
+  assert.equal(closestFlag("--windowsize-in-seconds"), undefined);
+  assert.throws(
+    () => parse(["--max-line-bytes", "100"]),
+    /^UsageError: Unknown option "--max-line-bytes": did you mean --max-line\?$/,
+  );
 });
 
 Deno.test("blank tokens are refused, short ones warned about, LIVEPLOT_READ_TOKEN is read", () => {
@@ -59,7 +75,7 @@ Deno.test("--token-file gives every process the same token, read from the user's
   const env = envOf({ INIT_CWD: "/srv/app", LIVEPLOT_TOKEN: "from-the-environment-0123" });
   const config = configOf(["--token-file", "token.txt"], env, readFile, CHECKOUT);
   assert.equal(config.token, "shared-secret-0123456789");
-  assert.equal(config.tokenGenerated, false);
+  assert.deepEqual(config.tokenOrigin, { kind: "file", path: "token.txt" });
   assert.equal(configOf([], env, readFile).token, "from-the-environment-0123");
   assert.throws(
     () => parse(["--token", "x".repeat(20), "--token-file", "token.txt"], noEnv, readFile),

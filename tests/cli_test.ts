@@ -116,6 +116,12 @@ Deno.test("a bad flag prints one line pointing to --help, exit code 2", async ()
     assert.match(stderr, /^liveplot: .* \(see liveplot --help\)\n$/, args.join(" "));
     assert.equal(stdout, "");
   }
+  const suffixed = await runCli(["--max-line-bytes", "100"]);
+  assert.equal(suffixed.code, 2);
+  assert.equal(
+    suffixed.stderr,
+    'liveplot: Unknown option "--max-line-bytes": did you mean --max-line? (see liveplot --help)\n',
+  );
 });
 
 Deno.test("a port already in use exits 1 with a line naming the port", async () => {
@@ -139,6 +145,35 @@ Deno.test("the browser is opened at the server's URL through BROWSER", async () 
     await waitFor(() => Deno.readTextFileSync(log) !== "", 5000, "the browser fixture to run");
     assert.equal(Deno.readTextFileSync(log), `${url.href}\n`);
     await cli.stop();
+  } finally {
+    await Deno.remove(log);
+  }
+});
+
+Deno.test("with a read token the browser opens the page with it, and that URL answers 200", async () => {
+  const log = await Deno.makeTempFile();
+  // Characters a query must escape, from the environment as a deployment gives it.
+  const readToken = "read+token/&=?-0123456789";
+  try {
+    await using cli = spawnCli(["--port", "0"], {
+      env: {
+        BROWSER: `${FIXTURES}record_browser.sh`,
+        LIVEPLOT_BROWSER_LOG: log,
+        LIVEPLOT_READ_TOKEN: readToken,
+      },
+    });
+    const url = await cli.url;
+    await waitFor(() => Deno.readTextFileSync(log) !== "", 5000, "the browser fixture to run");
+    const opened = Deno.readTextFileSync(log).trimEnd();
+    assert.equal(opened, `${url.href}?token=${encodeURIComponent(readToken)}`);
+    const page = await fetch(opened);
+    assert.equal(page.status, 200, await page.text());
+    const without = await fetch(url);
+    await without.body?.cancel();
+    assert.equal(without.status, 401);
+    // Stopped first, so that every line it printed is in.
+    await cli.stop();
+    assert.ok(!cli.stdout.concat(cli.stderr).join("\n").includes("0123456789"), "no token shown");
   } finally {
     await Deno.remove(log);
   }

@@ -139,6 +139,21 @@ Deno.test("unknown paths answer 404", async () => {
   }
 });
 
+Deno.test("the demo's /data.csv and /data/range answer 404 saying it keeps no history", async () => {
+  await using server = await startTestServer();
+  for (const path of ["/data.csv", "/data.csv?long", "/data/range?from=0&to=1&width=100"]) {
+    const response = await fetch(new URL(path, server.url));
+    assert.equal(response.status, 404, path);
+    assert.equal(response.headers.get("content-type"), "text/plain; charset=utf-8", path);
+    assert.equal(response.headers.get("x-content-type-options"), "nosniff", path);
+    assert.equal(
+      await response.text(),
+      "No history: the demo keeps none (run liveplot with a source)\n",
+      path,
+    );
+  }
+});
+
 Deno.test("GET /echo without upgrade answers 426 with a one-line body", async () => {
   await using server = await startTestServer();
   const response = await fetch(new URL("/echo", server.url));

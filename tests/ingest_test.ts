@@ -19,6 +19,7 @@ class KeptStream implements PointSink {
   readonly points: string[] = [];
   readonly xs: number[] = [];
   readonly skipped: string[] = [];
+  cutOff = 0;
   commits = 0;
   xKind: XKind | undefined;
   add(name: string, x: number, y: number): boolean {
@@ -85,6 +86,7 @@ function startIngest(overrides: Partial<IngestOptions> = {}): Harness {
         close: () => open.writers--,
         detected: () => {},
         skipped: (line, reason) => sink.skipped.push(`${line}: ${reason}`),
+        cutOff: () => sink.cutOff++,
       };
     },
   };
@@ -157,6 +159,9 @@ Deno.test("every line of a push is counted once: taken, headers, blank or skippe
   const counts = await response.json();
   assert.deepEqual(counts, { taken: 2, headers: 0, blank: 1, skipped: 3 });
   assert.deepEqual(ingest.streams.get("pairs")?.points, ["a 1", "b 2", "c 3"]);
+  // The stream hears of each: two lines that fit no format, one cut off.
+  assert.equal(ingest.streams.get("pairs")?.skipped.length, 2);
+  assert.equal(ingest.streams.get("pairs")?.cutOff, 1);
 
   await using csv = startIngest({ format: "csv" });
   const headed = await post(csv.url("/s/lab"), "t,temp\n\n1700000000,21.5\n#\n");

@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { describeError } from "../log.ts";
 import { parseExposition } from "../stream/formats/prometheus.ts";
 import { captureLog, FIXTURES, startTestServer, waitFor } from "./helpers.ts";
 import { freeTcpPort, seriesValues, startNodeExporter } from "./services.ts";
@@ -132,10 +133,9 @@ Deno.test("--scrape of an endpoint that is down: waiting with why, and live once
   }, { log });
   const hub = server.hub!;
   await waitFor(() => hub.status.state === "waiting", 10_000, "the waiting state");
-  assert.match(
-    hub.status.detail ?? "",
-    /^Cannot scrape http:\/\/127\.0\.0\.1:\d+\/metrics: .*; retrying$/,
-  );
+  // What fetch calls `fetch failed` is said as the MQTT source says it.
+  const url = `http://127.0.0.1:${port}/metrics`;
+  assert.equal(hub.status.detail, `Cannot scrape ${url}: connection refused; retrying`);
   const endpoint = Deno.serve(
     { hostname: "127.0.0.1", port, onListen() {} },
     () => new Response("up 1\n"),
@@ -146,5 +146,29 @@ Deno.test("--scrape of an endpoint that is down: waiting with why, and live once
   } finally {
     await endpoint.shutdown();
   }
-  assert.equal(lines.filter((line) => line.includes("event=source-scrape-failed")).length, 1);
+  assert.deepEqual(lines.filter((line) => line.includes("event=source-scrape-failed")), [
+    `level=warn event=source-scrape-failed scrape=${url} error="connection refused"`,
+  ]);
+});
+
+Deno.test("describeError: a real fetch's `fetch failed` is its cause's detail; other errors as before", async () => {
+  const port = freeTcpPort();
+  const refused = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+    () => assert.fail(`something answered on port ${port}`),
+    (error: unknown) => error,
+  );
+  assert.ok(refused instanceof TypeError && refused.message === "fetch failed", String(refused));
+  assert.equal(describeError(refused), "connection refused");
+  const missing = await Deno.readTextFile(`${FIXTURES}no-such-file`).catch((error) => error);
+  assert.equal(describeError(missing), "not found");
+  assert.equal(
+    describeError(new Error("HTTP 500 Internal Server Error")),
+    "HTTP 500 Internal Server Error",
+  );
+  // Only a generic message is looked behind, and only so far: a cycle ends.
+  const own = new Error("Cannot open: Busy", { cause: refused });
+  assert.equal(describeError(own), "Cannot open: Busy");
+  const cycle = new TypeError("fetch failed");
+  cycle.cause = cycle;
+  assert.equal(describeError(cycle), "fetch failed");
 });

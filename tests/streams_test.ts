@@ -257,3 +257,35 @@ Deno.test("a registry holds no timer until its first stream, and stop clears the
   assert.equal(used.summaries()[0]?.pointsPerSecond, 0);
   used.stop();
 });
+
+Deno.test("a push's bad lines count on its stream's page, as a source's do, each kind logged once", async () => {
+  const { log, lines } = captureLog();
+  await using server = await startTestServer({ token: TOKEN, maxLineBytes: 16 }, { log });
+  const first = await post(server.url, "lab?format=pairs", `a=1\nfoo bar\nb=${"9".repeat(20)}\n`);
+  assert.deepEqual(await first.json(), { taken: 1, headers: 0, blank: 0, skipped: 2 });
+  const again = await post(server.url, "lab?format=pairs", `nope\nc=${"9".repeat(20)}\na=2\n`);
+  assert.deepEqual(await again.json(), { taken: 1, headers: 0, blank: 0, skipped: 2 });
+  const status = server.streams.get("lab")!.hub.status;
+  assert.equal(status.skipped, 2);
+  assert.equal(status.truncated, 2);
+  assert.deepEqual(status.recentSkipped.map((skipped) => skipped.line), ["foo bar", "nope"]);
+  const logged = (event: string) => lines.filter((line) => line.includes(`event=${event} `));
+  assert.equal(logged("lines-skipped").length, 1, lines.join("\n"));
+  assert.match(logged("lines-skipped")[0]!, /stream=lab .*reason=/);
+  assert.equal(logged("lines-cut-off").length, 1, lines.join("\n"));
+  assert.match(logged("lines-cut-off")[0]!, /stream=lab limit=16 /);
+});
+
+Deno.test("a series past the cap is refused and logged once, with the way out", async () => {
+  const { log, lines } = captureLog();
+  await using server = await startTestServer({ token: TOKEN }, { log });
+  const wide = Array.from({ length: 70 }, (_, i) => `s${i}=${i}`).join(" ");
+  const answer = await post(server.url, "wide", `${wide}\n${wide}\n`);
+  assert.deepEqual(await answer.json(), { taken: 2, headers: 0, blank: 0, skipped: 0 });
+  const hub = server.streams.get("wide")!.hub;
+  assert.equal(hub.names.length, 64);
+  assert.equal(hub.status.refused, 12, "6 series past the cap, twice");
+  const logged = lines.filter((line) => line.includes("event=series-refused "));
+  assert.equal(logged.length, 1, lines.join("\n"));
+  assert.match(logged[0]!, /series=s64 limit=64 note=".*--match/);
+});

@@ -1,0 +1,117 @@
+/**
+ * The push line liveplot prints at start (`Push a stream with: vmstat 1 | curl …`),
+ * whatever gives the token: run as printed by `sh`, with the environment
+ * liveplot had, it pushes; a token from the environment or a file is named,
+ * never printed.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { curlExample, shellWord } from "../cli/token.ts";
+import { shellEnv, spawnCli, waitFor, withTimeout } from "./helpers.ts";
+import { parse } from "./command_line.ts";
+
+const PUSH = "Push a stream with: ";
+
+/**
+ * Starts liveplot with `args` and `env`, waits for its push line and runs
+ * that line with `sh -c`, with a `vmstat` first in PATH that prints one line
+ * and ends (the real one never ends). Returns the line without its prefix,
+ * where it pushes to, what curl printed, and everything liveplot printed.
+ */
+async function runPushLine(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ line: string; target: string; answer: string; output: string }> {
+  const bin = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${bin}/vmstat`, "#!/bin/sh\nprintf '1 2 3\\n'\n", { mode: 0o755 });
+    await using cli = spawnCli(["--port", "0", "--no-open", ...args], { env });
+    const target = new URL("/s/vmstat", await cli.url).href;
+    await waitFor(() => cli.stdout.some((line) => line.startsWith(PUSH)), 5000, "the push line");
+    const line = cli.stdout.find((line) => line.startsWith(PUSH))!.slice(PUSH.length);
+    const shell = new Deno.Command("sh", {
+      args: ["-c", line],
+      stdin: "null",
+      clearEnv: true,
+      env: shellEnv({ ...env, PATH: `${bin}:${Deno.env.get("PATH")}` }),
+    });
+    const { code, stdout, stderr } = await withTimeout(shell.output(), 10_000, `sh -c '${line}'`);
+    const answer = new TextDecoder().decode(stdout);
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    await cli.stop();
+    return { line, target, answer, output: [...cli.stdout, ...cli.stderr].join("\n") };
+  } finally {
+    await Deno.remove(bin, { recursive: true });
+  }
+}
+
+/** What POST /s/NAME answers a push it took: only a 200 counts the lines. */
+const TAKEN_ONE = { taken: 1, headers: 0, blank: 0, skipped: 0 };
+
+Deno.test("the push line is printed whatever gives the token, and pushes as printed", async () => {
+  const files = await Deno.makeTempDir();
+  try {
+    // A name that needs quoting, in a file the environment's token does not match.
+    const tokenFile = `${files}/push token.txt`;
+    await Deno.writeTextFile(tokenFile, "file-secret-0123456789\n");
+    const typed = `it's-a-$ecret"-0123456789`;
+    const [made, flag, environment, file] = await Promise.all([
+      runPushLine([]),
+      runPushLine(["--token", typed]),
+      runPushLine([], { LIVEPLOT_TOKEN: "environment-secret-0123456789" }),
+      runPushLine(["--token-file", tokenFile], { LIVEPLOT_TOKEN: "not-the-file's-0123456789" }),
+    ]);
+    const header = /^vmstat 1 \| curl -sT - -H "Authorization: Bearer [\w-]{32}" (\S+)$/;
+    assert.equal(header.exec(made.line)?.[1], made.target, made.line);
+    assert.equal(
+      flag.line,
+      `vmstat 1 | curl -sT - -H 'Authorization: Bearer it'\\''s-a-$ecret"-0123456789' ${flag.target}`,
+    );
+    assert.equal(
+      environment.line,
+      `vmstat 1 | curl -sT - -H "Authorization: Bearer $LIVEPLOT_TOKEN" ${environment.target}`,
+    );
+    assert.equal(
+      file.line,
+      `vmstat 1 | curl -sT - -H "Authorization: Bearer $(cat "${tokenFile}")" ${file.target}`,
+    );
+    for (const run of [made, flag, environment, file]) {
+      assert.deepEqual(JSON.parse(run.answer), TAKEN_ONE, `${run.line}: ${run.answer}`);
+    }
+    assert.ok(!environment.output.includes("environment-secret"), environment.output);
+    assert.ok(!file.output.includes("file-secret"), file.output);
+  } finally {
+    await Deno.remove(files, { recursive: true });
+  }
+});
+
+Deno.test("the push token comes from --token-file or --token, else LIVEPLOT_TOKEN, else is made up", () => {
+  const readFile = () => "file-secret-0123456789\n";
+  const env = (name: string) => name === "LIVEPLOT_TOKEN" ? "environment-0123456789" : undefined;
+  const origin = (args: string[], vars = env) => {
+    const command = parse(args, vars, readFile);
+    assert.ok(command.kind === "serve", args.join(" "));
+    return command.config.tokenOrigin;
+  };
+  assert.deepEqual(origin(["--token-file", "-t.txt"]), { kind: "file", path: "-t.txt" });
+  assert.deepEqual(origin(["--token", "flag-0123456789abc"]), { kind: "flag" });
+  assert.deepEqual(origin([]), { kind: "environment", name: "LIVEPLOT_TOKEN" });
+  assert.deepEqual(origin([], () => undefined), { kind: "generated" });
+  // A name that starts with - is not an option to cat; a plain one stays as typed.
+  const base = new URL("http://127.0.0.1:8000/");
+  assert.equal(
+    curlExample(base, "ignored", { kind: "file", path: "-t.txt" }),
+    'vmstat 1 | curl -sT - -H "Authorization: Bearer $(cat ./-t.txt)" http://127.0.0.1:8000/s/vmstat',
+  );
+  assert.equal(
+    curlExample(new URL("http://[::1]:8000/"), "T"),
+    'vmstat 1 | curl -sT - -H "Authorization: Bearer T" "http://[::1]:8000/s/vmstat"',
+  );
+  assert.equal(shellWord("token.txt"), "token.txt");
+  assert.equal(shellWord("my token.txt"), '"my token.txt"');
+  assert.equal(shellWord("a!b"), "'a!b'");
+  assert.equal(shellWord("it's $HOME"), `'it'\\''s $HOME'`);
+  assert.equal(shellWord(""), '""');
+});
