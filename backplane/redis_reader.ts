@@ -10,7 +10,7 @@
  */
 
 import { ErrorReply } from "redis";
-import type { Logger } from "../log.ts";
+import { describeError, type Logger } from "../log.ts";
 import type { Batch } from "./backplane.ts";
 import type { Client, RawEntry } from "./redis_client.ts";
 import { createBatchDecoder } from "./redis_entry.ts";
@@ -104,7 +104,7 @@ export class RedisReader {
         await this.#readOnce();
       } catch (error) {
         if (this.#closed) return;
-        this.#options.onError(error instanceof Error ? error.message : String(error));
+        this.#options.onError(describeError(error));
         if (error instanceof ErrorReply && error.message.startsWith("WRONGTYPE")) {
           await this.#dropForeignKeys().catch(() => {});
           continue;

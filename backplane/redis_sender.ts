@@ -11,7 +11,7 @@
  */
 
 import { ErrorReply } from "redis";
-import type { Logger } from "../log.ts";
+import { describeError, type Logger } from "../log.ts";
 import type { Client } from "./redis_client.ts";
 import { encodeEntry, type Outgoing } from "./redis_entry.ts";
 import { mergeInto } from "./writer.ts";
@@ -183,7 +183,7 @@ export class RedisSender {
           continue;
         }
         const error = result.reason;
-        this.#options.onError(error instanceof Error ? error.message : String(error));
+        this.#options.onError(describeError(error));
         if (error instanceof ErrorReply && !TRANSIENT_REPLY.test(error.message)) {
           // Redis refused this entry for good (a key of another type…): it cannot be sent.
           const outgoing = slice[i] as Outgoing;

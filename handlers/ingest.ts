@@ -29,7 +29,7 @@ import {
   parseXChoice,
   type XChoice,
 } from "../config.ts";
-import type { Logger } from "../log.ts";
+import { describeError, type Logger } from "../log.ts";
 import type { LineReader } from "../stream/formats/types.ts";
 import type { PushCounts } from "../stream/push_feed.ts";
 import type { StreamWriter } from "../stream/registry.ts";
@@ -228,7 +228,7 @@ async function readBody(
     options.log.info("ingest-aborted", {
       stream: name,
       taken: feed.counts.taken,
-      reason: error instanceof Error ? error.message : String(error),
+      reason: describeError(error),
     });
     return json(400, { error: "Body ended abruptly", ...feed.counts });
   }

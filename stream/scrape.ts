@@ -41,9 +41,9 @@ export function startScrape(spec: ScrapeSpec, options: SourceOptions): RunningSo
   hub.report({ state: "connecting", detail: `scraping ${spec.url}` });
   log.info("source-started", { scrape: spec.url, every: spec.everySeconds });
 
+  const timeoutMs = Math.min(spec.everySeconds * 1000, MAX_SCRAPE_MS);
   const scrapeOnce = async () => {
-    const timeout = Math.min(spec.everySeconds * 1000, MAX_SCRAPE_MS);
-    const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(timeout)]);
+    const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(timeoutMs)]);
     const response = await fetch(spec.url, { headers: { accept: ACCEPT }, signal });
     if (!response.ok) {
       await response.body?.cancel();
@@ -79,7 +79,10 @@ export function startScrape(spec: ScrapeSpec, options: SourceOptions): RunningSo
         if (abort.signal.aborted) break;
         if (!failing) {
           failing = true;
-          const why = describeError(error);
+          // The timeout's own words ("The operation was aborted due to timeout") say not how long.
+          const why = error instanceof DOMException && error.name === "TimeoutError"
+            ? `no answer within ${timeoutMs} ms`
+            : describeError(error);
           hub.report({ state: "waiting", detail: `Cannot scrape ${spec.url}: ${why}; retrying` });
           log.warn("source-scrape-failed", { scrape: spec.url, error: why });
         }

@@ -172,3 +172,29 @@ Deno.test("describeError: a real fetch's `fetch failed` is its cause's detail; o
   cycle.cause = cycle;
   assert.equal(describeError(cycle), "fetch failed");
 });
+
+Deno.test("--scrape of an endpoint that never answers: waiting, saying how long it waited", async () => {
+  const { log, lines } = captureLog();
+  const stalled = Promise.withResolvers<void>();
+  await using endpoint = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async () => {
+      await stalled.promise;
+      return new Response("up 1\n");
+    },
+  );
+  const url = `http://127.0.0.1:${endpoint.addr.port}/metrics`;
+  try {
+    await using server = await startTestServer({
+      source: { kind: "scrape", url, everySeconds: 0.2 },
+    }, { log });
+    const hub = server.hub!;
+    await waitFor(() => hub.status.state === "waiting", 10_000, "the waiting state");
+    assert.equal(hub.status.detail, `Cannot scrape ${url}: no answer within 200 ms; retrying`);
+    assert.deepEqual(lines.filter((line) => line.includes("event=source-scrape-failed")), [
+      `level=warn event=source-scrape-failed scrape=${url} error="no answer within 200 ms"`,
+    ]);
+  } finally {
+    stalled.resolve();
+  }
+});
