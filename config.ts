@@ -212,5 +212,10 @@ export function checkLimits(config: Config): string[] {
       "--window is large for --max-queue: the join window is not counted, but every later frame is",
     );
   }
+  if (config.reusePort && config.redis === undefined) {
+    problems.push(
+      "--reuse-port without --redis: the processes sharing the port each keep streams of their own",
+    );
+  }
   return problems;
 }

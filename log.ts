@@ -2,12 +2,13 @@
  * Structured log lines in a stable `key=value` form, one line per event,
  * written to standard error so standard output stays free for the URL line.
  *
- * Peers decide how often warnings happen, so warnings (and debug lines) are
- * folded per event: the first of a kind is written, repeats within the
- * following second are counted, and one `suppressed=N` line per kind per
- * second says how many were left out. A log's size is thus bounded by the
- * number of kinds, not by what clients do. `info` and `error` lines are never
- * folded: they are rare, and an error means a bug worth every line.
+ * Peers decide how often warnings happen, so warnings are folded per event:
+ * the first of a kind is written, repeats within the following second are
+ * counted, and one `suppressed=N` line per kind per second says how many were
+ * left out. A log's size is thus bounded by the number of kinds, not by what
+ * clients do. `info` and `error` lines are never folded: they are rare, and
+ * an error means a bug worth every line. Nor are `debug` lines, which only
+ * `--verbose` writes: whoever asks for every connection gets every one.
  *
  * @module
  */
@@ -65,7 +66,7 @@ export function createLogger(
   };
   const emit = (severity: Severity) => (event: string, fields: LogFields = {}) => {
     if (SEVERITY[severity] < THRESHOLD[level]) return;
-    if (!fold || severity === "info" || severity === "error") {
+    if (!fold || severity !== "warn") {
       write(formatLine(severity, event, fields));
       return;
     }

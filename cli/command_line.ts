@@ -74,7 +74,7 @@ export function parseCommandLine(args: readonly string[], around: Surroundings):
     try {
       return around.readFile(path(file));
     } catch (error) {
-      throw new UsageError(`Cannot read ${label} file "${file}": ${describeError(error)}`);
+      throw new UsageError(`Cannot read ${label} "${file}": ${describeError(error)}`);
     }
   };
 

@@ -57,15 +57,16 @@ export async function start(
   console.log(
     `Push a stream with: ${curlExample(server.url, config.token, config.tokenOrigin)}`,
   );
+  if (config.readToken !== undefined) {
+    // Said, never shown: whoever reads this output may not be meant to read the plots.
+    console.log("Reading needs the read token: add ?token=TOKEN to the URL, or send it as Bearer");
+  }
   if (config.open) {
     // Not awaited: a browser that takes its time must not hold up anything else.
     import("./browser.ts").then(async ({ browsableUrl, openBrowser, pageUrl }) => {
       if (!await openBrowser(pageUrl(server.url, config.readToken), options.browser)) {
         // Without the read token, which would end up in whatever keeps this output.
-        const rest = config.readToken === undefined ? "" : ", with ?token= and the read token";
-        console.error(
-          `Cannot open a browser: open ${browsableUrl(server.url).href} yourself${rest}`,
-        );
+        console.error(`Cannot open a browser: open ${browsableUrl(server.url).href} yourself`);
       }
     });
   }

@@ -8,16 +8,17 @@
  *
  * The guards, in order (after websockets/ws): 405 another method; 403 a
  * foreign `Origin` whatever the token, so no web page can write cross-site;
- * 401 a missing or wrong token (logged once per address per minute); 400 a
- * bad or reserved name (`range`, `x.csv`: stream/registry.ts) or format;
- * 413 a `Content-Length` over `--max-body` (a streamed body has none and is
- * allowed); 429 a stream over `--max-ingest-rate` lines/s; 507 or 503 when
- * the stream cannot take points (too many streams, or the backplane waiting
- * with its buffer full); 408 a body that sends nothing for the listener's
- * idle timeout. 401 and 413 say `Connection: close`: their body is never
- * read. A refusal in the middle of
+ * 401 a missing or wrong token (logged once per address per minute:
+ * once_per_address.ts); 400 a bad or reserved name (`range`, `x.csv`:
+ * stream/registry.ts) or format; 413 a `Content-Length` over `--max-body`
+ * (a streamed body has none and is allowed); 429 a stream over
+ * `--max-ingest-rate` lines/s; 507 or 503 when the stream cannot take points
+ * (too many streams, or the backplane waiting for its data store); 408 a
+ * body that sends nothing for the listener's idle timeout. 401 and 413 say
+ * `Connection: close`: their body is never read. A refusal in the middle of
  * a body ends it with that status and the counts so far: every line counted
- * as taken has been handed on, none after it was.
+ * as taken has been handed on, none after it was. 403, 408, 413 and 429 are
+ * logged as `ingest-refused`, naming the client.
  *
  * @module
  */
@@ -29,17 +30,23 @@ import {
   parseXChoice,
   type XChoice,
 } from "../config.ts";
-import { describeError, type Logger } from "../log.ts";
+import { describeError, type LogFields, type Logger } from "../log.ts";
 import type { LineReader } from "../stream/formats/types.ts";
 import type { PushCounts } from "../stream/push_feed.ts";
 import type { StreamWriter } from "../stream/registry.ts";
 import { streamNameProblem } from "../stream/stream_name.ts";
-import { bearerToken, isAllowedOrigin, type OriginPolicy, tokensEqual } from "./policy.ts";
+import { OncePerAddress } from "./once_per_address.ts";
+import {
+  bearerToken,
+  type Client,
+  clientFields,
+  isAllowedOrigin,
+  type OriginPolicy,
+  tokensEqual,
+} from "./policy.ts";
 import { json } from "./respond.ts";
 
-/** A wrong token is logged at most once per address in this time. */
-export const UNAUTHORIZED_LOG_MS = 60_000;
-/** Addresses (for that) and streams (for rates) remembered; past it the oldest go first. */
+/** Streams remembered for their rates; past it the full buckets are forgotten. */
 const MAX_REMEMBERED = 10_000;
 
 /** What the ingest route needs of the registry (`Streams` has it). */
@@ -80,8 +87,8 @@ export interface IngestOptions {
 export interface IngestRequestInfo {
   /** The stream's name, from the path. */
   name: string;
-  /** `host:port` of the peer. */
-  remote: string;
+  /** Who sent it: behind a trusted proxy, the forwarded client (policy.ts `identifyClient`). */
+  client: Client;
 }
 
 /** The route's handler; it resolves when the body has been read to its end. */
@@ -91,18 +98,16 @@ export type IngestHandler = (request: Request, info: IngestRequestInfo) => Promi
 export function createIngestHandler(options: IngestOptions): IngestHandler {
   const { log } = options;
   const buckets = new Map<string, Bucket>();
-  const unauthorizedLogged = new Map<string, number>();
+  const unauthorizedLogged = new OncePerAddress();
 
-  const logUnauthorized = (remote: string, reason: string) => {
-    const address = remote.slice(0, remote.lastIndexOf(":")) || remote;
-    const now = performance.now();
-    if (now - (unauthorizedLogged.get(address) ?? -Infinity) < UNAUTHORIZED_LOG_MS) return;
-    unauthorizedLogged.delete(address);
-    unauthorizedLogged.set(address, now);
-    if (unauthorizedLogged.size > MAX_REMEMBERED) {
-      unauthorizedLogged.delete(unauthorizedLogged.keys().next().value as string);
-    }
-    log.warn("ingest-unauthorized", { remote: address, reason, note: "logged once a minute" });
+  const logUnauthorized = (client: Client, reason: string) => {
+    if (!unauthorizedLogged.allows(client.address)) return;
+    log.warn("ingest-unauthorized", {
+      remote: client.address,
+      via: client.via,
+      reason,
+      note: "logged once a minute",
+    });
   };
 
   const bucketFor = (name: string): Bucket => {
@@ -116,18 +121,19 @@ export function createIngestHandler(options: IngestOptions): IngestHandler {
     return bucket;
   };
 
-  return async (request, { name, remote }) => {
+  return async (request, pushed) => {
+    const { name, client } = pushed;
     if (request.method !== "POST" && request.method !== "PUT") {
       return json(405, { error: "Use POST (or PUT) to send lines" }, { allow: "POST, PUT" });
     }
     const origin = request.headers.get("origin");
     if (origin !== null && !isAllowedOrigin(origin, request, options.policy)) {
-      log.warn("ingest-refused", { status: 403, reason: "origin", origin, remote });
+      logRefused(log, 403, pushed, { reason: "origin", origin });
       return json(403, { error: "Origin not allowed: pages cannot write to liveplot" });
     }
     const token = bearerToken(request);
     if (!tokensEqual(token, options.token)) {
-      logUnauthorized(remote, token === undefined ? "no token" : "wrong token");
+      logUnauthorized(client, token === undefined ? "no token" : "wrong token");
       return json(
         401,
         { error: "Missing or wrong token: send Authorization: Bearer TOKEN" },
@@ -139,13 +145,17 @@ export function createIngestHandler(options: IngestOptions): IngestHandler {
     if (problem) return json(400, { error: problem });
     const length = request.headers.get("content-length");
     if (length !== null && Number(length) > options.maxBodyBytes) {
+      logRefused(log, 413, pushed, { length, limit: options.maxBodyBytes });
       return json(413, {
         error: `Body of ${length} bytes is over the limit of ${options.maxBodyBytes}; ` +
           "stream it (chunked) instead",
       }, { connection: "close" });
     }
     const bucket = bucketFor(name);
-    if (bucket.tokens < 1) return tooFast(bucket, options.maxIngestRate, NO_LINES);
+    if (bucket.tokens < 1) {
+      logRefused(log, 429, pushed, NO_LINES);
+      return tooFast(bucket, options.maxIngestRate, NO_LINES);
+    }
     const params = new URL(request.url).searchParams;
     const format = parseFormat(params.get("format") ?? options.format);
     if (!format.ok) return json(400, { error: `format ${format.reason}` });
@@ -162,11 +172,25 @@ export function createIngestHandler(options: IngestOptions): IngestHandler {
       if (early) return blocked(early, NO_LINES);
       const reading = await loadReading();
       const reader = opened.readerFor(format.value, x.value, reading.createLineReader);
-      return await readBody(request, reading, reader, opened, bucket, options, name);
+      return await readBody(request, reading, reader, opened, bucket, options, pushed);
     } finally {
       opened.close();
     }
   };
+}
+
+/**
+ * The one `ingest-refused` line of a push refused with `status`: its stream,
+ * who sent it (behind a trusted proxy the forwarded client, `via=` the proxy)
+ * and `details` (the counts so far, or why).
+ */
+function logRefused(
+  log: Logger,
+  status: number,
+  { name, client }: IngestRequestInfo,
+  details: LogFields | Readonly<PushCounts>,
+): void {
+  log.warn("ingest-refused", { status, stream: name, ...clientFields(client), ...details });
 }
 
 /** The counts of a push refused before its body was read. */
@@ -199,9 +223,11 @@ async function readBody(
   writer: IngestWriter,
   bucket: Bucket,
   options: IngestOptions,
-  name: string,
+  pushed: IngestRequestInfo,
 ): Promise<Response> {
+  const name = pushed.name;
   const feed = new PushFeed(writer, reader, options.maxLineBytes);
+  const refused = (status: number) => logRefused(options.log, status, pushed, feed.counts);
   if (!request.body) return json(200, feed.counts);
   try {
     for await (const batch of feed.batches(request.body)) {
@@ -212,14 +238,14 @@ async function readBody(
       bucket.tokens -= allowed;
       feed.read(batch, allowed);
       if (allowed < batch.lines.length) {
-        options.log.warn("ingest-refused", { status: 429, stream: name, ...feed.counts });
+        refused(429);
         return tooFast(bucket, options.maxIngestRate, feed.counts);
       }
     }
   } catch (error) {
     if (error instanceof DOMException && error.name === "TimeoutError") {
       // The body went quiet (the listener's idle timeout): what was read stands.
-      options.log.warn("ingest-refused", { status: 408, stream: name, ...feed.counts });
+      refused(408);
       return json(408, { error: `${error.message}: request abandoned`, ...feed.counts }, {
         connection: "close",
       });

@@ -136,6 +136,38 @@ export function clientAddress(request: Request, peer: string, trustProxy: boolea
   return withPort?.[1] ?? address;
 }
 
+/** Who sent a request, as per-address limits count it and log lines name it. */
+export interface Client {
+  /** What per-address limits and once-a-minute lines count: `clientAddress`. */
+  address: string;
+  /** A log line's `remote=`: the peer's `host:port`, or the forwarded address. */
+  remote: string;
+  /** The peer's `host:port` (the proxy) when `remote` is a forwarded address. */
+  via?: string;
+}
+
+/**
+ * The client of `request`, which came from `peer` (undefined once Deno no
+ * longer says): every log line and per-address count takes it from here, so
+ * behind a trusted proxy none names the proxy as the client.
+ */
+export function identifyClient(
+  request: Request,
+  peer: Deno.Addr | undefined,
+  trustProxy: boolean,
+): Client {
+  const ip = peer?.transport === "tcp" || peer?.transport === "udp" ? peer : undefined;
+  const host = ip?.hostname ?? peer?.transport ?? "unknown";
+  const remote = ip ? `${ip.hostname}:${ip.port}` : host;
+  const address = clientAddress(request, host, trustProxy);
+  return address === host ? { address, remote } : { address, remote: address, via: remote };
+}
+
+/** A client's fields in a log line: `remote=`, and `via=` behind a proxy. */
+export function clientFields(client: Client): { remote: string; via: string | undefined } {
+  return { remote: client.remote, via: client.via };
+}
+
 /** One element of a `Forwarded` header, its parameter names lower-cased. */
 type ForwardedElement = Partial<Record<"for" | "by" | "host" | "proto", string>>;
 

@@ -6,7 +6,11 @@
  * path, encoded or not, can reach anything but these routes or a 404.
  *
  * Before any route: a loopback listener answers 421 to a foreign `Host`
- * (DNS rebinding, policy.ts), and `--read-token` guards what reads data.
+ * (DNS rebinding, policy.ts), and `--read-token` guards what reads data (a
+ * wrong token logged once per address per minute: once_per_address.ts).
+ *
+ * Every line logged here names the client as policy.ts `identifyClient`
+ * does: behind `--trust-proxy` the forwarded address, `via=` the proxy.
  *
  * @module
  */
@@ -17,7 +21,16 @@ import type { Streams } from "../stream/registry.ts";
 import { isStreamName, streamNameProblem } from "../stream/stream_name.ts";
 import { describeSource } from "../stream/source_spec.ts";
 import { type Asset, createAssets } from "./assets.ts";
-import { isAllowedHost, readToken, requestPath, tokensEqual } from "./policy.ts";
+import { OncePerAddress } from "./once_per_address.ts";
+import {
+  type Client,
+  clientFields,
+  identifyClient,
+  isAllowedHost,
+  readToken,
+  requestPath,
+  tokensEqual,
+} from "./policy.ts";
 import type { StoredStream } from "./range.ts";
 import { internalError, json, refuse, secured, text } from "./respond.ts";
 import { serveTestRoute } from "./test_route.ts";
@@ -64,7 +77,7 @@ interface Route {
   /** Pending while the WebSocket handler's module loads; undefined once it has. */
   ready?: () => Promise<unknown> | undefined;
   /** POST and PUT. */
-  push?: (request: Request, remote: string) => Response | Promise<Response>;
+  push?: (request: Request, client: Client) => Response | Promise<Response>;
 }
 
 /** What `/data/range` and `/data.csv` answer with 404 when the demo is the source. */
@@ -73,6 +86,10 @@ const DEMO_HAS_NO_HISTORY = "No history: the demo keeps none (run liveplot with 
 /** Builds the handler; unexpected errors are logged with the request and answered 500. */
 export function createHandler(options: RouterOptions): Handler {
   const { config, connections, log, streams, mainStream } = options;
+  const unauthorizedLogged = new OncePerAddress();
+  /** The request's client; read only when a line logs it or a limit counts it. */
+  const clientOf = (request: Request, info: Deno.ServeHandlerInfo) =>
+    identifyClient(request, peerOf(info), config.trustProxy);
   // The main stream's page is headed by its source (the command line, "standard input").
   const assets = createAssets(mainStream ? describeSource(config.source) ?? null : undefined);
   // Routes few requests take are loaded on their first request: less to load at start.
@@ -121,7 +138,7 @@ export function createHandler(options: RouterOptions): Handler {
       return hub ? serve(hub) : text(404, `No stream named "${name}"`);
     };
     return {
-      page: { http, push: (request: Request, remote: string) => ingest(request, { name, remote }) },
+      page: { http, push: (request: Request, client: Client) => ingest(request, { name, client }) },
       data: {
         http,
         ...socketRoute(viewer, (m, socket) => m.serveStreamViewer(socket, name, streams)),
@@ -162,7 +179,7 @@ export function createHandler(options: RouterOptions): Handler {
         status: 421,
         host: new URL(request.url).host,
         path: pathname,
-        remote: remoteOf(info),
+        ...clientFields(clientOf(request, info)),
       });
       return text(
         421,
@@ -172,26 +189,22 @@ export function createHandler(options: RouterOptions): Handler {
     }
     const target = resolve(pathname);
     if (!target) return notFound(request, pathname);
-    if (
-      config.readToken && isReading(pathname, request.method) &&
-      !tokensEqual(readToken(request), config.readToken)
-    ) {
-      return text(401, "This liveplot needs its read token: add ?token=TOKEN to the URL", {
-        "www-authenticate": 'Bearer realm="liveplot"',
-      });
+    if (config.readToken && isReading(pathname, request.method)) {
+      const refusal = checkReadToken(request, info, pathname, config.readToken);
+      if (refusal) return refusal;
     }
     if (target.websocket && isUpgrade(request)) {
       // Read before any wait or the upgrade: the peer's address goes with the request.
-      const peer = { remote: remoteOf(info), address: peerAddress(info.remoteAddr) };
+      const client = clientOf(request, info);
       const loading = target.ready?.();
       return loading
-        ? loading.then(() => upgrade(request, peer, pathname, target))
-        : upgrade(request, peer, pathname, target);
+        ? loading.then(() => upgrade(request, client, pathname, target))
+        : upgrade(request, client, pathname, target);
     }
 
     const method = request.method;
     if (method === "POST" || method === "PUT") {
-      if (target.push) return target.push(request, remoteOf(info));
+      if (target.push) return target.push(request, clientOf(request, info));
       const name = /^\/s\/([^/]+\.csv)$/.exec(pathname)?.[1];
       if (name) return json(400, { error: streamNameProblem(name) });
     }
@@ -204,38 +217,66 @@ export function createHandler(options: RouterOptions): Handler {
     return target.http(request);
   };
 
-  /** Opens a WebSocket on `target`, or refuses with the connection limits' reason. */
-  function upgrade(
+  /**
+   * 401 for a read without `--read-token`'s token (a page, data, history, a
+   * viewer's WebSocket), logged once per address per minute; else undefined.
+   */
+  function checkReadToken(
     request: Request,
-    { remote, address: peer }: { remote: string; address: string },
+    info: Deno.ServeHandlerInfo,
     pathname: string,
-    target: Route,
-  ): Response {
-    const refusal = connections.check(request, peer);
+    expected: string,
+  ): Response | undefined {
+    const token = readToken(request);
+    if (tokensEqual(token, expected)) return undefined;
+    const client = clientOf(request, info);
+    if (unauthorizedLogged.allows(client.address)) {
+      log.warn("read-unauthorized", {
+        remote: client.address,
+        via: client.via,
+        reason: token === undefined ? "no token" : "wrong token",
+        path: pathname,
+        note: "logged once a minute",
+      });
+    }
+    return text(401, "This liveplot needs its read token: add ?token=TOKEN to the URL", {
+      "www-authenticate": 'Bearer realm="liveplot"',
+    });
+  }
+
+  /** Opens a WebSocket on `target`, or refuses with the connection limits' reason. */
+  function upgrade(request: Request, client: Client, pathname: string, target: Route): Response {
+    const refusal = connections.check(request, client);
     if (refusal?.status === 405) refusal.headers = { allow: allowedMethods(target) };
     if (refusal && !refusal.logged) {
       log.warn("upgrade-refused", {
         status: refusal.status,
         reason: refusal.reason,
         path: pathname,
-        remote,
+        ...clientFields(client),
         origin: request.headers.get("origin") ?? undefined,
       });
     }
     if (refusal) return refuse(refusal);
-    const address = connections.addressOf(request, peer);
-    const { socket, response } = connections.accept(request, address, pathname);
+    const { socket, response } = connections.accept(request, client, pathname);
     target.websocket!(socket);
-    log.debug("websocket-opened", { path: pathname, remote });
+    log.debug("websocket-opened", { path: pathname, ...clientFields(client) });
     return response;
   }
 
   /** Logs an unexpected error with its request; the answer is the one 500. */
   const fail = (request: Request, info: Deno.ServeHandlerInfo, error: unknown): Response => {
+    let client: Client;
+    try {
+      client = clientOf(request, info);
+    } catch {
+      // The request itself is what broke (its headers, say): the peer is all there is.
+      client = identifyClient(request, peerOf(info), false);
+    }
     log.error("request-failed", {
       method: request.method,
       url: request.url,
-      remote: remoteOf(info),
+      ...clientFields(client),
       error: error instanceof Error ? error.stack ?? error.message : String(error),
     });
     return internalError();
@@ -320,26 +361,14 @@ function assetRoute(asset: Asset): (request: Request) => Response | Promise<Resp
   return (request) => asset.serve(request);
 }
 
-/** The peer's address alone, for per-address limits. */
-function peerAddress(addr: Deno.Addr): string {
-  return addr.transport === "tcp" || addr.transport === "udp" ? addr.hostname : addr.transport;
-}
-
-/** `host:port` of a peer, for log lines. */
-export function formatRemote(addr: Deno.Addr): string {
-  return addr.transport === "tcp" || addr.transport === "udp"
-    ? `${addr.hostname}:${addr.port}`
-    : addr.transport;
-}
-
 /**
- * The peer's `host:port`, read only when a line logs it (it costs a call into
- * Deno); `"unknown"` once the request is gone (upgraded, or answered).
+ * The peer, read only when needed (it costs a call into Deno); undefined
+ * once the request is gone (upgraded, or answered).
  */
-function remoteOf(info: Deno.ServeHandlerInfo): string {
+function peerOf(info: Deno.ServeHandlerInfo): Deno.Addr | undefined {
   try {
-    return formatRemote(info.remoteAddr);
+    return info.remoteAddr;
   } catch {
-    return "unknown";
+    return undefined;
   }
 }

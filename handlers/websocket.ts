@@ -11,7 +11,14 @@
 import { DEFAULTS } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { exceedsBytes } from "./message_size.ts";
-import { clientAddress, isAllowedOrigin, isLoopback, type OriginPolicy } from "./policy.ts";
+import { OncePerAddress } from "./once_per_address.ts";
+import {
+  type Client,
+  clientFields,
+  isAllowedOrigin,
+  isLoopback,
+  type OriginPolicy,
+} from "./policy.ts";
 import { BINARY_PROTOCOL } from "../stream/frames.ts";
 
 /** Limits and origins that every upgrade is checked against. */
@@ -44,8 +51,11 @@ export const RETRY_AFTER_SECONDS = 5;
 export const REFUSED_PER_ADDRESS = "Too many WebSocket clients from this address";
 /** Seconds an address over `--max-clients-per-ip` is asked to wait. */
 export const RETRY_AFTER_ADDRESS_SECONDS = 30;
-/** An address over its limit is logged at most once in this long. */
-export const ADDRESS_LOG_INTERVAL_MS = 60_000;
+/**
+ * How Deno words a peer that went without a close frame (a lid shut, a tab
+ * killed, Wi-Fi gone): normal on the internet, so not a protocol error.
+ */
+const PEER_GONE = /^unexpected eof$|connection reset|broken pipe/i;
 
 const KEY = /^[A-Za-z0-9+/]{22}==$/;
 
@@ -118,7 +128,7 @@ export class Connections {
   /** Set by `closeAll`: shutting down, so no new socket is taken. */
   #closing = false;
   readonly #perAddress = new Map<string, number>();
-  readonly #addressLogged = new Map<string, number>();
+  readonly #overLimitLogged = new OncePerAddress();
   readonly #policy: UpgradePolicy;
   readonly #log: Logger;
 
@@ -137,32 +147,27 @@ export class Connections {
     return this.#perAddress.get(address) ?? 0;
   }
 
-  /** The address a request counts against: the peer's, or the forwarded one. */
-  addressOf(request: Request, peer: string): string {
-    return clientAddress(request, peer, this.#policy.trustProxy);
-  }
-
   /**
    * Why this upgrade must be refused, or undefined. An address over its
    * limit is logged once a minute here; the router logs the other refusals.
+   * `client` is the request's (policy.ts `identifyClient`): behind a trusted
+   * proxy its address is the forwarded one.
    */
-  check(request: Request, peer: string): Refusal | undefined {
+  check(request: Request, client: Client): Refusal | undefined {
     if (this.#closing) {
       const headers = { "retry-after": String(RETRY_AFTER_SECONDS) };
       return { status: 503, reason: "Server shutting down", headers };
     }
-    const address = this.addressOf(request, peer);
+    const address = client.address;
     const counted = isLoopback(address) ? 0 : this.countFor(address);
     const refusal = checkUpgrade(request, this.#policy, this.size, counted);
     if (refusal?.reason !== REFUSED_PER_ADDRESS) return refusal;
-    const now = Date.now();
-    if (now - (this.#addressLogged.get(address) ?? -Infinity) >= ADDRESS_LOG_INTERVAL_MS) {
-      this.#forgetOldLogs(now);
-      this.#addressLogged.set(address, now);
+    if (this.#overLimitLogged.allows(address)) {
       this.#log.warn("address-over-limit", {
         address,
         limit: this.#policy.maxClientsPerAddress ?? DEFAULTS.maxClientsPerAddress,
         path: new URL(request.url).pathname,
+        via: client.via,
         note: "further refusals for this address are not logged for a minute",
       });
     }
@@ -171,13 +176,14 @@ export class Connections {
 
   /**
    * Upgrades `request` for `path` (`Deno.upgradeWebSocket`), counting it
-   * against `address` until it closes.
+   * against the client's address until it closes.
    */
   accept(
     request: Request,
-    address: string,
+    client: Client,
     path: string,
   ): { socket: WebSocket; response: Response } {
+    const address = client.address;
     const protocol = offeredProtocol(request);
     const { socket, response } = Deno.upgradeWebSocket(request, {
       idleTimeout: this.#policy.pingIntervalSeconds,
@@ -209,12 +215,17 @@ export class Connections {
         reason: "too big",
         limit: this.#policy.maxMessageBytes,
         path,
+        ...clientFields(client),
       });
       socket.close(CLOSE_TOO_BIG, "Message too big");
     });
-    // A protocol error (a bad frame, invalid UTF-8) drops that connection: say why.
+    // A protocol error (a bad frame, invalid UTF-8) drops that connection: say why. A peer
+    // that went without a close frame is no error: said only with --verbose.
     socket.addEventListener("error", (event) => {
-      this.#log.warn("websocket-error", { path, reason: (event as ErrorEvent).message });
+      const reason = (event as ErrorEvent).message;
+      const fields = { path, ...clientFields(client), reason };
+      if (PEER_GONE.test(reason)) this.#log.debug("websocket-lost", fields);
+      else this.#log.warn("websocket-error", fields);
     });
     return { socket, response };
   }
@@ -243,13 +254,6 @@ export class Connections {
       }
     }
     return Promise.all(opening).then(() => {});
-  }
-
-  #forgetOldLogs(now: number): void {
-    if (this.#addressLogged.size < 1024) return;
-    for (const [address, at] of this.#addressLogged) {
-      if (now - at >= ADDRESS_LOG_INTERVAL_MS) this.#addressLogged.delete(address);
-    }
   }
 }
 

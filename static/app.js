@@ -80,6 +80,7 @@ function main() {
     reset: () => (resetData(state, store), stack.invalidate()),
     trim: () => trimStore(state, store),
     serverWindow: (text) => (ui.window.placeholder = text),
+    serverYRange: (text) => (ui.yRange.placeholder = text),
     title: (title) => showTitle(ui, title),
   });
   const toggle = (/** @type {Set<string>} */ set, /** @type {string} */ name) => {

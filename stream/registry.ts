@@ -44,7 +44,7 @@ export interface StreamsOptions {
   prepare?: () => Promise<void>;
   /** Where a stream's writers put their points (a backplane's writer); the hub by default. */
   sinkFor?: (name: string, hub: Hub) => PointSink;
-  /** Why writers cannot hand on points now (a backplane waiting with its buffer full). */
+  /** Why writers cannot hand on points now (a backplane waiting for its data store). */
   writeBlocked?: () => string | undefined;
   /** Told when an idle stream is freed. */
   onFreed?: (name: string) => void;

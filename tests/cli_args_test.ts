@@ -83,7 +83,7 @@ Deno.test("--token-file gives every process the same token, read from the user's
   );
   assert.throws(
     () => parse(["--token-file", "missing.txt"], env, readFile, CHECKOUT),
-    /^UsageError: Cannot read --token-file file "missing.txt": not found$/,
+    /^UsageError: Cannot read --token-file "missing.txt": not found$/,
   );
 });
 

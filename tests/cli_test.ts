@@ -150,35 +150,6 @@ Deno.test("the browser is opened at the server's URL through BROWSER", async () 
   }
 });
 
-Deno.test("with a read token the browser opens the page with it, and that URL answers 200", async () => {
-  const log = await Deno.makeTempFile();
-  // Characters a query must escape, from the environment as a deployment gives it.
-  const readToken = "read+token/&=?-0123456789";
-  try {
-    await using cli = spawnCli(["--port", "0"], {
-      env: {
-        BROWSER: `${FIXTURES}record_browser.sh`,
-        LIVEPLOT_BROWSER_LOG: log,
-        LIVEPLOT_READ_TOKEN: readToken,
-      },
-    });
-    const url = await cli.url;
-    await waitFor(() => Deno.readTextFileSync(log) !== "", 5000, "the browser fixture to run");
-    const opened = Deno.readTextFileSync(log).trimEnd();
-    assert.equal(opened, `${url.href}?token=${encodeURIComponent(readToken)}`);
-    const page = await fetch(opened);
-    assert.equal(page.status, 200, await page.text());
-    const without = await fetch(url);
-    await without.body?.cancel();
-    assert.equal(without.status, 401);
-    // Stopped first, so that every line it printed is in.
-    await cli.stop();
-    assert.ok(!cli.stdout.concat(cli.stderr).join("\n").includes("0123456789"), "no token shown");
-  } finally {
-    await Deno.remove(log);
-  }
-});
-
 Deno.test("when no browser can be opened it says so in one line and keeps serving", async () => {
   const cli = spawnCli(["--port", "0"], { env: { BROWSER: "/nonexistent/browser" } });
   const url = await cli.url;
@@ -292,7 +263,7 @@ Deno.test("--cert and --key go together and unreadable files are a usage error",
   assert.throws(() => parse(["--cert", "a.pem"]), /--cert and --key/);
   assert.throws(
     () => parse(["--cert", "a.pem", "--key", "b.pem"]),
-    /Cannot read --cert file "a.pem": not found/,
+    /Cannot read --cert "a.pem": not found/,
   );
 });
 
@@ -378,6 +349,17 @@ Deno.test("limits that do not make sense together are said in one line each at s
   const sane = spawnCli(["--port", "0", "--no-open"]);
   await sane.url;
   assert.equal((await sane.stop()).code, 0);
+  assert.ok(
+    !sane.stderr.some((line) => line.includes("limits-inconsistent")),
+    sane.stderr.join("\n"),
+  );
+  // Sharing a port without the data store that shares the streams.
+  const alone = spawnCli(["--port", "0", "--no-open", "--reuse-port"]);
+  await alone.url;
+  assert.equal((await alone.stop()).code, 0);
+  const shared = alone.stderr.filter((line) => line.includes("event=limits-inconsistent"));
+  assert.equal(shared.length, 1, alone.stderr.join("\n"));
+  assert.match(shared[0]!, /--reuse-port without --redis/);
   assert.ok(
     !sane.stderr.some((line) => line.includes("limits-inconsistent")),
     sane.stderr.join("\n"),

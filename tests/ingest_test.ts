@@ -6,7 +6,7 @@ import {
   type IngestWriter,
 } from "../handlers/ingest.ts";
 import { base64url, curlExample, generateToken, TOKEN_BYTES } from "../cli/token.ts";
-import { readToken, tokensEqual } from "../handlers/policy.ts";
+import { identifyClient, readToken, tokensEqual } from "../handlers/policy.ts";
 import { createLineReader } from "../stream/formats/mod.ts";
 import type { LineOutcome, LineReader } from "../stream/formats/types.ts";
 import type { PointSink, XKind } from "../stream/sink.ts";
@@ -106,8 +106,8 @@ function startIngest(overrides: Partial<IngestOptions> = {}): Harness {
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     (request, info) => {
       const { pathname } = new URL(request.url);
-      const remote = `${info.remoteAddr.hostname}:${info.remoteAddr.port}`;
-      return ingest(request, { name: decodeURIComponent(pathname.slice(3)), remote });
+      const client = identifyClient(request, info.remoteAddr, false);
+      return ingest(request, { name: decodeURIComponent(pathname.slice(3)), client });
     },
   );
   return {
@@ -305,6 +305,10 @@ Deno.test("over --max-ingest-rate answers 429 with Retry-After and what was take
   const next = await post(ingest.url("/s/fast"), "9\n");
   assert.equal(next.status, 429);
   assert.equal((await next.json()).taken, 0);
+  // One line each, naming the stream and the client.
+  const log = ingest.lines.join("\n");
+  const said = log.match(/refused status=429 stream=fast remote=127\.0\.0\.1:\d+ taken=\d/g);
+  assert.deepEqual(said?.map((line) => line.at(-1)), ["1", "0"], log);
   // Another stream has its own bucket.
   const other = await post(ingest.url("/s/slow"), "1\n");
   assert.equal(other.status, 200);

@@ -1,9 +1,12 @@
 /**
  * docs/deploy/nginx.conf, run for real: Debian's nginx in front of liveplot,
- * both on free loopback ports, with the configuration's timeouts shortened.
- * It does what `Deno.serve` cannot (docs/transport.md): cuts clients that
- * dribble their headers, drops viewers that stop reading (and liveplot gets
- * the slot back), and overwrites the forwarding headers a client sends.
+ * both on free loopback ports, with the configuration's timeouts shortened and
+ * its placeholder server_name replaced, as an operator replaces it, by the
+ * names the test uses. It does what `Deno.serve` cannot (docs/transport.md):
+ * cuts clients that dribble their headers, drops viewers that stop reading
+ * (and liveplot gets the slot back), and overwrites the forwarding headers a
+ * client sends; and it answers no Host but those names, which liveplot behind
+ * `--trust-proxy` leaves to it (DNS rebinding, docs/security.md).
  *
  * @module
  */
@@ -20,12 +23,14 @@ import {
   waitFor,
   withTimeout,
 } from "./helpers.ts";
-import { openRawSocket } from "./raw_socket.ts";
+import { openRawSocket, upgradeHeaders } from "./raw_socket.ts";
 import { waitForPort } from "./services.ts";
 
 const NGINX = "/usr/sbin/nginx";
 const CONFIG = `${ROOT}docs/deploy/nginx.conf`;
 const encoder = new TextEncoder();
+/** The names the test's nginx serves: its `server_name`. */
+const NAMES = ["127.0.0.1", "localhost"];
 
 /** A running nginx proxying to liveplot. */
 interface Proxy extends AsyncDisposable {
@@ -35,10 +40,19 @@ interface Proxy extends AsyncDisposable {
   errors(): Promise<string>;
 }
 
-/** Replaces `from` with `to` in `text`, failing if the configuration no longer has it. */
+/**
+ * Replaces `from` with `to` on the one line of `text` that is `from` (indentation and a
+ * trailing comment aside), failing unless exactly one line is.
+ */
 function substitute(text: string, from: string, to: string): string {
-  assert.ok(text.includes(from), `docs/deploy/nginx.conf has "${from}"`);
-  return text.replace(from, to);
+  const lines = text.split("\n");
+  const found = lines.flatMap((line, index) =>
+    line.replace(/#.*/, "").trim() === from ? [index] : []
+  );
+  assert.equal(found.length, 1, `docs/deploy/nginx.conf has one line "${from}"`);
+  const index = found[0] as number;
+  lines[index] = (lines[index] as string).replace(from, to);
+  return lines.join("\n");
 }
 
 function freePort(): number {
@@ -56,7 +70,14 @@ async function startProxy(upstreamPort: number): Promise<Proxy> {
   const prefix = await Deno.makeTempDir({ prefix: "liveplot-nginx-" });
   const port = freePort();
   let config = await Deno.readTextFile(CONFIG);
+  config = substitute(
+    config,
+    "listen 80 default_server;",
+    `listen 127.0.0.1:${port} default_server;`,
+  );
   config = substitute(config, "listen 80;", `listen 127.0.0.1:${port};`);
+  // The names this test reaches nginx by, where an operator puts the site's name.
+  config = substitute(config, "server_name plot.example.com;", `server_name ${NAMES.join(" ")};`);
   config = substitute(config, "server 127.0.0.1:8080;", `server 127.0.0.1:${upstreamPort};`);
   // Timeouts a test can wait for.
   config = substitute(config, "client_header_timeout 10s;", "client_header_timeout 1s;");
@@ -64,9 +85,9 @@ async function startProxy(upstreamPort: number): Promise<Proxy> {
   config = substitute(config, "send_timeout 30s;", "send_timeout 2s;");
   config = substitute(
     config,
-    "http {\n",
+    "http {",
     `http {\n    access_log off;\n    client_body_temp_path ${prefix}/body;\n` +
-      `    proxy_temp_path ${prefix}/proxy;\n`,
+      `    proxy_temp_path ${prefix}/proxy;`,
   );
   config = `error_log ${prefix}/error.log info;\n${config}`;
   await Deno.writeTextFile(`${prefix}/nginx.conf`, config);
@@ -96,6 +117,45 @@ async function startProxy(upstreamPort: number): Promise<Proxy> {
     throw new Error(`${(error as Error).message}\n${log}`);
   }
   return { port, url: new URL(`http://127.0.0.1:${port}/`), errors, [Symbol.asyncDispose]: stop };
+}
+
+/**
+ * Sends a raw request and reads until nginx closes the connection, or with `untilHead` until it has
+ * sent a status line and headers: "" when it closed without a byte (nginx's 444).
+ */
+async function exchange(port: number, request: string, untilHead = false): Promise<string> {
+  const connection = await Deno.connect({ hostname: "127.0.0.1", port });
+  const decoder = new TextDecoder();
+  const buffer = new Uint8Array(64 * 1024);
+  let text = "";
+  try {
+    await connection.write(encoder.encode(request));
+    return await withTimeout(
+      (async () => {
+        try {
+          while (!untilHead || !text.includes("\r\n\r\n")) {
+            const read = await connection.read(buffer);
+            if (read === null) break;
+            text += decoder.decode(buffer.subarray(0, read), { stream: true });
+          }
+        } catch (error) {
+          // A reset is a close too.
+          if (!(error instanceof Deno.errors.ConnectionReset)) throw error;
+        }
+        return text;
+      })(),
+      5000,
+      `nginx to close or answer "${request.split("\r\n")[0]}"`,
+    );
+  } finally {
+    connection.close();
+  }
+}
+
+/** A raw request for `path` with `headers`, one per line. */
+function rawRequest(path: string, headers: Record<string, string>): string {
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join("");
+  return `GET ${path} HTTP/1.1\r\n${lines}\r\n`;
 }
 
 /** A liveplot reading "standard input" from a pipe the test writes to, behind --trust-proxy. */
@@ -201,4 +261,40 @@ Deno.test("nginx drops a viewer that stops reading, and liveplot gets its slot b
   await live.write("42\n");
   await waitFor(() => dataLines(messages).some((l) => l.endsWith(" 42")), 10_000, "a new viewer");
   await closeSocket(fresh);
+});
+
+Deno.test("nginx closes a request for a Host it does not serve without an answer (444), GET or upgrade", async () => {
+  await using live = await startLiveplot();
+  await using proxy = await startProxy(Number(live.server.url.port));
+  const viewer = await openSocket(new URL("/data", proxy.url).href.replace(/^http/, "ws"));
+  const { messages } = record(viewer);
+  await live.write("1\n2\n3\n");
+  await waitFor(() => dataLines(messages).length >= 3, 10_000, "three points through nginx");
+  await closeSocket(viewer);
+
+  // The names it serves: the export with the points, and an upgrade from the page's origin.
+  for (const name of NAMES) {
+    const host = `${name}:${proxy.port}`;
+    const csv = await exchange(proxy.port, rawRequest("/data.csv", { host, connection: "close" }));
+    assert.match(csv, /^HTTP\/1\.1 200 /, `GET /data.csv with Host ${host}`);
+    assert.match(csv, /\r\n0,1\r\n1,2\r\n2,3\r\n/, `the points in /data.csv with Host ${host}`);
+    using _socket = await openRawSocket(proxy.port, "/data", { host, origin: `http://${host}` });
+  }
+
+  // A name DNS rebinding would send: the connection closes with nothing sent back.
+  const evil = `evil.example:${proxy.port}`;
+  for (const path of ["/data.csv", "/"]) {
+    const answer = await exchange(proxy.port, rawRequest(path, { host: evil }), true);
+    assert.equal(answer, "", `GET ${path} with Host ${evil}: no answer`);
+  }
+  const upgrade = await exchange(
+    proxy.port,
+    rawRequest("/data", upgradeHeaders({ host: evil, origin: `http://${evil}` })),
+    true,
+  );
+  assert.equal(upgrade, "", `an upgrade with Host ${evil}: no answer`);
+  // Without a Host (HTTP/1.0) it is the same.
+  const hostless = await exchange(proxy.port, "GET /data.csv HTTP/1.0\r\n\r\n", true);
+  assert.equal(hostless, "", "GET /data.csv without a Host: no answer");
+  await waitFor(() => live.server.connections.size === 0, 5000, "the viewers' slots back");
 });

@@ -203,6 +203,11 @@ Deno.test("the rate shows only while points arrive; the end shows the exit code"
   const text = statusText({ ...model, rate: 20, source: ended });
   assert.doesNotMatch(text, /points\/s/);
   assert.match(text, /source ended, exit code 3/);
+  // With --redis, the data store's outage and the points it lost.
+  const outage = statusText({ ...model, source: { store: "waiting" as const, gaps: 1 } });
+  assert.match(outage, /^connected · reconnecting to the data store · 10 points/);
+  assert.match(outage, /1 gap: the data store restarted without its data/);
+  assert.doesNotMatch(statusText({ ...model, source: { store: "connected" as const } }), /store/);
   const waiting = { state: "waiting" as const, detail: "waiting for /dev/ttyACM0" };
   assert.match(statusText({ ...model, source: waiting }), /waiting for \/dev\/ttyACM0/);
   const empty = { ...model, points: 0, joining: false, otherStreams: 0 };

@@ -192,6 +192,8 @@ Deno.test("window, y range and view state parse and write back", () => {
   assert.deepEqual(parseYRange("-5:"), [-5, null]);
   assert.equal(parseYRange("5:1"), null);
   assert.equal(parseYRange(""), null);
+  // "auto" is a choice of its own: auto scaling over the server's --y-range.
+  assert.deepEqual(parseYRange("auto"), [null, null]);
   assert.deepEqual(readViewState("?window=60s&split=0&hide=a%20b&hide=%7Bx&y=0:1&y2=c"), {
     window: "60s",
     split: false,

@@ -140,6 +140,22 @@ Deno.test({
       assert.ok(max >= 300, "the view is at the moving edge");
     });
 
+    await t.step("the Y range field shows --y-range; auto scales to the data over it", async () => {
+      const field = page.locator("#y-range");
+      assert.equal(await field.getAttribute("placeholder"), "0:1000");
+      const yIs = (fixed: boolean) =>
+        // deno-lint-ignore no-explicit-any
+        (globalThis as any).liveplot.chart.scales.y.max === 1000 === fixed;
+      await field.fill("auto");
+      await field.press("Enter");
+      await page.waitForFunction(yIs, false, { timeout: 10_000 });
+      assert.equal(new URL(page.url()).searchParams.get("y"), "auto");
+      await field.fill("");
+      await field.press("Enter");
+      await page.waitForFunction(yIs, true, { timeout: 10_000 });
+      assert.equal(new URL(page.url()).searchParams.get("y"), null);
+    });
+
     await t.step("a drag zooms and stops following; data keeps coming; Live returns", async () => {
       await drag(page, 0.3, 0.6);
       const zoomed = await waitForPage(page, (s) => !s.view.following, "a zoomed view");

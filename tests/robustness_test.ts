@@ -57,7 +57,9 @@ Deno.test("a message over --max-message is refused with 1009 as Deno hands it ov
     const outcome = await closeOutcome(raw, 10_000);
     assert.deepEqual(outcome.kind === "close" && outcome.code, 1009, JSON.stringify(outcome));
   }
-  assert.equal(lines.filter((line) => line.includes("event=message-refused")).length, 1);
+  const refused = lines.filter((line) => line.includes("event=message-refused"));
+  assert.equal(refused.length, 1);
+  assert.match(refused[0]!, /limit=1048576 path=\/echo remote=127\.0\.0\.1:\d+$/);
   {
     // A header announcing 1 GiB: over Deno's own 64 MiB, so Deno ends the connection itself
     // before any payload is read, and liveplot never sees the message (docs/transport.md).
@@ -102,6 +104,40 @@ Deno.test("bad frames close only their own connection, with one log line each", 
   );
   await waitFor(() => server.connections.size === 1, 5000, "only the bystander to be counted");
   await closeSocket(bystander);
+});
+
+Deno.test("a peer gone without a close frame is logged at debug; a bad frame still warns", async () => {
+  const { log, lines } = captureLog();
+  await using server = await startTestServer({}, { log });
+  const port = Number(server.url.port);
+  const lost = () => lines.filter((line) => line.includes("event=websocket-lost"));
+  {
+    using raw = await openRawSocket(port, "/echo");
+    // An echo proves the server's side is open before the connection goes.
+    await raw.send(1, encoder.encode("here"));
+    await raw.readUntilClose(5000, (text) => text === "here");
+  } // Disposed: the TCP connection ends without a close frame, as a shut lid's would.
+  await waitFor(() => lost().length === 1, 5000, "the websocket-lost line");
+  assert.match(
+    lost()[0]!,
+    /^level=debug event=websocket-lost path=\/echo remote=127\.0\.0\.1:\d+ /,
+  );
+  await waitFor(() => server.connections.size === 0, 5000, "the vanished peer's slot freed");
+  assert.deepEqual(lines.filter((line) => line.startsWith("level=warn")), []);
+  {
+    using raw = await openRawSocket(port, "/echo");
+    await raw.send(1, new Uint8Array([0xff, 0xfe]));
+    assert.notEqual((await closeOutcome(raw, 5000)).kind, "timeout");
+  }
+  await waitFor(
+    () => lines.some((line) => line.startsWith("level=warn event=websocket-error")),
+    5000,
+    "the bad frame's websocket-error line",
+  );
+  assert.match(
+    lines.find((line) => line.includes("event=websocket-error"))!,
+    /remote=127\.0\.0\.1:/,
+  );
 });
 
 Deno.test("garbage, an endless request line and slow headers do not stop the server", async () => {

@@ -12,8 +12,12 @@ import {
 } from "./helpers.ts";
 import { rawExchange, upgradeHeaders } from "./raw_socket.ts";
 import { exceedsBytes } from "../handlers/message_size.ts";
+import type { Client } from "../handlers/policy.ts";
 import { Connections } from "../handlers/websocket.ts";
 import { DEFAULTS } from "../config.ts";
+
+/** A client on loopback, as the router would identify it, for `Connections` used alone. */
+const LOOPBACK_CLIENT: Client = { address: "127.0.0.1", remote: "127.0.0.1:1" };
 
 function rawUpgrade(
   port: number,
@@ -280,7 +284,7 @@ Deno.test("shutdown closes with 1001 a socket still opening, once it opens, and 
   await using server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     (request) => {
-      const { response } = connections.accept(request, "127.0.0.1", "/echo");
+      const { response } = connections.accept(request, LOOPBACK_CLIENT, "/echo");
       // The server side opens after this answer: shutdown comes between the two.
       connections.closeAll(1001, "Server shutting down");
       return response;
@@ -295,7 +299,7 @@ Deno.test("shutdown closes with 1001 a socket still opening, once it opens, and 
   const upgrade = new Request(`http://127.0.0.1:${server.addr.port}/echo`, {
     headers: upgradeHeaders(),
   });
-  const refusal = connections.check(upgrade, "127.0.0.1");
+  const refusal = connections.check(upgrade, LOOPBACK_CLIENT);
   assert.equal(refusal?.status, 503);
   assert.equal(refusal?.reason, "Server shutting down");
 });

@@ -16,7 +16,12 @@ import { windowText, writeViewState } from "./url_state.js";
  * @param {import("./state.js").PageState} state
  */
 export function saveUrl(state) {
-  const y = state.userYRange?.map((v) => v ?? "").join(":") ?? null;
+  const range = state.userYRange;
+  const y = !range
+    ? null
+    : range.every((v) => v === null)
+    ? "auto"
+    : range.map((v) => v ?? "").join(":");
   const window = state.view.pageWindow ? windowText(state.view.pageWindow) : null;
   writeViewState({ window, split: state.split, hidden: [...state.hidden], y, y2: [...state.y2] });
 }

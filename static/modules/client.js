@@ -24,6 +24,7 @@ const JOIN_TIMEOUT_MS = 3000;
  * @property {() => void} reset the held data no longer fits (another x kind)
  * @property {() => void} trim bound what the store holds
  * @property {(placeholder: string) => void} serverWindow the server's window, as text
+ * @property {(placeholder: string) => void} serverYRange the server's fixed y range (`--y-range`), as text
  * @property {(title: string) => void} title what the stream is headed by (its source or name)
  */
 
@@ -66,6 +67,7 @@ export function createClient(path, state, store, hooks) {
     else if (meta.window) state.view = { ...view, serverWindow: { points: meta.window } };
     if (Array.isArray(meta.yRange) && meta.yRange.length === 2) {
       state.serverYRange = [meta.yRange[0] ?? null, meta.yRange[1] ?? null];
+      hooks.serverYRange(state.serverYRange.map((end) => end ?? "").join(":"));
     }
     if ("historyStart" in meta) state.historyStart = meta.historyStart;
     // Every stream is served the same page: the stream's meta message names it.

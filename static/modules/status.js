@@ -27,6 +27,7 @@ export const CLIP_CHARS = 60;
  * @property {number} [refused]
  * @property {{ line: string, reason: string }[]} [recentSkipped]
  * @property {"connected" | "waiting" | null} [store]
+ * @property {number} [gaps] times the data store lost points (restarted without its data)
  */
 
 /**
@@ -64,6 +65,8 @@ export function statusText(model) {
   if (source?.state === "connecting" || source?.state === "waiting") {
     parts.push(source.detail || `source ${source.state}`);
   }
+  // With --redis: the store is every process's way to its points, so its outage is said.
+  if (source?.store === "waiting") parts.push("reconnecting to the data store");
   parts.push(plural(model.points, "point"));
   if (connection.state === "connected" && model.rate !== null && source?.state !== "ended") {
     parts.push(`${formatRate(model.rate)} points/s`);
@@ -80,6 +83,8 @@ export function statusText(model) {
   }
   if ((source?.truncated ?? 0) > 0) parts.push(`${plural(source?.truncated ?? 0, "line")} cut off`);
   if ((source?.refused ?? 0) > 0) parts.push(`${plural(source?.refused ?? 0, "point")} refused`);
+  const gaps = source?.gaps ?? 0;
+  if (gaps > 0) parts.push(`${plural(gaps, "gap")}: the data store restarted without its data`);
   if (source?.state === "ended") {
     const code = source.exitCode;
     parts.push(

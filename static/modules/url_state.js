@@ -77,7 +77,9 @@ export function windowText(spec) {
  */
 export function parseYRange(text) {
   const trimmed = (text ?? "").trim();
-  if (trimmed === "" || trimmed === "auto") return null;
+  if (trimmed === "") return null;
+  // Auto at both ends, over a range the server fixed (--y-range).
+  if (trimmed === "auto") return [null, null];
   const parts = trimmed.split(":");
   if (parts.length !== 2) return null;
   const [low, high] = parts.map((part) => (part.trim() === "" ? null : Number(part)));

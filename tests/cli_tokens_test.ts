@@ -1,15 +1,16 @@
 /**
- * The push line liveplot prints at start (`Push a stream with: vmstat 1 | curl …`),
- * whatever gives the token: run as printed by `sh`, with the environment
- * liveplot had, it pushes; a token from the environment or a file is named,
- * never printed.
+ * The tokens at start. The push line liveplot prints (`Push a stream with:
+ * vmstat 1 | curl …`), whatever gives the token: run as printed by `sh`, with
+ * the environment liveplot had, it pushes; a token from the environment or a
+ * file is named, never printed. The read token: the browser opens the page
+ * with it, and no line shows it.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
 import { curlExample, shellWord } from "../cli/token.ts";
-import { shellEnv, spawnCli, waitFor, withTimeout } from "./helpers.ts";
+import { FIXTURES, shellEnv, spawnCli, waitFor, withTimeout } from "./helpers.ts";
 import { parse } from "./command_line.ts";
 
 const PUSH = "Push a stream with: ";
@@ -114,4 +115,39 @@ Deno.test("the push token comes from --token-file or --token, else LIVEPLOT_TOKE
   assert.equal(shellWord("a!b"), "'a!b'");
   assert.equal(shellWord("it's $HOME"), `'it'\\''s $HOME'`);
   assert.equal(shellWord(""), '""');
+});
+
+Deno.test("with a read token the browser opens the page with it, and that URL answers 200", async () => {
+  const log = await Deno.makeTempFile();
+  // Characters a query must escape, from the environment as a deployment gives it.
+  const readToken = "read+token/&=?-0123456789";
+  try {
+    await using cli = spawnCli(["--port", "0"], {
+      env: {
+        BROWSER: `${FIXTURES}record_browser.sh`,
+        LIVEPLOT_BROWSER_LOG: log,
+        LIVEPLOT_READ_TOKEN: readToken,
+      },
+    });
+    const url = await cli.url;
+    await waitFor(() => Deno.readTextFileSync(log) !== "", 5000, "the browser fixture to run");
+    const opened = Deno.readTextFileSync(log).trimEnd();
+    assert.equal(opened, `${url.href}?token=${encodeURIComponent(readToken)}`);
+    const page = await fetch(opened);
+    assert.equal(page.status, 200, await page.text());
+    const without = await fetch(url);
+    await without.body?.cancel();
+    assert.equal(without.status, 401);
+    // Stopped first, so that every line it printed is in.
+    await cli.stop();
+    assert.ok(!cli.stdout.concat(cli.stderr).join("\n").includes("0123456789"), "no token shown");
+    assert.ok(
+      cli.stdout.includes(
+        "Reading needs the read token: add ?token=TOKEN to the URL, or send it as Bearer",
+      ),
+      cli.stdout.join("\n"),
+    );
+  } finally {
+    await Deno.remove(log);
+  }
 });
