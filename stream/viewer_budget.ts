@@ -2,9 +2,11 @@
  * One viewer's seat at a hub and the budget that keeps a slow viewer from
  * costing memory. A viewer's queue is weighed in bytes and in messages
  * (send_queue.ts). One that holds more than a quarter of `maxQueuedBytes`
- * unsent gets a reduced stream (the latest value of each series, at most
- * every `REDUCED_INTERVAL_MS`) and is told so; once its queue has drained
- * it gets every point again. A viewer over `maxQueuedBytes`, or reduced and
+ * unsent, or would hold more than `maxQueuedBytes` with the next frame (a
+ * flood read between two passes), gets a reduced stream (the latest value of
+ * each series, at most every `REDUCED_INTERVAL_MS`) and is told so; once its
+ * queue has drained it gets every point again (the page fills what it
+ * missed from history). A viewer over `maxQueuedBytes`, or reduced and
  * taking nothing for `STALL_DROP_MS`, is to be dropped: the hub forgets it,
  * then closes it with 1013 (try again later).
  *
@@ -119,8 +121,11 @@ export class ViewerSeat {
     if (lag > maxQueuedBytes || stalled) {
       return { kind: "drop", reason: stalled ? "stalled" : "slow", queued };
     }
+    const whole = this.binary ? frame.binary : frame.full;
     try {
-      if (!this.#reduced && lag > maxQueuedBytes / 4) {
+      // A frame bigger than the whole budget (a flood read between two passes) is not queued
+      // whole: that would drop a viewer that reads well as slow at the next frame.
+      if (!this.#reduced && (lag > maxQueuedBytes / 4 || lag + bytesOf(whole) > maxQueuedBytes)) {
         this.#reduced = true;
         // Points of this frame's series are what it gets first.
         this.#reducedFlush = frame.number - 1;
@@ -132,11 +137,7 @@ export class ViewerSeat {
         viewer.send(JSON.stringify({ type: "viewer", reduced: false }));
         this.#unsent++;
       }
-      const messages = this.#reduced
-        ? this.#reducedFrame(frame, now, latest)
-        : this.binary
-        ? frame.binary
-        : frame.full;
+      const messages = this.#reduced ? this.#reducedFrame(frame, now, latest) : whole;
       // The same string or bytes for every viewer: framed by Deno as it writes each.
       for (const message of messages) viewer.send(message);
       this.#unsent += messages.length;
@@ -163,6 +164,15 @@ export class ViewerSeat {
     if (frame.status) messages.push(frame.status);
     return messages;
   }
+}
+
+/** What `messages` put in a queue: their bytes (a string's UTF-16 units, near enough). */
+function bytesOf(messages: readonly Message[]): number {
+  let bytes = 0;
+  for (const message of messages) {
+    bytes += typeof message === "string" ? message.length : message.byteLength;
+  }
+  return bytes;
 }
 
 const SENT: Delivery = { kind: "sent" };

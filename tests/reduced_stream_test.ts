@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { startPiped } from "./helpers.ts";
+import {
+  controlMessages,
+  dataLines,
+  openRecorded,
+  socketUrl,
+  startPiped,
+  waitFor,
+} from "./helpers.ts";
 import { openRawSocket } from "./raw_socket.ts";
 
 const SERIES = 20;
@@ -36,4 +43,31 @@ Deno.test("a viewer that falls behind gets each series' latest value as text lin
     assert.equal(new Set(lines.map(([, x]) => x)).size, 1, message);
     assert.ok(lines.every(([, x, y]) => /^\d+$/.test(x!) && ["1234567.891", "7"].includes(y!)));
   }
+});
+
+Deno.test("a frame bigger than --max-queue makes a viewer that reads well reduced, never dropped", async () => {
+  await using piped = await startPiped({ window: { points: 10 }, maxQueuedBytes: 256 * 1024 });
+  const hub = piped.server.hub!;
+  const viewer = await openRecorded(socketUrl(piped.server.url, "/data"));
+  await waitFor(
+    () => controlMessages(viewer.messages).some((m) => m.type === "status"),
+    5000,
+    "the join",
+  );
+  // A flood read between two passes: 100,000 points, one frame of about 1.6 MB of text.
+  for (let x = 0; x < 100_000; x++) hub.add("flood", x, x % 7);
+  hub.commit();
+  await waitFor(() => dataLines(viewer.messages).includes("0 99999 4"), 10_000, "the latest value");
+  const told = () => controlMessages(viewer.messages).filter((m) => m.type === "viewer");
+  assert.deepEqual(told().map((m) => m.reduced), [true]);
+  assert.equal(hub.droppedCount, 0);
+  // What it got: the latest value, not the frame.
+  assert.ok(dataLines(viewer.messages).length < 1000, `${dataLines(viewer.messages).length} lines`);
+  // Its queue drained, the next frame brings every point again.
+  hub.add("flood", 100_000, 1);
+  hub.commit();
+  await waitFor(() => dataLines(viewer.messages).includes("0 100000 1"), 5000, "the next point");
+  assert.deepEqual(told().map((m) => m.reduced), [true, false]);
+  assert.equal(hub.droppedCount, 0);
+  viewer.socket.close();
 });
