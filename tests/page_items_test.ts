@@ -112,7 +112,7 @@ Deno.test({
         // deno-lint-ignore no-explicit-any
         (globalThis as any).liveplot.csv()
       );
-      assert.equal(csv.split("\n")[0], `time,\u202Egnp.exe\u202C,'=HYPERLINK(1),${long}`);
+      assert.equal(csv.split("\n")[0], `x,\u202Egnp.exe\u202C,'=HYPERLINK(1),${long}`);
       assert.deepEqual(problems, []);
       await page.close();
     });

@@ -256,4 +256,7 @@ Deno.test("CSV text cells cannot become formulas; numbers stay numbers", () => {
     to: 1,
   });
   assert.equal(csv, "x,'=cmd,b\n1,-5,3\n");
+  // Time x is headed x as well, as the server's CSV is, its cells ISO 8601.
+  const timed = tableCsv({ xs: [0], columns: [[1]], names: ["a"], kind: "time", from: 0, to: 1 });
+  assert.equal(timed, "x,a\n1970-01-01T00:00:00.000Z,1\n");
 });

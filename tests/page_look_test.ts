@@ -142,7 +142,7 @@ Deno.test({
         // deno-lint-ignore no-explicit-any
         (globalThis as any).liveplot.csv()
       );
-      assert.equal(csv.split("\n")[0], "time,a {b,c d,température,日本");
+      assert.equal(csv.split("\n")[0], "x,a {b,c d,température,日本");
       assert.deepEqual(problems, []);
       await page.close();
     });
