@@ -153,10 +153,12 @@ export class LineFeed {
     this.#afterRead(skippedBefore, reader);
   }
 
-  /** Warns of the first skipped line and the first cut off, and reports skipped lines. */
+  /** Warns of the first skipped line and the first cut off, and reports skipped and header lines. */
   #afterRead(skippedBefore: number, reader: LineReader): void {
     const { hub, log } = this.#options;
     const { counts } = this.#tally;
+    // For the page's hint: words where numbers were expected are a header, not a buffered pipe.
+    if (counts.header !== hub.status.headers) hub.report({ headers: counts.header });
     if (counts.skipped !== skippedBefore) {
       if (skippedBefore === 0) {
         log.warn("lines-skipped", {

@@ -28,6 +28,8 @@ export interface SourceStatus {
   stderr: string[];
   /** Lines that fit no format. */
   skipped: number;
+  /** Lines read as a header: they name columns or fields, and give no points. */
+  headers: number;
   /** Lines longer than `--max-line`. */
   truncated: number;
   /** Points refused: past the series cap, or not a finite number. */
@@ -53,6 +55,7 @@ export function initialStatus(): SourceStatus {
     exitCode: null,
     stderr: [],
     skipped: 0,
+    headers: 0,
     truncated: 0,
     refused: 0,
     recentSkipped: [],

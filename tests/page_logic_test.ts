@@ -216,6 +216,10 @@ Deno.test("the rate shows only while points arrive; the end shows the exit code"
     "Nothing plotted yet: waiting for /dev/ttyACM0.",
   );
   assert.match(hintText(empty), /stdbuf/);
+  // Words where numbers were expected: a header, not a buffered pipe.
+  const worded = hintText({ ...empty, source: { headers: 2 } });
+  assert.match(worded, /^Nothing plotted yet: 2 lines read as a header/);
+  assert.doesNotMatch(worded, /stdbuf/);
   assert.match(hintText({ ...empty, otherStreams: 2 }), /Nothing on this stream yet/);
   assert.match(hintText({ ...empty, source: { store: "connected" as const } }), /this stream/);
 });

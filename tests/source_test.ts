@@ -9,6 +9,7 @@ import {
   runCli,
   socketUrl,
   spawnCli,
+  startPiped,
   startTestServer,
   waitFor,
   withTimeout,
@@ -381,4 +382,15 @@ Deno.test("with the port in use, the command is never started", async () => {
   assert.ok(!stderr.includes("source-started"), stderr);
   await assert.rejects(Deno.stat(marker), Deno.errors.NotFound, "the command did not run");
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("lines of words are counted as header lines in the status, for the page's hint", async () => {
+  await using piped = await startPiped({ x: { kind: "auto" } });
+  const hub = piped.server.hub!;
+  await piped.write("hello world\ntemperature is high\n");
+  await waitFor(() => hub.status.headers === 2, 5000, "two header lines");
+  assert.equal(hub.pointCount, 0);
+  await piped.write("1 2\n");
+  await waitFor(() => hub.pointCount === 2, 5000, "the first numbers");
+  assert.equal(hub.status.headers, 2);
 });

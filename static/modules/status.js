@@ -23,6 +23,7 @@ export const CLIP_CHARS = 60;
  * @property {number | null} [exitCode]
  * @property {string[]} [stderr]
  * @property {number} [skipped]
+ * @property {number} [headers] lines read as a header (names, no numbers)
  * @property {number} [truncated]
  * @property {number} [refused]
  * @property {{ line: string, reason: string }[]} [recentSkipped]
@@ -127,6 +128,11 @@ export function hintText(model) {
   }
   if (model.otherStreams > 0 || (source?.store ?? null) !== null) {
     return "Nothing on this stream yet. The streams this server has:";
+  }
+  const headers = source?.headers ?? 0;
+  if (headers > 0) {
+    return `Nothing plotted yet: ${plural(headers, "line")} read as a header (names, not ` +
+      "numbers), and none with numbers since. liveplot plots lines of numbers (docs/formats.md).";
   }
   return "Nothing plotted yet: waiting for the first line of numbers. A program writing to a pipe " +
     "may hold its output in a buffer: run it under stdbuf -oL (or PYTHONUNBUFFERED=1 for Python).";
