@@ -146,8 +146,20 @@ Deno.test({
       const yIs = (fixed: boolean) =>
         // deno-lint-ignore no-explicit-any
         (globalThis as any).liveplot.chart.scales.y.max === 1000 === fixed;
+      // A range that is not one is refused, saying what the field takes.
+      await field.fill("50:10");
+      await field.press("Enter");
+      assert.equal(await field.getAttribute("aria-invalid"), "true");
+      assert.match(
+        await field.evaluate((input) => (input as { validationMessage: string }).validationMessage),
+        /MIN:MAX/,
+      );
       await field.fill("auto");
       await field.press("Enter");
+      assert.equal(
+        await field.evaluate((input) => (input as { validationMessage: string }).validationMessage),
+        "",
+      );
       await page.waitForFunction(yIs, false, { timeout: 10_000 });
       assert.equal(new URL(page.url()).searchParams.get("y"), "auto");
       await field.fill("");

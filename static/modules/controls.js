@@ -87,15 +87,16 @@ export function bindControls(ui, actions, initial) {
   ui.window.addEventListener("change", () => {
     const text = ui.window.value.trim();
     const spec = text === "" ? null : parseWindow(text);
-    ui.window.setAttribute("aria-invalid", String(text !== "" && spec === null));
-    if (text === "" || spec !== null) actions.window(spec);
+    const bad = text !== "" && spec === null;
+    refuseIf(ui.window, bad, "Points (500) or a duration (60s, 10m); empty for the server's");
+    if (!bad) actions.window(spec);
   });
   ui.yRange.value = initial.y ?? "";
   ui.yRange.addEventListener("change", () => {
     const text = ui.yRange.value.trim();
     const range = parseYRange(text);
     const bad = text !== "" && text !== "auto" && range === null;
-    ui.yRange.setAttribute("aria-invalid", String(bad));
+    refuseIf(ui.yRange, bad, "MIN:MAX with MIN below MAX (0:100, or -5: for the least only); auto");
     if (!bad) actions.yRange(range);
   });
   document.addEventListener("keydown", (event) => {
@@ -165,4 +166,17 @@ export function showState(ui, shown) {
   ui.streams.hidden = shown.hint === "" || ui.streams.childElementCount === 0;
   setText(ui.stderr, shown.stderr);
   ui.stderr.hidden = shown.stderr === "";
+}
+
+/**
+ * Marks `field` invalid or valid; an invalid one says what it takes, in the
+ * browser's own bubble, where a red border alone would leave one guessing.
+ * @param {HTMLInputElement} field
+ * @param {boolean} bad
+ * @param {string} takes what the field takes
+ */
+function refuseIf(field, bad, takes) {
+  field.setAttribute("aria-invalid", String(bad));
+  field.setCustomValidity(bad ? takes : "");
+  if (bad) field.reportValidity();
 }

@@ -80,6 +80,16 @@ export function listStreams(list, streams, search) {
 }
 
 /**
+ * A time as the index shows every time: `2026-12-07 03:49:15Z`, UTC, as
+ * the server's logs and CSV have it.
+ * @param {number} seconds since the epoch
+ * @returns {string}
+ */
+export function utcStamp(seconds) {
+  return new Date(seconds * 1000).toISOString().replace("T", " ").slice(0, 19) + "Z";
+}
+
+/**
  * Fills table body `body` with a row per stream (the `/s/` page).
  * @param {HTMLTableSectionElement} body
  * @param {StreamSummary[]} streams
@@ -88,9 +98,7 @@ export function listStreams(list, streams, search) {
 export function tableStreams(body, streams, search) {
   body.replaceChildren(...streams.map((stream) => {
     const row = document.createElement("tr");
-    const last = stream.lastPointAt === null
-      ? "never"
-      : new Date(stream.lastPointAt * 1000).toISOString().replace("T", " ").slice(0, 19) + "Z";
+    const last = stream.lastPointAt === null ? "never" : utcStamp(stream.lastPointAt);
     const cells = [
       stream.series.map(displayName).join(", "),
       formatRate(stream.pointsPerSecond),

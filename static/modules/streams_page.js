@@ -4,7 +4,7 @@
  * @module
  */
 
-import { fetchStreams, tableStreams } from "./streams.js";
+import { fetchStreams, tableStreams, utcStamp } from "./streams.js";
 
 const REFRESH_MS = 5000;
 
@@ -19,7 +19,7 @@ async function refresh() {
     tableStreams(body, streams, location.search);
     count.textContent = String(streams.length);
     empty.hidden = streams.length > 0;
-    status.textContent = `updated ${new Date().toLocaleTimeString()}`;
+    status.textContent = `updated ${utcStamp(Date.now() / 1000)}`;
   } catch (error) {
     status.textContent = error instanceof Error ? error.message : String(error);
   }
