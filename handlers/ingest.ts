@@ -9,7 +9,7 @@
  * The guards, in order (after websockets/ws): 405 another method; 403 a
  * foreign `Origin` whatever the token, so no web page can write cross-site;
  * 401 a missing or wrong token (logged once per address per minute:
- * once_per_address.ts); 400 a bad or reserved name (`range`, `x.csv`:
+ * policy.ts OncePerAddress); 400 a bad or reserved name (`range`, `x.csv`:
  * stream/registry.ts) or format; 413 a `Content-Length` over `--max-body`
  * (a streamed body has none and is allowed); 429 a stream over
  * `--max-ingest-rate` lines/s; 507 or 503 when the stream cannot take points
@@ -35,12 +35,12 @@ import type { LineReader } from "../stream/formats/types.ts";
 import type { PushCounts } from "../stream/push_feed.ts";
 import type { StreamWriter } from "../stream/registry.ts";
 import { streamNameProblem } from "../stream/stream_name.ts";
-import { OncePerAddress } from "./once_per_address.ts";
 import {
   bearerToken,
   type Client,
   clientFields,
   isAllowedOrigin,
+  OncePerAddress,
   type OriginPolicy,
   tokensEqual,
 } from "./policy.ts";

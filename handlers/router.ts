@@ -7,7 +7,7 @@
  *
  * Before any route: a loopback listener answers 421 to a foreign `Host`
  * (DNS rebinding, policy.ts), and `--read-token` guards what reads data (a
- * wrong token logged once per address per minute: once_per_address.ts).
+ * wrong token logged once per address per minute: policy.ts OncePerAddress).
  *
  * Every line logged here names the client as policy.ts `identifyClient`
  * does: behind `--trust-proxy` the forwarded address, `via=` the proxy.
@@ -21,12 +21,12 @@ import type { Streams } from "../stream/registry.ts";
 import { isStreamName, streamNameProblem } from "../stream/stream_name.ts";
 import { describeSource } from "../stream/source_spec.ts";
 import { type Asset, createAssets } from "./assets.ts";
-import { OncePerAddress } from "./once_per_address.ts";
 import {
   type Client,
   clientFields,
   identifyClient,
   isAllowedHost,
+  OncePerAddress,
   readToken,
   requestPath,
   tokensEqual,

@@ -11,12 +11,12 @@
 import { DEFAULTS } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { exceedsBytes } from "./message_size.ts";
-import { OncePerAddress } from "./once_per_address.ts";
 import {
   type Client,
   clientFields,
   isAllowedOrigin,
   isLoopback,
+  OncePerAddress,
   type OriginPolicy,
 } from "./policy.ts";
 import { BINARY_PROTOCOL } from "../stream/frames.ts";
