@@ -18,12 +18,16 @@ import type { LogLevel } from "./config.ts";
 /** Field values a log line can carry. */
 export type LogFields = Record<string, string | number | boolean | undefined>;
 
-/** Writes one line per event; `debug` lines appear only with `--verbose`. */
+/**
+ * Writes one line per event; `debug` lines appear only with `--verbose`.
+ * Each returns whether its line was written: false when below the level, or
+ * folded into the next summary (a repeat within the second).
+ */
 export interface Logger {
-  debug(event: string, fields?: LogFields): void;
-  info(event: string, fields?: LogFields): void;
-  warn(event: string, fields?: LogFields): void;
-  error(event: string, fields?: LogFields): void;
+  debug(event: string, fields?: LogFields): boolean;
+  info(event: string, fields?: LogFields): boolean;
+  warn(event: string, fields?: LogFields): boolean;
+  error(event: string, fields?: LogFields): boolean;
 }
 
 /** Options for `createLogger`. */
@@ -64,22 +68,23 @@ export function createLogger(
     state.suppressed = 0;
     state.timer = startTimer(() => summarize(key, severity, event));
   };
-  const emit = (severity: Severity) => (event: string, fields: LogFields = {}) => {
-    if (SEVERITY[severity] < THRESHOLD[level]) return;
+  const emit = (severity: Severity) => (event: string, fields: LogFields = {}): boolean => {
+    if (SEVERITY[severity] < THRESHOLD[level]) return false;
     if (!fold || severity !== "warn") {
       write(formatLine(severity, event, fields));
-      return;
+      return true;
     }
     const key = `${severity} ${event}`;
     const state = folds.get(key);
     if (state) {
       state.suppressed++;
-      return;
+      return false;
     }
     write(formatLine(severity, event, fields));
     const created: Fold = { suppressed: 0, timer: undefined };
     folds.set(key, created);
     created.timer = startTimer(() => summarize(key, severity, event));
+    return true;
   };
   return {
     debug: emit("debug"),
@@ -127,10 +132,10 @@ const CODE_WORDS: Readonly<Record<string, string>> = {
 
 /**
  * The detail of a failure, as a message's last part after the colon:
- * `not found`, `permission denied`, `connection refused` for Node's
- * `ECONNREFUSED`, or the error's own message. An error
- * that says only something generic (fetch's `fetch failed`) is described by
- * its cause instead: `connection refused`.
+ * `not found`, `permission denied`, `is a directory`, `connection refused`
+ * for Node's `ECONNREFUSED`, or the error's own message. An error that says
+ * only something generic (fetch's `fetch failed`) is described by its cause
+ * instead: `connection refused`.
  */
 export function describeError(error: unknown): string {
   let described = error;
@@ -144,6 +149,7 @@ export function describeError(error: unknown): string {
   }
   if (described instanceof Deno.errors.NotFound) return "not found";
   if (described instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (described instanceof Deno.errors.IsADirectory) return "is a directory";
   if (!(described instanceof Error)) return String(described);
   const code = (described as { code?: unknown }).code;
   if (typeof code === "string" && Object.hasOwn(CODE_WORDS, code)) return CODE_WORDS[code]!;

@@ -101,13 +101,13 @@ export function createIngestHandler(options: IngestOptions): IngestHandler {
   const unauthorizedLogged = new OncePerAddress();
 
   const logUnauthorized = (client: Client, reason: string) => {
-    if (!unauthorizedLogged.allows(client.address)) return;
-    log.warn("ingest-unauthorized", {
-      remote: client.address,
-      via: client.via,
-      reason,
-      note: "logged once a minute",
-    });
+    unauthorizedLogged.log(client.address, () =>
+      log.warn("ingest-unauthorized", {
+        remote: client.address,
+        via: client.via,
+        reason,
+        note: "logged once a minute",
+      }));
   };
 
   const bucketFor = (name: string): Bucket => {

@@ -15,6 +15,8 @@
  * @module
  */
 
+import { FOLD_INTERVAL_MS } from "../log.ts";
+
 /** What the origin and host checks need to know of the listener. */
 export interface OriginPolicy {
   /** Extra allowed origins, normalised; `"*"` allows all. */
@@ -126,9 +128,13 @@ export function publicUrl(request: Request, trustProxy: boolean): URL {
  * peer's. Entries before it, and `Forwarded: for=`, are the client's own say.
  */
 export function clientAddress(request: Request, peer: string, trustProxy: boolean): string {
-  if (!trustProxy) return peer;
+  return (trustProxy ? forwardedFor(request) : undefined) ?? peer;
+}
+
+/** The last `X-Forwarded-For` entry, the address alone; undefined when there is none to take. */
+function forwardedFor(request: Request): string | undefined {
   const address = request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim();
-  if (!address || address.toLowerCase() === "unknown" || address.startsWith("_")) return peer;
+  if (!address || address.toLowerCase() === "unknown" || address.startsWith("_")) return undefined;
   // `[2001:db8::1]:4711` and `192.0.2.60:4711`: keep the address alone.
   const bracketed = /^\[([^\]]+)\]/.exec(address);
   if (bracketed?.[1]) return bracketed[1];
@@ -159,8 +165,11 @@ export function identifyClient(
   const ip = peer?.transport === "tcp" || peer?.transport === "udp" ? peer : undefined;
   const host = ip?.hostname ?? peer?.transport ?? "unknown";
   const remote = ip ? `${ip.hostname}:${ip.port}` : host;
-  const address = clientAddress(request, host, trustProxy);
-  return address === host ? { address, remote } : { address, remote: address, via: remote };
+  // Forwarded even when it names the proxy's own address (a client on the proxy's machine).
+  const forwarded = trustProxy ? forwardedFor(request) : undefined;
+  return forwarded === undefined
+    ? { address: host, remote }
+    : { address: forwarded, remote: forwarded, via: remote };
 }
 
 /** A client's fields in a log line: `remote=`, and `via=` behind a proxy. */
@@ -255,6 +264,11 @@ function validHost(protocol: string, host: string): string | undefined {
   }
 }
 
+/** An address is logged at most once in this long, per kind of line. */
+export const ONCE_PER_ADDRESS_MS = 60_000;
+/** Addresses remembered per kind; past it the one logged longest ago is forgotten first. */
+const MAX_REMEMBERED = 10_000;
+
 /**
  * The once-a-minute memory behind the lines a client can cause at will: a
  * wrong push or read token, an address over `--max-clients-per-ip`. log.ts
@@ -263,26 +277,25 @@ function validHost(protocol: string, host: string): string | undefined {
  * without letting anyone fill the log. Behind `--trust-proxy` the address is
  * the forwarded client's (`identifyClient`), never the proxy's.
  */
-/** An address is logged at most once in this long, per kind of line. */
-export const ONCE_PER_ADDRESS_MS = 60_000;
-/** Addresses remembered per kind; past it the one logged longest ago is forgotten first. */
-const MAX_REMEMBERED = 10_000;
-
-/** Which addresses had their line within the last minute, for one kind of line. */
 export class OncePerAddress {
-  /** Address → when it was last logged; in that order, the oldest first. */
+  /** Address → when it was last logged (or is due again); in the order last tried. */
   readonly #loggedAt = new Map<string, number>();
 
-  /** True, and remembered, when `address` had no line within `ONCE_PER_ADDRESS_MS`. */
-  allows(address: string): boolean {
+  /**
+   * Calls `write` unless `address` had its line within `ONCE_PER_ADDRESS_MS`.
+   * A line folded into log.ts's summary (another address's came within the
+   * second) does not count: the address may try again once the fold is over,
+   * two fold intervals on (its own tries meanwhile would keep it going).
+   */
+  log(address: string, write: () => boolean): void {
     const now = performance.now();
-    if (now - (this.#loggedAt.get(address) ?? -Infinity) < ONCE_PER_ADDRESS_MS) return false;
-    // Deleted first, so the set moves it last: the map stays in order of time.
+    if (now - (this.#loggedAt.get(address) ?? -Infinity) < ONCE_PER_ADDRESS_MS) return;
+    const at = write() ? now : now - ONCE_PER_ADDRESS_MS + 2 * FOLD_INTERVAL_MS;
+    // Deleted first, so the set moves it last: the least recently tried is forgotten first.
     this.#loggedAt.delete(address);
-    this.#loggedAt.set(address, now);
+    this.#loggedAt.set(address, at);
     if (this.#loggedAt.size > MAX_REMEMBERED) {
       this.#loggedAt.delete(this.#loggedAt.keys().next().value as string);
     }
-    return true;
   }
 }

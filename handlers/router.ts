@@ -230,15 +230,14 @@ export function createHandler(options: RouterOptions): Handler {
     const token = readToken(request);
     if (tokensEqual(token, expected)) return undefined;
     const client = clientOf(request, info);
-    if (unauthorizedLogged.allows(client.address)) {
+    unauthorizedLogged.log(client.address, () =>
       log.warn("read-unauthorized", {
         remote: client.address,
         via: client.via,
         reason: token === undefined ? "no token" : "wrong token",
         path: pathname,
         note: "logged once a minute",
-      });
-    }
+      }));
     return text(401, "This liveplot needs its read token: add ?token=TOKEN to the URL", {
       "www-authenticate": 'Bearer realm="liveplot"',
     });

@@ -162,15 +162,14 @@ export class Connections {
     const counted = isLoopback(address) ? 0 : this.countFor(address);
     const refusal = checkUpgrade(request, this.#policy, this.size, counted);
     if (refusal?.reason !== REFUSED_PER_ADDRESS) return refusal;
-    if (this.#overLimitLogged.allows(address)) {
+    this.#overLimitLogged.log(address, () =>
       this.#log.warn("address-over-limit", {
         address,
         limit: this.#policy.maxClientsPerAddress ?? DEFAULTS.maxClientsPerAddress,
         path: new URL(request.url).pathname,
         via: client.via,
         note: "further refusals for this address are not logged for a minute",
-      });
-    }
+      }));
     return { ...refusal, logged: true };
   }
 

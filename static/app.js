@@ -17,7 +17,7 @@ import { Legend } from "./modules/legend.js";
 import { bindControls, findUi, showError, showTitle } from "./modules/controls.js";
 import { pageActions, saveUrl } from "./modules/actions.js";
 import { showLegend, showStatus } from "./modules/present.js";
-import { endpointsFor, readViewState } from "./modules/url_state.js";
+import { endpointsFor, readViewState, tokenQuery } from "./modules/url_state.js";
 import { fetchStreams, listStreams, otherStreams } from "./modules/streams.js";
 import { formatX } from "./modules/format.js";
 import { outageFloor } from "./modules/outages.js";
@@ -38,6 +38,9 @@ function main() {
   const initial = readViewState(location.search);
   const ui = findUi();
   ui.csvAll.href = endpoints.csv;
+  /** @type {HTMLAnchorElement} */ (document.getElementById("all-streams")).href = `/s/${
+    tokenQuery(location.search)
+  }`;
   const store = new Store();
   const state = createState(demo, initial);
   let [dirty, slowAt, drawnVersion, indexAt] = [false, 0, -1, -Infinity];

@@ -160,3 +160,38 @@ Deno.test("a push whose Content-Length is over --max-body answers 413 and logs w
     /^level=warn event=ingest-refused status=413 stream=big remote=127\.0\.0\.1:\d+ length=5000 limit=1000$/,
   );
 });
+
+Deno.test("an address whose 401 line was folded into another's second gets its own at its next try", async () => {
+  // The logger as liveplot runs it: repeats of one event within a second fold into a summary.
+  const { log, lines } = captureLog({ fold: true });
+  await using server = await startTestServer({ trustProxy: true, token: TOKEN }, { log });
+  const port = Number(server.url.port);
+  const logged = (address: string) =>
+    lines.some((line) =>
+      line.includes("event=ingest-unauthorized ") && line.includes(`remote=${address} `)
+    );
+  assert.equal(await pushFrom(port, "198.51.100.7", "wrong-token"), 401);
+  assert.equal(await pushFrom(port, "198.51.100.8", "wrong-token"), 401);
+  assert.ok(logged("198.51.100.7") && !logged("198.51.100.8"), "folded within the second");
+  // Not marked as logged: once the fold is over, its next try is written.
+  await retryUntilLogged(port, "198.51.100.8", () => logged("198.51.100.8"));
+  // A client on the proxy's own machine is still a forwarded one: via= says so.
+  await retryUntilLogged(
+    port,
+    "127.0.0.1",
+    () =>
+      lines.some((line) =>
+        /ingest-unauthorized remote=127\.0\.0\.1 via=127\.0\.0\.1:\d+ /.test(line)
+      ),
+  );
+});
+
+/** Pushes with a wrong token from `forwardedFor` until `logged()`, for at most 10 s. */
+async function retryUntilLogged(port: number, forwardedFor: string, logged: () => boolean) {
+  const deadline = Date.now() + 10_000;
+  while (!logged() && Date.now() < deadline) {
+    assert.equal(await pushFrom(port, forwardedFor, "wrong-token"), 401);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.ok(logged(), `no line for ${forwardedFor}`);
+}

@@ -59,6 +59,13 @@ Deno.test({
     );
     assert.equal(live.connection, "connected");
     assert.equal(live.protocol, "liveplot-f64", "the page takes binary data frames");
+    // The links to the other pages carry the token on: without it they answer 401.
+    await page.getByRole("link", { name: "Streams" }).click();
+    await page.waitForSelector("#streams tr");
+    assert.equal(new URL(page.url()).search, `?token=${READ}`);
+    await page.getByRole("link", { name: "Main page" }).click();
+    await page.waitForURL((url) => url.pathname === "/");
+    assert.equal(new URL(page.url()).search, `?token=${READ}`);
     assert.deepEqual(problems, []);
   },
 });

@@ -161,6 +161,8 @@ Deno.test("describeError: a real fetch's `fetch failed` is its cause's detail; o
   assert.equal(describeError(refused), "connection refused");
   const missing = await Deno.readTextFile(`${FIXTURES}no-such-file`).catch((error) => error);
   assert.equal(describeError(missing), "not found");
+  const folder = await Deno.readTextFile(FIXTURES).catch((error) => error);
+  assert.equal(describeError(folder), "is a directory");
   assert.equal(
     describeError(new Error("HTTP 500 Internal Server Error")),
     "HTTP 500 Internal Server Error",

@@ -8,6 +8,7 @@
 
 import { displayName, visibleName } from "./names.js";
 import { formatRate } from "./format.js";
+import { tokenQuery } from "./url_state.js";
 
 /**
  * @typedef {object} StreamSummary
@@ -25,9 +26,9 @@ import { formatRate } from "./format.js";
  * @returns {Promise<StreamSummary[]>}
  */
 export async function fetchStreams(search) {
-  const token = new URLSearchParams(search).get("token");
-  const query = token ? `?token=${encodeURIComponent(token)}` : "";
-  const response = await fetch(`/s/${query}`, { headers: { accept: "application/json" } });
+  const response = await fetch(`/s/${tokenQuery(search)}`, {
+    headers: { accept: "application/json" },
+  });
   if (!response.ok) throw new Error(`Cannot list streams: ${response.status}`);
   const body = await response.json();
   return Array.isArray(body?.streams) ? body.streams : [];
@@ -55,8 +56,7 @@ export function otherStreams(streams, socket) {
  */
 export function streamLink(name, search) {
   const link = document.createElement("a");
-  const token = new URLSearchParams(search).get("token");
-  link.href = `/s/${encodeURIComponent(name)}${token ? `?token=${encodeURIComponent(token)}` : ""}`;
+  link.href = `/s/${encodeURIComponent(name)}${tokenQuery(search)}`;
   link.textContent = displayName(name);
   link.title = visibleName(name);
   return link;

@@ -5,6 +5,7 @@
  */
 
 import { fetchStreams, tableStreams, utcStamp } from "./streams.js";
+import { tokenQuery } from "./url_state.js";
 
 const REFRESH_MS = 5000;
 
@@ -12,6 +13,9 @@ const body = /** @type {HTMLTableSectionElement} */ (document.getElementById("st
 const count = /** @type {HTMLElement} */ (document.getElementById("count"));
 const empty = /** @type {HTMLElement} */ (document.getElementById("empty"));
 const status = /** @type {HTMLElement} */ (document.getElementById("status"));
+/** @type {HTMLAnchorElement} */ (document.getElementById("all-streams")).href = `/${
+  tokenQuery(location.search)
+}`;
 
 async function refresh() {
   try {

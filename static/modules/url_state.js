@@ -23,8 +23,7 @@
  * @returns {Endpoints}
  */
 export function endpointsFor(pathname, search = "") {
-  const token = new URLSearchParams(search).get("token");
-  const query = token ? `?token=${encodeURIComponent(token)}` : "";
+  const query = tokenQuery(search);
   const match = /^\/s\/([^/]+)(?:\/(?:data)?)?$/.exec(pathname);
   const base = match ? `/s/${match[1]}` : "/data";
   return {
@@ -32,6 +31,17 @@ export function endpointsFor(pathname, search = "") {
     range: `${base}/range${query}`,
     csv: `${base}.csv${query}`,
   };
+}
+
+/**
+ * `?token=…` when the page's query has `--read-token`'s token, else "": every
+ * link and request of a page carries it on, or the next page answers 401.
+ * @param {string} search the page's query string
+ * @returns {string}
+ */
+export function tokenQuery(search) {
+  const token = new URLSearchParams(search).get("token");
+  return token ? `?token=${encodeURIComponent(token)}` : "";
 }
 
 /**
