@@ -42,6 +42,9 @@ function waitingStatus(name: string): SourceStatus {
   return {
     ...initialStatus(),
     state: "waiting",
-    detail: `waiting for a first write to stream "${name}"`,
+    // How it would start, so the page's status line says it (the token is not for every reader).
+    detail: `waiting for a first write to stream "${name}": POST or PUT lines to /s/${
+      encodeURIComponent(name)
+    } with the push token`,
   };
 }

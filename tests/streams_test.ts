@@ -127,7 +127,10 @@ Deno.test("viewers do not create streams: five of them leave --max-streams 5 to 
   );
   const told = controlMessages(recorded[0]!.messages)[0];
   assert.equal(told?.state, "waiting");
-  assert.match(String(told?.detail), /waiting for a first write to stream "a1"/);
+  assert.equal(
+    told?.detail,
+    'waiting for a first write to stream "a1": POST or PUT lines to /s/a1 with the push token',
+  );
   assert.equal(server.streams.size, 0, "no viewer took a slot");
   assert.equal(server.streams.waitingCount, 5);
   const index = await fetch(new URL("/s/", server.url), {
