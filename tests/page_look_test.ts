@@ -103,6 +103,16 @@ Deno.test({
         assert.ok(layout.scrollWidth <= 390, `page ${layout.scrollWidth} px wide`);
         assert.ok(layout.widths.every((w: number) => w >= 340 && w <= 390), `${layout.widths}`);
         assert.equal(layout.offscreen, 0, "every control on screen");
+        // A long title (a command line) takes two lines at most: the charts keep their room.
+        const lines = await phone.evaluate(() => {
+          // deno-lint-ignore no-explicit-any
+          const { document, getComputedStyle } = globalThis as any;
+          const title = document.getElementById("title");
+          title.textContent = "liveplot: " + "sh -c 'echo 1 2 3; sleep 1' ".repeat(20);
+          const fontSize = parseFloat(getComputedStyle(title).fontSize);
+          return title.getBoundingClientRect().height / (1.25 * fontSize);
+        });
+        assert.ok(lines > 1.5 && lines < 2.5, `a long title takes ${lines} lines`);
         await eventually(async () => {
           for (const chart of await axisReport(phone)) {
             for (const axis of chart.axes.slice(1)) {
