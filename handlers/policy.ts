@@ -265,7 +265,7 @@ function validHost(protocol: string, host: string): string | undefined {
 }
 
 /** An address is logged at most once in this long, per kind of line. */
-export const ONCE_PER_ADDRESS_MS = 60_000;
+const ONCE_PER_ADDRESS_MS = 60_000;
 /** Addresses remembered per kind; past it the one logged longest ago is forgotten first. */
 const MAX_REMEMBERED = 10_000;
 

@@ -265,17 +265,10 @@ export function createHandler(options: RouterOptions): Handler {
 
   /** Logs an unexpected error with its request; the answer is the one 500. */
   const fail = (request: Request, info: Deno.ServeHandlerInfo, error: unknown): Response => {
-    let client: Client;
-    try {
-      client = clientOf(request, info);
-    } catch {
-      // The request itself is what broke (its headers, say): the peer is all there is.
-      client = identifyClient(request, peerOf(info), false);
-    }
     log.error("request-failed", {
       method: request.method,
       url: request.url,
-      ...clientFields(client),
+      ...clientFields(clientOf(request, info)),
       error: error instanceof Error ? error.stack ?? error.message : String(error),
     });
     return internalError();
