@@ -238,10 +238,15 @@ Deno.test("a series' chunks are cut from slabs that grow with it, each counted w
   // The first chunk's slab has one slot; once it is filled, the next has two.
   appendPoints(CHUNK_POINTS + 1);
   assert.equal(history.bytes, 3 * columns + 2 * CHUNK_OVERHEAD_BYTES);
-  // Slabs of 1, 2, 4, 8 and 16 chunks: 31 chunks fill them exactly; the 32nd begins one of 16.
+  // Slabs of 1, 2, 4, 8 and 16 chunks: 31 chunks fill them exactly; the 32nd begins one of 32.
   appendPoints(30 * CHUNK_POINTS);
   assert.equal(history.count(0), 31 * CHUNK_POINTS + 1);
-  assert.equal(history.bytes, 47 * columns + 32 * CHUNK_OVERHEAD_BYTES);
+  assert.equal(history.bytes, 63 * columns + 32 * CHUNK_OVERHEAD_BYTES);
+  // Slabs of 32, 64 and 128 chunks (8 MiB, huge pages' size many times over) fill 255 chunks;
+  // the 256th begins another of 128: that is the most a slab holds.
+  appendPoints(224 * CHUNK_POINTS);
+  assert.equal(history.count(0), 255 * CHUNK_POINTS + 1);
+  assert.equal(history.bytes, (255 + 128) * columns + 256 * CHUNK_OVERHEAD_BYTES);
 });
 
 Deno.test("a slab is at most a 16th of the bound, so eviction never drops much more", () => {
