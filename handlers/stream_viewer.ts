@@ -7,6 +7,7 @@
  * @module
  */
 
+import { INITIAL_SHAPE, metaMessage } from "../stream/meta.ts";
 import type { Stream, Streams } from "../stream/registry.ts";
 import { initialStatus, type SourceStatus } from "../stream/source_status.ts";
 import { CLOSE_TRY_AGAIN_LATER } from "../stream/viewer_budget.ts";
@@ -28,8 +29,13 @@ export function serveStreamViewer(socket: WebSocket, name: string, streams: Stre
   }
   socket.addEventListener("open", () => {
     opened = true;
-    if (stream) stream.hub.attach(socket);
-    else socket.send(JSON.stringify({ type: "status", ...waitingStatus(name) }));
+    if (stream) {
+      stream.hub.attach(socket);
+      return;
+    }
+    // The window and title the stream will have, so the page does not show the demo's meanwhile.
+    socket.send(metaMessage(streams.view(name), INITIAL_SHAPE));
+    socket.send(JSON.stringify({ type: "status", ...waitingStatus(name) }));
   });
   socket.addEventListener("close", () => {
     stopWaiting();

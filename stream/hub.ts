@@ -17,10 +17,10 @@
  * @module
  */
 
-import type { WindowSpec } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { PointSink, XKind } from "./sink.ts";
 import { History } from "./history.ts";
+import { INITIAL_SHAPE, metaMessage, type ViewOptions } from "./meta.ts";
 import { initialStatus, type SourceStatus, withSkippedLine } from "./source_status.ts";
 import { BINARY_PROTOCOL, encodeRuns, PendingRuns } from "./frames.ts";
 import { linesOfRuns, TextLines } from "./text_lines.ts";
@@ -34,16 +34,11 @@ import {
 } from "./viewer_budget.ts";
 
 /** Options fixed for the hub's lifetime. */
-export interface HubOptions {
-  window: WindowSpec;
+export interface HubOptions extends ViewOptions {
   maxQueuedBytes: number;
   log: Logger;
-  /** The page's fixed y range, if any. */
-  yRange?: [number, number];
   /** Bytes of history kept beyond the window (`--history`). */
   historyBytes: number;
-  /** What the page is headed by: the source, or the stream's name. */
-  title?: string;
 }
 
 /** A backstop on series count, so input with ever-new names stays bounded. */
@@ -87,8 +82,8 @@ export class Hub implements PointSink {
   readonly #viewers = new Map<Viewer, ViewerSeat>();
   /** The series of the last point: a source's series repeat point after point. */
   #last: Series | undefined;
-  #xKind: XKind = "time";
-  #format = "auto";
+  #xKind: XKind = INITIAL_SHAPE.x;
+  #format = INITIAL_SHAPE.format;
   /** Points not yet sent, as text lines (while a text viewer is attached). */
   readonly #pendingText = new TextLines();
   /** The same points for binary viewers (while one is attached). */
@@ -373,18 +368,13 @@ export class Hub implements PointSink {
   }
 
   #metaMessage(): string {
-    const window = this.#options.window;
     const start = this.history.startX;
-    const text = JSON.stringify({
-      type: "meta",
+    const series = this.#series.map(({ id, name }) => ({ id, name }));
+    const text = metaMessage(this.#options, {
       x: this.#xKind,
       format: this.#format,
-      window: "points" in window ? window.points : null,
-      windowSeconds: "seconds" in window ? window.seconds : null,
-      yRange: this.#options.yRange ?? null,
-      title: this.#options.title ?? null,
       historyStart: start,
-      series: this.#series.map(({ id, name }) => ({ id, name })),
+      series,
     });
     this.#builtMeta = { start, text };
     return text;

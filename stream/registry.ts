@@ -14,6 +14,7 @@ import type { LineFormat, XChoice } from "../config.ts";
 import type { LogFields, Logger } from "../log.ts";
 import type { Detected, LineReader } from "./formats/types.ts";
 import type { Hub } from "./hub.ts";
+import type { ViewOptions } from "./meta.ts";
 import { normalisingSink } from "./series_name.ts";
 import type { PointSink } from "./sink.ts";
 
@@ -38,6 +39,8 @@ export interface StreamSummary {
 
 /** What the registry is built with. */
 export interface StreamsOptions {
+  /** How stream `name` is shown: its hub's view, told to its viewers before it exists. */
+  view: (name: string) => ViewOptions;
   /** Makes stream `name`'s hub; called once `ready()` has resolved. */
   createHub: (name: string) => Hub;
   /** Loads what `createHub` needs, once (the hub's modules load with the first stream). */
@@ -156,6 +159,11 @@ export class Streams {
   /** Viewers waiting for a stream to be created. */
   get waitingCount(): number {
     return this.#waitingCount;
+  }
+
+  /** How stream `name` is shown, whether or not it exists yet. */
+  view(name: string): ViewOptions {
+    return this.#options.view(name);
   }
 
   /** The stream `name`, if it exists. */

@@ -39,18 +39,22 @@ export async function createStreams(config: Config, log: Logger): Promise<Proces
   const feeds = new Map<string, StreamFeed>();
   const windowPoints = "points" in config.window ? config.window.points : MAX_RECENT_POINTS;
   let Hub: typeof import("./hub.ts").Hub | undefined;
+  const view = (name: string) => ({
+    window: config.window,
+    yRange: config.yRange,
+    title: name === config.stream && sourceName ? sourceName : name,
+  });
   const streams = new Streams({
+    view,
     prepare: async () => {
       Hub = (await import("./hub.ts")).Hub;
     },
     createHub: (name) => {
       if (!Hub) throw new Error(`Stream "${name}" opened before streams.ready() resolved`);
       const hub = new Hub({
-        window: config.window,
+        ...view(name),
         maxQueuedBytes: config.maxQueuedBytes,
-        yRange: config.yRange,
         historyBytes: config.historyBytes,
-        title: name === config.stream && sourceName ? sourceName : name,
         log,
       });
       if (backplane && Feed) {

@@ -19,6 +19,7 @@ const TOKEN = "streams-test-token";
 /** A registry of small hubs, at most `maxStreams` of them, for tests without a server. */
 function registryOptions(maxStreams: number) {
   return {
+    view: (name: string) => ({ window: { points: 10 }, title: name }),
     createHub: () =>
       new Hub({
         window: { points: 10 },
@@ -111,7 +112,11 @@ Deno.test("a viewer of /s/NAME gets the stream's window and its live points by n
 });
 
 Deno.test("viewers do not create streams: five of them leave --max-streams 5 to the writers", async () => {
-  await using server = await startTestServer({ token: TOKEN, maxStreams: 5 });
+  await using server = await startTestServer({
+    token: TOKEN,
+    maxStreams: 5,
+    window: { seconds: 30 },
+  });
   const names = ["a1", "a2", "a3", "a4", "a5"];
   const viewers = names.map((name) => new WebSocket(socketUrl(server.url, `/s/${name}/data`)));
   const recorded = viewers.map((socket) => record(socket));
@@ -125,7 +130,12 @@ Deno.test("viewers do not create streams: five of them leave --max-streams 5 to 
     5000,
     "each viewer to be told it waits",
   );
-  const told = controlMessages(recorded[0]!.messages)[0];
+  // The window the stream will have comes first (--window's, not the page's default).
+  const [meta, told] = controlMessages(recorded[0]!.messages);
+  assert.equal(meta?.type, "meta");
+  assert.equal(meta?.windowSeconds, 30);
+  assert.equal(meta?.title, "a1");
+  assert.deepEqual(meta?.series, []);
   assert.equal(told?.state, "waiting");
   assert.equal(
     told?.detail,
