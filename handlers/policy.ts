@@ -37,21 +37,33 @@ export function isLoopback(hostname: string): boolean {
   return LOOPBACK_NAMES.has(hostname) || LOOPBACK_IPV4.test(hostname);
 }
 
+/** Why a request cannot be answered by its `Host`: not a host at all, or not this listener's. */
+export type HostRefusal = "invalid" | "foreign";
+
 /**
- * True when a request may be answered at all. A loopback listener answers
- * only to loopback names and its own `--host`: a page on
- * `http://evil.example:PORT`, once that name resolves to 127.0.0.1, sends
- * its own name as `Host` (and no `Origin` on same-origin reads), so this is
- * what keeps it from reading the streams. Behind a trusted proxy the proxy
- * chose the host; an exposed listener is reached by any name.
+ * Why a request may not be answered, by its `Host`, or undefined when it
+ * may. A `Host` that makes no URL (`localhost:99999`) is `invalid` on any
+ * listener. A loopback listener answers only to loopback names and its own
+ * `--host`, whatever forwarding headers say: a page on
+ * `http://evil.example:PORT`, once that name resolves to 127.0.0.1, sends its
+ * own name as `Host` (which no page can change), and may add any other header
+ * to a same-origin fetch. A proxy in front of a loopback listener therefore
+ * sends a loopback name as `Host` and the public one in `X-Forwarded-Host`
+ * (docs/security.md). An exposed listener is reached by any name.
  */
-export function isAllowedHost(request: Request, policy: OriginPolicy): boolean {
-  if (!isLoopback(policy.hostname)) return true;
-  if (policy.trustProxy && publicOrigin(request, true).forwarded) return true;
+export function hostRefusal(request: Request, policy: OriginPolicy): HostRefusal | undefined {
   // The common case without parsing: a loopback name as a URL writes it, and a valid port.
-  if (PLAIN_LOOPBACK_AUTHORITY.test(request.url)) return true;
-  const { hostname } = new URL(request.url);
-  return isLoopback(hostname) || hostname === policy.hostname.toLowerCase();
+  if (PLAIN_LOOPBACK_AUTHORITY.test(request.url)) return undefined;
+  const url = URL.parse(request.url);
+  if (url === null) return "invalid";
+  if (!isLoopback(policy.hostname)) return undefined;
+  const { hostname } = url;
+  return isLoopback(hostname) || hostname === policy.hostname.toLowerCase() ? undefined : "foreign";
+}
+
+/** True when a request may be answered at all (`hostRefusal` finds nothing). */
+export function isAllowedHost(request: Request, policy: OriginPolicy): boolean {
+  return hostRefusal(request, policy) === undefined;
 }
 
 /** `http://localhost:PORT/…` and the like: the URL's hostname is that name, its port valid. */
@@ -85,8 +97,7 @@ export function isAllowedOrigin(origin: string, request: Request, policy: Origin
   if (policy.origins.includes("*") || policy.origins.includes(origin)) return true;
   const seen = publicOrigin(request, policy.trustProxy);
   if (origin !== `${seen.protocol}//${seen.host}`) return false;
-  // Behind a trusted proxy the proxy chose the host; DNS rebinding is its concern.
-  return seen.forwarded || isAllowedHost(request, policy);
+  return isAllowedHost(request, policy);
 }
 
 /** Scheme and host as the client saw them. */

@@ -24,8 +24,9 @@ import { type Asset, createAssets } from "./assets.ts";
 import {
   type Client,
   clientFields,
+  type HostRefusal,
+  hostRefusal,
   identifyClient,
-  isAllowedHost,
   OncePerAddress,
   readToken,
   requestPath,
@@ -90,6 +91,25 @@ export function createHandler(options: RouterOptions): Handler {
   /** The request's client; read only when a line logs it or a limit counts it. */
   const clientOf = (request: Request, info: Deno.ServeHandlerInfo) =>
     identifyClient(request, peerOf(info), config.trustProxy);
+  /** 400 for a `Host` that makes no URL; 421 for a name a loopback listener does not answer. */
+  const refuseHost = (refusal: HostRefusal, request: Request, info: Deno.ServeHandlerInfo) => {
+    const host = request.headers.get("host") ?? "";
+    const client = clientFields(clientOf(request, info));
+    if (refusal === "invalid") {
+      log.warn("host-invalid", { status: 400, host, ...client });
+      return text(400, `Bad request: Host "${host.slice(0, 100)}" is not a host name and port`);
+    }
+    log.warn("host-refused", { status: 421, host, path: requestPath(request.url), ...client });
+    return text(
+      421,
+      "Misdirected request: this liveplot answers to loopback names only " +
+        "(localhost, 127.0.0.1, [::1])" +
+        (config.trustProxy
+          ? "; behind --trust-proxy the proxy sends one of them as Host, the public name in " +
+            "X-Forwarded-Host"
+          : ""),
+    );
+  };
   // The main stream's page is headed by its source (the command line, "standard input").
   const assets = createAssets(mainStream ? describeSource(config.source) ?? null : undefined);
   // Routes few requests take are loaded on their first request: less to load at start.
@@ -173,20 +193,9 @@ export function createHandler(options: RouterOptions): Handler {
    * without a promise in between.
    */
   const route = (request: Request, info: Deno.ServeHandlerInfo): Response | Promise<Response> => {
+    const refusal = hostRefusal(request, config);
+    if (refusal) return refuseHost(refusal, request, info);
     const pathname = requestPath(request.url);
-    if (!isAllowedHost(request, config)) {
-      log.warn("host-refused", {
-        status: 421,
-        host: new URL(request.url).host,
-        path: pathname,
-        ...clientFields(clientOf(request, info)),
-      });
-      return text(
-        421,
-        "Misdirected request: this liveplot answers to loopback names only " +
-          "(localhost, 127.0.0.1, [::1])",
-      );
-    }
     const target = resolve(pathname);
     if (!target) return notFound(request, pathname);
     if (config.readToken && isReading(pathname, request.method)) {

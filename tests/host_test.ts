@@ -99,9 +99,36 @@ Deno.test("--host NAME is served by that name; behind --trust-proxy the proxy's 
       "x-forwarded-host: plot.example.com\r\nx-forwarded-proto: https\r\n",
     ),
     200,
-    "the proxy chose the host",
+    "the proxy sends a loopback Host, the public name forwarded",
   );
   assert.equal(await through(`evil.example:${behind}`), 421, "no forwarding headers: own rule");
+  // A rebound page may add any header to a same-origin fetch, but never change Host.
+  assert.equal(await through(`evil.example:${behind}`, "x-forwarded-proto: http\r\n"), 421);
+  const passedOn = await rawExchange(
+    behind,
+    `GET /s/ HTTP/1.1\r\nhost: plot.example.com\r\nx-forwarded-host: plot.example.com\r\n\r\n`,
+  );
+  assert.match(passedOn, /^HTTP\/1\.1 421 /);
+  assert.match(
+    passedOn,
+    /the proxy sends one of them as Host, the public name in X-Forwarded-Host/,
+  );
+});
+
+Deno.test("a Host that makes no URL gets 400 and one warning, never a 500", async () => {
+  const log = captureLog();
+  await using server = await startTestServer({ trustProxy: true }, { log: log.log });
+  const port = Number(server.url.port);
+  for (const host of ["localhost:99999", "localhost:abc", `127.0.0.1:${port}, evil.example`]) {
+    for (const path of ["/test", "/data.csv?token=secret", "/s/x/range"]) {
+      const answer = await rawExchange(port, `GET ${path} HTTP/1.1\r\nhost: ${host}\r\n\r\n`);
+      assert.match(answer, /^HTTP\/1\.1 400 /, `${host} ${path}`);
+      assert.match(answer, /is not a host name and port/);
+    }
+  }
+  assert.ok(log.lines.some((line) => line.includes("event=host-invalid")), log.lines.join("\n"));
+  assert.ok(!log.lines.some((line) => /level=error|secret/.test(line)), log.lines.join("\n"));
+  assert.equal((await fetch(new URL("/test", server.url))).status, 200, "others still served");
 });
 
 Deno.test({
