@@ -116,8 +116,19 @@ function formatLine(
 }
 
 function formatValue(value: string): string {
-  return /^[^\s"=\\]+$/.test(value) ? value : JSON.stringify(value);
+  if (PLAIN_VALUE.test(value)) return value;
+  // JSON escapes C0 controls; the rest a terminal or an editor would act on is escaped the same way.
+  return JSON.stringify(value).replace(
+    UNSAFE_CHARACTERS,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
+
+/** Controls (C0, DEL, C1), bidi marks and overrides, line and paragraph separators. */
+const UNSAFE = String.raw`\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069`;
+const UNSAFE_CHARACTERS = new RegExp(`[${UNSAFE}]`, "g");
+/** A value written as it is: no space, quote, `=`, backslash or unsafe character. */
+const PLAIN_VALUE = new RegExp(String.raw`^[^\s"=\\${UNSAFE}]+$`);
 
 /** Messages that say only that something failed: their error's `cause` says why. */
 const GENERIC_MESSAGES = new Set(["fetch failed"]);

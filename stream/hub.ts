@@ -35,6 +35,8 @@ import {
 
 /** Options fixed for the hub's lifetime. */
 export interface HubOptions extends ViewOptions {
+  /** The stream's name, for log lines. */
+  stream?: string;
   maxQueuedBytes: number;
   log: Logger;
   /** Bytes of history kept beyond the window (`--history`). */
@@ -256,7 +258,8 @@ export class Hub implements PointSink {
     if (this.#capped) return undefined;
     this.#capped = true;
     const note = "further series are refused (counted, not logged): --match, or fewer columns";
-    this.#options.log.warn("series-refused", { series: name, limit: MAX_SERIES, note });
+    const { log, stream } = this.#options;
+    log.warn("series-refused", { stream, series: name, limit: MAX_SERIES, note });
   }
 
   #refuse(): false {
@@ -352,6 +355,7 @@ export class Hub implements PointSink {
     if (delivery.kind === "gone") return;
     this.#dropped++;
     log.warn("viewer-dropped", {
+      stream: this.#options.stream,
       reason: delivery.reason,
       queued: delivery.queued,
       limit: maxQueuedBytes,

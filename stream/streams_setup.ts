@@ -53,6 +53,7 @@ export async function createStreams(config: Config, log: Logger): Promise<Proces
       if (!Hub) throw new Error(`Stream "${name}" opened before streams.ready() resolved`);
       const hub = new Hub({
         ...view(name),
+        stream: name,
         maxQueuedBytes: config.maxQueuedBytes,
         historyBytes: config.historyBytes,
         log,

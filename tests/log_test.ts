@@ -14,3 +14,16 @@ Deno.test("--verbose writes every debug line (every connection); warnings still 
   createLogger("normal", (line) => quiet.push(line)).debug("websocket-opened", {});
   assert.deepEqual(quiet, []);
 });
+
+Deno.test("a value a terminal would act on is quoted and escaped: controls, bidi overrides", () => {
+  const lines: string[] = [];
+  const log = createLogger("normal", (line) => lines.push(line));
+  const name = "\u001b]0;PWNED\u0007\u001b[2J\u007f\u009b31m\u202eevil\u2028x";
+  log.warn("series-refused", { series: name, plain: "cpu.user", spaced: "a b" });
+  assert.equal(
+    lines[0],
+    String
+      .raw`level=warn event=series-refused series="\u001b]0;PWNED\u0007\u001b[2J\u007f\u009b31m\u202eevil\u2028x" plain=cpu.user spaced="a b"`,
+  );
+  assert.ok(!/[\u0000-\u001f\u007f-\u009f\u202e\u2028]/.test(lines[0]!), "nothing raw is left");
+});

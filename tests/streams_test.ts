@@ -300,5 +300,5 @@ Deno.test("a series past the cap is refused and logged once, with the way out", 
   assert.equal(hub.status.refused, 12, "6 series past the cap, twice");
   const logged = lines.filter((line) => line.includes("event=series-refused "));
   assert.equal(logged.length, 1, lines.join("\n"));
-  assert.match(logged[0]!, /series=s64 limit=64 note=".*--match/);
+  assert.match(logged[0]!, /stream=wide series=s64 limit=64 note=".*--match/);
 });
