@@ -276,7 +276,8 @@ export function createHandler(options: RouterOptions): Handler {
   const fail = (request: Request, info: Deno.ServeHandlerInfo, error: unknown): Response => {
     log.error("request-failed", {
       method: request.method,
-      url: request.url,
+      // The path alone: a query may hold a read token (`?token=`), and tokens are never logged.
+      path: URL.parse(request.url)?.pathname,
       ...clientFields(clientOf(request, info)),
       error: error instanceof Error ? error.stack ?? error.message : String(error),
     });

@@ -38,6 +38,8 @@ interface Proxy extends AsyncDisposable {
   url: URL;
   /** nginx's error log so far. */
   errors(): Promise<string>;
+  /** nginx's access log so far. */
+  accesses(): Promise<string>;
 }
 
 /**
@@ -85,9 +87,13 @@ async function startProxy(upstreamPort: number): Promise<Proxy> {
   config = substitute(config, "send_timeout 30s;", "send_timeout 2s;");
   config = substitute(
     config,
+    "access_log /var/log/nginx/access.log no_query;",
+    `access_log ${prefix}/access.log no_query;`,
+  );
+  config = substitute(
+    config,
     "http {",
-    `http {\n    access_log off;\n    client_body_temp_path ${prefix}/body;\n` +
-      `    proxy_temp_path ${prefix}/proxy;`,
+    `http {\n    client_body_temp_path ${prefix}/body;\n    proxy_temp_path ${prefix}/proxy;`,
   );
   config = `error_log ${prefix}/error.log info;\n${config}`;
   await Deno.writeTextFile(`${prefix}/nginx.conf`, config);
@@ -100,6 +106,7 @@ async function startProxy(upstreamPort: number): Promise<Proxy> {
     stderr: "piped",
   }).spawn();
   const errors = () => Deno.readTextFile(`${prefix}/error.log`).catch(() => "");
+  const accesses = () => Deno.readTextFile(`${prefix}/access.log`).catch(() => "");
   const stop = async () => {
     try {
       process.kill("SIGTERM");
@@ -116,7 +123,8 @@ async function startProxy(upstreamPort: number): Promise<Proxy> {
     await stop();
     throw new Error(`${(error as Error).message}\n${log}`);
   }
-  return { port, url: new URL(`http://127.0.0.1:${port}/`), errors, [Symbol.asyncDispose]: stop };
+  const url = new URL(`http://127.0.0.1:${port}/`);
+  return { port, url, errors, accesses, [Symbol.asyncDispose]: stop };
 }
 
 /**
@@ -203,6 +211,20 @@ Deno.test("through nginx the page and /data work, and a client cannot pick its a
   using _second = await openRawSocket(proxy.port, "/data", claim);
   assert.equal(live.server.connections.countFor("203.0.113.5"), 0);
   await closeSocket(viewer);
+
+  // The access log names the path, never the query (the page's ?token=).
+  await (await fetch(new URL("/test?token=read-secret", proxy.url))).body?.cancel();
+  let logged = "";
+  await withTimeout(
+    (async () => {
+      while (!(logged = await proxy.accesses()).includes("GET /test ")) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })(),
+    5000,
+    "nginx's access log line",
+  );
+  assert.ok(!logged.includes("read-secret"), logged);
 });
 
 Deno.test("nginx cuts a client that dribbles its headers within client_header_timeout", async () => {
