@@ -8,12 +8,18 @@
  * numbers (seconds since the epoch for time x) or, for time x, ISO 8601 dates.
  * `width` defaults to `DEFAULT_WIDTH_PX`.
  *
+ * The answer is made a series at a time, each only when the client has taken
+ * the one before, so a wide answer (64 series × 40,000 points, 13 MB) never
+ * holds the process for longer than one series takes, and at most
+ * `MAX_RANGE_ANSWERS` are made at once; past that the answer is 503 with
+ * `Retry-After`.
+ *
  * @module
  */
 
 import type { History } from "../stream/history.ts";
 import type { XKind } from "../stream/sink.ts";
-import { json, text } from "./respond.ts";
+import { text } from "./respond.ts";
 
 /** What the range and CSV routes need of a stream: no sockets, no sources. */
 export interface StoredStream {
@@ -28,32 +34,88 @@ export const DEFAULT_WIDTH_PX = 1000;
 /** The widest reduction answered: 4 points a column, 40,000 a series at most. */
 export const MAX_WIDTH_PX = 10_000;
 
+/**
+ * Range answers being made at once, by every stream. The page asks one per
+ * zoom or pan and waits for it; a few tabs and a script fit.
+ */
+export const MAX_RANGE_ANSWERS = 8;
+/** Seconds a client past `MAX_RANGE_ANSWERS` is asked to wait. */
+export const RANGE_RETRY_AFTER_SECONDS = 1;
+
+/** Answers a range query from a stream's history. */
+export type RangeRoute = (request: Request, stream: StoredStream) => Response;
+
 /** A request's parameters, or why they are wrong. */
 type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-/** Answers a range query from `stream`'s history. */
-export function serveRange(request: Request, stream: StoredStream): Response {
-  const params = new URL(request.url).searchParams;
-  const { history, names, xKind } = stream;
-  const from = parseX(params, "from", xKind);
-  if (!from.ok) return text(400, from.reason);
-  const to = parseX(params, "to", xKind);
-  if (!to.ok) return text(400, to.reason);
-  const width = parseWidth(params.get("width"));
-  if (!width.ok) return text(400, width.reason);
-  const series = parseSeries(params.get("series"), history.seriesCount);
-  if (!series.ok) return text(400, series.reason);
+/** Builds the range route; the count of answers being made is shared by every stream. */
+export function createRangeRoute(maxAnswers = MAX_RANGE_ANSWERS): RangeRoute {
+  let running = 0;
+  return (request, stream) => {
+    const params = new URL(request.url).searchParams;
+    const { history, names, xKind } = stream;
+    const from = parseX(params, "from", xKind);
+    if (!from.ok) return text(400, from.reason);
+    const to = parseX(params, "to", xKind);
+    if (!to.ok) return text(400, to.reason);
+    const width = parseWidth(params.get("width"));
+    if (!width.ok) return text(400, width.reason);
+    const series = parseSeries(params.get("series"), history.seriesCount);
+    if (!series.ok) return text(400, series.reason);
 
-  const start = from.value ?? Math.min(history.startX ?? to.value ?? 0, to.value ?? Infinity);
-  const end = to.value ?? Math.max(lastX(history) ?? start, start);
-  if (start > end) return text(400, `Bad range: "from" (${start}) is after "to" (${end})`);
+    const start = from.value ?? Math.min(history.startX ?? to.value ?? 0, to.value ?? Infinity);
+    const end = to.value ?? Math.max(lastX(history) ?? start, start);
+    if (start > end) return text(400, `Bad range: "from" (${start}) is after "to" (${end})`);
+    const headers = { "content-type": "application/json", "cache-control": "no-store" };
+    if (request.method === "HEAD") return new Response(null, { headers });
+    if (running >= maxAnswers) {
+      return text(503, `Too many range queries at once (${maxAnswers}): try again`, {
+        "retry-after": String(RANGE_RETRY_AFTER_SECONDS),
+      });
+    }
+    running++;
+    let ended = false;
+    const release = () => {
+      if (!ended) running--;
+      ended = true;
+    };
+    const head = { x: xKind, from: start, to: end, historyStart: history.startX };
+    const parts = answerParts(head, series.value, (id) => {
+      const { xs, ys, reduced } = history.range(id, start, end, width.value);
+      return {
+        id,
+        name: names[id] ?? `series ${id}`,
+        reduced,
+        x: Array.from(xs),
+        y: Array.from(ys),
+      };
+    });
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const part = parts.next();
+        if (part.done) {
+          release();
+          controller.close();
+        } else controller.enqueue(encoder.encode(part.value));
+      },
+      cancel: release,
+    }, { highWaterMark: 0 });
+    return new Response(body, { headers });
+  };
+}
 
-  const answer = series.value.map((id) => {
-    const { xs, ys, reduced } = history.range(id, start, end, width.value);
-    return { id, name: names[id] ?? `series ${id}`, reduced, x: Array.from(xs), y: Array.from(ys) };
-  });
-  const body = { x: xKind, from: start, to: end, historyStart: history.startX, series: answer };
-  return json(200, body, { "cache-control": "no-store" });
+/** The answer's JSON text in parts: its head, then each series as it is asked for, then the end. */
+function* answerParts(
+  head: Record<string, unknown>,
+  ids: number[],
+  seriesOf: (id: number) => unknown,
+): Generator<string> {
+  yield `${JSON.stringify(head).slice(0, -1)},"series":[`;
+  for (const [index, id] of ids.entries()) {
+    yield (index === 0 ? "" : ",") + JSON.stringify(seriesOf(id));
+  }
+  yield "]}\n";
 }
 
 /** `from` or `to` of a query: a number, an ISO 8601 date for time x, or absent. */

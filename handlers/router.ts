@@ -120,7 +120,7 @@ export function createHandler(options: RouterOptions): Handler {
     )
   );
   const csvExport = onDemand(() => import("./data_csv.ts").then((m) => m.createCsvExportRoute()));
-  const serveRange = onDemand(() => import("./range.ts").then((m) => m.serveRange));
+  const serveRange = onDemand(() => import("./range.ts").then((m) => m.createRangeRoute()));
   const serveStreamsIndex = onDemand(() =>
     import("./streams_index.ts").then((m) => m.serveStreamsIndex)
   );

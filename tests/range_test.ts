@@ -1,9 +1,15 @@
 import assert from "node:assert/strict";
 import { createCsvExportRoute } from "../handlers/data_csv.ts";
-import { MAX_WIDTH_PX, serveRange, type StoredStream } from "../handlers/range.ts";
+import {
+  createRangeRoute,
+  MAX_WIDTH_PX,
+  RANGE_RETRY_AFTER_SECONDS,
+  type StoredStream,
+} from "../handlers/range.ts";
 import { History } from "../stream/history.ts";
 
 const serveCsvExport = createCsvExportRoute();
+const serveRange = createRangeRoute();
 
 function stream(points: number): StoredStream {
   const history = new History({ maxBytes: 1 << 30, windowPoints: 10 });
@@ -65,6 +71,37 @@ Deno.test("GET range with bad parameters answers 400 with the reason", async () 
   }
 });
 
+Deno.test("GET range is made a series at a time as it is read; past the cap, 503 until one ends", async () => {
+  const route = createRangeRoute(2);
+  const wide = stream(100_000);
+  const request = () => new Request("http://x/data/range?width=10000");
+  const first = route(request(), wide);
+  const second = route(request(), wide);
+  const third = route(request(), wide);
+  assert.equal(third.status, 503);
+  assert.equal(third.headers.get("retry-after"), String(RANGE_RETRY_AFTER_SECONDS));
+  assert.match(await third.text(), /^Too many range queries at once \(2\): try again\n$/);
+  // Nothing is made before it is read: the head, then one series a read.
+  const reader = first.body!.getReader();
+  const parts: string[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(new TextDecoder().decode(value));
+  }
+  assert.equal(parts.length, 4, "head, two series, end");
+  const whole = JSON.parse(parts.join(""));
+  assert.equal(whole.series.length, 2);
+  assert.equal(whole.series[0].reduced, true);
+  // A finished answer and a cancelled one give their places back.
+  const fourth = route(request(), wide);
+  assert.equal(route(request(), wide).status, 503, "the second and the fourth are being made");
+  await second.body!.cancel();
+  const fifth = route(request(), wide);
+  assert.equal((await json(fourth)).series.length, 2);
+  assert.equal((await json(fifth)).series.length, 2);
+});
+
 Deno.test("GET range takes ISO 8601 dates for time x", async () => {
   const history = new History({ maxBytes: 1 << 30, windowPoints: 10 });
   const start = Date.UTC(2026, 0, 1) / 1000;
@@ -92,4 +129,27 @@ Deno.test("GET data.csv streams text/csv as an attachment; long form and range a
   const bad = serveCsvExport(new Request("http://x/data.csv?to=nope"), stream(3), "liveplot.csv");
   assert.equal(bad.status, 400);
   assert.equal(await bad.text(), 'Bad "to": expected a number, got "nope"\n');
+});
+
+Deno.test("the page asks a busy server again after its Retry-After, then gives up", async () => {
+  const { fetchRange } = await import("../static/modules/history.js");
+  let asked = 0;
+  let busyFor = 2;
+  await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+    asked++;
+    if (asked <= busyFor) {
+      return new Response("busy\n", { status: 503, headers: { "retry-after": "0.05" } });
+    }
+    return Response.json({ x: "number", from: 0, to: 1, historyStart: 0, series: [] });
+  });
+  const base = `http://127.0.0.1:${server.addr.port}/s/a/range`;
+  // The page's module resolves the path against its page's location, as in a browser.
+  Object.defineProperty(globalThis, "location", { value: new URL(base), configurable: true });
+  assert.deepEqual((await fetchRange(base, { from: 0, to: 1 })).series, []);
+  assert.equal(asked, 3, "twice busy, then answered");
+  asked = 0;
+  busyFor = Infinity;
+  await assert.rejects(fetchRange(base, { from: 0, to: 1 }), /Range query failed: 503/);
+  assert.equal(asked, 3, "three tries in all");
+  Reflect.deleteProperty(globalThis, "location");
 });

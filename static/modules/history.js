@@ -27,8 +27,12 @@
 /** The server has no range route (an older liveplot, or the demo). */
 export class NoHistory extends Error {}
 
+/** How many times a range query is asked while the server says it is busy (503). */
+const RANGE_TRIES = 3;
+
 /**
- * Asks for the points of a range.
+ * Asks for the points of a range; while the server is busy (503), again after its
+ * `Retry-After`, up to `RANGE_TRIES` times in all.
  * @param {string} path e.g. `/data/range`
  * @param {{ from: number, to: number, width?: number, series?: (string | number)[] }} query
  * @param {AbortSignal} [signal]
@@ -42,7 +46,15 @@ export async function fetchRange(path, query, signal) {
   if (query.series && query.series.length > 0) {
     url.searchParams.set("series", query.series.join(","));
   }
-  const response = await fetch(url, { signal, headers: { accept: "application/json" } });
+  let response = await fetch(url, { signal, headers: { accept: "application/json" } });
+  // Busy (too many range queries at once): ask again when told to, a few times.
+  for (let tries = 1; response.status === 503 && tries < RANGE_TRIES; tries++) {
+    await response.body?.cancel();
+    const seconds = Math.min(5, Number(response.headers.get("retry-after")) || 1);
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    signal?.throwIfAborted();
+    response = await fetch(url, { signal, headers: { accept: "application/json" } });
+  }
   if (response.status === 404) {
     await response.body?.cancel();
     throw new NoHistory(`No range route at ${path}`);
