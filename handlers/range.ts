@@ -82,22 +82,26 @@ export function createRangeRoute(maxAnswers = MAX_RANGE_ANSWERS): RangeRoute {
     const head = { x: xKind, from: start, to: end, historyStart: history.startX };
     const parts = answerParts(head, series.value, (id) => {
       const { xs, ys, reduced } = history.range(id, start, end, width.value);
-      return {
-        id,
-        name: names[id] ?? `series ${id}`,
-        reduced,
-        x: Array.from(xs),
-        y: Array.from(ys),
-      };
+      return { id, name: names[id] ?? `series ${id}`, reduced, xs, ys };
     });
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {
-        const part = parts.next();
-        if (part.done) {
+        let chunk = "";
+        let done = false;
+        while (chunk.length < CHUNK_CHARS) {
+          const part = parts.next();
+          if (part.done) {
+            done = true;
+            break;
+          }
+          chunk += part.value;
+        }
+        if (chunk) controller.enqueue(encoder.encode(chunk));
+        if (done) {
           release();
           controller.close();
-        } else controller.enqueue(encoder.encode(part.value));
+        }
       },
       cancel: release,
     }, { highWaterMark: 0 });
@@ -105,17 +109,47 @@ export function createRangeRoute(maxAnswers = MAX_RANGE_ANSWERS): RangeRoute {
   };
 }
 
-/** The answer's JSON text in parts: its head, then each series as it is asked for, then the end. */
+/** About what one read of an answer makes: a millisecond's work, not a series' whole. */
+const CHUNK_CHARS = 64 * 1024;
+/** Numbers written out at a time. */
+const PIECE_NUMBERS = 4096;
+
+/** One series of an answer, as the history gives it. */
+interface SeriesRange {
+  id: number;
+  name: string;
+  reduced: boolean;
+  xs: Float64Array;
+  ys: Float64Array;
+}
+
+/**
+ * The answer's JSON text in small parts: its head, then each series (its
+ * range found when it is reached) a few thousand numbers at a time, then the end.
+ */
 function* answerParts(
   head: Record<string, unknown>,
   ids: number[],
-  seriesOf: (id: number) => unknown,
+  rangeOf: (id: number) => SeriesRange,
 ): Generator<string> {
   yield `${JSON.stringify(head).slice(0, -1)},"series":[`;
   for (const [index, id] of ids.entries()) {
-    yield (index === 0 ? "" : ",") + JSON.stringify(seriesOf(id));
+    const { name, reduced, xs, ys } = rangeOf(id);
+    const fields = `"id":${id},"name":${JSON.stringify(name)},"reduced":${reduced}`;
+    yield `${index === 0 ? "" : ","}{${fields},"x":[`;
+    yield* numbers(xs);
+    yield `],"y":[`;
+    yield* numbers(ys);
+    yield "]}";
   }
   yield "]}\n";
+}
+
+/** Finite numbers as JSON writes them (`String` of each), comma-separated, in pieces. */
+function* numbers(values: Float64Array): Generator<string> {
+  for (let start = 0; start < values.length; start += PIECE_NUMBERS) {
+    yield (start === 0 ? "" : ",") + values.subarray(start, start + PIECE_NUMBERS).join(",");
+  }
 }
 
 /** `from` or `to` of a query: a number, an ISO 8601 date for time x, or absent. */
