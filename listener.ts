@@ -5,16 +5,18 @@
  *
  * - A request body that sends nothing for `bodyIdleMs` is abandoned: its
  *   stream errors with a `TimeoutError`, which the route answers (408).
- * - An answer that says `Connection: close` to a request whose body was not
- *   read to its end ends the connection. Deno 2.9.6 writes the header but
- *   keeps the connection (measured: open 6 s later, body unread), so the
- *   answer goes out chunked and the connection is dropped after its last
- *   chunk: the client has the status and the message, and no way to go on
- *   sending. That works for a body never read (401, 413); once a body has
- *   been read in part (408), Deno keeps the connection until the client
- *   goes, whatever the answer does: a proxy's body timeout closes it
- *   (docs/transport.md). A `Connection: close` from the client is honoured
- *   by Deno itself.
+ * - An answer to a request whose body was not read to its end (a refused
+ *   push: 400, 401, 403, 404, 405, 413, 429, 503, 507) ends the connection.
+ *   Deno 2.9.6 keeps it, even when the answer says `Connection: close`
+ *   (measured: open 6 s later, body unread), so the answer goes out chunked
+ *   and the connection is dropped after its last chunk: the client has the
+ *   status and the message, and no way to go on sending. That works for a
+ *   body never read; once a body has been read in part (408), Deno keeps
+ *   the connection until the client goes, whatever the answer does: a
+ *   proxy's body timeout closes it (docs/transport.md). Over HTTP/2 (a
+ *   request with no `Host`: its authority is `:authority`) the answer is
+ *   left as it is: the stream ends alone, and dropping it would lose the
+ *   answer. A `Connection: close` from the client is honoured by Deno itself.
  *
  * @module
  */
@@ -127,9 +129,7 @@ async function serveWithBody(
     duplex: "half",
   });
   const response = await handler(wrapped, info);
-  if (watched.finished() || !/\bclose\b/i.test(response.headers.get("connection") ?? "")) {
-    return response;
-  }
+  if (watched.finished() || !request.headers.has("host")) return response;
   watched.stop();
   return closingAfter(response);
 }

@@ -9,6 +9,7 @@
  */
 
 import assert from "node:assert/strict";
+import http2 from "node:http2";
 import { SECURITY_HEADERS } from "../handlers/respond.ts";
 import { captureLog, runCli, startTestServer, withTimeout } from "./helpers.ts";
 import { rawExchange } from "./raw_socket.ts";
@@ -82,30 +83,68 @@ function assertSecurityHeaders(answer: string, what: string): void {
   }
 }
 
-Deno.test("a push refused with 401 or 413 ends its connection instead of reading the body", async () => {
+Deno.test("a push refused before its body is read ends its connection: 401, 413, 403, 404, 405", async () => {
   const { log, lines } = captureLog();
   await using server = await startTestServer({ token: TOKEN, maxBodyBytes: 1000 }, { log });
   const port = Number(server.url.port);
-  const unauthorized = pushHead(port, { "content-length": "1000000000" });
-  const tooBig = pushHead(port, {
-    authorization: `Bearer ${TOKEN}`,
-    "content-length": "1000000000",
-  });
-  // A handful of each at once, every one dribbling its body a byte at a time.
-  const ends = await Promise.all([
-    ...Array.from({ length: 4 }, () => sendAndDribble(port, unauthorized, 10_000)),
-    ...Array.from({ length: 4 }, () => sendAndDribble(port, tooBig, 10_000)),
-  ]);
+  const huge = { "content-length": "1000000000" };
+  const authorized = { authorization: `Bearer ${TOKEN}`, ...huge };
+  const refusals: [number, string, RegExp][] = [
+    [401, pushHead(port, huge), /Missing or wrong token/],
+    [413, pushHead(port, authorized), /over the limit of 1000/],
+    [403, pushHead(port, { ...authorized, origin: "http://evil.example" }), /Origin not allowed/],
+    [404, pushHead(port, authorized, "/nowhere"), /Not found/],
+    [405, pushHead(port, authorized, "/test"), /./],
+  ];
+  // A handful at once, every one dribbling its body a byte at a time.
+  const ends = await Promise.all(
+    refusals.flatMap(([, head]) => [0, 1].map(() => sendAndDribble(port, head, 10_000))),
+  );
   ends.forEach(({ text, end }, i) => {
-    const status = i < 4 ? 401 : 413;
+    const [status, , message] = refusals[Math.floor(i / 2)]!;
     assert.match(text, new RegExp(`^HTTP/1\\.1 ${status} `), `client ${i}: ${text}`);
-    assert.match(text, /\r\nconnection: close\r\n/i);
-    assert.match(text, i < 4 ? /Missing or wrong token/ : /over the limit of 1000/);
+    assert.match(text, message);
     assertSecurityHeaders(text, `the ${status}`);
-    assert.notEqual(end, "timeout", `client ${i}'s connection was ended by the server`);
+    assert.notEqual(end, "timeout", `client ${i} (${status})'s connection was ended by the server`);
   });
   // Ending the connection on purpose is not an error.
   assert.deepEqual(lines.filter((line) => line.startsWith("level=error")), []);
+});
+
+Deno.test("over HTTP/2 a refused push gets its status and message; the connection serves on", async () => {
+  await using server = await startTestServer({ token: TOKEN, maxBodyBytes: 1000 });
+  const client = http2.connect(server.url.origin);
+  const ask = (headers: Record<string, string>, body: string) =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const request = client.request({ ":method": "POST", ":path": "/s/h2", ...headers });
+      let status = 0;
+      let text = "";
+      request.on("response", (head) => status = Number(head[":status"]));
+      request.setEncoding("utf8");
+      request.on("data", (chunk: string) => text += chunk);
+      request.on("end", () => resolve({ status, text }));
+      request.on("error", reject);
+      request.end(body);
+    });
+  try {
+    const unauthorized = await withTimeout(ask({}, "v=5\n"), 10_000, "the 401");
+    assert.equal(unauthorized.status, 401);
+    assert.match(unauthorized.text, /Missing or wrong token/);
+    const big = await withTimeout(
+      ask({ authorization: `Bearer ${TOKEN}`, "content-length": "5000" }, "v=5\n".repeat(1250)),
+      10_000,
+      "the 413",
+    );
+    assert.equal(big.status, 413);
+    const taken = await withTimeout(
+      ask({ authorization: `Bearer ${TOKEN}` }, "v=5\n"),
+      10_000,
+      "a push on the same connection",
+    );
+    assert.deepEqual([taken.status, JSON.parse(taken.text).taken], [200, 1]);
+  } finally {
+    client.close();
+  }
 });
 
 Deno.test("a push body that sends nothing for the idle timeout is abandoned with 408", async () => {
