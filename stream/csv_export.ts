@@ -131,9 +131,13 @@ export function neutralise(cell: string): string {
   return FORMULA_START.test(cell) ? `'${cell}` : cell;
 }
 
-/** A field as RFC 4180 wants it: quoted, quotes doubled, when it holds `,` `"` CR or LF. */
+/**
+ * A field as RFC 4180 wants it: quoted, quotes doubled, when it holds `,` `"`
+ * CR or LF, or starts or ends with a space (which a spreadsheet may trim, and
+ * then read ` =1+1` as a formula), as the page's own export does.
+ */
 export function quote(field: string): string {
-  return /[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field;
+  return /[",\r\n]|^\s|\s$/.test(field) ? `"${field.replaceAll('"', '""')}"` : field;
 }
 
 const MAX_DATE_SECONDS = 8.64e12;

@@ -191,14 +191,22 @@ Deno.test("at most four CSV exports run at once; the fifth gets 503 with Retry-A
 });
 
 Deno.test("series names that would start a spreadsheet formula are written as text", () => {
-  const store = history([[0, 1, -1.5], [1, 1, 2], [2, 1, 3], [3, 1, 4], [4, 1, 5], [5, 1, 6]]);
-  const names = ['=HYPERLINK("http://x")', "@SUM(1+1)", "+1", "-cmd", "\tx", "\rcr"];
+  const store = history([
+    [0, 1, -1.5],
+    [1, 1, 2],
+    [2, 1, 3],
+    [3, 1, 4],
+    [4, 1, 5],
+    [5, 1, 6],
+    [6, 1, 7],
+  ]);
+  const names = ['=HYPERLINK("http://x")', "@SUM(1+1)", "+1", "-cmd", "\tx", "\rcr", " =1+1"];
   const wide = [...csvChunks({ history: store, names, xKind: "index" })].join("");
   assert.equal(
     wide.split("\r\n")[0],
-    `x,"'=HYPERLINK(""http://x"")",'@SUM(1+1),'+1,'-cmd,'\tx,"'\rcr"`,
+    `x,"'=HYPERLINK(""http://x"")",'@SUM(1+1),'+1,'-cmd,'\tx,"'\rcr"," =1+1"`,
   );
-  assert.equal(wide.split("\r\n")[1], "1,-1.5,2,3,4,5,6", "numbers stay numbers, -1.5 included");
+  assert.equal(wide.split("\r\n")[1], "1,-1.5,2,3,4,5,6,7", "numbers stay numbers, -1.5 included");
   const long = [...csvChunks({ history: store, names, xKind: "index", long: true })].join("");
   assert.equal(long.split("\r\n")[1], `"'=HYPERLINK(""http://x"")",1,-1.5`);
   assert.equal(long.split("\r\n")[2], "'@SUM(1+1),1,2");
