@@ -1,8 +1,8 @@
 /**
  * `GET /data.csv` and `GET /s/NAME.csv[?from=X0&to=X1][&long]`: a stream's
  * history as CSV, streamed as the client reads it (see stream/csv_export.ts
- * for the form). At most `MAX_CSV_EXPORTS` run at once; past that the
- * answer is 503 with `Retry-After`. Each export is made a chunk at a time
+ * for the form). At most `MAX_CSV_EXPORTS` run at once, half of them from
+ * one address (slots.ts); past that the answer is 503 with `Retry-After`. Each export is made a chunk at a time
  * only when the client takes the previous one, so a client that stops
  * reading holds one chunk, not the history.
  *
@@ -12,6 +12,7 @@
 import { csvStream } from "../stream/csv_export.ts";
 import { parseX, type StoredStream } from "./range.ts";
 import { text } from "./respond.ts";
+import { Slots } from "./slots.ts";
 
 /**
  * Exports running at once. Each walks the whole history and may pin chunks
@@ -22,13 +23,21 @@ export const MAX_CSV_EXPORTS = 4;
 /** Seconds a client past `MAX_CSV_EXPORTS` is asked to wait. */
 export const CSV_RETRY_AFTER_SECONDS = 5;
 
-/** Answers a stream's CSV export; `filename` (sanitised) names the download. */
-export type CsvExportRoute = (request: Request, stream: StoredStream, filename: string) => Response;
+/**
+ * Answers a stream's CSV export to a client at `address`; `filename`
+ * (sanitised) names the download.
+ */
+export type CsvExportRoute = (
+  request: Request,
+  stream: StoredStream,
+  filename: string,
+  address: string,
+) => Response;
 
-/** Builds the CSV route; the count of exports running is shared by every stream. */
+/** Builds the CSV route; its slots are shared by every stream. */
 export function createCsvExportRoute(maxExports = MAX_CSV_EXPORTS): CsvExportRoute {
-  let running = 0;
-  return (request, stream, filename) => {
+  const slots = new Slots(maxExports);
+  return (request, stream, filename, address) => {
     const params = new URL(request.url).searchParams;
     const from = parseX(params, "from", stream.xKind);
     if (!from.ok) return text(400, from.reason);
@@ -43,12 +52,12 @@ export function createCsvExportRoute(maxExports = MAX_CSV_EXPORTS): CsvExportRou
       "cache-control": "no-store",
     };
     if (request.method === "HEAD") return new Response(null, { headers });
-    if (running >= maxExports) {
-      return text(503, `Too many CSV exports at once (${maxExports}): try again`, {
+    const slot = slots.take(address);
+    if (typeof slot === "string") {
+      return text(503, slots.reason(slot, "CSV exports"), {
         "retry-after": String(CSV_RETRY_AFTER_SECONDS),
       });
     }
-    running++;
     const long = params.has("long") && params.get("long") !== "0" &&
       params.get("long") !== "false";
     const body = csvStream({
@@ -58,7 +67,7 @@ export function createCsvExportRoute(maxExports = MAX_CSV_EXPORTS): CsvExportRou
       long,
       from: from.value,
       to: to.value,
-      onEnd: () => running--,
+      onEnd: slot.release,
     });
     return new Response(body, { headers });
   };

@@ -11,8 +11,8 @@
  * The answer is made a series at a time, each only when the client has taken
  * the one before, so a wide answer (64 series × 40,000 points, 13 MB) never
  * holds the process for longer than one series takes, and at most
- * `MAX_RANGE_ANSWERS` are made at once; past that the answer is 503 with
- * `Retry-After`.
+ * `MAX_RANGE_ANSWERS` are made at once, half of them for one address
+ * (slots.ts); past that the answer is 503 with `Retry-After`.
  *
  * @module
  */
@@ -20,6 +20,7 @@
 import type { History } from "../stream/history.ts";
 import type { XKind } from "../stream/sink.ts";
 import { text } from "./respond.ts";
+import { Slots } from "./slots.ts";
 
 /** What the range and CSV routes need of a stream: no sockets, no sources. */
 export interface StoredStream {
@@ -42,16 +43,16 @@ export const MAX_RANGE_ANSWERS = 8;
 /** Seconds a client past `MAX_RANGE_ANSWERS` is asked to wait. */
 export const RANGE_RETRY_AFTER_SECONDS = 1;
 
-/** Answers a range query from a stream's history. */
-export type RangeRoute = (request: Request, stream: StoredStream) => Response;
+/** Answers a range query from a stream's history to a client at `address`. */
+export type RangeRoute = (request: Request, stream: StoredStream, address: string) => Response;
 
 /** A request's parameters, or why they are wrong. */
 type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-/** Builds the range route; the count of answers being made is shared by every stream. */
+/** Builds the range route; its slots are shared by every stream. */
 export function createRangeRoute(maxAnswers = MAX_RANGE_ANSWERS): RangeRoute {
-  let running = 0;
-  return (request, stream) => {
+  const slots = new Slots(maxAnswers);
+  return (request, stream, address) => {
     const params = new URL(request.url).searchParams;
     const { history, names, xKind } = stream;
     const from = parseX(params, "from", xKind);
@@ -68,17 +69,12 @@ export function createRangeRoute(maxAnswers = MAX_RANGE_ANSWERS): RangeRoute {
     if (start > end) return text(400, `Bad range: "from" (${start}) is after "to" (${end})`);
     const headers = { "content-type": "application/json", "cache-control": "no-store" };
     if (request.method === "HEAD") return new Response(null, { headers });
-    if (running >= maxAnswers) {
-      return text(503, `Too many range queries at once (${maxAnswers}): try again`, {
+    const slot = slots.take(address);
+    if (typeof slot === "string") {
+      return text(503, slots.reason(slot, "range queries"), {
         "retry-after": String(RANGE_RETRY_AFTER_SECONDS),
       });
     }
-    running++;
-    let ended = false;
-    const release = () => {
-      if (!ended) running--;
-      ended = true;
-    };
     const head = { x: xKind, from: start, to: end, historyStart: history.startX };
     const parts = answerParts(head, series.value, (id) => {
       const { xs, ys, reduced } = history.range(id, start, end, width.value);
@@ -99,11 +95,11 @@ export function createRangeRoute(maxAnswers = MAX_RANGE_ANSWERS): RangeRoute {
         }
         if (chunk) controller.enqueue(encoder.encode(chunk));
         if (done) {
-          release();
+          slot.release();
           controller.close();
         }
       },
-      cancel: release,
+      cancel: slot.release,
     }, { highWaterMark: 0 });
     return new Response(body, { headers });
   };

@@ -72,7 +72,7 @@ export type Handler = (
 
 interface Route {
   /** GET and HEAD: at once, but for an embedded file's first request (assets.ts). */
-  http?: (request: Request) => Response | Promise<Response>;
+  http?: (request: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
   /** Opens a WebSocket; its module loads on the route's first upgrade (`ready`). */
   websocket?: (socket: WebSocket) => void;
   /** Pending while the WebSocket handler's module loads; undefined once it has. */
@@ -163,9 +163,13 @@ export function createHandler(options: RouterOptions): Handler {
         http,
         ...socketRoute(viewer, (m, socket) => m.serveStreamViewer(socket, name, streams)),
       },
-      range: { http: (request: Request) => stored((hub) => serveRange(request, hub)) },
+      range: {
+        http: (request: Request, info: Deno.ServeHandlerInfo) =>
+          stored((hub) => serveRange(request, hub, clientOf(request, info).address)),
+      },
       csv: {
-        http: (request: Request) => stored((hub) => csvExport(request, hub, filename)),
+        http: (request: Request, info: Deno.ServeHandlerInfo) =>
+          stored((hub) => csvExport(request, hub, filename, clientOf(request, info).address)),
       },
     } satisfies Record<string, Route>;
   }
@@ -223,7 +227,7 @@ export function createHandler(options: RouterOptions): Handler {
     if (!target.http) {
       return text(426, "This endpoint speaks WebSocket only", { upgrade: "websocket" });
     }
-    return target.http(request);
+    return target.http(request, info);
   };
 
   /**

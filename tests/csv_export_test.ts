@@ -111,7 +111,7 @@ Deno.test("GET data.csv stops making CSV while the client does not read", async 
   await using server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     (request) =>
-      serveCsvExport(request, { history: store, names: ["v"], xKind: "index" }, "a b.csv"),
+      serveCsvExport(request, { history: store, names: ["v"], xKind: "index" }, "a b.csv", "::1"),
   );
   const response = await fetch(`http://127.0.0.1:${server.addr.port}/data.csv`);
   assert.equal(response.headers.get("content-type"), "text/csv; charset=utf-8; header=present");

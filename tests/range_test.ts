@@ -8,8 +8,13 @@ import {
 } from "../handlers/range.ts";
 import { History } from "../stream/history.ts";
 
-const serveCsvExport = createCsvExportRoute();
-const serveRange = createRangeRoute();
+const csvRoute = createCsvExportRoute();
+const rangeRoute = createRangeRoute();
+/** From a local client (loopback: no per-address share). */
+const serveCsvExport = (request: Request, stored: StoredStream, filename: string) =>
+  csvRoute(request, stored, filename, "127.0.0.1");
+const serveRange = (request: Request, stored: StoredStream) =>
+  rangeRoute(request, stored, "127.0.0.1");
 
 function stream(points: number): StoredStream {
   const history = new History({ maxBytes: 1 << 30, windowPoints: 10 });
@@ -75,9 +80,9 @@ Deno.test("GET range is made a series at a time as it is read; past the cap, 503
   const route = createRangeRoute(2);
   const wide = stream(100_000);
   const request = () => new Request("http://x/data/range?width=10000");
-  const first = route(request(), wide);
-  const second = route(request(), wide);
-  const third = route(request(), wide);
+  const first = route(request(), wide, "127.0.0.1");
+  const second = route(request(), wide, "127.0.0.1");
+  const third = route(request(), wide, "127.0.0.1");
   assert.equal(third.status, 503);
   assert.equal(third.headers.get("retry-after"), String(RANGE_RETRY_AFTER_SECONDS));
   assert.match(await third.text(), /^Too many range queries at once \(2\): try again\n$/);
@@ -97,12 +102,42 @@ Deno.test("GET range is made a series at a time as it is read; past the cap, 503
   assert.equal(whole.series.length, 2);
   assert.equal(whole.series[0].reduced, true);
   // A finished answer and a cancelled one give their places back.
-  const fourth = route(request(), wide);
-  assert.equal(route(request(), wide).status, 503, "the second and the fourth are being made");
+  const fourth = route(request(), wide, "127.0.0.1");
+  assert.equal(
+    route(request(), wide, "127.0.0.1").status,
+    503,
+    "the second and the fourth are being made",
+  );
   await second.body!.cancel();
-  const fifth = route(request(), wide);
+  const fifth = route(request(), wide, "127.0.0.1");
   assert.equal((await json(fourth)).series.length, 2);
   assert.equal((await json(fifth)).series.length, 2);
+});
+
+Deno.test("one address gets half the range and export slots; loopback and others are served", () => {
+  const wide = stream(100_000);
+  const range = createRangeRoute(4);
+  const ask = (address: string) => range(new Request("http://x/data/range"), wide, address);
+  const held = [ask("203.0.113.5"), ask("203.0.113.5")];
+  const third = ask("203.0.113.5");
+  assert.equal(third.status, 503);
+  assert.equal(third.headers.get("retry-after"), "1");
+  assert.equal(ask("198.51.100.7").status, 200, "another address");
+  assert.equal(ask("127.0.0.1").status, 200, "loopback is not held to a share");
+  assert.equal(ask("198.51.100.7").status, 503, "all four taken");
+  const csv = createCsvExportRoute(4);
+  const exportTo = (address: string) =>
+    csv(new Request("http://x/data.csv"), wide, "a.csv", address);
+  const exports = [exportTo("203.0.113.5"), exportTo("203.0.113.5")];
+  const refused = exportTo("203.0.113.5");
+  assert.equal(refused.status, 503);
+  assert.equal(exportTo("198.51.100.7").status, 200);
+  for (const response of [...held, ...exports]) response.body?.cancel();
+  assert.equal(exportTo("203.0.113.5").status, 200, "given back");
+  return Promise.all([third.text(), refused.text()]).then(([rangeText, csvText]) => {
+    assert.equal(rangeText, "Too many range queries from one address at once (2): try again\n");
+    assert.equal(csvText, "Too many CSV exports from one address at once (2): try again\n");
+  });
 });
 
 Deno.test("GET range takes ISO 8601 dates for time x", async () => {
