@@ -10,8 +10,11 @@
  *   Deno 2.9.6 keeps it, even when the answer says `Connection: close`
  *   (measured: open 6 s later, body unread), so the answer goes out chunked
  *   and the connection is dropped after its last chunk: the client has the
- *   status and the message, and no way to go on sending. That works for a
- *   body never read; once a body has been read in part (408), Deno keeps
+ *   status and the message, and no way to go on sending. A body declared
+ *   small (up to 64 KiB) is read out for up to 200 ms first, so a client
+ *   that sent it whole reads its answer whole (a fetch errors on a dropped
+ *   chunked answer) and keeps the connection. Dropping works for a body
+ *   never read; once a body has been read in part (408), Deno keeps
  *   the connection until the client goes, whatever the answer does: a
  *   proxy's body timeout closes it (docs/transport.md). Over HTTP/2 (a
  *   request with no `Host`: its authority is `:authority`) the answer is
@@ -130,8 +133,42 @@ async function serveWithBody(
   });
   const response = await handler(wrapped, info);
   if (watched.finished() || !request.headers.has("host")) return response;
+  // A small body already sent is read out, so the client reads its answer whole and keeps the
+  // connection; a big or slow one ends it.
+  if (await drained(request, watched.body)) return response;
   watched.stop();
   return closingAfter(response);
+}
+
+/** The most of an unread body read out before its answer, and for how long at most. */
+const DRAIN_BYTES = 64 * 1024;
+const DRAIN_MS = 200;
+
+/** True when the rest of an unread body, declared small, came within `DRAIN_MS` and was read. */
+async function drained(request: Request, body: ReadableStream<Uint8Array>): Promise<boolean> {
+  // No length (chunked) says nothing of how much is coming: not read.
+  const declared = Number(request.headers.get("content-length") ?? Infinity);
+  if (body.locked || !(declared <= DRAIN_BYTES)) return false;
+  const reader = body.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) =>
+    timer = setTimeout(() => resolve("late"), DRAIN_MS)
+  );
+  let bytes = 0;
+  try {
+    while (bytes <= DRAIN_BYTES) {
+      const next = await Promise.race([reader.read(), late]);
+      if (next === "late") return false;
+      if (next.done) return true;
+      bytes += next.value.byteLength;
+    }
+    return false;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+    reader.releaseLock();
+  }
 }
 
 /**

@@ -83,7 +83,7 @@ function assertSecurityHeaders(answer: string, what: string): void {
   }
 }
 
-Deno.test("a push refused before its body is read ends its connection: 401, 413, 403, 404, 405", async () => {
+Deno.test("a push refused before its big or unsized body is read ends its connection: 401, 413, 403, 404, 405", async () => {
   const { log, lines } = captureLog();
   await using server = await startTestServer({ token: TOKEN, maxBodyBytes: 1000 }, { log });
   const port = Number(server.url.port);
@@ -95,6 +95,7 @@ Deno.test("a push refused before its body is read ends its connection: 401, 413,
     [403, pushHead(port, { ...authorized, origin: "http://evil.example" }), /Origin not allowed/],
     [404, pushHead(port, authorized, "/nowhere"), /Not found/],
     [405, pushHead(port, authorized, "/test"), /./],
+    [401, pushHead(port, { "transfer-encoding": "chunked" }), /Missing or wrong token/],
   ];
   // A handful at once, every one dribbling its body a byte at a time.
   const ends = await Promise.all(
@@ -109,6 +110,21 @@ Deno.test("a push refused before its body is read ends its connection: 401, 413,
   });
   // Ending the connection on purpose is not an error.
   assert.deepEqual(lines.filter((line) => line.startsWith("level=error")), []);
+});
+
+Deno.test("a refused push whose small body came whole is answered whole, the connection kept", async () => {
+  await using server = await startTestServer({ token: TOKEN });
+  for (
+    const [path, status, error] of [
+      ["/s/pushed", 401, /Missing or wrong token/],
+      ["/s/range", 400, /reserved/],
+    ] as const
+  ) {
+    // fetch reads a chunked answer cut short as an error: the answer must end properly.
+    const answer = await fetch(new URL(path, server.url), { method: "POST", body: "1,2\n" });
+    assert.equal(answer.status, status);
+    assert.match((await answer.json()).error, error);
+  }
 });
 
 Deno.test("over HTTP/2 a refused push gets its status and message; the connection serves on", async () => {
