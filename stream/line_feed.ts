@@ -13,6 +13,7 @@
 import type { LineFormat, XChoice } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { createLineReader, type LineReader } from "./formats/mod.ts";
+import { isText, NOT_TEXT } from "./formats/headers.ts";
 import type { Detected, LineOutcome } from "./formats/types.ts";
 import type { Hub } from "./hub.ts";
 import { type ChunkLines, splitChunks, splitLines, splitMessage } from "./line_splitter.ts";
@@ -278,6 +279,12 @@ export class LineTally {
 
   /** Reads one line and counts it; `finish` commits. */
   readLine(line: string, arrival: number, reader: LineReader, sink: PointSink): void {
+    // Binary input gives no points and no names in any format: counted, and shown, as skipped.
+    if (!isText(line)) {
+      this.counts.skipped++;
+      this.#listener.skipped(line, NOT_TEXT);
+      return;
+    }
     this.count(reader.read(line, arrival, sink), line, reader);
   }
 

@@ -176,4 +176,24 @@ Deno.test("urandom on standard input: the status counts each line that did not p
   // At most a line or two of random bytes reads as data or a header; none is counted twice.
   assert.ok(skipped + truncated <= lines, `${skipped} skipped of ${lines}`);
   assert.ok(skipped >= lines - 3, `${skipped} skipped of ${lines}`);
+  // No series is named from binary: before, a line that looked like `name=value` made one.
+  assert.deepEqual(server.hub!.names, []);
+});
+
+Deno.test("a line with bytes that are not UTF-8 or control characters is skipped in any format", async () => {
+  const token = "keyed-test-token-0123456789";
+  await using server = await startTestServer({ token, source: { kind: "demo" } });
+  const body = new Uint8Array([
+    ...[0xff, 0xfe, 0x3d, 0x39, 0x33, 0x0a], // \xff\xfe=93: read as a pair before
+    ...new TextEncoder().encode("ab\fc=5\na=1\n"), // a form feed hid "ab", and c=5 plotted
+  ]);
+  const response = await fetch(new URL("/s/binary", server.url), {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+    body,
+  });
+  assert.deepEqual(await response.json(), { taken: 1, headers: 0, blank: 0, skipped: 2 });
+  const hub = server.streams.get("binary")!.hub;
+  assert.deepEqual(hub.names, ["a"]);
+  assert.match(hub.status.recentSkipped.map((skip) => skip.reason).join(), /^not text/);
 });
