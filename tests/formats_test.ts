@@ -151,6 +151,10 @@ Deno.test("1e400, inf and other non-finite values are refused and counted; the r
   }
   assert.equal(scanNumber("1e400", 0, 5), Infinity);
   assert.equal(read("0x10 1\n").sink.series.size, 0);
+  // Words in a CSV column of numbers are refused and counted too; before, they vanished.
+  const csv = read("a,b\n1,2\nabc,3\nxyz,4\n5,inf\n,6\n");
+  assert.equal(csv.sink.refused, 3, "abc, xyz and inf; the empty cell is a gap");
+  assert.deepEqual(csv.outcomes, ["header", "points", "points", "points", "points", "points"]);
 });
 
 Deno.test("blank lines are blank, never skipped", () => {

@@ -121,9 +121,11 @@ class DelimitedReader implements LineReader {
     const kinds = this.#kinds;
     const skipColumn = this.#skipColumn;
     for (let cell = 0; cell < count; cell++) {
-      if (kinds[cell] !== NUMBER || cell === skipColumn) continue;
+      const kind = kinds[cell];
+      if (kind === GAP || cell === skipColumn) continue;
       const name = names[cell] ?? this.#nameOf(cell);
-      if (name !== "") sink.add(name, x, values[cell] as number);
+      // Words in a column of numbers are no number: refused and counted, as `inf` is.
+      if (name !== "") sink.add(name, x, kind === NUMBER ? values[cell] as number : NaN);
     }
     return "points";
   }
