@@ -98,7 +98,7 @@ export class LineFeed {
     this.#options.recorder?.record(lines, arrivals);
     const skippedBefore = this.#tally.counts.skipped;
     this.#tally.read(lines, arrivals, reader, sink);
-    this.#afterRead(skippedBefore, reader);
+    this.#afterRead(skippedBefore);
   }
 
   /**
@@ -151,11 +151,11 @@ export class LineFeed {
       from = to + 1;
     }
     tally.finish(reader, sink);
-    this.#afterRead(skippedBefore, reader);
+    this.#afterRead(skippedBefore);
   }
 
   /** Warns of the first skipped line and the first cut off, and reports skipped and header lines. */
-  #afterRead(skippedBefore: number, reader: LineReader): void {
+  #afterRead(skippedBefore: number): void {
     const { hub, log } = this.#options;
     const { counts } = this.#tally;
     // For the page's hint: words where numbers were expected are a header, not a buffered pipe.
@@ -163,7 +163,7 @@ export class LineFeed {
     if (counts.skipped !== skippedBefore) {
       if (skippedBefore === 0) {
         log.warn("lines-skipped", {
-          reason: reader.skipReason,
+          reason: this.#tally.lastSkipReason,
           note: "further ones are counted, not logged",
         });
       }
@@ -219,8 +219,18 @@ export class LineFeed {
    * own arrival time; a line cut off is counted in the hub's status, and a
    * read error is logged as `pump` logs it.
    */
-  pumpChunks(chunks: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
-    const lines = splitChunks(chunks, this.#options.maxLineBytes, this.#onTruncated);
+  pumpChunks(
+    chunks: AsyncIterable<Uint8Array>,
+    signal?: AbortSignal,
+    cutReason?: string,
+  ): Promise<void> {
+    // With `cutReason`, a last line with no newline was cut short (a device unplugged mid-line).
+    const onCut = cutReason === undefined ? undefined : (line: string) => {
+      const skippedBefore = this.#tally.counts.skipped;
+      this.#tally.skip(line, cutReason);
+      this.#afterRead(skippedBefore);
+    };
+    const lines = splitChunks(chunks, this.#options.maxLineBytes, this.#onTruncated, onCut);
     return this.#drain(lines, (chunk) => this.#readChunk(chunk), signal);
   }
 
@@ -258,6 +268,8 @@ export interface TallyListener {
 export class LineTally {
   /** Lines read so far, by outcome. */
   readonly counts: LineCounts = { points: 0, header: 0, blank: 0, skipped: 0 };
+  /** Why the last skipped line was skipped. */
+  lastSkipReason = "";
   readonly #listener: TallyListener;
   #told = false;
 
@@ -280,18 +292,21 @@ export class LineTally {
   /** Reads one line and counts it; `finish` commits. */
   readLine(line: string, arrival: number, reader: LineReader, sink: PointSink): void {
     // Binary input gives no points and no names in any format: counted, and shown, as skipped.
-    if (!isText(line)) {
-      this.counts.skipped++;
-      this.#listener.skipped(line, NOT_TEXT);
-      return;
-    }
+    if (!isText(line)) return this.skip(line, NOT_TEXT);
     this.count(reader.read(line, arrival, sink), line, reader);
   }
 
   /** Counts a line read as `outcome` (by `readLine`, or from its bytes); `line` tells a skip. */
   count(outcome: LineOutcome, line: string, reader: LineReader): void {
+    if (outcome === "skipped") return this.skip(line, reader.skipReason);
     this.counts[outcome]++;
-    if (outcome === "skipped") this.#listener.skipped(line, reader.skipReason);
+  }
+
+  /** Counts `line` as skipped for `reason`, and tells the listener. */
+  skip(line: string, reason: string): void {
+    this.counts.skipped++;
+    this.lastSkipReason = reason;
+    this.#listener.skipped(line, reason);
   }
 
   /** Commits the sink, and tells of the format the first time the reader knows it. */

@@ -212,6 +212,7 @@ export async function* splitChunks(
   chunks: AsyncIterable<Uint8Array>,
   maxLineBytes: number,
   onTruncated: () => void,
+  onCut?: (line: string) => void,
 ): AsyncGenerator<ChunkLines> {
   const decoder = new TextDecoder();
   const reading = { decoder, maxLineBytes, onTruncated };
@@ -274,7 +275,8 @@ export async function* splitChunks(
   }
   if (carryBytes > 0 && !discarding) {
     const line = finishCarry(new Uint8Array(0));
-    if (line !== undefined) yield new ChunkLines(line, none, 0, 0, reading);
+    if (line !== undefined && onCut) onCut(line);
+    else if (line !== undefined) yield new ChunkLines(line, none, 0, 0, reading);
   }
 }
 

@@ -80,8 +80,9 @@ export async function startSerial(
       hub.report({ state: "live", detail: null });
       log.info("source-connected", { serial: spec.path, baud: spec.baud });
       const errors = new Response(reader.stderr).text();
-      // A fresh splitter each time: a line cut by the unplug is not joined to the next one.
-      await feed.pumpChunks(readByteStream(reader.stdout, READ_BYTES), abort.signal);
+      // A fresh splitter each time: a line cut by the unplug is not joined to the next one,
+      // and is skipped, not read as it stands.
+      await feed.pumpChunks(readByteStream(reader.stdout, READ_BYTES), abort.signal, CUT_REASON);
       await reader.status;
       const why = (await errors).trim().split("\n").at(-1)?.replace(/^\S*cat: /, "").replace(
         `${spec.path}: `,
@@ -111,6 +112,9 @@ export async function startSerial(
     },
   };
 }
+
+/** Why the last line before an unplug, with no newline, is skipped. */
+const CUT_REASON = "cut short: the device went away mid-line";
 
 /** Puts the port in raw mode at the baud rate; returns why it could not, or undefined. */
 async function configure(spec: SerialSpec): Promise<string | undefined> {

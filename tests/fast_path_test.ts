@@ -168,3 +168,19 @@ Deno.test("scanNumberBytes reads what scanNumber reads, value and end, bit for b
     assert.equal(scanned.end - 1, textEnd, text);
   }
 });
+
+Deno.test("a device's last line with no newline is skipped as cut short; standard input's is read", async () => {
+  const input = encoder.encode("temp:21.5\ntemp:4");
+  const device = newFeed({ kind: "index" }, 1024);
+  await device.feed.pumpChunks(reads(input, 5), undefined, "cut short: the device went away");
+  assert.deepEqual(contents(device.hub, false).series, ["temp: 21.5"]);
+  assert.equal(device.hub.status.skipped, 1);
+  assert.deepEqual(device.hub.status.recentSkipped.map(({ line, reason }) => [line, reason]), [
+    ["temp:4", "cut short: the device went away"],
+  ]);
+  device.hub.stop();
+  const stdin = newFeed({ kind: "index" }, 1024);
+  await stdin.feed.pumpChunks(reads(input, 5));
+  assert.deepEqual(contents(stdin.hub, false).series, ["temp: 21.5 4"]);
+  stdin.hub.stop();
+});
