@@ -121,14 +121,19 @@ class Rates {
       if (kind === "skip") continue;
       const shownLabels = shown.get(sample.family) ?? new Set();
       const labels = sample.labels.filter(([name]) => name !== "le" && shownLabels.has(name));
-      if (kind === "value") {
+      if (kind === "value" && sample.timestamp === undefined) {
         yield [seriesName(sample.name, labels), x, sample.value];
         continue;
       }
-      // Counters, and histograms' and summaries' _sum, _count and buckets: differences.
       const key = `${sample.name}\u0000${sample.labels.map((pair) => pair.join("=")).join(",")}`;
       current.set(key, { x, y: sample.value });
       const before = this.#previous.get(key);
+      if (kind === "value") {
+        // A value with its own timestamp is a new point only when the timestamp has moved on.
+        if (!before || x > before.x) yield [seriesName(sample.name, labels), x, sample.value];
+        continue;
+      }
+      // Counters, and histograms' and summaries' _sum, _count and buckets: differences.
       if (!before || sample.value < before.y || x <= before.x) continue;
       const delta = sample.value - before.y;
       if (kind === "counter") yield [seriesName(sample.name, labels), x, delta / (x - before.x)];

@@ -64,6 +64,8 @@ Deno.test("--scrape: gauges, counters as rates (a reset is a gap), histogram mea
       `jobs_total{host="a",job="y"} ${step}`,
       "# TYPE depth gauge",
       `depth{host="a"} ${step * 2}`,
+      // Its own timestamp, moved on only at step 2: two points, however many scrapes.
+      `stamped 7 ${step < 2 ? 1_700_000_000_000 : 1_700_000_001_000}`,
       "# TYPE wait_seconds histogram",
       `wait_seconds_bucket{le="1"} ${step * 2}`,
       `wait_seconds_bucket{le="+Inf"} ${step * 2}`,
@@ -85,6 +87,7 @@ Deno.test("--scrape: gauges, counters as rates (a reset is a gap), histogram mea
     await waitFor(() => scrape > counters.length, 10_000, "every step scraped");
     // The host label is the same everywhere: left out. The job label differs: kept.
     assert.deepEqual(seriesValues(hub, "depth").slice(0, 4), [0, 2, 4, 6]);
+    assert.deepEqual(seriesValues(hub, "stamped"), [7, 7], "a timestamp seen before adds nothing");
     const jobs = seriesValues(hub, 'jobs_total{job="x"}');
     // 10 → 20 is a rate; 20 → 5 a reset (no point); 5 → 15 a rate; then no change (0).
     assert.equal(jobs.length >= 2, true, String(jobs));
