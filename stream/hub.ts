@@ -257,7 +257,8 @@ export class Hub implements PointSink {
   #overCap(name: string): undefined {
     if (this.#capped) return undefined;
     this.#capped = true;
-    const note = "further series are refused (counted, not logged): --match, or fewer columns";
+    const note =
+      "further series are refused (counted, not logged): fewer columns, or --match with --scrape";
     const { log, stream } = this.#options;
     log.warn("series-refused", { stream, series: name, limit: MAX_SERIES, note });
   }
