@@ -137,6 +137,9 @@ const MAX_CAUSE_DEPTH = 4;
 /** Node's error codes (npm clients: MQTT, Redis), in the words a fetch's cause gives. */
 const CODE_WORDS: Readonly<Record<string, string>> = {
   ECONNREFUSED: "connection refused",
+  EADDRINUSE: "the port is already in use",
+  EADDRNOTAVAIL: "no such address on this machine",
+  EACCES: "permission denied",
   ENOTFOUND: "host not found",
   EAI_AGAIN: "host not found",
 };

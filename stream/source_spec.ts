@@ -141,7 +141,9 @@ export function parseMqttUrl(text: string): MqttSpec {
   try {
     url = new URL(`${scheme === "mqtts" ? "https" : "http"}://${authority}/`);
   } catch {
-    return fail("a host is needed");
+    const host = authority.replace(/^.*@/, "");
+    const port = /^[^:]+:([^:\]]+)$|^\[.*\]:(.+)$/.exec(host);
+    return fail(port ? "with a port from 1 to 65535" : "a host is needed");
   }
   if (url.hostname === "") fail("a host is needed");
   let topic: string;

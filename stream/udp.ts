@@ -14,6 +14,7 @@
  */
 
 import dgram from "node:dgram";
+import { describeError } from "../log.ts";
 import type { UdpSpec } from "./source_spec.ts";
 import { LineFeed } from "./line_feed.ts";
 import {
@@ -42,9 +43,7 @@ export async function startUdp(spec: UdpSpec, options: SourceOptions): Promise<R
     });
   } catch (error) {
     socket.close();
-    const code = (error as { code?: string }).code;
-    const detail = code === "EADDRINUSE" ? "the port is already in use" : String(error);
-    throw new SourceStartError(`Cannot listen for UDP on ${where}: ${detail}`);
+    throw new SourceStartError(`Cannot listen for UDP on ${where}: ${describeError(error)}`);
   }
   const { hub, log } = options;
   const feed = new LineFeed(options);

@@ -42,6 +42,8 @@ Deno.test("bad --mqtt URLs are refused with why", () => {
     ["mqtt://example.com/a/#/b", "+ must be a whole level and # the last one"],
     ["mqtt://example.com/a+", "+ must be a whole level and # the last one"],
     ["mqtt://:1883/t", "a host is needed"],
+    ["mqtt://127.0.0.1:99999/x", "with a port from 1 to 65535"],
+    ["mqtt://broker:port/x", "with a port from 1 to 65535"],
   ];
   for (const [url, why] of cases) {
     assert.throws(() => parseMqttUrl(url), (error: Error) => {

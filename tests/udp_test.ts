@@ -84,6 +84,11 @@ Deno.test("--udp on a port that is taken is one clear line at start", async () =
   } finally {
     await new Promise<void>((resolve) => taken.close(() => resolve()));
   }
+  // An address this machine does not have (TEST-NET-1): said in words, not as node's error.
+  await assert.rejects(
+    startTestServer({ source: { kind: "udp", hostname: "192.0.2.1", port: 5555 } }),
+    /^SourceStartError: Cannot listen for UDP on 192\.0\.2\.1:5555: no such address on this machine$/,
+  );
 });
 
 Deno.test("deno task start -- --udp runs with the start task's own permissions", async () => {
