@@ -20,6 +20,15 @@ import { generateToken } from "./token.ts";
 import { parseSourceFlags, SourceAddressError } from "../stream/source_spec.ts";
 import { MIN_TOKEN_CHARS, parseToken, UsageError } from "./values.ts";
 
+/** The sources whose lines `--record` writes down. */
+const RECORDED_SOURCES = new Set(["stdin", "command", "serial", "mqtt", "udp"]);
+/** How a usage line names the others. */
+const UNRECORDED_NAMES: Record<string, string> = {
+  scrape: "--scrape (a scrape reads no lines)",
+  replay: "--replay (the recording is there already)",
+  demo: "the demo (give a source)",
+};
+
 /** What the command line asks for. */
 export type Command =
   | { kind: "help" }
@@ -102,6 +111,15 @@ export function parseCommandLine(args: readonly string[], around: Surroundings):
     (replay === undefined
       ? parseSource(words, folder, path)
       : { kind: "replay", path: path(replay), speed: speed ?? 1 });
+  if (given.pty === false && source.kind !== "command") {
+    throw new UsageError("--no-pty goes with a command (it runs the command on a plain pipe)");
+  }
+  if (recordPath !== undefined && !RECORDED_SOURCES.has(source.kind)) {
+    throw new UsageError(
+      `--record records lines as a source reads them (standard input, a command, --serial, ` +
+        `--mqtt, --udp), so not ${UNRECORDED_NAMES[source.kind] ?? source.kind}`,
+    );
+  }
   const token = tokenFile === undefined ? given.token : parseToken(
     read("--token-file", tokenFile),
     `The token in --token-file "${tokenFile}"`,

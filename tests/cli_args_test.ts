@@ -107,7 +107,7 @@ Deno.test("relative paths resolve against INIT_CWD (deno task's caller), else th
     cwd: "/home/me/lab",
   });
   // Run anywhere else (the installed command), an inherited INIT_CWD is some other tool's.
-  assert.equal(configOf(["--record", "rec.lpr"], env).record?.path, "/home/user/rec.lpr");
+  assert.equal(configOf(["--record", "rec.lpr", "-"], env).record?.path, "/home/user/rec.lpr");
   assert.deepEqual(configOf(["--replay", "../old.lpr"], env, noFile, CHECKOUT).source, {
     kind: "replay",
     path: "/home/me/old.lpr",
@@ -162,4 +162,20 @@ Deno.test("relative paths resolve as node:path's resolve does, without loading i
   ) {
     assert.equal(resolvePath(from, path), resolve(from, path), `${from} + ${path}`);
   }
+});
+
+Deno.test("flags that would do nothing with the source are refused: --record, --no-pty", () => {
+  const recordWith = (source: string[]) => parse(["--record", "/tmp/x.lpr", ...source]);
+  assert.throws(
+    () => recordWith(["--scrape", "http://127.0.0.1:9100/metrics"]),
+    /^UsageError: --record records lines as a source reads them .*, so not --scrape/,
+  );
+  assert.throws(() => recordWith(["--replay", "/tmp/y.lpr"]), /so not --replay/);
+  assert.throws(() => recordWith([]), /so not the demo/);
+  for (const source of [["-"], ["--", "vmstat", "1"], ["--udp", "9870"]]) {
+    assert.equal(configOf(["--record", "/tmp/x.lpr", ...source]).record?.path, "/tmp/x.lpr");
+  }
+  assert.throws(() => parse(["--no-pty", "-"]), /^UsageError: --no-pty goes with a command/);
+  assert.throws(() => parse(["--no-pty", "--mqtt", "mqtt://h/t"]), /--no-pty goes with a command/);
+  assert.equal(configOf(["--no-pty", "--", "vmstat", "1"]).pty, false);
 });
