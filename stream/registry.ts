@@ -17,6 +17,7 @@ import type { Hub } from "./hub.ts";
 import type { ViewOptions } from "./meta.ts";
 import { normalisingSink } from "./series_name.ts";
 import type { PointSink } from "./sink.ts";
+import type { SourceStatus } from "./source_status.ts";
 
 /** Viewers waiting for streams that do not exist yet, across all names. */
 export const MAX_WAITING_VIEWERS = 1000;
@@ -35,6 +36,9 @@ export interface StreamSummary {
   viewers: number;
   writers: number;
   lastPointAt: number | null;
+  /** Its source's state and why (`waiting`, "Cannot scrape …"), as the page's status line says. */
+  state: SourceStatus["state"];
+  detail: string | null;
 }
 
 /** What the registry is built with. */
@@ -279,6 +283,8 @@ export class Streams {
         viewers: hub.viewerCount,
         writers: stream.writers,
         lastPointAt: hub.lastPointAt,
+        state: hub.status.state,
+        detail: hub.status.detail,
       };
     });
   }

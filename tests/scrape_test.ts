@@ -139,6 +139,12 @@ Deno.test("--scrape of an endpoint that is down: waiting with why, and live once
   // What fetch calls `fetch failed` is said as the MQTT source says it.
   const url = `http://127.0.0.1:${port}/metrics`;
   assert.equal(hub.status.detail, `Cannot scrape ${url}: connection refused; retrying`);
+  // A script sees it too, without a WebSocket: GET /s/ as JSON.
+  const index = await fetch(new URL("/s/", server.url), {
+    headers: { accept: "application/json" },
+  });
+  const [listed] = (await index.json()).streams;
+  assert.deepEqual([listed.state, listed.detail], ["waiting", hub.status.detail]);
   const endpoint = Deno.serve(
     { hostname: "127.0.0.1", port, onListen() {} },
     () => new Response("up 1\n"),

@@ -230,6 +230,8 @@ Deno.test("GET /s/ lists streams as HTML, or as JSON when asked", async () => {
       viewers: 0,
       writers: 0,
       lastPointAt: null,
+      state: "waiting",
+      detail: "waiting for a first write",
     },
     {
       name: "alpha",
@@ -238,6 +240,8 @@ Deno.test("GET /s/ lists streams as HTML, or as JSON when asked", async () => {
       viewers: 3,
       writers: 1,
       lastPointAt: 1_700_000_000,
+      state: "live",
+      detail: null,
     },
   ];
   const directory = { list: () => [...streams] };
