@@ -52,6 +52,9 @@ Deno.test("JSON lines: numbers flattened with dots; strings, booleans and arrays
   const plain = read('{"cpu":12.5,"mem":{"used":40}}\n');
   assert.deepEqual(plain.sink.names(), ["cpu", "mem.used"]);
   assert.deepEqual(plain.sink.xs("cpu"), [ARRIVAL]);
+  // An object with no number (a quoted one is text) gives no points: skipped, not taken.
+  const quoted = read('{"cpu":1}\n{"cpu":"12"}\n{"ts":"2024-01-15T09:00:00Z"}\n');
+  assert.deepEqual(quoted.outcomes, ["points", "skipped", "skipped"]);
 });
 
 Deno.test("Influx line protocol: measurement.field, the ns timestamp as x, tags once they differ", () => {

@@ -70,8 +70,11 @@ class JsonReader implements LineReader {
     this.#texts.clear();
     this.#flatten(parsed as Record<string, unknown>, "", 0);
     if (!this.detected) this.#start(arrival, sink);
-    let x: number;
     const xField = this.#xField;
+    if (!this.#fields.some((name) => name !== xField)) {
+      return this.#skip("no numbers in the object (a quoted number is text)");
+    }
+    let x: number;
     if (xField !== undefined) {
       const at = this.#xOf(xField, arrival);
       if (at === undefined) return this.#skip(`no x in field "${xField}"`);
