@@ -11,9 +11,10 @@
  *   (measured: open 6 s later, body unread), so the answer goes out chunked
  *   and the connection is dropped after its last chunk: the client has the
  *   status and the message, and no way to go on sending. A body declared
- *   small (up to 64 KiB) is read out for up to 200 ms first, so a client
- *   that sent it whole reads its answer whole (a fetch errors on a dropped
- *   chunked answer) and keeps the connection. Dropping works for a body
+ *   small (up to 1 MiB) is read out first (for up to 10 s), so a client
+ *   reads its answer whole (a fetch errors on a dropped chunked answer, and
+ *   a proxy that is still sending when the connection is reset loses the
+ *   answer and says 502) and keeps the connection. Dropping works for a body
  *   never read; once a body has been read in part (408), Deno keeps
  *   the connection until the client goes, whatever the answer does: a
  *   proxy's body timeout closes it (docs/transport.md). Over HTTP/2 (a
@@ -122,6 +123,11 @@ async function serveWithBody(
   handler: Handler,
   options: ListenOptions,
 ): Promise<Response> {
+  if (!URL.canParse(request.url)) {
+    // A Host that makes no URL: the handler refuses it (400) unread, and the connection ends.
+    const response = await handler(request, info);
+    return request.headers.has("host") ? closingAfter(response) : response;
+  }
   const idleMs = options.bodyIdleMs ?? BODY_IDLE_MS;
   const watched = watchBody(request.body as ReadableStream<Uint8Array>, idleMs);
   const wrapped = new Request(request.url, {
@@ -141,8 +147,8 @@ async function serveWithBody(
 }
 
 /** The most of an unread body read out before its answer, and for how long at most. */
-const DRAIN_BYTES = 64 * 1024;
-const DRAIN_MS = 200;
+const DRAIN_BYTES = 1024 * 1024;
+const DRAIN_MS = 10_000;
 
 /** True when the rest of an unread body, declared small, came within `DRAIN_MS` and was read. */
 async function drained(request: Request, body: ReadableStream<Uint8Array>): Promise<boolean> {

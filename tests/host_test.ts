@@ -126,6 +126,12 @@ Deno.test("a Host that makes no URL gets 400 and one warning, never a 500", asyn
       assert.match(answer, /is not a host name and port/);
     }
   }
+  // A push too, its body unread (the listener wraps a request with a body: it must not fail).
+  const push = await rawExchange(
+    port,
+    "POST /s/x?token=secret HTTP/1.1\r\nhost: localhost:99999\r\ncontent-length: 4\r\n\r\n1,2\n",
+  );
+  assert.match(push, /^HTTP\/1\.1 400 /);
   assert.ok(log.lines.some((line) => line.includes("event=host-invalid")), log.lines.join("\n"));
   assert.ok(!log.lines.some((line) => /level=error|secret/.test(line)), log.lines.join("\n"));
   assert.equal((await fetch(new URL("/test", server.url))).status, 200, "others still served");
