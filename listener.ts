@@ -11,7 +11,7 @@
  *   (measured: open 6 s later, body unread), so the answer goes out chunked
  *   and the connection is dropped after its last chunk: the client has the
  *   status and the message, and no way to go on sending. A body declared
- *   small (up to 1 MiB) is read out first (for up to 10 s), so a client
+ *   small (up to 1 MiB) is read out first while it keeps coming, so a client
  *   reads its answer whole (a fetch errors on a dropped chunked answer, and
  *   a proxy that is still sending when the connection is reset loses the
  *   answer and says 502) and keeps the connection. Dropping works for a body
@@ -146,24 +146,30 @@ async function serveWithBody(
   return closingAfter(response);
 }
 
-/** The most of an unread body read out before its answer, and for how long at most. */
+/**
+ * The most of an unread body read out before its answer; how long it may
+ * pause (a client that declared more than it sends is not waited for), and
+ * how long it may take in all.
+ */
 const DRAIN_BYTES = 1024 * 1024;
+const DRAIN_PAUSE_MS = 200;
 const DRAIN_MS = 10_000;
 
-/** True when the rest of an unread body, declared small, came within `DRAIN_MS` and was read. */
+/** True when the rest of an unread body, declared small, came promptly and was read. */
 async function drained(request: Request, body: ReadableStream<Uint8Array>): Promise<boolean> {
   // No length (chunked) says nothing of how much is coming: not read.
   const declared = Number(request.headers.get("content-length") ?? Infinity);
   if (body.locked || !(declared <= DRAIN_BYTES)) return false;
   const reader = body.getReader();
+  const deadline = Date.now() + DRAIN_MS;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<"late">((resolve) =>
-    timer = setTimeout(() => resolve("late"), DRAIN_MS)
-  );
   let bytes = 0;
   try {
     while (bytes <= DRAIN_BYTES) {
+      const wait = Math.min(DRAIN_PAUSE_MS, deadline - Date.now());
+      const late = new Promise<"late">((resolve) => timer = setTimeout(resolve, wait, "late"));
       const next = await Promise.race([reader.read(), late]);
+      clearTimeout(timer);
       if (next === "late") return false;
       if (next.done) return true;
       bytes += next.value.byteLength;
