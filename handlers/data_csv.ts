@@ -2,9 +2,10 @@
  * `GET /data.csv` and `GET /s/NAME.csv[?from=X0&to=X1][&long]`: a stream's
  * history as CSV, streamed as the client reads it (see stream/csv_export.ts
  * for the form). At most `MAX_CSV_EXPORTS` run at once, half of them from
- * one address (slots.ts); past that the answer is 503 with `Retry-After`. Each export is made a chunk at a time
- * only when the client takes the previous one, so a client that stops
- * reading holds one chunk, not the history.
+ * one address (slots.ts); past that the answer is 503 with `Retry-After`.
+ * Each export is made a chunk at a time only when the client takes the
+ * previous one, so a client that stops reading holds one chunk, not the
+ * history.
  *
  * @module
  */

@@ -8,9 +8,9 @@
  * numbers (seconds since the epoch for time x) or, for time x, ISO 8601 dates.
  * `width` defaults to `DEFAULT_WIDTH_PX`.
  *
- * The answer is made a series at a time, each only when the client has taken
- * the one before, so a wide answer (64 series × 40,000 points, 13 MB) never
- * holds the process for longer than one series takes, and at most
+ * The answer is made about 64 KiB at a time, each piece only when the client
+ * has taken the one before, so a wide answer (64 series × 40,000 points,
+ * 13 MB) never holds the process for more than a millisecond or so, and at most
  * `MAX_RANGE_ANSWERS` are made at once, half of them for one address
  * (slots.ts); past that the answer is 503 with `Retry-After`.
  *
