@@ -212,13 +212,14 @@ Deno.test("through nginx the page and /data work, and a client cannot pick its a
   assert.equal(live.server.connections.countFor("203.0.113.5"), 0);
   await closeSocket(viewer);
 
-  // A refused push of 512 KiB comes back as its refusal, not nginx's 502: liveplot reads it out
-  // before it answers, so the connection is not reset while nginx is still sending.
+  // A refused push of 4 MiB (a file sent with a stale token) comes back as its refusal, not
+  // nginx's 502: liveplot reads it out before it answers, so the connection is not reset while
+  // nginx is still sending.
   for (let i = 0; i < 3; i++) {
     const refused = await fetch(new URL("/s/pushed", proxy.url), {
       method: "POST",
       headers: { authorization: "Bearer wrong-token" },
-      body: "1,2\n".repeat(128 * 1024),
+      body: "1,2\n".repeat(1024 * 1024),
     });
     assert.equal(refused.status, 401, `try ${i}`);
     assert.match((await refused.json()).error, /Missing or wrong token/);
