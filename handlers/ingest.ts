@@ -259,8 +259,17 @@ async function readBody(
     return json(400, { error: "Body ended abruptly", ...feed.counts });
   }
   options.log.debug("ingest-done", { stream: name, ...feed.counts });
+  const { taken, headers, blank, skipped } = feed.counts;
+  // `curl -d @FILE` drops a file's newlines: all of it arrives as one line, and nothing plots.
+  if (taken === 0 && blank === 0 && headers + skipped === 1) {
+    return json(200, { ...feed.counts, hint: ONE_LINE_HINT });
+  }
   return json(200, feed.counts);
 }
+
+/** Why a push of one line that gave no points may have been a whole file. */
+const ONE_LINE_HINT = "One line and no points: a file sent with curl -d loses its newlines; " +
+  "send it with --data-binary @FILE or -T FILE";
 
 function refill(bucket: Bucket, rate: number): void {
   const now = performance.now();

@@ -197,3 +197,23 @@ Deno.test("a line with bytes that are not UTF-8 or control characters is skipped
   assert.deepEqual(hub.names, ["a"]);
   assert.match(hub.status.recentSkipped.map((skip) => skip.reason).join(), /^not text/);
 });
+
+Deno.test("a file pushed with curl -d (its newlines dropped) is answered with how to send it", async () => {
+  const token = "keyed-test-token-0123456789";
+  await using server = await startTestServer({ token, source: { kind: "demo" } });
+  const push = async (body: string) => {
+    const response = await fetch(new URL("/s/file", server.url), {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body,
+    });
+    return await response.json();
+  };
+  const file = "time,temperature\n2026-12-07T08:00:00Z,20.5\n2026-12-07T08:00:01Z,20.7\n";
+  // What curl -d @file sends: the lines run together.
+  const flattened = await push(file.replaceAll("\n", ""));
+  assert.equal(flattened.taken, 0);
+  assert.match(flattened.hint, /--data-binary @FILE or -T FILE/);
+  // The same file sent whole plots, and gets no hint.
+  assert.deepEqual(await push(file), { taken: 2, headers: 1, blank: 0, skipped: 0 });
+});

@@ -364,7 +364,7 @@ Deno.test({
     );
 
     await t.step("CSV (all) links to the whole session", async () => {
-      const link = page.getByRole("link", { name: "CSV of the whole session" });
+      const link = page.getByRole("link", { name: "CSV (all)" });
       assert.equal(await link.getAttribute("href"), "/data.csv");
       const all = await downloadOf(page, () => link.click());
       const lines = new TextDecoder().decode(all.bytes).trimEnd().split("\n");
