@@ -29,6 +29,8 @@ import { waitForPort } from "./services.ts";
 const NGINX = "/usr/sbin/nginx";
 const CONFIG = `${ROOT}docs/deploy/nginx.conf`;
 const encoder = new TextEncoder();
+/** The push token of the liveplot behind nginx. */
+const PUSH_TOKEN = "nginx-test-push-token";
 /** The names the test's nginx serves: its `server_name`. */
 const NAMES = ["127.0.0.1", "localhost"];
 
@@ -187,7 +189,7 @@ async function startLiveplot(overrides: Parameters<typeof startTestServer>[0] = 
 }
 
 Deno.test("through nginx the page and /data work, and a client cannot pick its address", async () => {
-  await using live = await startLiveplot({ maxClientsPerAddress: 1 });
+  await using live = await startLiveplot({ maxClientsPerAddress: 1, token: PUSH_TOKEN });
   await using proxy = await startProxy(Number(live.server.url.port));
   const page = await fetch(proxy.url);
   assert.equal(page.status, 200);
@@ -224,6 +226,14 @@ Deno.test("through nginx the page and /data work, and a client cannot pick its a
     assert.equal(refused.status, 401, `try ${i}`);
     assert.match((await refused.json()).error, /Missing or wrong token/);
   }
+  // Over --max-body (16 MiB by default): its 413 says to stream instead, through nginx too.
+  const tooBig = await fetch(new URL("/s/pushed", proxy.url), {
+    method: "POST",
+    headers: { authorization: `Bearer ${PUSH_TOKEN}` },
+    body: "1,2\n".repeat(5 * 1024 * 1024),
+  });
+  assert.equal(tooBig.status, 413);
+  assert.match((await tooBig.json()).error, /stream it \(chunked\) instead/);
 
   // The access log names the path, never the query (the page's ?token=).
   await (await fetch(new URL("/test?token=read-secret", proxy.url))).body?.cancel();
