@@ -45,63 +45,49 @@ for my $i (0..4) {
 const ANSWER_LIMIT_SECONDS = 10;
 const BUFFERED_LIMIT_SECONDS = 0.3;
 
-/**
- * Runs a handshake program (`I LATE` lines, above) as `spawn` says, answering
- * each line as it arrives; returns the lines.
- */
-async function handshake(
-  spawn: (dir: string) => { command: string; args: string[]; env?: Record<string, string> },
-): Promise<string[]> {
-  const dir = await Deno.makeTempDir({ prefix: "liveplot-unbuffer-" });
-  try {
-    const lines: string[] = [];
-    const { command, args, env } = spawn(dir);
-    const child = new Deno.Command(command, {
-      args,
-      env,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    let carry = "";
-    for await (const chunk of stripTerminalControls(child.stdout)) {
-      const parts = (carry + decoder.decode(chunk, { stream: true })).split("\n");
-      carry = parts.pop() ?? "";
-      for (const line of parts.map((part) => part.trim())) {
-        lines.push(line);
-        // A line in it: mawk's getline reads an empty file as not there yet.
-        await Deno.writeTextFile(`${dir}/go-${line.split(" ")[0]}`, "go\n");
-      }
-    }
-    await child.status;
-    return lines;
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+/** A command as liveplot runs it (unbuffer.ts `unbufferedCommand`), or as given. */
+type Spawn = { command: string; args: string[]; env?: Record<string, string> };
 
-/** Runs `argv` as liveplot runs a command and returns each line with its arrival (`clock()`). */
-async function linesWithArrival(
-  spawn: { command: string; args: string[]; env?: Record<string, string> },
-  clock: () => number,
-): Promise<{ line: string; arrival: number }[]> {
-  const child = new Deno.Command(spawn.command, {
-    args: spawn.args,
-    env: spawn.env,
+/** Runs `spawn`; returns its lines, each handed to `onLine` as it arrives. */
+async function commandLines(
+  { command, args, env }: Spawn,
+  onLine: (line: string) => Promise<void> = () => Promise.resolve(),
+): Promise<string[]> {
+  const child = new Deno.Command(command, {
+    args,
+    env,
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
-  const lines: { line: string; arrival: number }[] = [];
+  const lines: string[] = [];
   let carry = "";
   for await (const chunk of stripTerminalControls(child.stdout)) {
-    const arrival = clock();
     const parts = (carry + decoder.decode(chunk, { stream: true })).split("\n");
     carry = parts.pop() ?? "";
-    for (const line of parts) lines.push({ line, arrival });
+    for (const line of parts) {
+      lines.push(line);
+      await onLine(line);
+    }
   }
   await child.status;
   return lines;
+}
+
+/**
+ * Runs a handshake program (`I LATE` lines, above) as `spawn` says, answering
+ * each line as it arrives; returns the lines.
+ */
+async function handshake(spawn: (dir: string) => Spawn): Promise<string[]> {
+  const dir = await Deno.makeTempDir({ prefix: "liveplot-unbuffer-" });
+  try {
+    const lines = await commandLines(spawn(dir), (line) =>
+      // A line in it: mawk's getline reads an empty file as not there yet.
+      Deno.writeTextFile(`${dir}/go-${line.trim().split(" ")[0]}`, "go\n"));
+    return lines.map((line) => line.trim());
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }
 
 const haveMawk = findExecutable("mawk") !== undefined;
@@ -156,8 +142,7 @@ Deno.test({
   async fn() {
     const words = ["a b", "it's", "$HOME", "`id`", "$$", "$&", "\\n", "ü €"];
     const spawn = unbufferedCommand("printf", ["%s\\n", ...words]);
-    const lines = await linesWithArrival(spawn, () => 0);
-    assert.deepEqual(lines.map(({ line }) => line), words);
+    assert.deepEqual(await commandLines(spawn), words);
 
     const failing = unbufferedCommand("sh", ["-c", "echo out; echo oops >&2; exit 3"]);
     const child = new Deno.Command(failing.command, {
@@ -184,8 +169,7 @@ Deno.test({
   ignore: Deno.build.os !== "linux" || findExecutable("script") === undefined,
   async fn() {
     const spawn = unbufferedCommand("printf", ["\\033[1;31mred\\033[0m 1\\n\\033]0;title\\a2\\n"]);
-    const lines = await linesWithArrival(spawn, () => 0);
-    assert.deepEqual(lines.map(({ line }) => line), ["red 1", "2"]);
+    assert.deepEqual(await commandLines(spawn), ["red 1", "2"]);
   },
 });
 
