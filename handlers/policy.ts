@@ -92,12 +92,14 @@ export function requestPath(url: string): string {
   return new URL(url).pathname;
 }
 
-/** Same-origin (as the client saw it), or listed with `--origin`. */
+/**
+ * Same-origin (as the client saw it), or listed with `--origin`. The host
+ * itself was checked before any route (`hostRefusal`, in the router).
+ */
 export function isAllowedOrigin(origin: string, request: Request, policy: OriginPolicy): boolean {
   if (policy.origins.includes("*") || policy.origins.includes(origin)) return true;
   const seen = publicOrigin(request, policy.trustProxy);
-  if (origin !== `${seen.protocol}//${seen.host}`) return false;
-  return isAllowedHost(request, policy);
+  return origin === `${seen.protocol}//${seen.host}`;
 }
 
 /** Scheme and host as the client saw them. */
