@@ -7,7 +7,8 @@
  * range queries binary-search it. A point whose x is below the last one is
  * accepted, not clamped: if it still falls within the open chunk it is
  * inserted in x order there (a timestamp a little out of order); below the
- * open chunk's first x (x restarted) the chunk is closed and a new one begun.
+ * last chunk's first x (x restarted, whether that chunk is full or not) a
+ * new chunk is begun, marked as a restart (where a seconds window ends).
  * Chunks of a series may then overlap, and every query merges them, so
  * answers are always in x order. Closed chunks never change again; one
  * closed early is cut to its points (a series whose x keeps going back below
@@ -149,24 +150,24 @@ export class History {
   append(series: number, x: number, y: number): void {
     const state = this.#series[series] ?? this.#addSeries(series);
     let chunk = state.chunks[state.chunks.length - 1];
-    if (chunk === undefined || chunk.length === chunk.xs.length) {
-      chunk = this.#newChunk(state, false);
+    // x restarted: below the first x of the last chunk, full or not.
+    const restart = chunk !== undefined && chunk.length > 0 && x < chunk.xs[0]!;
+    if (chunk === undefined || chunk.length === chunk.xs.length || restart) {
+      chunk = this.#newChunk(state, restart);
     } else if (chunk.length > 0 && x < chunk.xs[chunk.length - 1]!) {
-      if (x < chunk.xs[0]!) chunk = this.#newChunk(state, true);
-      else {
-        insertSorted(chunk, x, y);
-        state.points++;
-        state.appended++;
-        this.#points++;
-        return;
-      }
+      insertSorted(chunk, x, y);
+      state.points++;
+      state.appended++;
+      this.#points++;
+      return;
     }
     chunk.xs[chunk.length] = x;
     chunk.ys[chunk.length] = y;
     chunk.length++;
     state.points++;
     state.appended++;
-    state.lastX = x;
+    // A point a little back that opened a chunk (the last one was full) leaves the greatest x.
+    if (restart || x > state.lastX) state.lastX = x;
     this.#points++;
   }
 

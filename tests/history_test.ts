@@ -266,3 +266,29 @@ Deno.test("a slab is at most a 16th of the bound, so eviction never drops much m
   const { xs } = history.range(0, -Infinity, Infinity);
   for (let index = 1; index < xs.length; index++) assert.equal(xs[index], xs[index - 1]! + 1);
 });
+
+Deno.test("x that restarts just as a chunk fills is a restart: the window and the bound hold", () => {
+  // The restart lands on the first point of a new chunk (the last one full), and one point later.
+  for (const before of [CHUNK_POINTS, CHUNK_POINTS - 1]) {
+    const maxBytes = 8 * CHUNK_BYTES;
+    const history = new History({ maxBytes, windowPoints: 1, windowSeconds: 10 });
+    for (let index = 0; index < before; index++) history.append(0, 1000 + index, 0);
+    for (let index = 0; index < 100; index++) history.append(0, index / 1000, 1);
+    const { xs } = history.window(0);
+    assert.equal(xs.length, 100, `${before} before: the window reaches back past the restart`);
+    for (let index = 100; index < 40 * CHUNK_POINTS; index++) history.append(0, index / 1000, 1);
+    assert.ok(history.bytes <= maxBytes, `${before} before: ${history.bytes} bytes held`);
+    assert.equal(history.lastX(0), (40 * CHUNK_POINTS - 1) / 1000);
+  }
+});
+
+Deno.test("a point a little back that opens a chunk is no restart and leaves the last x", () => {
+  const history = unbounded(1, 10);
+  for (let index = 0; index < CHUNK_POINTS; index++) history.append(0, index, 0);
+  history.append(0, CHUNK_POINTS - 5.5, 1);
+  assert.equal(history.lastX(0), CHUNK_POINTS - 1);
+  const { xs } = history.window(0);
+  assert.equal(xs[xs.length - 1], CHUNK_POINTS - 1);
+  assert.ok(xs.includes(CHUNK_POINTS - 5.5), "the late point is in the window");
+  assertSorted(xs, "window");
+});
