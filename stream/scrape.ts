@@ -114,6 +114,7 @@ class Rates {
   ): Generator<[string, number, number]> {
     const current = new Map<string, { x: number; y: number }>();
     const buckets = new Map<string, { le: number; delta: number }[]>();
+    const means: { sumKey: string; name: string; x: number; delta: number }[] = [];
     decideLabels(samples, shown);
     for (const sample of samples) {
       const x = sample.timestamp ?? now;
@@ -144,13 +145,16 @@ class Rates {
         buckets.set(group, list);
         list.push({ le, delta });
       } else if (kind === "count" && delta > 0) {
-        const sumKey = key.replace(`${sample.name}\u0000`, `${sample.family}_sum\u0000`);
-        const sum = current.get(sumKey) ?? undefined;
-        const sumBefore = this.#previous.get(sumKey);
-        if (sum && sumBefore) {
-          yield [seriesName(`${sample.family}:mean`, labels), x, (sum.y - sumBefore.y) / delta];
-        }
+        // Its _sum may come before or after it (OpenMetrics' examples write _count first).
+        const sum = sample.name.endsWith("_gcount") ? "_gsum" : "_sum";
+        const sumKey = key.replace(`${sample.name}\u0000`, `${sample.family}${sum}\u0000`);
+        means.push({ sumKey, name: seriesName(`${sample.family}:mean`, labels), x, delta });
       }
+    }
+    for (const { sumKey, name, x, delta } of means) {
+      const sum = current.get(sumKey);
+      const sumBefore = this.#previous.get(sumKey);
+      if (sum && sumBefore) yield [name, x, (sum.y - sumBefore.y) / delta];
     }
     for (const [group, list] of buckets) {
       for (const quantile of HISTOGRAM_QUANTILES) {

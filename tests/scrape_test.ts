@@ -52,7 +52,7 @@ Deno.test("Prometheus text format: millisecond timestamps, untyped and typeless 
   assert.equal(samples.find((sample) => sample.name === "plain_without_type")!.type, "unknown");
 });
 
-Deno.test("--scrape: gauges, counters as rates (a reset is a gap), histogram means, differing labels", async () => {
+Deno.test("--scrape: gauges, counters as rates (a reset is a gap), histogram and summary means, differing labels", async () => {
   // A real endpoint whose values step on with each scrape.
   let scrape = 0;
   const counters = [10, 20, 5, 15];
@@ -71,6 +71,10 @@ Deno.test("--scrape: gauges, counters as rates (a reset is a gap), histogram mea
       `wait_seconds_bucket{le="+Inf"} ${step * 2}`,
       `wait_seconds_sum ${step * 1.5}`,
       `wait_seconds_count ${step * 2}`,
+      // _count before _sum, as OpenMetrics' examples and Python's client write them.
+      "# TYPE rpc_seconds summary",
+      `rpc_seconds_count ${step * 4}`,
+      `rpc_seconds_sum ${step * 2}`,
       "",
     ].join("\n");
     return new Response(body, { headers: { "content-type": "text/plain; version=0.0.4" } });
@@ -96,6 +100,7 @@ Deno.test("--scrape: gauges, counters as rates (a reset is a gap), histogram mea
     assert.ok(seriesValues(hub, 'jobs_total{job="y"}').length >= 3);
     // Each step adds 2 waits summing 1.5 s: a mean of 0.75 s.
     assert.deepEqual(seriesValues(hub, "wait_seconds:mean").slice(0, 3), [0.75, 0.75, 0.75]);
+    assert.deepEqual(seriesValues(hub, "rpc_seconds:mean").slice(0, 3), [0.5, 0.5, 0.5]);
     assert.ok(seriesValues(hub, 'wait_seconds{quantile="0.5"}').length >= 3);
     assert.equal(hub.status.state, "live");
   } finally {
