@@ -59,10 +59,21 @@ export async function startServer(
     log.error("request-failed", { error: String(error) });
     return internalError();
   };
-  const server = listen(
-    { hostname, port, tls, reusePort, bodyIdleMs: options.bodyIdleMs, onError },
-    handler,
-  );
+  /** Undoes what was started when start-up fails: nothing keeps running (Redis clients, timers). */
+  const release = async (error: unknown): Promise<never> => {
+    streams.stop();
+    await backplane?.[Symbol.asyncDispose]();
+    throw error;
+  };
+  let server: ReturnType<typeof listen>;
+  try {
+    server = listen(
+      { hostname, port, tls, reusePort, bodyIdleMs: options.bodyIdleMs, onError },
+      handler,
+    );
+  } catch (error) {
+    return release(error);
+  }
   const target = main && { hub: main.hub, sink: streams.sinkFor(main) };
   // Loaded only for a source: the demo never loads the readers, recorder and processes.
   const started = target &&
@@ -70,7 +81,7 @@ export async function startServer(
       .then(({ startMainSource }) => startMainSource(config, target, { ...options, log }))
       .catch(async (error) => {
         await server.shutdown();
-        throw error;
+        return release(error);
       });
 
   const scheme = config.tls ? "https" : "http";

@@ -30,7 +30,7 @@ import {
   type Batch,
   parseRedisUrl,
 } from "./backplane.ts";
-import { type Client, newClient, type RawEntry } from "./redis_client.ts";
+import { type Client, connectSettled, newClient, type RawEntry } from "./redis_client.ts";
 import { createBatchDecoder } from "./redis_entry.ts";
 import { RedisReader } from "./redis_reader.ts";
 import { RedisSender } from "./redis_sender.ts";
@@ -201,6 +201,7 @@ class RedisBackplane implements Backplane {
     this.#closed = true;
     clearInterval(this.#summaryTimer);
     clearTimeout(this.#startTimer);
+    await Promise.all([connectSettled(this.#command), connectSettled(this.#readerClient)]);
     this.#readerClient.destroy();
     await this.#reader.close();
     if (this.#command.isOpen) this.#command.destroy();

@@ -6,18 +6,21 @@
  * end of the body, counts every line once:
  * `{"taken":N,"headers":H,"blank":B,"skipped":M}`.
  *
- * The guards, in order (after websockets/ws): 405 another method; 403 a
- * foreign `Origin` whatever the token, so no web page can write cross-site;
- * 401 a missing or wrong token (logged once per address per minute:
- * policy.ts OncePerAddress); 400 a bad or reserved name (`range`, `x.csv`:
- * stream/registry.ts) or format; 413 a `Content-Length` over `--max-body`
- * (a streamed body has none and is allowed); 429 a stream over
- * `--max-ingest-rate` lines/s; 507 or 503 when the stream cannot take points
- * (too many streams, or the backplane waiting for its data store); 408 a
- * body that sends nothing for the listener's idle timeout. 401 and 413 say
- * `Connection: close`: their body is never read. A refusal in the middle of
- * a body ends it with that status and the counts so far: every line counted
- * as taken has been handed on, none after it was. 403, 408, 413 and 429 are
+ * The guards, in order: 405 another method; 403 a foreign `Origin` whatever
+ * the token, so no web page can write cross-site; 401 a missing or wrong
+ * token (logged once per address per minute: policy.ts OncePerAddress); 400
+ * a bad or reserved name (`range`, `x.csv`: stream/registry.ts); 413 a
+ * `Content-Length` over `--max-body` (a streamed body has none and is
+ * allowed); 429 a stream over `--max-ingest-rate` lines/s; 400 a bad
+ * `format` or `x`; 507 or 503 when the stream cannot take points (too many
+ * streams, or the backplane waiting for its data store); 408 a body that
+ * sends nothing for the listener's idle timeout. All but 408 leave the body
+ * unread: the listener reads out one declared up to 64 MiB so the client
+ * gets its answer whole, or ends the connection (listener.ts). 401, 408 and
+ * 413 also say `Connection: close`, so the client sends nothing more on it
+ * (Deno itself does not act on the header). A refusal in the middle of a
+ * body ends it with that status and the counts so far: every line counted as
+ * taken has been handed on, none after it was. 403, 408, 413 and 429 are
  * logged as `ingest-refused`, naming the client.
  *
  * @module
@@ -137,7 +140,7 @@ export function createIngestHandler(options: IngestOptions): IngestHandler {
       return json(
         401,
         { error: "Missing or wrong token: send Authorization: Bearer TOKEN" },
-        // The body is not read: the connection ends with the answer (listener.ts).
+        // The body is not read here: the listener reads out or drops it (listener.ts).
         { "www-authenticate": 'Bearer realm="liveplot"', connection: "close" },
       );
     }

@@ -195,19 +195,26 @@ export function controlMessages(
     .map((message) => JSON.parse(message));
 }
 
-/** Polls `condition` every 10 ms until it holds. */
+/** Polls `condition` every 10 ms until it holds (an async one: each answer awaited). */
 export async function waitFor(
-  condition: () => boolean,
+  condition: () => boolean | Promise<boolean>,
   timeoutMs: number,
   what: string,
 ): Promise<void> {
-  await withTimeout(
-    (async () => {
-      while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
-    })(),
-    timeoutMs,
-    what,
-  );
+  let timedOut = false;
+  try {
+    await withTimeout(
+      (async () => {
+        while (!timedOut && !(await condition())) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      })(),
+      timeoutMs,
+      what,
+    );
+  } finally {
+    timedOut = true;
+  }
 }
 
 /** A running `main.ts` child process with its output lines. */

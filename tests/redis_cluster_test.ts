@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import dgram from "node:dgram";
 import {
   closeSocket,
   controlMessages,
@@ -6,6 +7,7 @@ import {
   record,
   socketUrl,
   spawnCli,
+  startTestServer,
   waitFor,
   withTimeout,
 } from "./helpers.ts";
@@ -245,4 +247,46 @@ Deno.test({
     assert.equal((await first.stop()).code, 0);
     assert.equal((await second.stop()).code, 0);
   },
+});
+
+Deno.test("a start that fails (port taken, source cannot start) leaves no Redis connection", async () => {
+  await using redis = await startRedis();
+  const tcp = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const udp = dgram.createSocket("udp4");
+  await new Promise<void>((resolve) => udp.bind(0, "127.0.0.1", resolve));
+  // Connections Redis has had and has, less the INFO calls' own (one each, open while it answers).
+  let calls = 0;
+  const connections = async () => {
+    const info = await redis.command("INFO", "clients", "stats");
+    calls++;
+    const field = (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(info)?.[1]);
+    return {
+      made: field("total_connections_received") - calls,
+      open: field("connected_clients") - 1,
+    };
+  };
+  const before = (await connections()).made;
+  const failedStart = async (overrides: Parameters<typeof startTestServer>[0], error: RegExp) => {
+    const made = (await connections()).made;
+    await assert.rejects(startTestServer({ redis: redis.url, ...overrides }), error);
+    // Its two clients connected (now or a moment later, had they been left connecting)...
+    await waitFor(async () => (await connections()).made >= made + 2, 5000, "two connections");
+    // ...and none stays.
+    await waitFor(async () => (await connections()).open === 0, 5000, "no connection left open");
+  };
+  try {
+    await failedStart(
+      { port: tcp.addr.port },
+      /^ListenError: Cannot listen on 127\.0\.0\.1:\d+: port \d+ is already in use$/,
+    );
+    const { port } = udp.address();
+    await failedStart(
+      { source: { kind: "udp", hostname: "127.0.0.1", port } },
+      /^SourceStartError: Cannot listen for UDP on .*: the port is already in use$/,
+    );
+    assert.equal((await connections()).made, before + 4);
+  } finally {
+    tcp.close();
+    await new Promise<void>((resolve) => udp.close(() => resolve()));
+  }
 });
