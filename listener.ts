@@ -17,8 +17,9 @@
  *   a proxy still sending when the connection is reset loses the answer and
  *   says 502) and keeps the connection. Dropping works for a body never
  *   read; once a body has been read in part (408), Deno keeps the
- *   connection until the client goes, whatever the answer does: a proxy's
- *   body timeout closes it (docs/transport.md). Over HTTP/2 (a request with
+ *   connection until the client goes, whatever the answer does, so that
+ *   answer goes whole and says `Connection: close` to the client; a proxy's
+ *   body timeout closes it for a client that stays (docs/transport.md). Over HTTP/2 (a request with
  *   no `Host`: its authority is `:authority`) the answer is left as it is:
  *   the stream ends alone, and dropping it would lose the answer. A
  *   `Connection: close` from the client is honoured by Deno itself.
@@ -139,7 +140,9 @@ async function serveWithBody(
     duplex: "half",
   });
   const response = await handler(wrapped, info);
-  if (watched.finished() || !request.headers.has("host")) return response;
+  // A body read in part (408, or a refusal mid-body): Deno keeps the connection whatever the
+  // answer does, so the answer goes whole; ending it with an error would only cut off its end.
+  if (watched.finished() || watched.readInPart() || !request.headers.has("host")) return response;
   // A small body already sent is read out, so the client reads its answer whole and keeps the
   // connection; a big or slow one ends it.
   if (await drained(request, watched.body)) return response;
@@ -186,14 +189,17 @@ async function drained(request: Request, body: ReadableStream<Uint8Array>): Prom
 
 /**
  * `body`, erroring with a `TimeoutError` when a read waits more than
- * `idleMs` for data; `finished` says whether it was read to its end.
+ * `idleMs` for data; `finished` says whether it was read to its end,
+ * `readInPart` whether it was read from but not to its end.
  */
 function watchBody(body: ReadableStream<Uint8Array>, idleMs: number) {
   const reader = body.getReader();
   let done = false;
+  let started = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const watched = new ReadableStream<Uint8Array>({
     async pull(controller) {
+      started = true;
       const idle = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           const seconds = Math.round(idleMs / 100) / 10;
@@ -222,6 +228,7 @@ function watchBody(body: ReadableStream<Uint8Array>, idleMs: number) {
   return {
     body: watched,
     finished: () => done,
+    readInPart: () => started && !done,
     stop: () => {
       clearTimeout(timer);
       reader.cancel().catch(() => {});

@@ -180,6 +180,10 @@ Deno.test("a push body that sends nothing for the idle timeout is abandoned with
   assert.match(text, /No body data for 0\.5 s: request abandoned/);
   assert.match(text, /"taken":1/, "the line before the silence was taken");
   assert.match(text, /\r\nconnection: close\r\n/i);
+  // The answer is whole (its length said and sent), so a client such as curl -T - ends.
+  const [headers = "", body = ""] = text.split("\r\n\r\n");
+  const length = /\r\ncontent-length: (\d+)\r\n/i.exec(headers)?.[1];
+  assert.equal(new TextEncoder().encode(body).length, Number(length), `a whole answer: ${text}`);
   assertSecurityHeaders(text, "the 408");
   assert.ok(ms >= 500, `abandoned after ${ms} ms, not before the timeout`);
   assert.ok(lines.some((line) => line.includes("event=ingest-refused status=408")));
