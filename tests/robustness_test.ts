@@ -89,10 +89,8 @@ Deno.test("bad frames close only their own connection, with one log line each", 
     using raw = await openRawSocket(port, "/echo");
     await raw.send(opcode, payload, options);
     const outcome = await closeOutcome(raw, 5000);
-    assert.notEqual(outcome.kind, "timeout", `${name}: closed in time`);
-    if (outcome.kind === "close") {
-      assert.ok((outcome.code ?? 0) >= 1002, `${name}: ${outcome.code}`);
-    }
+    // Deno 2.9.6 fails the connection as RFC 6455 §7.1.7 allows: it drops it, no close frame.
+    assert.equal(outcome.kind, "eof", `${name}: ${JSON.stringify(outcome)}`);
     bystander.send(name);
     assert.equal(await nextMessage(bystander), name, `the bystander after ${name}`);
   }
