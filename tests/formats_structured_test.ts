@@ -94,6 +94,8 @@ Deno.test("series-x-y (and sxy): the line's own x, any name without spaces, { in
     assert.deepEqual(sink.kinds, ["number"]);
     assert.equal(detected?.format, "series-x-y");
   }
+  // With no flag the same line is a labelled row, as docs/formats.md says: two series.
+  assert.deepEqual(read("temp 12.5 21.3\ntemp 13 22\n").sink.names(), ["temp.0", "temp.1"]);
 });
 
 Deno.test("names may hold {, spaces, quotes and UTF-8", () => {
