@@ -211,6 +211,15 @@ Deno.test("the source is '-' for stdin or a command after the options", () => {
     args: ["--port"],
     cwd: "/home/user",
   });
+  // After an option, the "--" that ends the options is enough (docs/cli.md).
+  const afterOption = parse(["--no-open", "--", "-weird"]);
+  assert.ok(afterOption.kind === "serve");
+  assert.deepEqual(afterOption.config.source, {
+    kind: "command",
+    command: "-weird",
+    args: [],
+    cwd: "/home/user",
+  });
 });
 
 Deno.test("--help and --version print and exit 0", async () => {
