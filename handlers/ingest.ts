@@ -262,17 +262,26 @@ async function readBody(
     return json(400, { error: "Body ended abruptly", ...feed.counts });
   }
   options.log.debug("ingest-done", { stream: name, ...feed.counts });
-  const { taken, headers, blank, skipped } = feed.counts;
-  // `curl -d @FILE` drops a file's newlines: all of it arrives as one line, and nothing plots.
-  if (taken === 0 && blank === 0 && headers + skipped === 1) {
+  // `curl -d @FILE` drops a file's line breaks: all of it arrives as one line, as a form.
+  if (!feed.hasLineBreak && isForm(request) && lines(feed.counts) === 1) {
     return json(200, { ...feed.counts, hint: ONE_LINE_HINT });
   }
   return json(200, feed.counts);
 }
 
-/** Why a push of one line that gave no points may have been a whole file. */
-const ONE_LINE_HINT = "One line and no points: a file sent with curl -d loses its newlines; " +
-  "send it with --data-binary @FILE or -T FILE";
+/** What a push of one line with no line break, as curl -d sends it, may have been. */
+const ONE_LINE_HINT = "One line with no line break, as curl -d sends a file (it drops the " +
+  "newlines): send a file with --data-binary @FILE or -T FILE";
+
+/** A body sent as a form: what `curl -d` and `--data-binary` say it is. */
+function isForm(request: Request): boolean {
+  return request.headers.get("content-type")?.startsWith("application/x-www-form-urlencoded") ??
+    false;
+}
+
+function lines({ taken, headers, blank, skipped }: PushCounts): number {
+  return taken + headers + blank + skipped;
+}
 
 function refill(bucket: Bucket, rate: number): void {
   const now = performance.now();

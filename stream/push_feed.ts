@@ -40,6 +40,7 @@ export class PushFeed {
   readonly #maxLineBytes: number;
   readonly #cutOff: () => void;
   #truncated = 0;
+  #lineBreaks = false;
 
   constructor(
     writer: Pick<StreamWriter, "sink" | "skipped" | "cutOff" | "detected">,
@@ -59,7 +60,19 @@ export class PushFeed {
 
   /** The body's lines, a read at a time, with their arrival times. */
   batches(body: AsyncIterable<Uint8Array>): AsyncGenerator<Batch> {
-    return timedLines(body, this.#maxLineBytes, this.#cutOff);
+    return timedLines(this.#watched(body), this.#maxLineBytes, this.#cutOff);
+  }
+
+  /** Whether the body so far has a line break (`curl -d @FILE` sends a file without any). */
+  get hasLineBreak(): boolean {
+    return this.#lineBreaks;
+  }
+
+  async *#watched(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of body) {
+      if (!this.#lineBreaks) this.#lineBreaks = chunk.includes(0x0a) || chunk.includes(0x0d);
+      yield chunk;
+    }
   }
 
   /** Reads the first `count` lines of `batch` (all by default) into the stream. */

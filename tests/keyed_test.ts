@@ -201,19 +201,43 @@ Deno.test("a line with bytes that are not UTF-8 or control characters is skipped
 Deno.test("a file pushed with curl -d (its newlines dropped) is answered with how to send it", async () => {
   const token = "keyed-test-token-0123456789";
   await using server = await startTestServer({ token, source: { kind: "demo" } });
-  const push = async (body: string) => {
-    const response = await fetch(new URL("/s/file", server.url), {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}` },
-      body,
-    });
-    return await response.json();
+  const dir = await Deno.makeTempDir();
+  /** Pushes `file` with a real curl and `how` (-d, --data-binary or -T), and reads the answer. */
+  const curl = async (how: string, file: string, stream = "file") => {
+    const path = `${dir}/${stream}.txt`;
+    await Deno.writeTextFile(path, file);
+    const { stdout, code } = await new Deno.Command("curl", {
+      args: ["-sS", how, how === "-T" ? path : `@${path}`, "-H", `Authorization: Bearer ${token}`]
+        .concat(new URL(`/s/${stream}`, server.url).href),
+    }).output();
+    assert.equal(code, 0);
+    return JSON.parse(new TextDecoder().decode(stdout));
   };
-  const file = "time,temperature\n2026-12-07T08:00:00Z,20.5\n2026-12-07T08:00:01Z,20.7\n";
-  // What curl -d @file sends: the lines run together.
-  const flattened = await push(file.replaceAll("\n", ""));
-  assert.equal(flattened.taken, 0);
-  assert.match(flattened.hint, /--data-binary @FILE or -T FILE/);
-  // The same file sent whole plots, and gets no hint.
-  assert.deepEqual(await push(file), { taken: 2, headers: 1, blank: 0, skipped: 0 });
+  try {
+    const csv = "time,temperature\n2026-12-07T08:00:00Z,20.5\n2026-12-07T08:00:01Z,20.7\n";
+    // curl -d runs the lines together: nothing plots, or wrong points ("1 2\n3 4" is "1 23 4").
+    const flattened = await curl("-d", csv);
+    assert.equal(flattened.taken, 0);
+    assert.match(flattened.hint, /--data-binary @FILE or -T FILE/);
+    const columns = await curl("-d", "1 2\n3 4\n", "columns");
+    assert.equal(columns.taken, 1);
+    assert.match(columns.hint, /as curl -d sends a file/);
+    // The same files sent whole plot, and get no hint; nor does a line that is only too long.
+    assert.deepEqual(await curl("--data-binary", csv), {
+      taken: 2,
+      headers: 1,
+      blank: 0,
+      skipped: 0,
+    });
+    assert.deepEqual(await curl("-T", "1 2\n3 4\n", "columns"), {
+      taken: 2,
+      headers: 0,
+      blank: 0,
+      skipped: 0,
+    });
+    const long = await curl("--data-binary", `v=${"1".repeat(70_000)}\n`, "long");
+    assert.deepEqual([long.skipped, long.hint], [1, undefined]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
