@@ -35,7 +35,8 @@ export function serveStreamViewer(socket: WebSocket, name: string, streams: Stre
     }
     // The window and title the stream will have, so the page does not show the demo's meanwhile.
     socket.send(metaMessage(streams.view(name), INITIAL_SHAPE));
-    socket.send(JSON.stringify({ type: "status", ...waitingStatus(name) }));
+    // Shaped as a stream's own status (hub.ts), which always says where history begins.
+    socket.send(JSON.stringify({ type: "status", ...waitingStatus(name), historyStart: null }));
   });
   socket.addEventListener("close", () => {
     stopWaiting();

@@ -137,6 +137,7 @@ Deno.test("viewers do not create streams: five of them leave --max-streams 5 to 
   assert.equal(meta?.title, "a1");
   assert.deepEqual(meta?.series, []);
   assert.equal(told?.state, "waiting");
+  assert.equal(told?.historyStart, null, "shaped as a stream's own status");
   assert.equal(
     told?.detail,
     'waiting for a first write to stream "a1": POST or PUT lines to /s/a1 with the push token',
