@@ -114,9 +114,14 @@ export class Stack {
     const gutter = sharedGutter(this.gutters);
     for (const { u, names } of this.charts) {
       u.batch(() => {
-        if (newData || rebuilt) u.setData(this.#table(store, names), false);
-        if (range && (u.scales.x.min !== range.from || u.scales.x.max !== range.to)) {
-          u.setScale("x", { min: range.from, max: range.to });
+        const dataSet = newData || rebuilt;
+        if (dataSet) u.setData(this.#table(store, names), false);
+        const { min, max } = u.scales.x;
+        // uPlot finds which points are in view only when the x scale is set: after new data
+        // (held points trimmed from the front shift every index) as well as a new range.
+        const x = range ?? (dataSet && min != null && max != null ? { from: min, to: max } : null);
+        if (x && (dataSet || min !== x.from || max !== x.to)) {
+          u.setScale("x", { min: x.from, max: x.to });
         }
         // A neighbour needs a wider gutter than this chart last took: lay it out again.
         if (this.charts.length > 1 && u.axes[1]?._size < gutter) u.redraw(false, true);
