@@ -61,7 +61,8 @@ function main() {
   };
   const stack = new Stack(ui.charts, demo, {
     onRange: (from, to) => setView(showRange(state.view, from, to, extent())),
-    onZoom: (factor, anchor) => setView(zoom(state.view, shown(), factor, anchor, extent())),
+    onZoom: (factor, anchor) =>
+      setView(zoom(state.view, shown(), factor, anchor, extent(), state.xKind)),
     onCursor(row) {
       state.cursorRow = row;
       const x = row === null ? undefined : store.xs[row];

@@ -67,6 +67,11 @@ Deno.test("zoom out stops at the session's extent; pan stays inside it", () => {
   const wide = { from: 60, to: 120 };
   assert.deepEqual(zoom(initialView(null), wide, 2, undefined, extent).fixed, wide);
   assert.deepEqual(clampRange({ from: 0, to: 5 }, null), { from: 0, to: 5 });
+  // Zooming in stops at 10 ms of time x, where the time axis still ticks.
+  let near = zoom(initialView(null), { from: 100, to: 100.016 }, 0.5, undefined, extent, "time");
+  assert.deepEqual(near.fixed, { from: 100.003, to: 100.013 }, "as narrow as 10 ms");
+  near = zoom(near, near.fixed, 0.5, undefined, extent, "time");
+  assert.ok(Math.abs(near.fixed.to - near.fixed.from - 0.01) < 1e-9, "and no narrower");
   assert.equal(goLive(view).following, true);
   const paused = togglePause(initialView(null), { from: 1, to: 2 });
   assert.deepEqual([paused.paused, paused.following, paused.fixed], [true, false, {

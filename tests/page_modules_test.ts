@@ -38,6 +38,11 @@ Deno.test("axis labels take SI suffixes and keep the digits the step needs", () 
     ["1000000000", "1000000002", "1000000004"],
   );
   assert.deepEqual(formatTicks([-2e6, 0, 2e6], 2e6), ["-2M", "0", "2M"]);
+  // A fine step on a plain value keeps its decimals rather than a µ of hundreds of thousands.
+  assert.deepEqual(formatTicks([0.87, 0.8705, 0.871], 0.0005), ["0.8700", "0.8705", "0.8710"]);
+  // Beyond the prefixes (yocto to yotta): powers of ten.
+  assert.deepEqual(formatTicks([1e30, 2e30], 1e30), ["1e+30", "2e+30"]);
+  assert.deepEqual(formatTicks([1.5e-30, 2e-30], 5e-31), ["1.5e-30", "2.0e-30"]);
 });
 
 Deno.test("legend values: 3e-6 is not 0, 1e9 keeps its digits", () => {
@@ -51,6 +56,13 @@ Deno.test("legend values: 3e-6 is not 0, 1e9 keeps its digits", () => {
   assert.equal(formatValue(0.5004), "0.5004");
   assert.equal(formatValue(12.5), "12.5");
   assert.equal(formatValue(0), "0");
+  // Exponents keep their zeros; past yotta and yocto, powers of ten.
+  assert.equal(formatValue(1e24), "1Y");
+  assert.equal(formatValue(1.5e25), "15Y");
+  assert.equal(formatValue(1e34), "1e+34");
+  assert.equal(formatValue(1.62e304), "1.62e+304");
+  assert.equal(formatValue(1.23e-34), "1.23e-34");
+  assert.equal(formatValue(-2e-30), "-2e-30");
   assert.equal(formatValue(undefined), "–");
 });
 

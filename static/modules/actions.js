@@ -56,7 +56,7 @@ export function pageActions(page) {
       changed();
     },
     pan: (fraction) => setView(pan(state.view, shown(), fraction, extent())),
-    zoom: (factor) => setView(zoom(state.view, shown(), factor, undefined, extent())),
+    zoom: (factor) => setView(zoom(state.view, shown(), factor, undefined, extent(), state.xKind)),
     csv() {
       const csv = tableCsv(viewTable(state, store));
       download(new Blob([csv], { type: "text/csv" }), `liveplot-${stamp()}.csv`);

@@ -65,7 +65,14 @@ function decimalsFor(step) {
  * @returns {string}
  */
 function trimZeros(text) {
-  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
+  const [mantissa = "", exponent] = text.split("e");
+  const trimmed = mantissa.includes(".") ? mantissa.replace(/\.?0+$/, "") : mantissa;
+  return exponent === undefined ? trimmed : `${trimmed}e${exponent}`;
+}
+
+/** Beyond the prefixes (yocto to yotta): written as `1.62e+304`. */
+function beyondPrefixes(/** @type {number} */ magnitude) {
+  return magnitude >= 1e27 || magnitude < 1e-24;
 }
 
 /**
@@ -80,9 +87,20 @@ export function formatTicks(values, step) {
   for (const value of values) {
     if (value !== null && Number.isFinite(value)) magnitude = Math.max(magnitude, Math.abs(value));
   }
+  if (beyondPrefixes(magnitude)) {
+    // As many decimals as the step needs, after the largest value's first digit.
+    const digits = decimalsFor(step / 10 ** Math.floor(Math.log10(magnitude)));
+    return values.map((value) =>
+      value === null || !Number.isFinite(value)
+        ? ""
+        : Math.abs(value) < step * 1e-6
+        ? "0"
+        : value.toExponential(digits)
+    );
+  }
   let exponent = prefixExponent(magnitude);
   let decimals = decimalsFor(step / 10 ** exponent);
-  if (decimals > 2) {
+  if (decimals > 4) {
     // A fine step on a large value: write the step's own unit instead.
     exponent = prefixExponent(step);
     decimals = decimalsFor(step / 10 ** exponent);
@@ -114,6 +132,7 @@ export function formatValue(value, digits = 6) {
     const integerDigits = Math.max(1, Math.floor(Math.log10(magnitude)) + 1);
     return trimZeros(value.toFixed(Math.max(0, Math.max(digits, integerDigits) - integerDigits)));
   }
+  if (beyondPrefixes(magnitude)) return trimZeros(value.toExponential(digits - 1));
   const exponent = prefixExponent(magnitude);
   const suffix = PREFIXES[String(exponent)] ?? "";
   return trimZeros((value / 10 ** exponent).toPrecision(digits)) + suffix;

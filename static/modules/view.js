@@ -155,19 +155,35 @@ export function showRange(view, from, to, extent) {
 }
 
 /**
- * Zooms around `anchor` (the middle by default): `factor` > 1 zooms out.
+ * Zooms around `anchor` (the middle by default): `factor` > 1 zooms out. Zooming in
+ * stops at `narrowest`'s width.
  * @param {View} view
  * @param {Range | null} shown the range shown now
  * @param {number} factor
  * @param {number | undefined} anchor
  * @param {Range | null} extent
+ * @param {string} [xKind] `time` for time x
  * @returns {View}
  */
-export function zoom(view, shown, factor, anchor, extent) {
+export function zoom(view, shown, factor, anchor, extent, xKind) {
   if (!shown) return view;
   const at = anchor ?? (shown.from + shown.to) / 2;
+  const width = shown.to - shown.from;
+  const least = narrowest(xKind, at);
+  if (factor < 1 && width * factor < least) factor = Math.min(1, least / width);
   const to = at + (shown.to - at) * factor;
   return showRange(view, at - (at - shown.from) * factor, to, widened(extent, shown));
+}
+
+/**
+ * The narrowest view a zoom goes to: 10 ms of time x (the time axis ticks at 1 ms at the
+ * finest); for other x, where doubles still tell x apart.
+ * @param {string | undefined} xKind
+ * @param {number} at
+ * @returns {number}
+ */
+export function narrowest(xKind, at) {
+  return xKind === "time" ? 0.01 : Math.max(Math.abs(at) * 1e-12, 1e-300);
 }
 
 /**
