@@ -9,7 +9,7 @@
 // Served from the uplot package (handlers/assets.ts); deno.json maps it the same way for `deno check`.
 import uPlot from "../uplot.js";
 import { DEMO_FILL, DEMO_STROKE, seriesColor, themeColors, withAlpha } from "./colors.js";
-import { formatTicks, formatTimeTicks } from "./format.js";
+import { formatTicks, formatTimeTicks, TICK_STEPS, tickSplits } from "./format.js";
 import { displayName } from "./names.js";
 import { outagesIn } from "./outages.js";
 
@@ -232,21 +232,32 @@ export function createChart(parent, spec, options, data) {
   ) => formatTicks(splits, step);
   // Small split charts still get three or four y labels.
   const ySpace = options.height < 220 ? 16 : 30;
-  const axes = [xAxis, {
-    ...axisCommon,
-    scale: "y",
-    size: ySize(options.gutters ?? null),
+  // Ticks for any value a double holds from 1e-32 up (uPlot's own: 1e-14 to 5e31).
+  const yTicks = {
     values: yValues,
     space: ySpace,
+    incrs: TICK_STEPS,
+    splits: (
+      /** @type {any} */ _u,
+      /** @type {number} */ _i,
+      /** @type {number} */ min,
+      /** @type {number} */ max,
+      /** @type {number} */ step,
+    ) => tickSplits(min, max, step),
+  };
+  const axes = [xAxis, {
+    ...axisCommon,
+    ...yTicks,
+    scale: "y",
+    size: ySize(options.gutters ?? null),
   }];
   if (hasY2) {
     axes.push({
       ...axisCommon,
+      ...yTicks,
       scale: "y2",
       side: 1,
       size: ySize(null),
-      space: ySpace,
-      values: yValues,
       grid: { show: false },
     });
   }

@@ -76,6 +76,34 @@ function beyondPrefixes(/** @type {number} */ magnitude) {
 }
 
 /**
+ * Steps between y ticks, 1, 2, 2.5 and 5 times each power of ten from 1e-32
+ * (uPlot's own smallest) to 5e307: uPlot's own list ends at 5e31. Written as
+ * uPlot writes its own, so the steps it knows are the same numbers.
+ * @type {number[]}
+ */
+export const TICK_STEPS = [];
+for (let exponent = -32; exponent <= 307; exponent++) {
+  for (const mult of [1, 2, 2.5, 5]) TICK_STEPS.push(+`${mult}e${exponent}`);
+}
+
+/**
+ * The ticks `step` apart within [min, max], as multiples of the step: uPlot's
+ * own rounds to 14 decimals, which makes every tick 0 below 1e-14.
+ * @param {number} min
+ * @param {number} max
+ * @param {number} step
+ * @returns {number[]}
+ */
+export function tickSplits(min, max, step) {
+  if (!(step > 0) || !(max >= min)) return [];
+  const first = Math.ceil(min / step - 1e-9);
+  const last = Math.floor(max / step + 1e-9);
+  const ticks = [];
+  for (let k = first; k <= last && ticks.length < 1000; k++) ticks.push(k === 0 ? 0 : k * step);
+  return ticks;
+}
+
+/**
  * Axis labels for ticks `values` that are `step` apart: one suffix for all,
  * with as many decimals as the step needs, so 1e9 + 2 keeps its digits.
  * @param {number[]} values
