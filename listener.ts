@@ -10,16 +10,16 @@
  *   Deno 2.9.6 keeps it, even when the answer says `Connection: close`
  *   (measured: open 6 s later, body unread), so the answer goes out chunked
  *   and the connection is dropped after its last chunk: the client has the
- *   status and the message, and no way to go on sending. A body declared
- *   up to 64 MiB (so a file just over --max-body's 16 MiB gets its 413) is
- *   read out first while it keeps coming (at most 10 s), so the client
- *   reads its answer whole (a fetch errors on a dropped chunked answer, and
- *   a proxy still sending when the connection is reset loses the answer and
- *   says 502) and keeps the connection. Dropping works for a body never
- *   read; once a body has been read in part (408), Deno keeps the
- *   connection until the client goes, whatever the answer does, so that
- *   answer goes whole and says `Connection: close` to the client; a proxy's
- *   body timeout closes it for a client that stays (docs/transport.md). Over HTTP/2 (a request with
+ *   status and the message, and no way to go on sending. A body declared up
+ *   to 64 MiB (so a file just over --max-body's 16 MiB gets its 413) is read
+ *   out first while it keeps coming (at most 10 s), so the client reads its
+ *   answer whole (a fetch errors on a dropped chunked answer, and a proxy
+ *   still sending when the connection is reset loses the answer and says
+ *   502) and keeps the connection. Dropping works for a body never read;
+ *   once a body has been read in part (408), Deno keeps the connection until
+ *   the client goes, whatever the answer does, so that answer goes whole and
+ *   says `Connection: close` to the client; a proxy's body timeout closes it
+ *   for a client that stays (docs/transport.md). Over HTTP/2 (a request with
  *   no `Host`: its authority is `:authority`) the answer is left as it is:
  *   the stream ends alone, and dropping it would lose the answer. A
  *   `Connection: close` from the client is honoured by Deno itself.
