@@ -30,6 +30,7 @@ export function findUi() {
     hint: element("hint"),
     hover: element("hover"),
     status: element("status"),
+    announce: element("announce"),
     stderr: element("stderr"),
     span: element("span"),
     streams: /** @type {HTMLUListElement} */ (element("streams-here")),
@@ -151,7 +152,7 @@ function setText(element, text) {
 /**
  * Shows the state: pressed buttons, the window span, status, hint and stderr.
  * @param {Ui} ui
- * @param {{ following: boolean, paused: boolean, split: boolean, pauseDisabled: boolean, span: string, status: string, statusState: string, hint: string, stderr: string }} shown
+ * @param {{ following: boolean, paused: boolean, split: boolean, pauseDisabled: boolean, span: string, status: string, announce: string, statusState: string, hint: string, stderr: string }} shown
  */
 export function showState(ui, shown) {
   ui.live.setAttribute("aria-pressed", String(shown.following));
@@ -160,6 +161,8 @@ export function showState(ui, shown) {
   ui.split.setAttribute("aria-pressed", String(shown.split));
   setText(ui.span, shown.span);
   setText(ui.status, shown.status);
+  // The live region: only state changes, not the counters above, reach a screen reader.
+  setText(ui.announce, shown.announce);
   ui.status.dataset.state = shown.statusState;
   setText(ui.hint, shown.hint);
   ui.hint.hidden = shown.hint === "";

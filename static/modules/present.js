@@ -5,7 +5,7 @@
  * @module
  */
 
-import { hintText, liveRate, statusText, stderrText } from "./status.js";
+import { announceText, hintText, liveRate, statusText, stderrText } from "./status.js";
 import { showState } from "./controls.js";
 import { spanText, windowSpec } from "./view.js";
 import { shownRange } from "./state.js";
@@ -44,7 +44,8 @@ export function showLegend({ state, store, stack, legend }, fresh) {
 }
 
 /**
- * Shows the toolbar's pressed states and span, the status line, the hint and stderr.
+ * Shows the toolbar's pressed states and span, the status line (and its
+ * announcement: states only), the hint and stderr.
  * @param {PageParts} parts
  */
 export function showStatus({ state, store, ui, stack, connection }) {
@@ -71,6 +72,7 @@ export function showStatus({ state, store, ui, stack, connection }) {
     pauseDisabled: demo && !connection.socket && store.points === 0,
     span: demo ? "" : spanText(windowSpec(state.view)),
     status: statusText(model),
+    announce: announceText(model),
     statusState: state.source?.state === "ended" ? "ended" : connection.state,
     hint: hintText(model),
     stderr: stderrText(state.source),

@@ -104,6 +104,38 @@ export function statusText(model) {
 }
 
 /**
+ * What a screen reader is told (the visually hidden live region): the
+ * connection's and the source's state alone, so it changes when a state
+ * does, never with the counters, the rate or a reconnect countdown ("" at
+ * first, before anything happened).
+ * @param {StatusModel} model
+ * @returns {string}
+ */
+export function announceText(model) {
+  const { connection, source } = model;
+  if (connection.state === "not connected") return "";
+  const parts = [];
+  if (connection.state === "reconnecting") {
+    parts.push(
+      connection.lastCloseCode === 1013 ? "dropped for being slow, reconnecting" : "reconnecting",
+    );
+  } else {
+    parts.push(connection.state);
+  }
+  if (source?.state === "connecting" || source?.state === "waiting") {
+    parts.push(source.detail || `source ${source.state}`);
+  }
+  if (source?.store === "waiting") parts.push("reconnecting to the data store");
+  if (source?.state === "ended") {
+    const code = source.exitCode;
+    parts.push(
+      code === null || code === undefined ? "source ended" : `source ended, exit code ${code}`,
+    );
+  }
+  return parts.join("; ");
+}
+
+/**
  * Why nothing is plotted yet ("" when something is, or the page is still joining).
  * @param {StatusModel & { joining: boolean, otherStreams: number }} model
  *   otherStreams: how many other streams this process serves (0 when unknown)

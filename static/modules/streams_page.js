@@ -13,6 +13,9 @@ const body = /** @type {HTMLTableSectionElement} */ (document.getElementById("st
 const count = /** @type {HTMLElement} */ (document.getElementById("count"));
 const empty = /** @type {HTMLElement} */ (document.getElementById("empty"));
 const status = /** @type {HTMLElement} */ (document.getElementById("status"));
+/** The live region: a failure and the recovery from it, not each refresh's time. */
+const announce = /** @type {HTMLElement} */ (document.getElementById("announce"));
+let failing = false;
 /** @type {HTMLAnchorElement} */ (document.getElementById("all-streams")).href = `/${
   tokenQuery(location.search)
 }`;
@@ -24,8 +27,12 @@ async function refresh() {
     count.textContent = String(streams.length);
     empty.hidden = streams.length > 0;
     status.textContent = `updated ${utcStamp(Date.now() / 1000)}`;
+    if (failing) announce.textContent = "streams listed again";
+    failing = false;
   } catch (error) {
     status.textContent = error instanceof Error ? error.message : String(error);
+    if (announce.textContent !== status.textContent) announce.textContent = status.textContent;
+    failing = true;
   }
 }
 

@@ -1,0 +1,124 @@
+/**
+ * The page as a screen reader and a narrow window meet it, in a real
+ * Chromium: the live region speaks only when a state changes (never with the
+ * counters), the chart area is a named, described control that takes its keys,
+ * and a 200-character series name neither widens the legend nor the `/s/`
+ * table past the window.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { launchBrowser, readPage, sleep, startFedServer, waitForPage } from "./browser.ts";
+
+const browserTest = { sanitizeOps: false, sanitizeResources: false };
+
+/**
+ * Counts, from before the page's first script, every change inside a live
+ * region (`role=status|alert|log`, `aria-live` other than off), and keeps
+ * the regions' texts after each change.
+ */
+function watchLiveRegions() {
+  // deno-lint-ignore no-explicit-any
+  const window = globalThis as any;
+  const LIVE = '[role="status"], [role="alert"], [role="log"], [aria-live]:not([aria-live="off"])';
+  window.__live = { changes: 0, texts: [] as string[] };
+  // deno-lint-ignore no-explicit-any
+  new window.MutationObserver((records: any[]) => {
+    for (const record of records) {
+      const target = record.target.nodeType === 1 ? record.target : record.target.parentElement;
+      const region = target?.closest?.(LIVE);
+      if (!region) continue;
+      window.__live.changes++;
+      window.__live.texts.push(region.textContent);
+    }
+  }).observe(window.document, { subtree: true, childList: true, characterData: true });
+}
+
+/** The live regions' changes so far. */
+function liveChanges(page: Page): Promise<{ changes: number; texts: string[] }> {
+  // deno-lint-ignore no-explicit-any
+  return page.evaluate(() => (globalThis as any).__live);
+}
+
+/** Whether `selector` sits inside a live region. */
+function inLiveRegion(page: Page, selector: string): Promise<boolean> {
+  return page.evaluate((selector) => {
+    // deno-lint-ignore no-explicit-any
+    const element = (globalThis as any).document.querySelector(selector);
+    return Boolean(element.closest(
+      '[role="status"], [role="alert"], [role="log"], [aria-live]:not([aria-live="off"])',
+    ));
+  }, selector);
+}
+
+Deno.test({
+  name: "the live region announces state changes, not the counters that change 4 times a second",
+  ...browserTest,
+  async fn() {
+    await using server = await startFedServer();
+    await using browser = await launchBrowser();
+    const { page, problems } = await browser.newPage(watchLiveRegions);
+    await server.write("1\n2\n");
+    await page.goto(server.url.href);
+    await waitForPage(page, (s) => s.connection === "connected" && s.received >= 2, "connected");
+    await page.locator("#announce", { hasText: "connected" }).waitFor();
+    assert.equal(await inLiveRegion(page, "#status"), false, "the counters are no live region");
+
+    // A live stream for 3 s: the visible counters keep changing, the live region does not.
+    const before = await liveChanges(page);
+    const shown = new Set<string>();
+    for (let i = 0; i < 60; i++) {
+      await server.write(`${i}\n`);
+      shown.add((await readPage(page)).status);
+      await sleep(50);
+    }
+    assert.ok(shown.size >= 4, `the status line kept counting: ${[...shown].join(" | ")}`);
+    assert.ok([...shown].some((text) => text.includes("points/s")), "with a rate");
+    assert.deepEqual(await liveChanges(page), before, "no announcement while only counters move");
+
+    // A dropped connection and the source's end are each said, once.
+    await page.evaluate(() =>
+      // deno-lint-ignore no-explicit-any
+      (globalThis as any).liveplot.drop()
+    );
+    await page.locator("#announce", { hasText: "reconnecting" }).waitFor();
+    await page.locator("#announce", { hasText: /^connected$/ }).waitFor({ timeout: 10_000 });
+    await server.end();
+    await page.locator("#announce", { hasText: "source ended" }).waitFor();
+    await sleep(1000);
+    const { texts } = await liveChanges(page);
+    // "connecting" is said when a refresh falls between the socket's open and its opening.
+    assert.deepEqual(texts.filter((text, i) => i > 0 || text !== "connecting"), [
+      "connected",
+      "reconnecting",
+      "connected",
+      "connected; source ended",
+    ]);
+    assert.deepEqual(problems, []);
+  },
+});
+
+Deno.test({
+  name: "the /s/ page refreshes its time without announcing it",
+  ...browserTest,
+  async fn() {
+    await using server = await startFedServer();
+    await server.write("1\n");
+    await using browser = await launchBrowser();
+    const { page, problems } = await browser.newPage(watchLiveRegions);
+    await page.goto(new URL("/s/", server.url).href);
+    const first = await page.locator("#status", { hasText: "updated" }).textContent();
+    assert.equal(await inLiveRegion(page, "#status"), false, "the time is no live region");
+    // The list refreshes every 5 s: wait for a new time (seconds differ).
+    await page.waitForFunction(
+      // deno-lint-ignore no-explicit-any
+      (first) => (globalThis as any).document.getElementById("status").textContent !== first,
+      first,
+      { timeout: 10_000 },
+    );
+    assert.deepEqual(await liveChanges(page), { changes: 0, texts: [] });
+    assert.deepEqual(problems, []);
+  },
+});
