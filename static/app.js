@@ -37,6 +37,7 @@ function main() {
   const endpoints = endpointsFor(location.pathname, location.search);
   const initial = readViewState(location.search);
   const ui = findUi();
+  if (demo) showAsPicture(ui.charts);
   ui.csvAll.href = endpoints.csv;
   /** @type {HTMLAnchorElement} */ (document.getElementById("all-streams")).href = `/s/${
     tokenQuery(location.search)
@@ -150,6 +151,17 @@ function main() {
   refresh();
   schedule();
   if (!demo) connection.open();
+}
+
+/**
+ * The demo's chart takes no keys or gestures: a picture, out of the tab order.
+ * @param {HTMLElement} charts
+ */
+function showAsPicture(charts) {
+  charts.setAttribute("role", "img");
+  for (const name of ["tabindex", "aria-describedby", "aria-keyshortcuts"]) {
+    charts.removeAttribute(name);
+  }
 }
 
 main();

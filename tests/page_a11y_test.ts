@@ -122,3 +122,41 @@ Deno.test({
     assert.deepEqual(problems, []);
   },
 });
+
+Deno.test({
+  name: "the chart area is an application named Chart, described by its keys, and takes them",
+  ...browserTest,
+  async fn() {
+    await using server = await startFedServer();
+    for (let i = 0; i < 50; i++) await server.write(`${i}\n`);
+    await using browser = await launchBrowser();
+    const { page, problems } = await browser.newPage();
+    await page.goto(server.url.href);
+    await waitForPage(page, (s) => s.chart?.data[0]?.length === 50, "50 points drawn");
+    assert.match(await page.locator("main").ariaSnapshot(), /^ {2}- application "Chart"$/m);
+
+    // Chromium's own accessibility tree: the role, the name and the keys as its description.
+    const cdp = await page.context().newCDPSession(page);
+    const { nodes } = await cdp.send("Accessibility.getFullAXTree") as {
+      nodes: {
+        role?: { value: string };
+        name?: { value: string };
+        description?: { value: string };
+      }[];
+    };
+    const chart = nodes.find((node) => node.role?.value === "application");
+    assert.equal(chart?.name?.value, "Chart");
+    assert.match(chart?.description?.value ?? "", /← and → pan, \+ and − zoom.*Drag to zoom/);
+    await cdp.detach();
+
+    const area = page.getByRole("application", { name: "Chart" });
+    await area.focus();
+    await page.keyboard.press("ArrowLeft");
+    await waitForPage(page, (s) => !s.view.following, "← pans away from the newest points");
+    await page.keyboard.press("l");
+    await waitForPage(page, (s) => s.view.following, "l follows again");
+    await page.keyboard.press("Space");
+    await waitForPage(page, (s) => s.view.paused, "space pauses");
+    assert.deepEqual(problems, []);
+  },
+});
