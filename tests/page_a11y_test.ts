@@ -160,3 +160,92 @@ Deno.test({
     assert.deepEqual(problems, []);
   },
 });
+
+Deno.test({
+  name: "a 200-character name is cut in the legend and wraps on /s/: all fits at 1280 and 360 px",
+  ...browserTest,
+  async fn() {
+    await using server = await startFedServer();
+    const long = "L".repeat(300);
+    for (let i = 0; i < 5; i++) {
+      await server.write(JSON.stringify({ [long]: i, short: 10 + i, other: 20 + i }) + "\n");
+    }
+    await using browser = await launchBrowser();
+    const { page, problems } = await browser.newPage();
+    for (const width of [1280, 360]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.goto(server.url.href);
+      await waitForPage(page, (s) => /4.*14.*24/.test(s.legend), "the legend's values");
+      const legend = await page.evaluate(() => {
+        // deno-lint-ignore no-explicit-any
+        const { document } = globalThis as any;
+        const list = document.getElementById("legend");
+        // deno-lint-ignore no-explicit-any
+        const box = (e: any) => e.getBoundingClientRect();
+        return {
+          page: document.documentElement.scrollWidth,
+          list: { client: list.clientWidth, scroll: list.scrollWidth, right: box(list).right },
+          // deno-lint-ignore no-explicit-any
+          items: [...list.querySelectorAll("li")].map((li: any) => ({
+            right: box(li).right,
+            value: li.querySelector(".value").textContent,
+            valueRight: box(li.querySelector(".value")).right,
+            valueWidth: box(li.querySelector(".value")).width,
+            axisRight: box(li.querySelector(".axis")).right,
+            title: li.querySelector(".toggle").title,
+            nameWidth: box(li.querySelector(".name")).width,
+          })),
+        };
+      });
+      const where = `${width} px: ${JSON.stringify(legend).slice(0, 600)}`;
+      assert.ok(legend.page <= width, `the page scrolls sideways at ${where}`);
+      assert.ok(
+        legend.list.scroll <= legend.list.client,
+        `the legend scrolls sideways at ${where}`,
+      );
+      assert.deepEqual(legend.items.map((item) => item.value), ["4", "14", "24"], where);
+      for (const item of legend.items) {
+        assert.ok(item.right <= legend.list.right + 0.5, `an item runs off at ${where}`);
+        assert.ok(item.valueWidth > 0 && item.valueRight <= width, `a value is cut at ${where}`);
+        assert.ok(item.axisRight <= width, `a y2 button is cut at ${where}`);
+      }
+      const [cut] = legend.items;
+      assert.ok(cut && cut.nameWidth < width * 0.9, `the long name takes ${cut?.nameWidth} px`);
+      assert.ok(cut.title.includes("L".repeat(199)), `the whole name on hover: ${cut.title}`);
+
+      await page.goto(new URL("/s/", server.url).href);
+      await page.locator("#streams tr").waitFor();
+      const table = await page.evaluate(() => {
+        // deno-lint-ignore no-explicit-any
+        const { document } = globalThis as any;
+        const index = document.getElementById("index");
+        return {
+          page: document.documentElement.scrollWidth,
+          client: index.clientWidth,
+          scroll: index.scrollWidth,
+          // deno-lint-ignore no-explicit-any
+          cells: [...document.querySelectorAll("#index tbody td")].map((cell: any) => ({
+            text: cell.textContent.slice(0, 12),
+            left: cell.getBoundingClientRect().left,
+            right: cell.getBoundingClientRect().right,
+          })),
+        };
+      });
+      const there = `/s/ at ${width} px: ${JSON.stringify(table)}`;
+      assert.ok(table.page <= width, `the page scrolls sideways: ${there}`);
+      const [, series] = table.cells;
+      assert.match(series?.text ?? "", /^L+$/);
+      if (width === 1280) {
+        // Every column on screen: the table needs no sideways scrolling.
+        assert.ok(table.scroll <= table.client, `the table scrolls sideways: ${there}`);
+        assert.ok(table.cells.every((cell) => cell.right <= width), there);
+      } else {
+        // A phone may scroll the table's six columns sideways (its own box), as it did with
+        // short names; the long name takes no more than its share.
+        assert.ok(series && series.right - series.left <= 120, there);
+        assert.ok(table.scroll - table.client <= 120, there);
+      }
+    }
+    assert.deepEqual(problems, []);
+  },
+});
