@@ -36,6 +36,14 @@ Deno.test({
         await page.goto(server.url.href);
         assert.equal(await page.textContent("h3"), "Plot of Random Numbers");
         assert.equal(await paintedPixels(page), 0, "nothing is drawn before Start Plot");
+        // No x axis yet: the plot stops short of the canvas's foot, so the lowest y label fits.
+        const foot = await page.evaluate(() => {
+          // deno-lint-ignore no-explicit-any
+          const { liveplot, devicePixelRatio } = globalThis as any;
+          const u = liveplot.chart;
+          return (u.ctx.canvas.height - u.bbox.top - u.bbox.height) / devicePixelRatio;
+        });
+        assert.ok(foot >= 6, `${foot} px below the plot for the "0" label`);
         assert.ok(await page.getByRole("button", { name: "Start Plot" }).isVisible());
         for (const name of ["Pause", "Live", "Split", "CSV", "PNG"]) {
           assert.equal(

@@ -285,7 +285,14 @@ export function createChart(parent, spec, options, data) {
     title: spec.title || undefined,
     pxAlign: 0,
     // Room on the right for the last x label, which is centred on its tick.
-    padding: [8, hasY2 ? 8 : 44, 0, 0],
+    // No x axis (no data yet): room below for half of the lowest y label.
+    padding: [
+      8,
+      hasY2 ? 8 : 44,
+      (/** @type {any} */ _u, /** @type {number} */ _side, /** @type {boolean[]} */ sides) =>
+        sides[2] ? 0 : 8,
+      0,
+    ],
     legend: { show: false },
     scales: {
       x: { time: options.xKind === "time", auto: false },
