@@ -9,6 +9,7 @@
  */
 
 import type { Config } from "../config.ts";
+import { SWEEP_INTERVAL_MS } from "../stream/registry.ts";
 import {
   parseBytes,
   parseFormat,
@@ -216,7 +217,8 @@ export const FLAGS: readonly Flag[] = [
     name: "stream-ttl",
     value: "S",
     default: "600",
-    help: "seconds a stream with no writer and no viewer is kept",
+    help: "seconds a stream with no writer and no viewer is kept (looked at every " +
+      `${SWEEP_INTERVAL_MS / 1000} s)`,
     parse: (text, label) => ({ streamTtlSeconds: parseInteger(text, label, 1, 30 * 86_400) }),
   },
   {

@@ -23,8 +23,8 @@ import type { SourceStatus } from "./source_status.ts";
 export const MAX_WAITING_VIEWERS = 1000;
 /** Line readers a stream keeps (one per format and x asked for); past it the oldest goes. */
 const MAX_READERS = 16;
-/** How often idle streams are looked for. */
-const SWEEP_INTERVAL_MS = 10_000;
+/** How often idle streams are looked for (`--stream-ttl`'s help says it). */
+export const SWEEP_INTERVAL_MS = 10_000;
 /** Rates are averaged over this many one-second samples. */
 const RATE_SAMPLES = 5;
 
