@@ -177,13 +177,14 @@ export function zoom(view, shown, factor, anchor, extent, xKind) {
 
 /**
  * The narrowest view a zoom goes to: 10 ms of time x (the time axis ticks at 1 ms at the
- * finest); for other x, where doubles still tell x apart.
+ * finest); for other x, where doubles still tell x apart and uPlot still sets a scale
+ * (it ignores one narrower than 1e-16).
  * @param {string | undefined} xKind
  * @param {number} at
  * @returns {number}
  */
 export function narrowest(xKind, at) {
-  return xKind === "time" ? 0.01 : Math.max(Math.abs(at) * 1e-12, 1e-300);
+  return xKind === "time" ? 0.01 : Math.max(Math.abs(at) * 1e-12, 1e-15);
 }
 
 /**
