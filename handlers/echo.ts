@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Logger } from "../log.ts";
+import type { LogFields, Logger } from "../log.ts";
 import { exceedsBytes } from "./message_size.ts";
 import { queueCost } from "../stream/send_queue.ts";
 
@@ -26,7 +26,7 @@ export interface EchoOptions {
 }
 
 /** Echoes each message on `socket` back to its sender. */
-export function serveEcho(socket: WebSocket, options: EchoOptions): void {
+export function serveEcho(socket: WebSocket, options: EchoOptions, who: LogFields = {}): void {
   // Messages sent since the queue last read empty; -1 once closed for not reading
   // (`bufferedAmount` reads 0 once a socket is closing, so it cannot tell).
   let unsent = 0;
@@ -39,6 +39,7 @@ export function serveEcho(socket: WebSocket, options: EchoOptions): void {
     if (queued > 0 && exceedsBytes(event.data, options.maxQueuedBytes - queued)) {
       unsent = -1;
       options.log.warn("echo-dropped", {
+        ...who,
         reason: "not reading",
         queued,
         limit: options.maxQueuedBytes,

@@ -16,7 +16,7 @@
  */
 
 import type { Config } from "../config.ts";
-import type { Logger } from "../log.ts";
+import type { LogFields, Logger } from "../log.ts";
 import type { Streams } from "../stream/registry.ts";
 import { isStreamName, streamNameProblem } from "../stream/stream_name.ts";
 import { describeSource } from "../stream/source_spec.ts";
@@ -73,8 +73,11 @@ export type Handler = (
 interface Route {
   /** GET and HEAD: at once, but for an embedded file's first request (assets.ts). */
   http?: (request: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
-  /** Opens a WebSocket; its module loads on the route's first upgrade (`ready`). */
-  websocket?: (socket: WebSocket) => void;
+  /**
+   * Opens a WebSocket; its module loads on the route's first upgrade (`ready`). `who` names
+   * the client in the lines logged about it later (a viewer or echo dropped).
+   */
+  websocket?: (socket: WebSocket, who: LogFields) => void;
   /** Pending while the WebSocket handler's module loads; undefined once it has. */
   ready?: () => Promise<unknown> | undefined;
   /** POST and PUT. */
@@ -132,7 +135,10 @@ export function createHandler(options: RouterOptions): Handler {
   for (const [path, asset] of assets.files) routes.set(path, { http: assetRoute(asset) });
   routes.set("/test", { http: serveTestRoute });
   const echoOptions = { maxQueuedBytes: config.maxQueuedBytes, log };
-  routes.set("/echo", socketRoute(echo, (m, socket) => m.serveEcho(socket, echoOptions)));
+  routes.set(
+    "/echo",
+    socketRoute(echo, (m, socket, who) => m.serveEcho(socket, echoOptions, who)),
+  );
   routes.set("/s/", {
     http: (request) => serveStreamsIndex(request, { list: () => streams.summaries() }),
   });
@@ -161,7 +167,7 @@ export function createHandler(options: RouterOptions): Handler {
       page: { http, push: (request: Request, client: Client) => ingest(request, { name, client }) },
       data: {
         http,
-        ...socketRoute(viewer, (m, socket) => m.serveStreamViewer(socket, name, streams)),
+        ...socketRoute(viewer, (m, socket, who) => m.serveStreamViewer(socket, name, streams, who)),
       },
       range: {
         http: (request: Request, info: Deno.ServeHandlerInfo) =>
@@ -271,7 +277,7 @@ export function createHandler(options: RouterOptions): Handler {
     }
     if (refusal) return refuse(refusal);
     const { socket, response } = connections.accept(request, client, pathname);
-    target.websocket!(socket);
+    target.websocket!(socket, clientFields(client));
     log.debug("websocket-opened", { path: pathname, ...clientFields(client) });
     return response;
   }
@@ -337,9 +343,9 @@ class OnDemand<Loaded> {
 /** A WebSocket route whose handler's module is imported on its first upgrade. */
 function socketRoute<Module>(
   module: OnDemand<Module>,
-  open: (loaded: Module, socket: WebSocket) => void,
+  open: (loaded: Module, socket: WebSocket, who: LogFields) => void,
 ): Pick<Route, "websocket" | "ready"> {
-  return { websocket: (socket) => open(module.loaded!, socket), ready: module.ready };
+  return { websocket: (socket, who) => open(module.loaded!, socket, who), ready: module.ready };
 }
 
 /**

@@ -7,19 +7,25 @@
  * @module
  */
 
+import type { LogFields } from "../log.ts";
 import { INITIAL_SHAPE, metaMessage } from "../stream/meta.ts";
 import type { Stream, Streams } from "../stream/registry.ts";
 import { initialStatus, type SourceStatus } from "../stream/source_status.ts";
 import { CLOSE_TRY_AGAIN_LATER } from "../stream/viewer_budget.ts";
 
 /** Attaches `socket` to stream `name` once it is open and the stream exists. */
-export function serveStreamViewer(socket: WebSocket, name: string, streams: Streams): void {
+export function serveStreamViewer(
+  socket: WebSocket,
+  name: string,
+  streams: Streams,
+  who: LogFields = {},
+): void {
   let stream: Stream | undefined;
   let opened = false;
   // Now if the stream exists (the socket is not open yet), or when a write creates it.
   const stopWaiting = streams.whenCreated(name, (created) => {
     stream = created;
-    if (opened && socket.readyState === WebSocket.OPEN) created.hub.attach(socket);
+    if (opened && socket.readyState === WebSocket.OPEN) created.hub.attach(socket, who);
   });
   if (!stopWaiting) {
     socket.addEventListener("open", () => {
@@ -30,7 +36,7 @@ export function serveStreamViewer(socket: WebSocket, name: string, streams: Stre
   socket.addEventListener("open", () => {
     opened = true;
     if (stream) {
-      stream.hub.attach(socket);
+      stream.hub.attach(socket, who);
       return;
     }
     // The window and title the stream will have, so the page does not show the demo's meanwhile.

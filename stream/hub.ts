@@ -17,7 +17,7 @@
  * @module
  */
 
-import type { Logger } from "../log.ts";
+import type { LogFields, Logger } from "../log.ts";
 import type { PointSink, XKind } from "./sink.ts";
 import { History } from "./history.ts";
 import { INITIAL_SHAPE, metaMessage, type ViewOptions } from "./meta.ts";
@@ -218,8 +218,11 @@ export class Hub implements PointSink {
     this.#statusChanged = true;
   }
 
-  /** Starts sending to `viewer`: meta, the window and the status, then live frames. */
-  attach(viewer: Viewer): void {
+  /**
+   * Starts sending to `viewer`: meta, the window and the status, then live frames. `who`
+   * names it if it is dropped (the router's `remote=`).
+   */
+  attach(viewer: Viewer, who: LogFields = {}): void {
     this.#forget(viewer);
     this.#flush();
     const binary = viewer.protocol === BINARY_PROTOCOL;
@@ -235,7 +238,7 @@ export class Hub implements PointSink {
     );
     if (binary) this.#binaryViewers++;
     else this.#textViewers++;
-    const seat = new ViewerSeat(viewer, binary);
+    const seat = new ViewerSeat(viewer, binary, who);
     this.#viewers.set(viewer, seat);
     if (!seat.join(messages)) this.#forget(viewer);
   }
@@ -357,6 +360,7 @@ export class Hub implements PointSink {
     this.#dropped++;
     log.warn("viewer-dropped", {
       stream: this.#options.stream,
+      ...seat.who,
       reason: delivery.reason,
       queued: delivery.queued,
       limit: maxQueuedBytes,

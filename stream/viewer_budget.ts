@@ -16,6 +16,7 @@
  * @module
  */
 
+import type { LogFields } from "../log.ts";
 import { queueCost } from "./send_queue.ts";
 
 /** What the hub needs of a viewer: the server-side WebSocket fits it. */
@@ -84,6 +85,8 @@ export class ViewerSeat {
     readonly viewer: Viewer,
     /** Takes binary data frames. */
     readonly binary: boolean,
+    /** Who it is, for the line logged if it is dropped. */
+    readonly who: LogFields = {},
   ) {}
 
   /** Whether the viewer gets a reduced stream now, for falling behind. */

@@ -227,7 +227,7 @@ Deno.test("an /echo client that never reads is closed with 1008 once; its slot i
   );
   assert.match(
     lines.find((line) => line.includes("event=echo-dropped")) ?? "",
-    /reason="not reading" queued=\d+ limit=1048576/,
+    /remote=127\.0\.0\.1:\d+ reason="not reading" queued=\d+ limit=1048576/,
   );
   const healthy = await openSocket(socketUrl(server.url, "/echo"));
   healthy.send("still echoing");

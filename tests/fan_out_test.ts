@@ -151,7 +151,12 @@ Deno.test("a viewer that never reads gets a reduced stream, then 1013, while the
   assert.ok(reducedSeen, "the stuck viewer was put on a reduced stream first");
   assert.equal(piped.server.hub?.droppedCount, 1, `dropped after ${written} lines`);
   assert.equal(piped.server.hub?.viewerCount, 1, "the fast viewer is still attached");
-  assert.ok(piped.log.some((entry) => entry.includes("event=viewer-dropped")));
+  assert.ok(
+    piped.log.some((entry) =>
+      /event=viewer-dropped stream=\S+ remote=127\.0\.0\.1:\d+ reason=/.test(entry)
+    ),
+    "the drop names the viewer",
+  );
 
   await piped.write("42\n");
   await waitFor(
