@@ -169,6 +169,12 @@ Deno.test({
     for (let i = 0; i < 5; i++) {
       await server.write(JSON.stringify({ [long]: i, short: 10 + i, other: 20 + i }) + "\n");
     }
+    // A stream with a short name and a long list of series, listed first on /s/.
+    const wide = server.streams.openWriter("a-stream")!;
+    wide.sink.setXKind("index");
+    for (let i = 0; i < 30; i++) wide.sink.add(`series_number_${i}_with_a_long_name`, 0, i);
+    wide.sink.commit();
+    wide.close();
     await using browser = await launchBrowser();
     const { page, problems } = await browser.newPage();
     for (const width of [1280, 360]) {
@@ -213,7 +219,7 @@ Deno.test({
       assert.ok(cut.title.includes("L".repeat(199)), `the whole name on hover: ${cut.title}`);
 
       await page.goto(new URL("/s/", server.url).href);
-      await page.locator("#streams tr").waitFor();
+      await page.locator("#streams tr").nth(1).waitFor();
       const table = await page.evaluate(() => {
         // deno-lint-ignore no-explicit-any
         const { document } = globalThis as any;
@@ -223,21 +229,35 @@ Deno.test({
           client: index.clientWidth,
           scroll: index.scrollWidth,
           // deno-lint-ignore no-explicit-any
-          cells: [...document.querySelectorAll("#index tbody td")].map((cell: any) => ({
-            text: cell.textContent.slice(0, 12),
-            left: cell.getBoundingClientRect().left,
-            right: cell.getBoundingClientRect().right,
-          })),
+          // deno-lint-ignore no-explicit-any
+          rows: [...document.querySelectorAll("#index tbody tr")].map((row: any) =>
+            // deno-lint-ignore no-explicit-any
+            [...row.cells].map((cell: any) => ({
+              lines: (() => {
+                const range = document.createRange();
+                range.selectNodeContents(cell);
+                // deno-lint-ignore no-explicit-any
+                const tops = [...range.getClientRects()].map((rect: any) => Math.round(rect.top));
+                return new Set(tops).size;
+              })(),
+              text: cell.textContent.slice(0, 12),
+              left: cell.getBoundingClientRect().left,
+              right: cell.getBoundingClientRect().right,
+            }))
+          ),
         };
       });
       const there = `/s/ at ${width} px: ${JSON.stringify(table)}`;
       assert.ok(table.page <= width, `the page scrolls sideways: ${there}`);
-      const [, series] = table.cells;
+      const byName = (name: string) => table.rows.find((row) => row[0]?.text === name) ?? [];
+      const [, series] = byName("default");
       assert.match(series?.text ?? "", /^L+$/);
       if (width === 1280) {
         // Every column on screen: the table needs no sideways scrolling.
         assert.ok(table.scroll <= table.client, `the table scrolls sideways: ${there}`);
-        assert.ok(table.cells.every((cell) => cell.right <= width), there);
+        assert.ok(table.rows.flat().every((cell) => cell.right <= width), there);
+        const [short] = byName("a-stream");
+        assert.equal(short?.lines, 1, `a short name beside many series stays whole: ${there}`);
       } else {
         // A phone may scroll the table's six columns sideways (its own box), as it did with
         // short names; the long name takes no more than its share.

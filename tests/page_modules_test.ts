@@ -40,6 +40,9 @@ Deno.test("axis labels take SI suffixes and keep the digits the step needs", () 
   assert.deepEqual(formatTicks([-2e6, 0, 2e6], 2e6), ["-2M", "0", "2M"]);
   // A fine step on a plain value keeps its decimals rather than a µ of hundreds of thousands.
   assert.deepEqual(formatTicks([0.87, 0.8705, 0.871], 0.0005), ["0.8700", "0.8705", "0.8710"]);
+  assert.deepEqual(formatTicks([0.8705, 0.87055], 5e-5), ["0.87050", "0.87055"]);
+  assert.deepEqual(formatTicks([12.34561, 12.34562], 1e-5), ["12.34561", "12.34562"]);
+  assert.deepEqual(formatTicks([3.1e-6, 3.1001e-6], 1e-10), ["3.1000µ", "3.1001µ"]);
   // Beyond the prefixes (yocto to yotta): powers of ten.
   assert.deepEqual(formatTicks([1e30, 2e30], 1e30), ["1e+30", "2e+30"]);
   assert.deepEqual(formatTicks([1.5e-30, 2e-30], 5e-31), ["1.5e-30", "2.0e-30"]);

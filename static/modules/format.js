@@ -128,8 +128,9 @@ export function formatTicks(values, step) {
   }
   let exponent = prefixExponent(magnitude);
   let decimals = decimalsFor(step / 10 ** exponent);
-  if (decimals > 4) {
-    // A fine step on a large value: write the step's own unit instead.
+  if (exponent > 0 && decimals > 2) {
+    // A fine step on a large value (1e9 + 2): write the step's own unit instead. A value with
+    // no prefix or a small one keeps its decimals: 0.87055, not 870550µ.
     exponent = prefixExponent(step);
     decimals = decimalsFor(step / 10 ** exponent);
   }
