@@ -229,7 +229,6 @@ Deno.test({
           client: index.clientWidth,
           scroll: index.scrollWidth,
           // deno-lint-ignore no-explicit-any
-          // deno-lint-ignore no-explicit-any
           rows: [...document.querySelectorAll("#index tbody tr")].map((row: any) =>
             // deno-lint-ignore no-explicit-any
             [...row.cells].map((cell: any) => ({
