@@ -232,7 +232,8 @@ export function createChart(parent, spec, options, data) {
   ) => formatTicks(splits, step);
   // Small split charts still get three or four y labels.
   const ySpace = options.height < 220 ? 16 : 30;
-  // Ticks for any value a double holds from 1e-32 up (uPlot's own: 1e-14 to 5e31).
+  // Ticks up to 1e308 (uPlot's own steps stop at 5e31). Below about 1e-16 uPlot takes no
+  // step (it keeps at most 16 decimals): no labels there (docs/page.md).
   const yTicks = {
     values: yValues,
     space: ySpace,

@@ -87,8 +87,9 @@ for (let exponent = -32; exponent <= 307; exponent++) {
 }
 
 /**
- * The ticks `step` apart within [min, max], as multiples of the step: uPlot's
- * own rounds to 14 decimals, which makes every tick 0 below 1e-14.
+ * The ticks `step` apart within [min, max], as whole multiples of the step,
+ * worked out the same way at every magnitude (uPlot's own rounds by the
+ * decimals it keeps for its own steps, which ours past 5e31 are not).
  * @param {number} min
  * @param {number} max
  * @param {number} step
