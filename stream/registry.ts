@@ -96,6 +96,8 @@ export class Stream {
     readonly hub: Hub,
     /** Kept for the life of the process. */
     readonly pinned: boolean,
+    /** Listed by `GET /s/` before it has a point (a viewer-only process's `/` has none). */
+    readonly listedEmpty = true,
   ) {}
 
   /**
@@ -181,12 +183,12 @@ export class Streams {
    * The stream `name`, created if there is room; undefined at `maxStreams`.
    * Only writers call this: a stream exists because something wrote to it.
    */
-  open(name: string, pinned = false): Stream | undefined {
+  open(name: string, pinned = false, listedEmpty = true): Stream | undefined {
     const existing = this.get(name);
     if (existing) return existing;
     if (this.#streams.size >= this.#options.maxStreams) this.sweep();
     if (this.#streams.size >= this.#options.maxStreams) return undefined;
-    const stream = new Stream(name, this.#options.createHub(name), pinned);
+    const stream = new Stream(name, this.#options.createHub(name), pinned, listedEmpty);
     this.#streams.set(name, stream);
     this.#startTimers();
     this.#options.log.debug("stream-created", { stream: name });
@@ -271,7 +273,8 @@ export class Streams {
 
   /** Every stream with its series, rate and users, for `GET /s/`. */
   summaries(): StreamSummary[] {
-    return this.list().map((stream) => {
+    const listed = this.list().filter((stream) => stream.listedEmpty || stream.hub.pointCount > 0);
+    return listed.map((stream) => {
       const { counts, hub } = stream;
       const rate = counts.length > 1
         ? ((counts.at(-1) as number) - (counts[0] as number)) / (counts.length - 1)

@@ -85,7 +85,8 @@ export async function createStreams(config: Config, log: Logger): Promise<Proces
   backplane?.onStateChange((state) => {
     for (const stream of streams.list()) stream.hub.report({ store: state });
   });
-  // The stream `/` and `/data` serve is kept for the life of the process.
-  if (live) streams.open(config.stream, true);
+  // The stream `/` and `/data` serve is kept for the life of the process. A process with no
+  // source of its own (a viewer of Redis) lists it only once a point arrives.
+  if (live) streams.open(config.stream, true, config.source.kind !== "demo");
   return { streams, mainStream: live ? config.stream : undefined, backplane };
 }

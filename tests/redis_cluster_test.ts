@@ -290,3 +290,19 @@ Deno.test("a start that fails (port taken, source cannot start) leaves no Redis 
     await new Promise<void>((resolve) => udp.close(() => resolve()));
   }
 });
+
+Deno.test("a viewer-only process lists its / stream only once a point arrives through Redis", async () => {
+  await using redis = await startRedis();
+  await using server = await startTestServer({ redis: redis.url, token: TOKEN });
+  const listed = async () => {
+    const index = await fetch(new URL("/s/", server.url), {
+      headers: { accept: "application/json" },
+    });
+    return ((await index.json()).streams as { name: string }[]).map((stream) => stream.name);
+  };
+  assert.deepEqual(await listed(), [], "no phantom stream before any point");
+  const pushed = await pushWhenReady(server.url, "default", "v=1\n");
+  assert.equal(pushed.status, 200);
+  await pushed.body?.cancel();
+  await waitFor(async () => (await listed()).includes("default"), 10_000, "default listed");
+});
