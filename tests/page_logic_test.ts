@@ -54,6 +54,14 @@ Deno.test("zoom out stops at the session's extent; pan stays inside it", () => {
     xKind: "time",
   });
   assert.deepEqual(shown, { from: 110, to: 120 });
+  // A window wider than the data: time x shows the time to come, index x starts at its first.
+  const young = [{ xs: [0, 1, 49], length: 3, lastX: 49 }];
+  const index = { reachBack: false, historyStart: null, xKind: "index" };
+  assert.deepEqual(liveRange(young, { seconds: 60 }, index), { from: 0, to: 49 });
+  assert.deepEqual(liveRange(young, { seconds: 60 }, { ...index, xKind: "time" }), {
+    from: -11,
+    to: 49,
+  });
   for (let i = 0; i < 3; i++) view = zoom(view, i === 0 ? shown : view.fixed, 2, undefined, extent);
   assert.deepEqual(view.fixed, { from: 90, to: 120 }, "three zoom-outs end at the extent");
   assert.equal(view.following, false);

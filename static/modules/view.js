@@ -80,6 +80,9 @@ export function liveRange(list, spec, context) {
   let from;
   if ("seconds" in spec) {
     from = to - spec.seconds;
+    // Time before the first point is time still to come; an index or a number before the
+    // first is nothing: the view starts there.
+    if (context.xKind !== "time") from = Math.max(from, Math.min(firstX(list, context), to));
   } else {
     from = Infinity;
     for (const series of list) {
@@ -104,6 +107,19 @@ export function liveRange(list, spec, context) {
 }
 
 /**
+ * Where the session's x begins: history's start, else the first point held.
+ * @param {HeldSeries[]} list series with points
+ * @param {{ historyStart: number | null }} context
+ * @returns {number}
+ */
+function firstX(list, context) {
+  let first = Infinity;
+  for (const series of list) first = Math.min(first, /** @type {number} */ (series.xs[0]));
+  const start = context.historyStart;
+  return start !== null && Number.isFinite(start) ? Math.min(first, start) : first;
+}
+
+/**
  * The session's extent: from the start of history (or the first point held) to the newest.
  * @param {HeldSeries[]} list series with points
  * @param {number | null} historyStart
@@ -111,14 +127,9 @@ export function liveRange(list, spec, context) {
  */
 export function extentOf(list, historyStart) {
   if (list.length === 0) return null;
-  let from = Infinity;
   let to = -Infinity;
-  for (const series of list) {
-    from = Math.min(from, /** @type {number} */ (series.xs[0]));
-    to = Math.max(to, /** @type {number} */ (series.lastX));
-  }
-  if (historyStart !== null && Number.isFinite(historyStart)) from = Math.min(from, historyStart);
-  return { from, to };
+  for (const series of list) to = Math.max(to, /** @type {number} */ (series.lastX));
+  return { from: firstX(list, { historyStart }), to };
 }
 
 /**
