@@ -80,8 +80,8 @@ export function liveRange(list, spec, context) {
   let from;
   if ("seconds" in spec) {
     from = to - spec.seconds;
-    // Time before the first point is time still to come; an index or a number before the
-    // first is nothing: the view starts there.
+    // A time window is shown whole, empty before the first point (the last minute is a
+    // minute); an index or a number before the first is nothing: the view starts there.
     if (context.xKind !== "time") from = Math.max(from, Math.min(firstX(list, context), to));
   } else {
     from = Infinity;
