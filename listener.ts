@@ -142,12 +142,14 @@ async function serveWithBody(
   const response = await handler(wrapped, info);
   // A body read in part (408, or a refusal mid-body): Deno keeps the connection whatever the
   // answer does, so the answer goes whole; ending it with an error would only cut off its end.
-  if (watched.finished() || watched.readInPart() || !request.headers.has("host")) return response;
+  if (watched.finished() || watched.readInPart()) return response;
   // A small body already sent is read out, so the client reads its answer whole and keeps the
-  // connection; a big or slow one ends it.
-  if (await drained(request, watched.body)) return response;
+  // connection; a big or slow one ends it. Over HTTP/2 (no Host) only the stream ends: Deno
+  // resets it when the answer goes before the body is read, and the client loses the answer.
+  const http2 = !request.headers.has("host");
+  if (await drained(request, watched.body, http2)) return response;
   watched.stop();
-  return closingAfter(response);
+  return http2 ? response : closingAfter(response);
 }
 
 /**
@@ -159,10 +161,19 @@ const DRAIN_BYTES = 64 * 1024 * 1024;
 const DRAIN_PAUSE_MS = 200;
 const DRAIN_MS = 10_000;
 
-/** True when the rest of an unread body, declared small, came promptly and was read. */
-async function drained(request: Request, body: ReadableStream<Uint8Array>): Promise<boolean> {
-  // No length (chunked) says nothing of how much is coming: not read.
-  const declared = Number(request.headers.get("content-length") ?? Infinity);
+/**
+ * True when the rest of an unread body, declared small, came promptly and was read. Over
+ * HTTP/2 (`anyLength`) one of no declared length is read too, within the same bounds: there
+ * is no connection to end instead.
+ */
+async function drained(
+  request: Request,
+  body: ReadableStream<Uint8Array>,
+  anyLength = false,
+): Promise<boolean> {
+  // Over HTTP/1.1 no length (chunked) says nothing of how much is coming: not read.
+  const length = request.headers.get("content-length");
+  const declared = length === null ? (anyLength ? 0 : Infinity) : Number(length);
   if (body.locked || !(declared <= DRAIN_BYTES)) return false;
   const reader = body.getReader();
   const deadline = Date.now() + DRAIN_MS;
