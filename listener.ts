@@ -21,7 +21,9 @@
  *   says `Connection: close` to the client; a proxy's body timeout closes it
  *   for a client that stays (docs/transport.md). Over HTTP/2 (a request with
  *   no `Host`: its authority is `:authority`) the answer is left as it is:
- *   the stream ends alone, and dropping it would lose the answer. A
+ *   the stream ends alone, and dropping it would lose the answer; its body is
+ *   read out first whether or not it declares a length (answered unread, a
+ *   stream is reset and the client loses the answer). A
  *   `Connection: close` from the client is honoured by Deno itself.
  *
  * @module
