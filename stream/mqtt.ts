@@ -211,5 +211,13 @@ function describeMqttError(error: Error): string {
   const code = (error as { code?: string | number }).code;
   // CONNACK's return codes 4 and 5: the broker refused the user name, password or client.
   if (code === 4 || code === 5) return `not authorized (${error.message})`;
-  return describeError(error);
+  const described = describeError(error);
+  // A broker whose certificate a private CA signed: say how to trust it (docs/sources.md).
+  return UNTRUSTED.test(error.message)
+    ? `${described} (trust its CA with DENO_CERT=ca.pem, or the system's with ` +
+      "DENO_TLS_CA_STORE=system)"
+    : described;
 }
+
+/** What TLS says of a certificate it cannot trust. */
+const UNTRUSTED = /self[- ]signed certificate|unable to (get|verify) .*certificate|UnknownIssuer/i;

@@ -192,7 +192,9 @@ Deno.test("--mqtt mqtts://: TLS against the trusted roots; an untrusted broker i
     );
     const refusal = untrusting.stderr.filter((line) => line.includes("source-connect-failed"));
     assert.deepEqual(refusal, [
-      `level=warn event=source-connect-failed mqtt=${url} error="self-signed certificate in certificate chain"`,
+      `level=warn event=source-connect-failed mqtt=${url} error="self-signed certificate in ` +
+      `certificate chain (trust its CA with DENO_CERT=ca.pem, or the system's with ` +
+      `DENO_TLS_CA_STORE=system)"`,
     ]);
   } finally {
     await Deno.remove(dir, { recursive: true });
