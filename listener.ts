@@ -105,9 +105,13 @@ function describeListenError(error: unknown, options: ListenOptions): string {
   if (error instanceof Deno.errors.AddrInUse) return `port ${options.port} is already in use`;
   const message = error instanceof Error ? error.message : String(error);
   // rustls checks the pair when Deno.serve builds its TLS config (KeyMismatch), and reads no
-  // certificate from a key file or no key from a certificate file (the pair swapped).
-  if (/KeyMismatch|No certificates found|No keys found/i.test(message)) {
-    return "the certificate and key do not match";
+  // certificate from a key file or no key from a certificate file.
+  if (/KeyMismatch/i.test(message)) return "the certificate and key do not match";
+  if (/No certificates found/i.test(message)) {
+    return "the --cert file holds no certificate (are --cert and --key swapped?)";
+  }
+  if (/No keys found/i.test(message)) {
+    return "the --key file holds no private key (are --cert and --key swapped?)";
   }
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
   return message.split("\n")[0] ?? message;

@@ -266,17 +266,22 @@ Deno.test("a certificate and key that do not match, or are swapped, stop liveplo
   try {
     const { cert, key } = await mismatchedPair(dir);
     const cases = [
-      ["--cert", cert, "--key", key],
-      ["--cert", `${dir}/a.key`, "--key", `${dir}/a.pem`],
-    ];
-    for (const files of cases) {
+      [["--cert", cert, "--key", key], "the certificate and key do not match"],
+      [
+        ["--cert", `${dir}/a.key`, "--key", `${dir}/a.pem`],
+        "the --cert file holds no certificate (are --cert and --key swapped?)",
+      ],
+      [
+        ["--cert", `${dir}/a.pem`, "--key", `${dir}/a.pem`],
+        "the --key file holds no private key (are --cert and --key swapped?)",
+      ],
+    ] as const;
+    for (const [files, why] of cases) {
       const { code, stdout, stderr } = await runCli(["--port", "0", "--no-open", ...files]);
       assert.equal(code, 1, stderr);
       assert.ok(!stdout.includes("listening"), `nothing listened: ${stdout}`);
       const said = stderr.split("\n").filter((line) => line !== "");
-      assert.deepEqual(said, [
-        "Cannot listen on 127.0.0.1:0: the certificate and key do not match",
-      ]);
+      assert.deepEqual(said, [`Cannot listen on 127.0.0.1:0: ${why}`]);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
