@@ -72,7 +72,10 @@ export class ListenError extends Error {
 /** Listens; throws `ListenError` with a one-line reason when it cannot. */
 export function listen(options: ListenOptions, handler: Handler): Listener {
   const serve = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) =>
-    hasBody(request) ? serveWithBody(request, info, handler, options) : handler(request, info);
+    hasBody(request)
+      ? serveWithBody(request, info, handler, options, drains)
+      : handler(request, info);
+  const drains = { active: 0 };
   const stop = new AbortController();
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
@@ -130,6 +133,7 @@ async function serveWithBody(
   info: Deno.ServeHandlerInfo<Deno.NetAddr>,
   handler: Handler,
   options: ListenOptions,
+  drains: { active: number },
 ): Promise<Response> {
   if (!URL.canParse(request.url)) {
     // A Host that makes no URL: the handler refuses it (400) unread, and the connection ends.
@@ -153,7 +157,16 @@ async function serveWithBody(
   // connection; a big or slow one ends it. Over HTTP/2 (no Host) only the stream ends: Deno
   // resets it when the answer goes before the body is read, and the client loses the answer.
   const http2 = !request.headers.has("host");
-  if (await drained(request, watched.body, http2)) return response;
+  // Bodies read out at once are few: each holds a stream's buffers (over HTTP/2 about 0.3 MB)
+  // for up to DRAIN_MS, and a client with no token can start them. Past that, as before.
+  if (drains.active < MAX_DRAINS) {
+    drains.active++;
+    try {
+      if (await drained(request, watched.body, http2)) return response;
+    } finally {
+      drains.active--;
+    }
+  }
   watched.stop();
   return http2 ? response : closingAfter(response);
 }
@@ -164,6 +177,8 @@ async function serveWithBody(
  * how long it may take in all.
  */
 const DRAIN_BYTES = 64 * 1024 * 1024;
+/** The most bodies read out at once, over all connections. */
+export const MAX_DRAINS = 32;
 const DRAIN_PAUSE_MS = 200;
 const DRAIN_MS = 10_000;
 

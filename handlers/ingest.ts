@@ -16,9 +16,9 @@
  * streams, or the backplane waiting for its data store); 408 a body that
  * sends nothing for the listener's idle timeout. All but 408 leave the body
  * unread: the listener reads out one declared up to 64 MiB so the client
- * gets its answer whole, or ends the connection (listener.ts). 401, 408 and
- * 413 also say `Connection: close`, so the client sends nothing more on it
- * (Deno itself does not act on the header). A refusal in the middle of a
+ * gets its answer whole, or ends the connection (listener.ts). 401, 408,
+ * 413, 429 and 503 also say `Connection: close`, so the client sends
+ * nothing more on it (Deno itself does not act on the header). A refusal in the middle of a
  * body ends it with that status and the counts so far: every line counted as
  * taken has been handed on, none after it was. 403, 408, 413 and 429 are
  * logged as `ingest-refused`, naming the client.
@@ -301,11 +301,12 @@ function tooFast(bucket: Bucket, rate: number, counts: PushCounts): Response {
   return json(429, {
     error: `Over the limit of ${rate} lines per second for this stream`,
     ...counts,
-  }, { "retry-after": String(seconds) });
+  }, { "retry-after": String(seconds), connection: "close" });
 }
 
 function blocked(reason: string, counts: PushCounts): Response {
   return json(503, { error: reason, ...counts }, {
     "retry-after": String(BLOCKED_RETRY_AFTER_SECONDS),
+    connection: "close",
   });
 }

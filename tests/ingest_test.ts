@@ -298,6 +298,7 @@ Deno.test("over --max-ingest-rate answers 429 with Retry-After and what was take
   );
   assert.equal(response.status, 429);
   assert.ok(Number(response.headers.get("retry-after")) >= 1);
+  assert.equal(response.headers.get("connection"), "close", "the client sends no more on it");
   const answer = await response.json();
   assert.equal(answer.taken, 1);
   assert.deepEqual(ingest.streams.get("fast")?.points, ["c0 1"]);

@@ -13,6 +13,7 @@ import http2 from "node:http2";
 import { SECURITY_HEADERS } from "../handlers/respond.ts";
 import { captureLog, runCli, startTestServer, withTimeout } from "./helpers.ts";
 import { rawExchange } from "./raw_socket.ts";
+import { MAX_DRAINS } from "../listener.ts";
 
 const TOKEN = "listener-test-token-0123456789";
 const encoder = new TextEncoder();
@@ -110,6 +111,19 @@ Deno.test("a push refused before its big or unsized body is read ends its connec
   });
   // Ending the connection on purpose is not an error.
   assert.deepEqual(lines.filter((line) => line.startsWith("level=error")), []);
+});
+
+Deno.test("at most MAX_DRAINS refused bodies are read out at once; past that the connection ends", async () => {
+  await using server = await startTestServer({ token: TOKEN });
+  const port = Number(server.url.port);
+  // Each declares 1000 bytes and sends one every 100 ms: a read-out that lasts its 10 s.
+  const head = pushHead(port, { "content-length": "1000" });
+  const ends = await Promise.all(
+    Array.from({ length: MAX_DRAINS + 8 }, () => sendAndDribble(port, head, 4000, 100)),
+  );
+  const ended = ends.filter(({ end }) => end !== "timeout");
+  assert.ok(ended.length >= 8, `${ended.length} of ${ends.length} ended by the server`);
+  for (const { text } of ended) assert.match(text, /^HTTP\/1\.1 401 [^]*Missing or wrong token/);
 });
 
 Deno.test("a refused push whose small body came whole is answered whole, the connection kept", async () => {
