@@ -177,10 +177,10 @@ async function serveWithBody(
  * how long it may take in all.
  */
 const DRAIN_BYTES = 64 * 1024 * 1024;
-/** The most bodies read out at once, over all connections. */
-export const MAX_DRAINS = 32;
 const DRAIN_PAUSE_MS = 200;
 const DRAIN_MS = 10_000;
+/** The most bodies read out at once, over all connections. */
+export const MAX_DRAINS = 32;
 
 /**
  * True when the rest of an unread body, declared small, came promptly and was read. Over

@@ -277,8 +277,9 @@ export function createHandler(options: RouterOptions): Handler {
     }
     if (refusal) return refuse(refusal);
     const { socket, response } = connections.accept(request, client, pathname);
-    target.websocket!(socket, clientFields(client));
-    log.debug("websocket-opened", { path: pathname, ...clientFields(client) });
+    const who = clientFields(client);
+    target.websocket!(socket, who);
+    log.debug("websocket-opened", { path: pathname, ...who });
     return response;
   }
 

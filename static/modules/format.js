@@ -116,17 +116,35 @@ export function formatTicks(values, step) {
   for (const value of values) {
     if (value !== null && Number.isFinite(value)) magnitude = Math.max(magnitude, Math.abs(value));
   }
-  if (beyondPrefixes(magnitude)) {
-    // As many decimals as the step needs, after the largest value's first digit.
-    const digits = decimalsFor(step / 10 ** Math.floor(Math.log10(magnitude)));
-    return values.map((value) =>
-      value === null || !Number.isFinite(value)
-        ? ""
-        : Math.abs(value) < step * 1e-6
-        ? "0"
-        : value.toExponential(digits)
-    );
-  }
+  const write = beyondPrefixes(magnitude)
+    ? powerOfTenWriter(magnitude, step)
+    : prefixWriter(magnitude, step);
+  return values.map((value) => {
+    if (value === null || !Number.isFinite(value)) return "";
+    if (Math.abs(value) < step * 1e-6) return "0";
+    return write(value);
+  });
+}
+
+/**
+ * Writes ticks as powers of ten, with as many decimals as the step needs
+ * after the largest value's first digit: `2.5e+33`.
+ * @param {number} magnitude
+ * @param {number} step
+ * @returns {(value: number) => string}
+ */
+function powerOfTenWriter(magnitude, step) {
+  const digits = decimalsFor(step / 10 ** Math.floor(Math.log10(magnitude)));
+  return (value) => value.toExponential(digits);
+}
+
+/**
+ * Writes ticks with one SI suffix for all and the decimals the step needs.
+ * @param {number} magnitude
+ * @param {number} step
+ * @returns {(value: number) => string}
+ */
+function prefixWriter(magnitude, step) {
   let exponent = prefixExponent(magnitude);
   let decimals = decimalsFor(step / 10 ** exponent);
   if (exponent > 0 && decimals > 2) {
@@ -137,11 +155,7 @@ export function formatTicks(values, step) {
   }
   const suffix = PREFIXES[String(exponent)] ?? "";
   const scale = 10 ** exponent;
-  return values.map((value) => {
-    if (value === null || !Number.isFinite(value)) return "";
-    if (Math.abs(value) < step * 1e-6) return "0";
-    return (value / scale).toFixed(decimals) + suffix;
-  });
+  return (value) => (value / scale).toFixed(decimals) + suffix;
 }
 
 /**
