@@ -3,13 +3,15 @@
  * vmstat 1 | curl …`), whatever gives the token: run as printed by `sh`, with
  * the environment liveplot had, it pushes; a token from the environment or a
  * file is named, never printed. The read token: the browser opens the page
- * with it, and no line shows it.
+ * with it, and no line shows it. And the tokens themselves: random, compared
+ * whole, read from a header before the query.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import { curlExample, shellWord } from "../cli/token.ts";
+import { base64url, curlExample, generateToken, shellWord, TOKEN_BYTES } from "../cli/token.ts";
+import { readToken, tokensEqual } from "../handlers/policy.ts";
 import { FIXTURES, shellEnv, spawnCli, waitFor, withTimeout } from "./helpers.ts";
 import { parse } from "./command_line.ts";
 
@@ -150,4 +152,35 @@ Deno.test("with a read token the browser opens the page with it, and that URL an
   } finally {
     await Deno.remove(log);
   }
+});
+
+Deno.test("tokens are random, compared whole, and printed as a curl line", () => {
+  const token = generateToken();
+  assert.match(token, /^[A-Za-z0-9_-]{32}$/);
+  assert.equal(TOKEN_BYTES * 4 / 3, 32);
+  assert.notEqual(generateToken(), token);
+  // The hand-written base64url is the standard one, for every length's remainder.
+  for (let length = 0; length <= 7; length++) {
+    const bytes = crypto.getRandomValues(new Uint8Array(length));
+    // `+` then `/` in standard base64, so both replacements are checked.
+    bytes.set([0xfb, 0xff].slice(0, length));
+    const standard = btoa(String.fromCharCode(...bytes.subarray(0, length)));
+    const expected = standard.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+    assert.equal(base64url(bytes.subarray(0, length)), expected, `${length} bytes`);
+  }
+  assert.ok(tokensEqual(token, token));
+  assert.ok(!tokensEqual(undefined, token));
+  assert.ok(!tokensEqual(token.slice(0, -1), token));
+  assert.ok(!tokensEqual(`${token}x`, token));
+  assert.ok(!tokensEqual("é", "\u00e9x".slice(0, 1) + "x"));
+  assert.equal(
+    curlExample(new URL("http://127.0.0.1:8000/"), "T"),
+    'vmstat 1 | curl -sT - -H "Authorization: Bearer T" http://127.0.0.1:8000/s/vmstat',
+  );
+  const withQuery = new Request("http://h/s/a?token=q");
+  assert.equal(readToken(withQuery), "q");
+  const withHeader = new Request("http://h/s/a?token=q", {
+    headers: { authorization: "Bearer h" },
+  });
+  assert.equal(readToken(withHeader), "h");
 });
