@@ -5,10 +5,8 @@
  * as text lines for viewers of text frames, as binary runs (frames.ts) for
  * viewers that asked for them, each only while such a viewer is attached.
  * A frame is built once for all viewers and goes out as soon as the event
- * loop is free after a read; when a pass over the viewers takes long
- * (thousands of sockets), the next frame waits as long after that pass as it
- * took and at least 30 µs a viewer, so batches grow with load instead of with
- * a fixed clock, and about a third of the time at most goes to sending.
+ * loop is free after a read, or later when passes over many viewers take
+ * long (pacer.ts).
  *
  * Every point reaches a viewer that keeps up; one that falls behind gets a
  * reduced stream, and one far behind is dropped (viewer_budget.ts).
@@ -24,6 +22,7 @@ import { INITIAL_SHAPE, metaMessage, type ViewOptions } from "./meta.ts";
 import { initialStatus, type SourceStatus, withSkippedLine } from "./source_status.ts";
 import { BINARY_PROTOCOL, encodeRuns, PendingRuns } from "./frames.ts";
 import { linesOfRuns, TextLines } from "./text_lines.ts";
+import { Pacer } from "./pacer.ts";
 import {
   CLOSE_TRY_AGAIN_LATER,
   closeQuietly,
@@ -45,23 +44,6 @@ export interface HubOptions extends ViewOptions {
 
 /** A backstop on series count, so input with ever-new names stays bounded. */
 export const MAX_SERIES = 64;
-/** The longest a frame waits for a slow last pass (a busy machine stretches a pass). */
-const MAX_PASS_WAIT_MS = 100;
-/**
- * The longest a frame waits for what sending to many viewers costs: reached from 10,000
- * viewers on, where a point is a quarter second old when it goes out (bench: 10,000 × 100).
- */
-const MAX_SEND_WAIT_MS = 300;
-/**
- * What one viewer's message costs the process, all told: Deno's `send` only
- * queues it, and the write happens after the pass, so the pass's own time
- * undercounts it. About 10 µs measured here (bench: CPU per second over
- * messages per second at 1,000 viewers); three times that, so that about a
- * third of the time at most goes to sending: fewer, bigger messages are what
- * make a point cheap to fan out, since every message is a write of its own.
- */
-const SEND_COST_MS = 0.03;
-
 interface Series {
   id: number;
   name: string;
@@ -102,9 +84,7 @@ export class Hub implements PointSink {
   #builtStatus: Built;
   #status: SourceStatus = initialStatus();
   #timer: ReturnType<typeof setTimeout> | undefined;
-  /** When the last pass over the viewers ended, and how long it took. */
-  #lastPassEnd = -Infinity;
-  #lastPassMs = 0;
+  readonly #pacer = new Pacer();
   #dropped = 0;
   #points = 0;
   #stopped = false;
@@ -293,11 +273,7 @@ export class Hub implements PointSink {
       this.#flushNumber++;
       return;
     }
-    const gap = Math.max(
-      Math.min(this.#lastPassMs, MAX_PASS_WAIT_MS),
-      Math.min(this.#viewers.size * SEND_COST_MS, MAX_SEND_WAIT_MS),
-    );
-    const wait = this.#lastPassEnd + gap - performance.now();
+    const wait = this.#pacer.wait(this.#viewers.size);
     if (wait > 0) {
       this.#timer = setTimeout(() => this.#flush(), wait);
       return;
@@ -337,8 +313,7 @@ export class Hub implements PointSink {
     this.#statusChanged = false;
     if (full.length === 0 && binary.length === 0) return;
     for (const seat of this.#viewers.values()) this.#deliver(seat, frame, started);
-    this.#lastPassEnd = performance.now();
-    this.#lastPassMs = this.#lastPassEnd - started;
+    this.#pacer.passed(started);
   }
 
   /** The latest value of each series with a point since flush `since`, for reduced viewers. */
