@@ -85,13 +85,19 @@ export function createRangeRoute(maxAnswers = MAX_RANGE_ANSWERS): RangeRoute {
       pull(controller) {
         let chunk = "";
         let done = false;
-        while (chunk.length < CHUNK_CHARS) {
-          const part = parts.next();
-          if (part.done) {
-            done = true;
-            break;
+        try {
+          while (chunk.length < CHUNK_CHARS) {
+            const part = parts.next();
+            if (part.done) {
+              done = true;
+              break;
+            }
+            chunk += part.value;
           }
-          chunk += part.value;
+        } catch (error) {
+          // A failed answer gives its place back too (the stream errors; nothing cancels it).
+          slot.release();
+          throw error;
         }
         if (chunk) controller.enqueue(encoder.encode(chunk));
         if (done) {

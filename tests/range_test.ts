@@ -114,6 +114,21 @@ Deno.test("GET range is made a series at a time as it is read; past the cap, 503
   assert.equal((await json(fifth)).series.length, 2);
 });
 
+Deno.test("a range answer that fails while being made gives its place back", async () => {
+  const route = createRangeRoute(1);
+  const failing = stream(10);
+  // The second series' points cannot be read: the answer fails after its first part.
+  const range = failing.history.range.bind(failing.history);
+  failing.history.range = (id, ...rest) => {
+    if (id === 1) throw new Error("history gone");
+    return range(id, ...rest);
+  };
+  const answer = route(new Request("http://x/data/range"), failing, "127.0.0.1");
+  await assert.rejects(answer.text(), /history gone/);
+  const next = route(new Request("http://x/data/range?series=0"), failing, "127.0.0.1");
+  assert.equal((await json(next)).series.length, 1, "the one place is free again");
+});
+
 Deno.test("one address gets half the range and export slots; loopback and others are served", () => {
   const wide = stream(100_000);
   const range = createRangeRoute(4);
