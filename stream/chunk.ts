@@ -61,6 +61,11 @@ export interface Chunk {
   seq: number;
   /** Begun because x went below the previous chunk's first x: a window never reaches past it. */
   restart: boolean;
+  /**
+   * The greatest x of the chunks before it since x last restarted (-Infinity for none): a
+   * chunk begun by a point a little back overlaps them, and a window may reach into them.
+   */
+  reachBefore: number;
   /** Set once a later chunk is begun: from then on the chunk never changes. */
   closed: boolean;
   /** Set on closing: per block of `BLOCK_POINTS`, the index of its least then greatest y. */

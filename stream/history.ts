@@ -230,6 +230,9 @@ export class History {
 
   #newChunk(state: Series, restart: boolean): Chunk {
     const previous = state.chunks[state.chunks.length - 1];
+    const reachBefore = previous && !restart
+      ? Math.max(previous.reachBefore, previous.xs[previous.length - 1]!)
+      : -Infinity;
     if (previous) {
       previous.closed = true;
       summarise(previous);
@@ -244,7 +247,16 @@ export class History {
     }
     const slab = this.#slabFor(state);
     const { xs, ys } = slab.cut();
-    const chunk: Chunk = { xs, ys, length: 0, seq: state.appended, restart, closed: false, slab };
+    const chunk: Chunk = {
+      xs,
+      ys,
+      length: 0,
+      seq: state.appended,
+      restart,
+      reachBefore,
+      closed: false,
+      slab,
+    };
     state.chunks.push(chunk);
     this.#bytes += CHUNK_OVERHEAD_BYTES;
     if (this.#bytes > this.#options.maxBytes) this.#evict();
@@ -325,7 +337,12 @@ export class History {
         start = lowerBound(chunk.xs, threshold, 0, chunk.length);
       }
       if (start < chunk.length) slices.unshift({ chunk, start, end: chunk.length });
-      if (windowSeconds === undefined ? needed <= 0 : start > 0 || chunk.restart) break;
+      // A seconds window ends at a restart, or in a chunk no earlier one reaches past.
+      if (
+        windowSeconds === undefined
+          ? needed <= 0
+          : chunk.restart || (start > 0 && chunk.reachBefore < threshold)
+      ) break;
     }
     return slices;
   }

@@ -292,3 +292,23 @@ Deno.test("a point a little back that opens a chunk is no restart and leaves the
   assert.ok(xs.includes(CHUNK_POINTS - 5.5), "the late point is in the window");
   assertSorted(xs, "window");
 });
+
+Deno.test("a seconds window reaches back past a chunk begun by a late point, however far", () => {
+  const history = unbounded(1, 10);
+  for (let index = 0; index < CHUNK_POINTS; index++) history.append(0, index, 0);
+  // Later than the window (a device's own clock): it opens a chunk of its own.
+  history.append(0, CHUNK_POINTS - 100, 1);
+  const last = CHUNK_POINTS - 1;
+  const expected = Array.from({ length: 11 }, (_, index) => last - 10 + index);
+  assert.deepEqual([...history.window(0).xs], expected, "the full chunk's last 10 s");
+  // Then two chunks hold x before the window's start but one before them reaches into it.
+  for (let index = 0; index < CHUNK_POINTS - 1; index++) history.append(0, last - 99, 2);
+  history.append(0, last - 98, 3);
+  assert.deepEqual([...history.window(0).xs], expected, "through a chunk of late points");
+  for (let index = 1; index <= 3; index++) history.append(0, last + index, 0);
+  assert.deepEqual(
+    [...history.window(0).xs],
+    Array.from({ length: 11 }, (_, index) => last - 7 + index),
+    "and on as x goes on",
+  );
+});
