@@ -45,9 +45,10 @@ export interface WriterCounts {
   readonly sent: number;
   /** Points lost because the local buffer was full while the engine was away. */
   readonly lost: number;
-  /** Points refused by `add`: non-finite, or a series past the cap. */
-  readonly refused: number;
 }
+
+/** Told of a point a writer refused: not finite, or (`overCap`) its series past the cap. */
+export type Refused = (series: string, overCap: boolean) => void;
 
 /** A sink whose committed points go through the engine, with its own counts. */
 export interface BackplaneWriter extends PointSink {
@@ -56,8 +57,11 @@ export interface BackplaneWriter extends PointSink {
 
 /** The engine, as the registry uses it. */
 export interface Backplane extends AsyncDisposable {
-  /** A sink for `stream`: each `commit()` sends one entry to every process's subscribers. */
-  writer(stream: string): BackplaneWriter;
+  /**
+   * A sink for `stream`: each `commit()` sends one entry to every process's subscribers;
+   * a point refused (as a hub would) is told to `onRefused`.
+   */
+  writer(stream: string, onRefused?: Refused): BackplaneWriter;
   /** Delivers every batch of every stream from now on, in order, once, to `handler`. */
   subscribe(handler: (stream: string, batch: Batch) => void): void;
   /** The last `points` points of each series of `stream` (or fewer), as batches, oldest first. */
@@ -75,9 +79,6 @@ export interface Backplane extends AsyncDisposable {
   /** Points lost since start (the buffer full, or refused by the engine), for status lines. */
   readonly lost: number;
 }
-
-/** The series cap per stream (as the hub's): names past it are refused by writers. */
-export const MAX_SERIES_PER_STREAM = 64;
 
 /** Feeds one batch into a sink (a hub): its x kind, its points, then one commit. */
 export function applyBatch(batch: Batch, sink: PointSink): void {

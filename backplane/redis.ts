@@ -29,6 +29,7 @@ import {
   type BackplaneWriter,
   type Batch,
   parseRedisUrl,
+  type Refused,
 } from "./backplane.ts";
 import { type Client, connectSettled, newClient, type RawEntry } from "./redis_client.ts";
 import { createBatchDecoder } from "./redis_entry.ts";
@@ -147,8 +148,8 @@ class RedisBackplane implements Backplane {
     this.#handlers.push(handler);
   }
 
-  writer(stream: string): BackplaneWriter {
-    return createWriter(stream, (outgoing) => this.#sender.enqueue(outgoing));
+  writer(stream: string, onRefused?: Refused): BackplaneWriter {
+    return createWriter(stream, (outgoing) => this.#sender.enqueue(outgoing), onRefused);
   }
 
   async streams(): Promise<string[]> {

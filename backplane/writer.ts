@@ -1,35 +1,38 @@
 /**
  * A backplane writer: a `PointSink` that gathers one read's points as
  * parallel arrays and hands them on as one batch at `commit()`, refusing
- * what the hub would refuse (non-finite numbers, series past the cap).
+ * what the hub would refuse (non-finite numbers, series past the cap) and
+ * telling `onRefused` (the local hub counts them and logs the cap, as it
+ * does for its own points).
  * Engine-agnostic: the engine decides what "hand on" means.
  *
  * @module
  */
 
-import type { XKind } from "../stream/sink.ts";
-import { type BackplaneWriter, MAX_SERIES_PER_STREAM } from "./backplane.ts";
+import { MAX_SERIES, type XKind } from "../stream/sink.ts";
+import type { BackplaneWriter, Refused } from "./backplane.ts";
 import type { Outgoing } from "./redis_entry.ts";
 
 /** A writer for `stream`: gathers one read's points, and hands them to `send` on commit. */
 export function createWriter(
   stream: string,
   send: (outgoing: Outgoing) => boolean,
+  onRefused: Refused = () => {},
 ): BackplaneWriter {
   const known = new Set<string>();
   let xKind: XKind | undefined;
   let pending = emptyOutgoing(stream, xKind);
-  const counts = { sent: 0, lost: 0, refused: 0 };
+  const counts = { sent: 0, lost: 0 };
   return {
     counts,
     add(name, x, y) {
       if (!Number.isFinite(x) || !Number.isFinite(y)) {
-        counts.refused++;
+        onRefused(name, false);
         return false;
       }
       if (!known.has(name)) {
-        if (known.size >= MAX_SERIES_PER_STREAM) {
-          counts.refused++;
+        if (known.size >= MAX_SERIES) {
+          onRefused(name, true);
           return false;
         }
         known.add(name);

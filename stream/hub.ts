@@ -16,7 +16,7 @@
  */
 
 import type { LogFields, Logger } from "../log.ts";
-import type { PointSink, XKind } from "./sink.ts";
+import { MAX_SERIES, type PointSink, type XKind } from "./sink.ts";
 import { History } from "./history.ts";
 import { INITIAL_SHAPE, metaMessage, type ViewOptions } from "./meta.ts";
 import { initialStatus, type SourceStatus, withSkippedLine } from "./source_status.ts";
@@ -42,8 +42,6 @@ export interface HubOptions extends ViewOptions {
   historyBytes: number;
 }
 
-/** A backstop on series count, so input with ever-new names stays bounded. */
-export const MAX_SERIES = 64;
 interface Series {
   id: number;
   name: string;
@@ -146,11 +144,11 @@ export class Hub implements PointSink {
   }
 
   add(name: string, x: number, y: number): boolean {
-    if (!Number.isFinite(x) || !Number.isFinite(y)) return this.#refuse();
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return this.refuse(name, false);
     let series = this.#last;
     if (series === undefined || series.name !== name) {
       series = this.#byName.get(name) ?? this.#create(name);
-      if (series === undefined) return this.#refuse();
+      if (series === undefined) return this.refuse(name, true);
       this.#last = series;
     }
     this.history.append(series.id, x, y);
@@ -236,24 +234,27 @@ export class Hub implements PointSink {
     this.#timer = undefined;
   }
 
-  /** A series past the cap: refused, and logged the first time with the way out. */
-  #overCap(name: string): undefined {
-    if (this.#capped) return undefined;
-    this.#capped = true;
-    const note =
-      "further series are refused (counted, not logged): fewer columns, or --match with --scrape";
-    const { log, stream } = this.#options;
-    log.warn("series-refused", { stream, series: name, limit: MAX_SERIES, note });
-  }
-
-  #refuse(): false {
+  /**
+   * Counts a point refused, here or by a backplane's writer: not finite, or (`overCap`) its
+   * series past the cap, logged the first time with the way out.
+   */
+  refuse(series: string, overCap: boolean): false {
+    if (overCap && !this.#capped) {
+      this.#capped = true;
+      const note =
+        "further series are refused (counted, not logged): fewer columns, or --match with --scrape";
+      const { log, stream } = this.#options;
+      log.warn("series-refused", { stream, series, limit: MAX_SERIES, note });
+    }
     this.#status.refused++;
     this.#statusChanged = true;
+    // A writer's refusals reach no commit here: the page hears of them all the same.
+    this.#schedule();
     return false;
   }
 
   #create(name: string): Series | undefined {
-    if (this.#series.length >= MAX_SERIES) return this.#overCap(name);
+    if (this.#series.length >= MAX_SERIES) return undefined;
     const series: Series = { id: this.#series.length, name, lastX: NaN, lastY: NaN, touched: 0 };
     this.#series.push(series);
     this.#byName.set(name, series);

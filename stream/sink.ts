@@ -8,6 +8,12 @@
 /** What x means: `time` is seconds since the Unix epoch. */
 export type XKind = "time" | "index" | "number";
 
+/**
+ * The most series a stream has: every sink refuses a point of a series past it, so input
+ * with ever-new names stays bounded.
+ */
+export const MAX_SERIES = 64;
+
 /** Takes points one at a time, and a commit at the end of each read. */
 export interface PointSink {
   /**

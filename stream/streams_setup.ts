@@ -65,7 +65,9 @@ export async function createStreams(config: Config, log: Logger): Promise<Proces
       return hub;
     },
     // With Redis, every point goes through it, and each stream's hub is fed from it alone.
-    sinkFor: backplane && ((name) => backplane.writer(name)),
+    // What a writer refuses is counted (and the cap logged) by the local hub, as its own are.
+    sinkFor: backplane &&
+      ((name, hub) => backplane.writer(name, (series, overCap) => hub.refuse(series, overCap))),
     writeBlocked: () =>
       backplane?.state === "waiting" ? "Waiting for the data store (Redis): try again" : undefined,
     onFreed: (name) => feeds.delete(name),

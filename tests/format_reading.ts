@@ -11,13 +11,13 @@ import {
   type LineOutcome,
   type XChoice,
 } from "../stream/formats/mod.ts";
-import type { PointSink, XKind } from "../stream/sink.ts";
+import { MAX_SERIES, type PointSink, type XKind } from "../stream/sink.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 /** 2026-11-25T20:00:00Z: arrival of the first line in these tests. */
 export const ARRIVAL = 1_795_636_800;
-/** The series cap every sink keeps (the hub's `MAX_SERIES`). */
-export const MAX_SERIES = 64;
+/** The series cap every sink keeps. */
+export { MAX_SERIES };
 
 /** A small real sink with the contract's rules: 64 series, finite x and y, refusals counted. */
 export class TestSink implements PointSink {

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
+import { MAX_SERIES } from "../stream/sink.ts";
 import {
+  captureLog,
   closeSocket,
   controlMessages,
   dataLines,
@@ -305,4 +307,26 @@ Deno.test("a viewer-only process lists its / stream only once a point arrives th
   assert.equal(pushed.status, 200);
   await pushed.body?.cancel();
   await waitFor(async () => (await listed()).includes("default"), 10_000, "default listed");
+});
+
+Deno.test("points refused before Redis (past the series cap, not finite) are counted and the cap logged", async () => {
+  await using redis = await startRedis();
+  const captured = captureLog();
+  await using server = await startTestServer(
+    { redis: redis.url, token: TOKEN },
+    { log: captured.log },
+  );
+  const columns = Array.from({ length: MAX_SERIES + 6 }, (_, index) => `c${index}`);
+  const row = columns.map((_, index) => String(index)).join(" ");
+  const body = `${columns.join(" ")}\n${row}\n${row.replace(/^0 /, "1e999 ")}\n`;
+  const pushed = await pushWhenReady(server.url, "wide", body);
+  assert.equal(pushed.status, 200);
+  await pushed.body?.cancel();
+  const hub = () => server.streams.get("wide")?.hub;
+  await waitFor(() => hub()?.names.length === MAX_SERIES, 10_000, "the first 64 series");
+  // 6 columns past the cap on each row, and 1e999 (not finite): as a process without Redis counts them.
+  await waitFor(() => hub()?.status.refused === 13, 5000, "13 points refused");
+  const logged = captured.lines.filter((line) => line.includes("event=series-refused"));
+  assert.equal(logged.length, 1, logged.join("\n"));
+  assert.match(logged[0]!, /stream=wide series=c64 limit=64/);
 });
