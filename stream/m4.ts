@@ -16,9 +16,14 @@ import { BLOCK_POINTS, type Chunk, type SeriesPoints, type Slice } from "./chunk
  * (say) first and least appears once.
  */
 export function reduceM4(slices: Slice[], from: number, to: number, columns: number): SeriesPoints {
-  const scale = columns / (to - from);
   const last = columns - 1;
-  const column = (x: number) => Math.min(last, Math.floor((x - from) * scale));
+  // Where x falls in [from, to], 0 to 1: halved when the span overflows (-1e308 to 1e308); a
+  // ratio, not x times columns / span, which overflows for a span of a few subnormals.
+  const span = to - from;
+  const share = Number.isFinite(span)
+    ? (x: number) => (x - from) / span
+    : (x: number) => (x / 2 - from / 2) / (to / 2 - from / 2);
+  const column = (x: number) => Math.min(last, Math.floor(share(x) * columns));
   // Per column: x, y and sequence of the first, last, least and greatest points.
   const fields = new Float64Array(columns * 12);
   const seen = new Uint8Array(columns);

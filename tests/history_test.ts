@@ -18,7 +18,7 @@ function naiveM4(points: { x: number; y: number }[], from: number, to: number, w
   const columns = new Map<number, { x: number; y: number; order: number }[]>();
   points.forEach(({ x, y }, order) => {
     if (x < from || x > to) return;
-    const column = Math.min(width - 1, Math.floor((x - from) * width / (to - from)));
+    const column = Math.min(width - 1, Math.floor((x - from) / (to - from) * width));
     const list = columns.get(column) ?? [];
     list.push({ x, y, order });
     columns.set(column, list);
@@ -311,4 +311,22 @@ Deno.test("a seconds window reaches back past a chunk begun by a late point, how
     Array.from({ length: 11 }, (_, index) => last - 7 + index),
     "and on as x goes on",
   );
+});
+
+Deno.test("M4 keeps every column's points for spans of a few subnormals and spans past 1e308", () => {
+  const tiny = unbounded(1);
+  for (let y = 0; y < 5; y++) tiny.append(0, 0, y);
+  tiny.append(0, 5e-324, 9);
+  // x times columns / span overflowed: the points at `from` fell in no column.
+  const near = tiny.range(0, 0, 5e-324, 1);
+  assert.ok(near.reduced);
+  assert.deepEqual([[...near.xs], [...near.ys]], [[0, 5e-324], [0, 9]]);
+  const wide = unbounded(1);
+  for (const [x, y] of [[-5e307, 5], [-4e307, 6], [-3e307, 4]]) wide.append(0, x!, y!);
+  for (let x = 0; x < 10; x++) wide.append(0, x, x % 3);
+  wide.append(0, 1e308, -1);
+  // The span overflows: every point fell in the first column.
+  const all = wide.range(0, -1e308, 1e308, 2);
+  assert.ok(all.reduced);
+  assert.deepEqual([...all.xs], [-5e307, -4e307, -3e307, 0, 2, 1e308], "a column each half");
 });
