@@ -64,7 +64,10 @@ export interface Backplane extends AsyncDisposable {
   writer(stream: string, onRefused?: Refused): BackplaneWriter;
   /** Delivers every batch of every stream from now on, in order, once, to `handler`. */
   subscribe(handler: (stream: string, batch: Batch) => void): void;
-  /** The last `points` points of each series of `stream` (or fewer), as batches, oldest first. */
+  /**
+   * The last `points` points of each series of `stream` (or fewer), as batches, oldest first,
+   * read once connected (it waits while the engine is away; none once closed).
+   */
   recent(stream: string, points: number): Promise<Batch[]>;
   /** Names of the streams the engine knows. */
   streams(): Promise<string[]>;

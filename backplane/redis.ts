@@ -80,6 +80,8 @@ class RedisBackplane implements Backplane {
   #state: BackplaneState = "waiting";
   readonly #stateListeners: ((state: BackplaneState) => void)[] = [];
   readonly #handlers: ((stream: string, batch: Batch) => void)[] = [];
+  /** `recent()` calls waiting for the reader's first sync (or for the close). */
+  readonly #awaitingConnect: (() => void)[] = [];
   #closed = false;
   #lastError = "not connected yet";
 
@@ -158,7 +160,12 @@ class RedisBackplane implements Backplane {
   }
 
   async recent(stream: string, points: number): Promise<Batch[]> {
-    if (!this.#command.isReady) return [];
+    // Read once connected (the reader synced): live batches from then on follow the window.
+    // Read before, it was empty, and a process started with --stream never had its window.
+    while (this.#state !== "connected" && !this.#closed) {
+      await new Promise<void>((resolve) => this.#awaitingConnect.push(resolve));
+    }
+    if (this.#closed) return [];
     const decode = createBatchDecoder();
     const counts = new Map<string, number>();
     const seen = new Set<string>();
@@ -200,6 +207,7 @@ class RedisBackplane implements Backplane {
     // Give what is queued a moment to go out, then close.
     await this.#sender.close(performance.now() + 1000);
     this.#closed = true;
+    for (const wake of this.#awaitingConnect.splice(0)) wake();
     clearInterval(this.#summaryTimer);
     clearTimeout(this.#startTimer);
     await Promise.all([connectSettled(this.#command), connectSettled(this.#readerClient)]);
@@ -255,6 +263,7 @@ class RedisBackplane implements Backplane {
       }
       this.#waitingLogged = false;
       this.#sender.connected();
+      for (const wake of this.#awaitingConnect.splice(0)) wake();
     }
     for (const listener of this.#stateListeners) listener(next);
   }

@@ -330,3 +330,22 @@ Deno.test("points refused before Redis (past the series cap, not finite) are cou
   assert.equal(logged.length, 1, logged.join("\n"));
   assert.match(logged[0]!, /stream=wide series=c64 limit=64/);
 });
+
+Deno.test("a process started with --stream serves that stream's window from Redis at once", async () => {
+  await using redis = await startRedis();
+  await using writer = await startTestServer({ redis: redis.url, token: TOKEN });
+  const lines = Array.from({ length: 50 }, (_, index) => `${index} ${index * 2}`).join("\n");
+  const pushed = await pushWhenReady(writer.url, "cnt", `${lines}\n`);
+  assert.equal(pushed.status, 200);
+  await pushed.body?.cancel();
+  // Its main stream is made at start, before it has connected to Redis.
+  await using late = await startTestServer({ redis: redis.url, stream: "cnt" });
+  await waitFor(
+    async () => {
+      const range = await (await fetch(new URL("/data/range", late.url))).json();
+      return range.series?.[0]?.x.length === 50;
+    },
+    10_000,
+    "the 50 points pushed before it started",
+  );
+});
