@@ -2,7 +2,11 @@
  * How the Redis engine's connections are made: node-redis, RESP2 (replies
  * are plain arrays, the shapes parsed here), no offline queue (a command
  * fails at once while disconnected: the engine's own queue holds points, in
- * order), and reconnection with backoff, for ever.
+ * order), and reconnection with backoff, for ever. A Redis that hangs (a
+ * stopped process, a network path that drops packets without a reset) is a
+ * broken connection too: every connection hears from Redis at least every
+ * `PING_INTERVAL_MS` (the reader's `XREAD` every 2 s), and one silent for
+ * `SILENCE_MS` is closed and made again.
  *
  * @module
  */
@@ -17,6 +21,10 @@ export type Client = ReturnType<typeof newClient>;
 
 /** How long one connection attempt may take. */
 const CONNECT_TIMEOUT_MS = 2000;
+/** A connection with nothing else to do sends `PING` this often. */
+const PING_INTERVAL_MS = 1000;
+/** A connection that hears nothing for this long is taken for broken (bigger than XREAD's BLOCK). */
+export const SILENCE_MS = 5000;
 
 /** A client for `url`, not connected yet. */
 export function newClient(url: string) {
@@ -24,8 +32,10 @@ export function newClient(url: string) {
     url,
     RESP: 2,
     disableOfflineQueue: true,
+    pingInterval: PING_INTERVAL_MS,
     socket: {
       connectTimeout: CONNECT_TIMEOUT_MS,
+      socketTimeout: SILENCE_MS,
       // Backoff from 50 ms to 2 s, with jitter so processes do not retry in step.
       reconnectStrategy: (retries) =>
         Math.min(50 * 2 ** retries, 2000) + Math.floor(Math.random() * 100),

@@ -3,6 +3,7 @@ import type { Backplane, Batch } from "../backplane/backplane.ts";
 import { BackplaneUrlError } from "../backplane/backplane.ts";
 import { StreamFeed } from "../backplane/feed.ts";
 import { createRedisBackplane, parseRedisUrl } from "../backplane/redis.ts";
+import { SILENCE_MS } from "../backplane/redis_client.ts";
 import { captureLog, withTimeout } from "./helpers.ts";
 import { startRedis } from "./redis_server.ts";
 
@@ -152,6 +153,31 @@ Deno.test("Redis killed and restarted: waiting, then connected, queued points se
   assert.deepEqual(states, ["waiting", "connected"]);
   assert.ok(readerLog.lines.some((line) => line.includes("event=redis-reset")));
   assert.equal(readerLog.lines.filter((line) => line.includes("event=redis-waiting")).length, 1);
+});
+
+Deno.test("a Redis that hangs (stopped, connections open) is waited out like one that went away", async () => {
+  await using redis = await startRedis();
+  const { log, lines } = captureLog();
+  await using backplane = createRedisBackplane({ url: redis.url, log });
+  const heard = listen(backplane);
+  await until(() => backplane.state === "connected", "connected");
+  const writer = backplane.writer("h");
+  writer.add("v", 1, 1);
+  writer.commit();
+  await until(() => heard.points.get("h")?.length === 1, "a point before");
+  redis.hang(true);
+  try {
+    writer.add("v", 2, 2);
+    writer.commit();
+    // Silent for SILENCE_MS: the connections are closed and waited on, as after a kill.
+    await until(() => backplane.state === "waiting", "state waiting", SILENCE_MS + 5000);
+    assert.ok(lines.some((line) => /event=redis-waiting .*reason=.*[Tt]imeout/.test(line)));
+  } finally {
+    redis.hang(false);
+  }
+  await until(() => backplane.state === "connected", "connected again", 10_000);
+  await until(() => heard.points.get("h")?.length === 2, "the point sent while it hung");
+  assert.deepEqual(heard.points.get("h"), ["v 1 1", "v 2 2"], "once each, in order");
 });
 
 Deno.test("Redis unreachable at start: waits, says so once, connects when it can", async () => {

@@ -17,6 +17,8 @@ export interface TestRedis extends AsyncDisposable {
   kill(): Promise<void>;
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
+  /** Stops (SIGSTOP) or continues (SIGCONT) the server: a Redis that hangs, connections open. */
+  hang(hung: boolean): void;
   /** Sends one command over a fresh connection and returns the raw reply. */
   command(...args: string[]): Promise<string>;
 }
@@ -64,6 +66,7 @@ export async function startRedis(): Promise<TestRedis> {
     url: `redis://127.0.0.1:${port}/0`,
     kill,
     start,
+    hang: (hung) => child?.kill(hung ? "SIGSTOP" : "SIGCONT"),
     command: (...args) => sendCommand(port, args),
     [Symbol.asyncDispose]: kill,
   };
