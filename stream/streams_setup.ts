@@ -78,9 +78,21 @@ export async function createStreams(config: Config, log: Logger): Promise<Proces
   const live = config.source.kind !== "demo" || backplane !== undefined;
   // A live process opens its stream now, and a backplane's points may open any.
   if (live) await streams.ready();
+  let fullLoggedAt = -Infinity;
   backplane?.subscribe((name, batch) => {
     const stream = streams.open(name);
-    if (!stream) return;
+    if (!stream) {
+      // Another process's stream this one has no room for: said, at most once a minute.
+      if (performance.now() - fullLoggedAt < 60_000) return;
+      fullLoggedAt = performance.now();
+      log.warn("stream-not-served", {
+        stream: name,
+        limit: config.maxStreams,
+        note:
+          "--max-streams reached: streams from Redis past it are not served here (logged once a minute)",
+      });
+      return;
+    }
     if (batch.gap) stream.hub.report({ gaps: stream.hub.status.gaps + 1 });
     feeds.get(name)?.push(batch);
   });

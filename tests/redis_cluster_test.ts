@@ -349,3 +349,28 @@ Deno.test("a process started with --stream serves that stream's window from Redi
     "the 50 points pushed before it started",
   );
 });
+
+Deno.test("a stream from Redis past --max-streams is not served, and the log says so", async () => {
+  await using redis = await startRedis();
+  await using writer = await startTestServer({ redis: redis.url, token: TOKEN });
+  const captured = captureLog();
+  // Room for its own stream (`/`'s) alone.
+  await using full = await startTestServer({ redis: redis.url, maxStreams: 1 }, {
+    log: captured.log,
+  });
+  // Connected (its reader synced): it reads what is written from now on.
+  await waitFor(
+    () => full.streams.get("default")?.hub.status.store === "connected",
+    10_000,
+    "connected",
+  );
+  const pushed = await pushWhenReady(writer.url, "extra", "1\n");
+  assert.equal(pushed.status, 200);
+  await pushed.body?.cancel();
+  await waitFor(
+    () => captured.lines.some((line) => /event=stream-not-served stream=extra limit=1/.test(line)),
+    10_000,
+    "stream-not-served logged",
+  );
+  assert.equal(full.streams.get("extra"), undefined);
+});
