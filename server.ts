@@ -101,10 +101,14 @@ export async function startServer(
       const grace = new Promise<void>((resolve) => timer = setTimeout(resolve, SHUTDOWN_GRACE_MS));
       // Sockets still opening get their 1001 before the listener stops (it would drop them).
       const listening = Promise.race([opening, grace]).then(() => server.shutdown());
-      // The source's SIGTERM-then-SIGKILL and the sockets' closing run side by side.
-      await Promise.all([started?.source.stop(), Promise.race([listening, grace])]);
-      await started?.recorder?.close();
-      await backplane?.[Symbol.asyncDispose]();
+      // The source's SIGTERM-then-SIGKILL, then what it wrote (the recording, Redis), and the
+      // sockets' closing run side by side: main.ts exits 2 s after a signal whatever is left.
+      const source = (async () => {
+        await started?.source.stop();
+        await started?.recorder?.close();
+        await backplane?.[Symbol.asyncDispose]();
+      })();
+      await Promise.all([source, Promise.race([listening, grace])]);
       clearTimeout(timer);
       log.info("stop", { url: url.href });
     })();

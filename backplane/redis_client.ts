@@ -44,10 +44,12 @@ export function newClient(url: string) {
 }
 
 /**
- * Resolves once a client's connection attempt has ended, either way, within
- * its connect timeout: node-redis 6.3 leaves open a socket that is still
+ * Resolves once a client's connection attempt has ended, either way, or
+ * after `SETTLE_WAIT_MS`: node-redis 6.3 leaves open a socket that is still
  * being made when the client is destroyed (seen as `cmd=NULL` in `CLIENT
- * LIST`, held until the process exits).
+ * LIST`, held until the process exits). An attempt to a Redis that is there
+ * ends in a few ms; a client between attempts (Redis away, up to 2 s of
+ * backoff) has no socket to leave, and is not waited for.
  */
 export function connectSettled(client: Client): Promise<void> {
   if (client.isReady || !client.isOpen) return Promise.resolve();
@@ -57,10 +59,13 @@ export function connectSettled(client: Client): Promise<void> {
       for (const event of SETTLED) client.off(event, done);
       resolve();
     };
-    const timer = setTimeout(done, CONNECT_TIMEOUT_MS);
+    const timer = setTimeout(done, SETTLE_WAIT_MS);
     for (const event of SETTLED) client.on(event, done);
   });
 }
+
+/** How long `connectSettled` waits for an attempt to end. */
+const SETTLE_WAIT_MS = 250;
 
 /** What ends a connection attempt: connected, or failed (a retry is then scheduled). */
 const SETTLED = ["ready", "error", "end"] as const;
