@@ -9,7 +9,7 @@
 import { checkLimits, type Config } from "./config.ts";
 import { createHandler } from "./handlers/router.ts";
 import { internalError } from "./handlers/respond.ts";
-import { CLOSE_GOING_AWAY, Connections } from "./handlers/websocket.ts";
+import { Connections } from "./handlers/websocket.ts";
 import { formatHost } from "./host.ts";
 import { listen } from "./listener.ts";
 import { createLogger } from "./log.ts";
@@ -17,6 +17,7 @@ import type { Hub } from "./stream/hub.ts";
 import type { MainSourceOptions } from "./stream/main_source.ts";
 import type { Streams } from "./stream/registry.ts";
 import type { RunningSource } from "./stream/source.ts";
+import { CLOSE_GOING_AWAY } from "./stream/close_codes.ts";
 import { createStreams } from "./stream/streams_setup.ts";
 
 /** How long shutdown waits for connections to finish before giving up on them. */

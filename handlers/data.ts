@@ -5,10 +5,8 @@
  * @module
  */
 
+import { CLOSE_NORMAL } from "../stream/close_codes.ts";
 import { createDemoFrame } from "../stream/demo.ts";
-
-/** Close code once the demo's 100 points are sent. */
-export const CLOSE_NORMAL = 1000;
 
 /** Sends this connection its own 100 random numbers, then closes with 1000. */
 export function serveDemo(socket: WebSocket): void {

@@ -13,10 +13,8 @@
 
 import type { LogFields, Logger } from "../log.ts";
 import { exceedsBytes } from "./message_size.ts";
+import { CLOSE_NOT_READING } from "../stream/close_codes.ts";
 import { queueCost } from "../stream/send_queue.ts";
-
-/** Close code for a client whose echoes pile up unread. */
-export const CLOSE_NOT_READING = 1008;
 
 /** What `/echo` is bounded by. */
 export interface EchoOptions {

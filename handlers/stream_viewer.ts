@@ -11,7 +11,7 @@ import type { LogFields } from "../log.ts";
 import { INITIAL_SHAPE, metaMessage } from "../stream/meta.ts";
 import type { Stream, Streams } from "../stream/registry.ts";
 import { initialStatus, type SourceStatus } from "../stream/source_status.ts";
-import { CLOSE_TRY_AGAIN_LATER } from "../stream/viewer_budget.ts";
+import { CLOSE_TRY_AGAIN_LATER } from "../stream/close_codes.ts";
 
 /** Attaches `socket` to stream `name` once it is open and the stream exists. */
 export function serveStreamViewer(

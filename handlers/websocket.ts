@@ -19,6 +19,7 @@ import {
   OncePerAddress,
   type OriginPolicy,
 } from "./policy.ts";
+import { CLOSE_TOO_BIG, CLOSE_TRY_AGAIN_LATER } from "../stream/close_codes.ts";
 import { BINARY_PROTOCOL } from "../stream/frames.ts";
 
 /** Limits and origins that every upgrade is checked against. */
@@ -41,10 +42,6 @@ export interface Refusal {
   logged?: boolean;
 }
 
-/** Close code for a message over `--max-message` (RFC 6455 "message too big"). */
-export const CLOSE_TOO_BIG = 1009;
-/** Close code for shutdown (RFC 6455 "going away"). */
-export const CLOSE_GOING_AWAY = 1001;
 /** Seconds a client over `--max-clients` is asked to wait. */
 export const RETRY_AFTER_SECONDS = 5;
 /** The refusal of an address over `--max-clients-per-ip`. */
@@ -55,6 +52,13 @@ export const RETRY_AFTER_ADDRESS_SECONDS = 30;
  * How Deno words a peer that went without a close frame (a lid shut, a tab
  * killed, Wi-Fi gone): normal on the internet, so not a protocol error.
  */
+/**
+ * How long an accepted socket may take to open. One whose client went while
+ * its route's module was loading (the first upgrade of a route) is never
+ * opened by Deno 2.9.6 and fires no event at all: past this it is taken for
+ * closed (1006), so its slots and its route's state are given back.
+ */
+export const OPEN_TIMEOUT_MS = 10_000;
 const PEER_GONE = /^unexpected eof$|connection reset|broken pipe/i;
 
 const KEY = /^[A-Za-z0-9+/]{22}==$/;
@@ -196,7 +200,18 @@ export class Connections {
     this.#perAddress.set(address, this.countFor(address) + 1);
     // Deno can report a close twice (1005, then 0 or 1001 when the close frame's write
     // fails): the slot is given back once.
+    const neverOpened = setTimeout(() => {
+      if (socket.readyState !== WebSocket.CONNECTING) return;
+      // Every close listener runs, the route's too; should it open after all, it is closed.
+      socket.dispatchEvent(new CloseEvent("close", { code: 1006, reason: "Never opened" }));
+      socket.addEventListener(
+        "open",
+        () => socket.close(CLOSE_TRY_AGAIN_LATER, "Took too long to open"),
+      );
+    }, OPEN_TIMEOUT_MS);
+    socket.addEventListener("open", () => clearTimeout(neverOpened), { once: true });
     socket.addEventListener("close", () => {
+      clearTimeout(neverOpened);
       if (!this.#sockets.delete(socket)) return;
       const left = this.countFor(address) - 1;
       if (left > 0) this.#perAddress.set(address, left);

@@ -23,8 +23,8 @@ import { initialStatus, type SourceStatus, withSkippedLine } from "./source_stat
 import { BINARY_PROTOCOL, encodeRuns, PendingRuns } from "./frames.ts";
 import { linesOfRuns, TextLines } from "./text_lines.ts";
 import { Pacer } from "./pacer.ts";
+import { CLOSE_TRY_AGAIN_LATER } from "./close_codes.ts";
 import {
-  CLOSE_TRY_AGAIN_LATER,
   closeQuietly,
   type Frame,
   type Message,

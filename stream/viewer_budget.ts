@@ -32,8 +32,6 @@ export interface Viewer {
   close(code?: number, reason?: string): void;
 }
 
-/** Close code for a viewer that fell too far behind (RFC 6455 "try again later"). */
-export const CLOSE_TRY_AGAIN_LATER = 1013;
 /** A viewer behind for this long without taking a byte is stalled, and dropped. */
 export const STALL_DROP_MS = 5000;
 /** A viewer that falls behind gets the latest values at most this often. */

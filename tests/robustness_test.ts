@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DEFAULTS } from "../config.ts";
 import { createHandler } from "../handlers/router.ts";
-import { Connections } from "../handlers/websocket.ts";
+import { Connections, OPEN_TIMEOUT_MS } from "../handlers/websocket.ts";
 import {
   captureLog,
   closeSocket,
@@ -271,4 +271,30 @@ Deno.test("after all of that the CLI process is alive and logged no error", asyn
     line.startsWith("level=error") || /Uncaught|panicked/.test(line)
   );
   assert.deepEqual(errors, []);
+});
+
+Deno.test("a client gone during its route's first upgrade gives its slot back", async () => {
+  // One slot: held for good by a socket Deno never opens (the module was loading) before.
+  const cli = spawnCli(["--port", "0", "--no-open", "--max-clients", "1"]);
+  const url = await cli.url;
+  const port = Number(url.port);
+  const connection = await Deno.connect({ hostname: "127.0.0.1", port });
+  const head = Object.entries({ host: `127.0.0.1:${port}`, ...upgradeHeaders() })
+    .map(([name, value]) => `${name}: ${value}\r\n`).join("");
+  await connection.write(encoder.encode(`GET /echo HTTP/1.1\r\n${head}\r\n`));
+  connection.close();
+  await waitFor(
+    async () => {
+      const socket = new WebSocket(socketUrl(url, "/echo"));
+      const opened = await new Promise<boolean>((resolve) => {
+        socket.onopen = () => resolve(true);
+        socket.onerror = () => resolve(false);
+      });
+      if (opened) await closeSocket(socket);
+      return opened;
+    },
+    OPEN_TIMEOUT_MS + 10_000,
+    "an /echo client served",
+  );
+  assert.equal((await cli.stop()).code, 0);
 });
