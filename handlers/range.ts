@@ -65,7 +65,7 @@ export function createRangeRoute(maxAnswers = MAX_RANGE_ANSWERS): RangeRoute {
     if (!series.ok) return text(400, series.reason);
 
     const start = from.value ?? Math.min(history.startX ?? to.value ?? 0, to.value ?? Infinity);
-    const end = to.value ?? Math.max(lastX(history) ?? start, start);
+    const end = to.value ?? Math.max(history.endX ?? start, start);
     if (start > end) return text(400, `Bad range: "from" (${start}) is after "to" (${end})`);
     const headers = { "content-type": "application/json", "cache-control": "no-store" };
     if (request.method === "HEAD") return new Response(null, { headers });
@@ -201,13 +201,4 @@ function parseSeries(raw: string | null, count: number): Parsed<number[]> {
     if (!ids.includes(id)) ids.push(id);
   }
   return { ok: true, value: ids };
-}
-
-function lastX(history: History): number | null {
-  let last: number | null = null;
-  for (let id = 0; id < history.seriesCount; id++) {
-    const x = history.lastX(id);
-    if (x !== null && (last === null || x > last)) last = x;
-  }
-  return last;
 }

@@ -132,6 +132,19 @@ export class History {
     return start === Infinity ? null : start;
   }
 
+  /** Where history now ends: the greatest x held (x that went back leaves it), or null. */
+  get endX(): number | null {
+    let end = -Infinity;
+    for (const series of this.#series) {
+      for (const chunk of series.chunks) {
+        if (chunk.length > 0 && chunk.xs[chunk.length - 1]! > end) {
+          end = chunk.xs[chunk.length - 1]!;
+        }
+      }
+    }
+    return end === -Infinity ? null : end;
+  }
+
   /** Points held for one series. */
   count(series: number): number {
     return this.#series[series]?.points ?? 0;

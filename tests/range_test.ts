@@ -129,6 +129,20 @@ Deno.test("a range answer that fails while being made gives its place back", asy
   assert.equal((await json(next)).series.length, 1, "the one place is free again");
 });
 
+Deno.test("GET range reaches to the greatest x held, also after x went back", async () => {
+  const history = new History({ maxBytes: 1 << 30, windowPoints: 10 });
+  for (let x = 100; x < 160; x++) history.append(0, x, 1);
+  // A clock set back: the newest points have the smallest x.
+  for (let x = 0; x < 30; x++) history.append(0, x, -1);
+  const body = await json(
+    await serveRange(
+      new Request("http://x/data/range"),
+      { history, names: ["v"], xKind: "number" },
+    ),
+  );
+  assert.deepEqual([body.from, body.to, body.series[0].x.length], [0, 159, 90]);
+});
+
 Deno.test("one address gets half the range and export slots; loopback and others are served", () => {
   const wide = stream(100_000);
   const range = createRangeRoute(4);
