@@ -43,7 +43,7 @@ import {
   snapshot,
   summarise,
 } from "./chunk.ts";
-import { type MergedPoint, mergeRuns, Run } from "./merge.ts";
+import { collect, type MergedPoint, mergeRuns, Run } from "./merge.ts";
 import { reduceM4 } from "./m4.ts";
 
 export { CHUNK_POINTS, type MergedPoint, type SeriesPoints };
@@ -379,33 +379,4 @@ function insertSorted(chunk: Chunk, x: number, y: number): void {
   xs[index] = x;
   ys[index] = y;
   chunk.length++;
-}
-
-/** Copies slices out, x ascending (merged when chunks overlap). */
-function collect(slices: Slice[]): SeriesPoints {
-  let total = 0;
-  let ordered = true;
-  let previous = -Infinity;
-  for (const { chunk, start, end } of slices) {
-    total += end - start;
-    if (chunk.xs[start]! < previous) ordered = false;
-    previous = chunk.xs[end - 1]!;
-  }
-  const xs = new Float64Array(total);
-  const ys = new Float64Array(total);
-  if (ordered) {
-    let offset = 0;
-    for (const { chunk, start, end } of slices) {
-      xs.set(chunk.xs.subarray(start, end), offset);
-      ys.set(chunk.ys.subarray(start, end), offset);
-      offset += end - start;
-    }
-    return { xs, ys };
-  }
-  let offset = 0;
-  for (const point of mergeRuns(slices.map((slice) => new Run(0, slice)))) {
-    xs[offset] = point.x;
-    ys[offset++] = point.y;
-  }
-  return { xs, ys };
 }

@@ -1,11 +1,12 @@
 /**
  * K-way merge of sorted slices of chunks, for answers in x order across
- * overlapping chunks and across series (the CSV export).
+ * overlapping chunks and across series (the CSV export), and `collect`,
+ * which copies slices out into arrays (a window, a range).
  *
  * @module
  */
 
-import type { Slice } from "./chunk.ts";
+import type { SeriesPoints, Slice } from "./chunk.ts";
 
 /** One point of a merge over all series, as `History.merged` yields it. */
 export interface MergedPoint {
@@ -91,4 +92,33 @@ function heapSiftDown(heap: Run[], index: number): void {
     [heap[index], heap[least]] = [heap[least]!, heap[index]!];
     index = least;
   }
+}
+
+/** Copies slices out, x ascending (merged when chunks overlap). */
+export function collect(slices: Slice[]): SeriesPoints {
+  let total = 0;
+  let ordered = true;
+  let previous = -Infinity;
+  for (const { chunk, start, end } of slices) {
+    total += end - start;
+    if (chunk.xs[start]! < previous) ordered = false;
+    previous = chunk.xs[end - 1]!;
+  }
+  const xs = new Float64Array(total);
+  const ys = new Float64Array(total);
+  if (ordered) {
+    let offset = 0;
+    for (const { chunk, start, end } of slices) {
+      xs.set(chunk.xs.subarray(start, end), offset);
+      ys.set(chunk.ys.subarray(start, end), offset);
+      offset += end - start;
+    }
+    return { xs, ys };
+  }
+  let offset = 0;
+  for (const point of mergeRuns(slices.map((slice) => new Run(0, slice)))) {
+    xs[offset] = point.x;
+    ys[offset++] = point.y;
+  }
+  return { xs, ys };
 }
