@@ -6,8 +6,8 @@
  * `topic.field` (a JSON `{"temp":21}` on `sensors/kitchen` is
  * `sensors/kitchen.temp`).
  *
- * When the broker goes, the client reconnects with back-off (250 ms doubling
- * to 10 s) and the status says so. No point is counted twice: the filter is
+ * When the broker goes or refuses the login, the client reconnects with
+ * back-off (250 ms doubling to 10 s) and the status says the latest reason. No point is counted twice: the filter is
  * subscribed at QoS 0 (a broker never sends one again), and a retained
  * message the broker sends again on resubscribing is skipped when it is the
  * topic's last message already read.
@@ -109,7 +109,8 @@ export async function startMqtt(spec: MqttSpec, options: SourceOptions): Promise
   const last = new Map<string, string>();
   const decoder = new TextDecoder();
   let retryMs = FIRST_RETRY_MS;
-  let failing = false;
+  /** Why the last attempt failed, while attempts fail: each new reason is said once. */
+  let failing: string | undefined;
   let stopped = false;
   let timeSet = false;
 
@@ -120,12 +121,15 @@ export async function startMqtt(spec: MqttSpec, options: SourceOptions): Promise
     connectTimeout: 5000,
     clean: true,
     resubscribe: true,
+    // mqtt.js stops for good after a refused login unless told: a broker whose password file is
+    // fixed (and reloaded) must be found as one that was down is.
+    reconnectOnConnackError: true,
   });
 
   client.on("connect", () => {
     retryMs = FIRST_RETRY_MS;
     client.options.reconnectPeriod = retryMs;
-    failing = false;
+    failing = undefined;
     client.subscribe(spec.topic, { qos: 0 }, (error) => {
       if (!error) return;
       hub.report({ state: "waiting", detail: `${where}: ${error.message}` });
@@ -135,16 +139,18 @@ export async function startMqtt(spec: MqttSpec, options: SourceOptions): Promise
     log.info("source-connected", { mqtt: where });
   });
   client.on("error", (error) => {
-    // Said once for a run of failures; every later attempt is retried quietly.
-    if (failing || stopped) return;
-    failing = true;
-    const detail = `Cannot connect to ${redact(spec.broker)}: ${describeMqttError(error)}`;
+    // Said once per reason in a run of failures (a broker back with other credentials is news,
+    // and the status says the latest); the same reason again is retried quietly.
+    const why = describeMqttError(error);
+    if (failing === why || stopped) return;
+    failing = why;
+    const detail = `Cannot connect to ${redact(spec.broker)}: ${why}`;
     hub.report({ state: "connecting", detail: `${detail}; retrying` });
-    log.warn("source-connect-failed", { mqtt: where, error: describeMqttError(error) });
+    log.warn("source-connect-failed", { mqtt: where, error: why });
   });
   client.on("close", () => {
     if (stopped) return;
-    if (!failing && hub.status.state === "live") {
+    if (failing === undefined && hub.status.state === "live") {
       hub.report({ state: "connecting", detail: `reconnecting to ${where}` });
       log.warn("source-disconnected", { mqtt: where, note: "reconnecting with back-off" });
     }

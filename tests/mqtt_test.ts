@@ -2,14 +2,14 @@
  * `--mqtt URL`: against a real Mosquitto broker started on a free port: values
  * arrive (numbers, JSON, pairs; `#` and `+` filters), a broker restart is
  * survived with no point lost or counted twice, and a broker that is not
- * there is one clear line while liveplot keeps trying.
+ * there, or refuses the login, is one clear line while liveplot keeps trying.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
 import { captureLog, spawnCli, startTestServer, waitFor, withTimeout } from "./helpers.ts";
-import { freeTcpPort, seriesValues, startMosquitto } from "./services.ts";
+import { freeTcpPort, MOSQUITTO, seriesValues, startMosquitto, waitForPort } from "./services.ts";
 
 /** Publishes `message` on `topic` with Debian's mosquitto_pub. */
 async function publish(
@@ -150,6 +150,115 @@ Deno.test("--mqtt to a port with no broker: one clear line, and it keeps trying 
     assert.deepEqual(failures, [
       `level=warn event=source-connect-failed mqtt=mqtt://127.0.0.1:${port}/t error="connection refused"`,
     ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Writes `dir`/passwd with one user, as `mosquitto_passwd -b -c` does. */
+async function writePasswords(dir: string, user: string, password: string): Promise<void> {
+  const { success, stderr } = await new Deno.Command("mosquitto_passwd", {
+    args: ["-b", "-c", `${dir}/passwd`, user, password],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.ok(success, new TextDecoder().decode(stderr));
+}
+
+/**
+ * Mosquitto on `port` taking only the logins in `dir`/passwd, logging to `dir`/broker.log;
+ * `reload()` is its SIGHUP (the password file read again), and it stops when disposed.
+ */
+async function startLoginBroker(dir: string, port: number) {
+  const config = `${dir}/login.conf`;
+  await Deno.writeTextFile(
+    config,
+    `listener ${port} 127.0.0.1\nallow_anonymous false\npassword_file ${dir}/passwd\n` +
+      `log_dest file ${dir}/broker.log\nuser root\n`,
+  );
+  const child = new Deno.Command(MOSQUITTO, {
+    args: ["-c", config],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // Already gone.
+    }
+    await child.status;
+  };
+  try {
+    await waitForPort(port, 10_000, `mosquitto on port ${port}`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    reload: () => child.kill("SIGHUP"),
+    /** The broker's log lines that refused a login. */
+    refusals: async () =>
+      (await Deno.readTextFile(`${dir}/broker.log`)).split("\n")
+        .filter((line) => line.includes("not authorised")).length,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+Deno.test("--mqtt with a login the broker refuses: said, retried, and live once it takes it, also after a restart", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "liveplot-mqtt-" });
+  const { log, lines } = captureLog();
+  const port = freeTcpPort();
+  try {
+    await writePasswords(dir, "ann", "old");
+    let broker = await startLoginBroker(dir, port);
+    try {
+      await using server = await startTestServer({
+        source: { kind: "mqtt", broker: `mqtt://ann:new@127.0.0.1:${port}`, topic: "t" },
+      }, { log });
+      const hub = server.hub!;
+      const refused = `Cannot connect to mqtt://ann:***@127.0.0.1:${port}: not authorized ` +
+        "(Connection refused: Not authorized); retrying";
+      await waitFor(() => hub.status.detail === refused, 10_000, "the refused login in the status");
+      // Tried again at the back-off, not once only.
+      await waitFor(async () => await broker.refusals() >= 3, 10_000, "three refused attempts");
+      assert.equal(hub.status.state, "connecting");
+      await writePasswords(dir, "ann", "new");
+      broker.reload();
+      await waitFor(
+        () => hub.status.state === "live",
+        15_000,
+        "the login once the broker takes it",
+      );
+      await publish(port, "t", "7", undefined, ["-u", "ann", "-P", "new"]);
+      await waitFor(() => seriesValues(hub, "t").length === 1, 10_000, "a value");
+
+      // Restarted with other credentials: the status says so, not the refusal while it was away.
+      await broker.stop();
+      const away =
+        `Cannot connect to mqtt://ann:***@127.0.0.1:${port}: connection refused; retrying`;
+      await waitFor(() => hub.status.detail === away, 10_000, "the broker away in the status");
+      await writePasswords(dir, "ann", "other");
+      broker = await startLoginBroker(dir, port);
+      await waitFor(
+        () => hub.status.detail === refused,
+        15_000,
+        "the refused login after a restart",
+      );
+      await writePasswords(dir, "ann", "new");
+      broker.reload();
+      await waitFor(() => hub.status.state === "live", 15_000, "the login once taken again");
+      await publish(port, "t", "8", undefined, ["-u", "ann", "-P", "new"]);
+      await waitFor(() => seriesValues(hub, "t").length === 2, 10_000, "a second value");
+      assert.deepEqual(seriesValues(hub, "t"), [7, 8]);
+      const failures = lines.filter((line) => line.includes("event=source-connect-failed"));
+      assert.ok(failures.length >= 2, failures.join("\n"));
+      assert.ok(failures.every((line) => !line.includes(":new@")), failures.join("\n"));
+    } finally {
+      await broker.stop();
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
