@@ -15,7 +15,12 @@
  */
 
 import { describeError } from "../log.ts";
-import { type MetricType, parseExposition, type Sample } from "./formats/prometheus.ts";
+import {
+  type MetricType,
+  parseExposition,
+  parseNumber,
+  type Sample,
+} from "./formats/prometheus.ts";
 import { LineFeed } from "./line_feed.ts";
 import { endedWhen, type RunningSource, sleep, type SourceOptions } from "./running_source.ts";
 import type { ScrapeSpec } from "./source_spec.ts";
@@ -139,7 +144,9 @@ class Rates {
       const delta = sample.value - before.y;
       if (kind === "counter") yield [seriesName(sample.name, labels), x, delta / (x - before.x)];
       else if (kind === "bucket") {
-        const le = Number(sample.labels.find(([name]) => name === "le")?.[1] ?? NaN);
+        // `+Inf` as the sample values have it (JavaScript's Number takes only `Infinity`): the
+        // top bucket holds every observation, and without it the quantiles are too low.
+        const le = parseNumber(sample.labels.find(([name]) => name === "le")?.[1] ?? "") ?? NaN;
         const group = seriesName(sample.family, labels);
         const list = buckets.get(group) ?? [];
         buckets.set(group, list);

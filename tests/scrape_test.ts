@@ -108,6 +108,50 @@ Deno.test("--scrape: gauges, counters as rates (a reset is a gap), histogram and
   }
 });
 
+Deno.test("--scrape: histogram quantiles count the +Inf bucket, as histogram_quantile does", async () => {
+  // Each scrape adds 10000 observations: 2000 up to 0.1, 4000 up to 0.5, 3000 up to 1, 1000 above.
+  let scrape = 0;
+  const endpoint = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+    const k = ++scrape;
+    const body = [
+      "# TYPE h histogram",
+      `h_bucket{le="0.1"} ${2000 * k}`,
+      `h_bucket{le="0.5"} ${6000 * k}`,
+      `h_bucket{le="1"} ${9000 * k}`,
+      `h_bucket{le="+Inf"} ${10000 * k}`,
+      `h_sum ${3500 * k}`,
+      `h_count ${10000 * k}`,
+      "",
+    ].join("\n");
+    return new Response(body, { headers: { "content-type": "text/plain; version=0.0.4" } });
+  });
+  try {
+    await using server = await startTestServer({
+      source: {
+        kind: "scrape",
+        url: `http://127.0.0.1:${endpoint.addr.port}/metrics`,
+        everySeconds: 0.1,
+      },
+    });
+    const hub = server.hub!;
+    const p99 = 'h{quantile="0.99"}';
+    await waitFor(() => seriesValues(hub, p99).length >= 2, 10_000, "two intervals' quantiles");
+    // Prometheus: rank 5000 of 10000 is 3000 of the 4000 in (0.1, 0.5]; rank 9000 ends the
+    // bucket up to 1; rank 9900 falls in +Inf, answered with the highest finite bound.
+    const expected: [string, number][] = [
+      ['h{quantile="0.5"}', 0.4],
+      ['h{quantile="0.9"}', 1],
+      [p99, 1],
+    ];
+    for (const [name, value] of expected) {
+      const values = seriesValues(hub, name);
+      assert.ok(values.every((got) => Math.abs(got - value) < 1e-9), `${name}: ${values}`);
+    }
+  } finally {
+    await endpoint.shutdown();
+  }
+});
+
 Deno.test("--scrape node exporter: load as a gauge, CPU seconds as rates per cpu and mode", async () => {
   const { log, lines } = captureLog();
   await using exporter = await startNodeExporter(freeTcpPort());

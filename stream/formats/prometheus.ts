@@ -146,8 +146,8 @@ function parseSample(
   return { name, labels, value, timestamp: seconds ? stamp : stamp / 1000 };
 }
 
-/** A sample's number: Go's float syntax, with `NaN`, `+Inf` and `-Inf`. */
-function parseNumber(text: string): number | undefined {
+/** A sample's number (and a bucket's `le`): Go's float syntax, with `NaN`, `+Inf` and `-Inf`. */
+export function parseNumber(text: string): number | undefined {
   if (text === "NaN") return NaN;
   if (text === "+Inf" || text === "Inf") return Infinity;
   if (text === "-Inf") return -Infinity;
