@@ -23,7 +23,7 @@ import {
 } from "./formats/prometheus.ts";
 import { LineFeed } from "./line_feed.ts";
 import { endedWhen, type RunningSource, sleep, type SourceOptions } from "./running_source.ts";
-import type { ScrapeSpec } from "./source_spec.ts";
+import { redact, type ScrapeSpec } from "./source_spec.ts";
 
 /** An exposition larger than this is refused: node_exporter's is about 100 KiB. */
 const MAX_EXPOSITION_BYTES = 32 * 1024 * 1024;
@@ -42,9 +42,11 @@ export function startScrape(spec: ScrapeSpec, options: SourceOptions): RunningSo
   const rates = new Rates();
   const shown = new Map<string, Set<string>>();
   let failing = false;
+  /** The URL as shown: a password in it is sent (fetch's Basic auth), never shown. */
+  const where = redact(spec.url);
   feed.sink.setXKind("time");
-  hub.report({ state: "connecting", detail: `scraping ${spec.url}` });
-  log.info("source-started", { scrape: spec.url, every: spec.everySeconds });
+  hub.report({ state: "connecting", detail: `scraping ${where}` });
+  log.info("source-started", { scrape: where, every: spec.everySeconds });
 
   const timeoutMs = Math.min(spec.everySeconds * 1000, MAX_SCRAPE_MS);
   const scrapeOnce = async () => {
@@ -78,7 +80,7 @@ export function startScrape(spec: ScrapeSpec, options: SourceOptions): RunningSo
         if (failing || hub.status.state !== "live") {
           failing = false;
           hub.report({ state: "live", detail: null });
-          log.info("source-connected", { scrape: spec.url });
+          log.info("source-connected", { scrape: where });
         }
       } catch (error) {
         if (abort.signal.aborted) break;
@@ -88,8 +90,8 @@ export function startScrape(spec: ScrapeSpec, options: SourceOptions): RunningSo
           const why = error instanceof DOMException && error.name === "TimeoutError"
             ? `no answer within ${timeoutMs} ms`
             : describeError(error);
-          hub.report({ state: "waiting", detail: `Cannot scrape ${spec.url}: ${why}; retrying` });
-          log.warn("source-scrape-failed", { scrape: spec.url, error: why });
+          hub.report({ state: "waiting", detail: `Cannot scrape ${where}: ${why}; retrying` });
+          log.warn("source-scrape-failed", { scrape: where, error: why });
         }
       }
       const left = spec.everySeconds * 1000 - (performance.now() - started);
@@ -97,7 +99,7 @@ export function startScrape(spec: ScrapeSpec, options: SourceOptions): RunningSo
     }
   };
 
-  const ended = endedWhen(run(), options, { scrape: spec.url });
+  const ended = endedWhen(run(), options, { scrape: where });
   return {
     ended,
     stop: async () => {

@@ -193,7 +193,9 @@ export function parseScrapeSpec(url: string, every?: string, match?: string): Sc
   }
   if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
     throw new SourceAddressError(
-      `--scrape must be an http:// or https:// URL, like http://127.0.0.1:9100/metrics, not "${url}"`,
+      `--scrape must be an http:// or https:// URL, like http://127.0.0.1:9100/metrics, not "${
+        redact(url)
+      }"`,
     );
   }
   const seconds = every === undefined ? 1 : durationSeconds(every);
@@ -234,11 +236,11 @@ export function describeSource(spec: SourceSpec): string | undefined {
         spec.hostname.includes(":") ? `[${spec.hostname}]` : spec.hostname
       }:${spec.port}`;
     case "scrape":
-      return `scrape of ${spec.url}`;
+      return `scrape of ${redact(spec.url)}`;
   }
 }
 
-/** `mqtt://user:pass@host` → `mqtt://user:***@host`. */
+/** `mqtt://user:pass@host` → `mqtt://user:***@host` (and `http://` for `--scrape`). */
 export function redact(url: string): string {
   return url.replace(/^(\w+:\/\/[^:@/]*):[^@/]*@/, "$1:***@");
 }

@@ -8,7 +8,16 @@
 import assert from "node:assert/strict";
 import { describeError } from "../log.ts";
 import { parseExposition } from "../stream/formats/prometheus.ts";
-import { captureLog, FIXTURES, startTestServer, waitFor } from "./helpers.ts";
+import { parseScrapeSpec } from "../stream/source_spec.ts";
+import {
+  captureLog,
+  controlMessages,
+  FIXTURES,
+  openRecorded,
+  socketUrl,
+  startTestServer,
+  waitFor,
+} from "./helpers.ts";
 import { freeTcpPort, seriesValues, startNodeExporter } from "./services.ts";
 
 function fixture(name: string): string {
@@ -150,6 +159,63 @@ Deno.test("--scrape: histogram quantiles count the +Inf bucket, as histogram_qua
   } finally {
     await endpoint.shutdown();
   }
+});
+
+Deno.test("--scrape http://user:pass@…: Basic auth sent, the password shown as *** everywhere", async () => {
+  let scrape = 0;
+  let authorized = 0;
+  await using endpoint = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (request) => {
+      // The first answer fails, for the status to name the URL.
+      if (scrape++ === 0) return new Response("no", { status: 500 });
+      if (request.headers.get("authorization") !== `Basic ${btoa("ann:s3cret")}`) {
+        return new Response("who?", { status: 401 });
+      }
+      authorized++;
+      return new Response("up 1\n");
+    },
+  );
+  const { log, lines } = captureLog();
+  const shown = `http://ann:***@127.0.0.1:${endpoint.addr.port}/metrics`;
+  await using server = await startTestServer({
+    source: {
+      kind: "scrape",
+      url: `http://ann:s3cret@127.0.0.1:${endpoint.addr.port}/metrics`,
+      everySeconds: 0.1,
+    },
+  }, { log });
+  const hub = server.hub!;
+  const failed = `Cannot scrape ${shown}: HTTP 500 Internal Server Error; retrying`;
+  await waitFor(() => hub.status.detail === failed, 10_000, "the failure in the status");
+  const index = await (await fetch(new URL("/s/", server.url), {
+    headers: { accept: "application/json" },
+  })).text();
+  assert.equal(JSON.parse(index).streams[0].detail, failed);
+  await waitFor(() => seriesValues(hub, "up").length > 0, 10_000, "a value with the login");
+  assert.ok(authorized > 0);
+  const page = await (await fetch(server.url)).text();
+  assert.equal(/<title>(.*)<\/title>/.exec(page)?.[1], `liveplot: scrape of ${shown}`);
+  const viewer = await openRecorded(socketUrl(server.url, "/data"));
+  try {
+    await waitFor(
+      () => controlMessages(viewer.messages).some((m) => m.type === "meta"),
+      5000,
+      "meta",
+    );
+    const meta = controlMessages(viewer.messages).find((m) => m.type === "meta")!;
+    assert.equal(meta.title, `scrape of ${shown}`);
+  } finally {
+    viewer.socket.close();
+    await viewer.closed;
+  }
+  assert.ok(lines.some((line) => line.includes(`scrape=${shown}`)), lines.join("\n"));
+  for (const text of [index, page, ...lines]) assert.ok(!text.includes("s3cret"), text);
+  // A URL refused at start is shown the same way.
+  assert.throws(
+    () => parseScrapeSpec("ftp://ann:s3cret@host/m"),
+    /not "ftp:\/\/ann:\*\*\*@host\/m"/,
+  );
 });
 
 Deno.test("--scrape node exporter: load as a gauge, CPU seconds as rates per cpu and mode", async () => {
