@@ -25,8 +25,12 @@ import { LineFeed } from "./line_feed.ts";
 import { endedWhen, type RunningSource, sleep, type SourceOptions } from "./running_source.ts";
 import { redact, type ScrapeSpec } from "./source_spec.ts";
 
-/** An exposition larger than this is refused: node_exporter's is about 100 KiB. */
-const MAX_EXPOSITION_BYTES = 32 * 1024 * 1024;
+/**
+ * An exposition larger than this is refused, however it comes (a length, chunks, gzip): the
+ * read stops there. node_exporter's is about 100 KiB; an endless answer filled the memory.
+ */
+const MAX_EXPOSITION_BYTES = 16 * 1024 * 1024;
+const TOO_LARGE = `metrics body over ${MAX_EXPOSITION_BYTES / 1024 / 1024} MiB`;
 /** The longest a scrape may take, at most: Prometheus's own default timeout. */
 const MAX_SCRAPE_MS = 10_000;
 /** The quantiles a histogram is plotted at. */
@@ -56,13 +60,8 @@ export function startScrape(spec: ScrapeSpec, options: SourceOptions): RunningSo
       await response.body?.cancel();
       throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
     }
-    const length = Number(response.headers.get("content-length") ?? 0);
-    if (length > MAX_EXPOSITION_BYTES) {
-      await response.body?.cancel();
-      throw new Error(`the answer is larger than ${MAX_EXPOSITION_BYTES} bytes`);
-    }
     const openMetrics = response.headers.get("content-type")?.includes("openmetrics") ?? false;
-    return parseExposition(await response.text(), openMetrics);
+    return parseExposition(await readCapped(response), openMetrics);
   };
 
   const run = async () => {
@@ -107,6 +106,26 @@ export function startScrape(spec: ScrapeSpec, options: SourceOptions): RunningSo
       await ended;
     },
   };
+}
+
+/** The body as text, refused (and its read stopped) past `MAX_EXPOSITION_BYTES`. */
+async function readCapped(response: Response): Promise<string> {
+  if (Number(response.headers.get("content-length") ?? 0) > MAX_EXPOSITION_BYTES) {
+    await response.body?.cancel();
+    throw new Error(TOO_LARGE);
+  }
+  if (!response.body) return "";
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  let bytes = 0;
+  // Leaving the loop by the throw cancels the body: nothing more is read.
+  for await (const chunk of response.body) {
+    bytes += chunk.byteLength;
+    if (bytes > MAX_EXPOSITION_BYTES) throw new Error(TOO_LARGE);
+    parts.push(decoder.decode(chunk, { stream: true }));
+  }
+  parts.push(decoder.decode());
+  return parts.join("");
 }
 
 /** What the previous scrape held, to turn counters into rates and histograms into means. */

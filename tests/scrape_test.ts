@@ -324,3 +324,33 @@ Deno.test("--scrape of an endpoint that never answers: waiting, saying how long 
     stalled.resolve();
   }
 });
+
+Deno.test("--scrape of an endless answer: the read stops at 16 MiB, said once, and retried", async () => {
+  const { log, lines } = captureLog();
+  let scrape = 0;
+  let cancelled = 0;
+  const line = new TextEncoder().encode("filler 1\n".repeat(8192));
+  await using endpoint = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+    // Two endless answers (no length, chunk after chunk as long as they are read), then a good one.
+    if (scrape++ >= 2) return new Response("up 1\n");
+    const body = new ReadableStream<Uint8Array>({
+      pull: (controller) => controller.enqueue(line),
+      cancel: () => void cancelled++,
+    });
+    return new Response(body, { headers: { "content-type": "text/plain" } });
+  });
+  const url = `http://127.0.0.1:${endpoint.addr.port}/metrics`;
+  await using server = await startTestServer({
+    source: { kind: "scrape", url, everySeconds: 2 },
+  }, { log });
+  const hub = server.hub!;
+  const expected = `Cannot scrape ${url}: metrics body over 16 MiB; retrying`;
+  await waitFor(() => hub.status.detail === expected, 10_000, "the refusal in the status");
+  // The first answer's read was given up at the bound, well before the 2 s timeout.
+  await waitFor(() => cancelled >= 1, 10_000, "the endless body cancelled");
+  await waitFor(() => seriesValues(hub, "up").length > 0, 15_000, "a value once it answers well");
+  assert.equal(hub.status.state, "live");
+  assert.deepEqual(lines.filter((line) => line.includes("event=source-scrape-failed")), [
+    `level=warn event=source-scrape-failed scrape=${url} error="metrics body over 16 MiB"`,
+  ]);
+});
