@@ -60,8 +60,13 @@ export function startScrape(spec: ScrapeSpec, options: SourceOptions): RunningSo
       await response.body?.cancel();
       throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
     }
-    const openMetrics = response.headers.get("content-type")?.includes("openmetrics") ?? false;
-    return parseExposition(await readCapped(response), openMetrics);
+    const type = response.headers.get("content-type")?.toLowerCase() ?? "";
+    // A login or error page answered with 200 is a failure, not a live source with no series.
+    if (/^\s*text\/html\b/.test(type)) {
+      await response.body?.cancel();
+      throw new Error("not a metrics exposition (text/html)");
+    }
+    return parseExposition(await readCapped(response), type.includes("openmetrics"));
   };
 
   const run = async () => {

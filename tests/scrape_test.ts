@@ -354,3 +354,27 @@ Deno.test("--scrape of an endless answer: the read stops at 16 MiB, said once, a
     `level=warn event=source-scrape-failed scrape=${url} error="metrics body over 16 MiB"`,
   ]);
 });
+
+Deno.test("--scrape of an HTML page (a login page, 200): waiting, not live with no series", async () => {
+  const { log, lines } = captureLog();
+  let pages = 2;
+  await using endpoint = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+    if (pages-- <= 0) return new Response("up 1\n");
+    const html = "<!DOCTYPE html>\n<title>Sign in</title>\n<form>user 1</form>\n";
+    return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
+  });
+  const url = `http://127.0.0.1:${endpoint.addr.port}/metrics`;
+  await using server = await startTestServer({
+    source: { kind: "scrape", url, everySeconds: 0.1 },
+  }, { log });
+  const hub = server.hub!;
+  const expected = `Cannot scrape ${url}: not a metrics exposition (text/html); retrying`;
+  await waitFor(() => hub.status.detail === expected, 10_000, "the refusal in the status");
+  assert.equal(hub.status.state, "waiting");
+  await waitFor(() => seriesValues(hub, "up").length > 0, 10_000, "a value once it serves metrics");
+  assert.equal(hub.status.state, "live");
+  assert.deepEqual(hub.names, ["up"]);
+  assert.deepEqual(lines.filter((line) => line.includes("event=source-scrape-failed")), [
+    `level=warn event=source-scrape-failed scrape=${url} error="not a metrics exposition (text/html)"`,
+  ]);
+});
