@@ -242,7 +242,7 @@ export class Hub implements PointSink {
     if (overCap && !this.#capped) {
       this.#capped = true;
       const note =
-        "further series are refused (counted, not logged): fewer columns, or --match with --scrape";
+        "further series are refused (counted, not logged): fewer columns or topics; --match narrows a scrape";
       const { log, stream } = this.#options;
       log.warn("series-refused", { stream, series, limit: MAX_SERIES, note });
     }
