@@ -241,8 +241,8 @@ export class Hub implements PointSink {
   refuse(series: string, overCap: boolean): false {
     if (overCap && !this.#capped) {
       this.#capped = true;
-      const note =
-        "further series are refused (counted, not logged): fewer columns or topics; --match narrows a scrape";
+      const note = "further series are refused (counted, not logged): " +
+        "fewer columns or topics; --match narrows a scrape";
       const { log, stream } = this.#options;
       log.warn("series-refused", { stream, series, limit: MAX_SERIES, note });
     }

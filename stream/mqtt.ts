@@ -7,11 +7,11 @@
  * `sensors/kitchen.temp`).
  *
  * When the broker goes or refuses the login, the client reconnects with
- * back-off (250 ms doubling to 10 s) and the status says the latest reason. No point is counted twice: the filter is
- * subscribed at QoS 0 (a broker never sends one again), and a retained
- * message the broker sends again on resubscribing is skipped when it is the
- * topic's last message already read (docs/sources.md says when one is read
- * again all the same).
+ * back-off (250 ms doubling to 10 s) and the status says the latest reason.
+ * No point is counted twice: the filter is subscribed at QoS 0 (a broker
+ * never sends one again), and a retained message the broker sends again on
+ * resubscribing is skipped when it is the topic's last message already read
+ * (docs/sources.md says when one is read again all the same).
  *
  * @module
  */
