@@ -71,14 +71,22 @@ export function parseWindow(text: string): WindowSpec {
   );
 }
 
-/** Parses `--y-range MIN:MAX`; `auto` is no fixed range. */
+/**
+ * Parses `--y-range MIN:MAX`; `auto` is no fixed range. Both ends must be finite: JSON
+ * carries an infinite end to the page as null.
+ */
 export function parseRange(text: string): [number, number] | undefined {
   if (text === "auto") return undefined;
   const [low, high, ...extra] = text.split(":").map((part) => part.trim());
   const min = Number(low);
   const max = Number(high);
-  if (extra.length > 0 || low === "" || high === "" || !(min < max) || !Number.isFinite(max)) {
-    throw new UsageError(`--y-range must be MIN:MAX with MIN below MAX, like 0:100, not "${text}"`);
+  if (
+    extra.length > 0 || low === "" || high === "" || !(min < max) || !Number.isFinite(min) ||
+    !Number.isFinite(max)
+  ) {
+    throw new UsageError(
+      `--y-range must be MIN:MAX, finite numbers with MIN below MAX, like 0:100, not "${text}"`,
+    );
   }
   return [min, max];
 }

@@ -250,13 +250,21 @@ Deno.test("a bad PORT in the environment is named in the error", () => {
   );
 });
 
-Deno.test("--window takes a point count or a duration; --format sxy is series-x-y", () => {
+Deno.test("--window takes a point count or a duration; --format sxy is series-x-y; --y-range is finite", () => {
   assert.deepEqual(configOf(["--window", "60s"]).window, { seconds: 60 });
   assert.deepEqual(configOf(["--window", "10m"]).window, { seconds: 600 });
   assert.deepEqual(configOf(["--window", "100000"]).window, { points: 100_000 });
   assert.equal(configOf(["--format", "sxy"]).format, "series-x-y");
   assert.deepEqual(configOf(["--x", "ts"]).x, { kind: "field", name: "ts" });
   assert.deepEqual(configOf(["--y-range=-1:1.5"]).yRange, [-1, 1.5]);
+  // An infinite end would reach the page as null (JSON has no Infinity).
+  for (const range of ["-Infinity:5", "0:Infinity", "-1e400:0", "NaN:1"]) {
+    assert.throws(
+      () => parse(["--y-range", range]),
+      new RegExp(`^UsageError: --y-range must be MIN:MAX, finite numbers .*, not "${range}"$`),
+      range,
+    );
+  }
 });
 
 Deno.test("sizes accept bytes and KiB/MiB suffixes and refuse nonsense", () => {
