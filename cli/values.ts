@@ -154,12 +154,19 @@ export const MIN_TOKEN_CHARS = 16;
 
 /**
  * Parses a token: surrounding whitespace (a token file's newline) is dropped,
- * and a blank one is refused, since it could never match a Bearer header.
+ * and a blank one is refused, since it could never match a Bearer header; so
+ * is one with a character past printable ASCII, which a header cannot carry
+ * as itself (a read token too: it is also sent as Bearer).
  */
 export function parseToken(text: string, label: string): string {
   const token = text.trim();
   if (token === "") throw new UsageError(`${label} must not be blank`);
   if (/\s/.test(token)) throw new UsageError(`${label} must not contain whitespace`);
+  if (/[^\x21-\x7e]/.test(token)) {
+    throw new UsageError(
+      `${label} must be printable ASCII only: an Authorization header cannot carry other characters`,
+    );
+  }
   return token;
 }
 

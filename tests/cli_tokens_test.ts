@@ -12,8 +12,9 @@
 import assert from "node:assert/strict";
 import { base64url, curlExample, generateToken, shellWord, TOKEN_BYTES } from "../cli/token.ts";
 import { readToken, tokensEqual } from "../handlers/policy.ts";
-import { FIXTURES, shellEnv, spawnCli, waitFor, withTimeout } from "./helpers.ts";
-import { parse } from "./command_line.ts";
+import { FIXTURES, runCli, shellEnv, spawnCli, waitFor, withTimeout } from "./helpers.ts";
+import { noFile, parse } from "./command_line.ts";
+import { UsageError } from "../cli/values.ts";
 
 const PUSH = "Push a stream with: ";
 
@@ -183,4 +184,38 @@ Deno.test("tokens are random, compared whole, and printed as a curl line", () =>
     headers: { authorization: "Bearer h" },
   });
   assert.equal(readToken(withHeader), "h");
+});
+
+Deno.test("a token past printable ASCII is refused in one line, exit 2, from wherever it comes", async () => {
+  const token = "ünïcödé-tökén-lông";
+  const files: Record<string, string> = { "/home/user/token.txt": `${token}\n` };
+  const readFile = (path: string) => files[path] ?? noFile(path);
+  const ascii = /must be printable ASCII only: an Authorization header cannot carry other/;
+  for (
+    const [args, env, label] of [
+      [["--token", token], {}, "--token"],
+      [["--read-token", token], {}, "--read-token"],
+      [[], { LIVEPLOT_TOKEN: token }, "The environment variable LIVEPLOT_TOKEN"],
+      [[], { LIVEPLOT_READ_TOKEN: token }, "The environment variable LIVEPLOT_READ_TOKEN"],
+      [["--token-file", "token.txt"], {}, 'The token in --token-file "token.txt"'],
+      [["--token", "control\u0001character-0123"], {}, "--token"],
+    ] as const
+  ) {
+    assert.throws(
+      () => parse([...args], (name) => (env as Record<string, string>)[name], readFile),
+      (error) =>
+        error instanceof UsageError && error.message.startsWith(label) &&
+        ascii.test(error.message),
+      `${args.join(" ")} ${JSON.stringify(env)}`,
+    );
+  }
+  // Printable ASCII, punctuation and all, is a token.
+  assert.equal(parse(["--token", "!#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"]).kind, "serve");
+  const { code, stdout, stderr } = await runCli(["--token", token, "--no-open"]);
+  assert.equal(code, 2);
+  assert.equal(stdout, "");
+  assert.match(
+    stderr,
+    /^liveplot: --token must be printable ASCII only: .* \(see liveplot --help\)\n$/,
+  );
 });
