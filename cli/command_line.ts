@@ -245,6 +245,12 @@ function readOptions(
       apply(spelling, value);
       continue;
     }
+    // `-host`, `-port 8000`: a long flag's name after one dash is that flag, mistyped, not a
+    // group of short flags (`-h` `-o`…, or `-p` with the value "ort").
+    const word = arg.slice(1).split("=")[0] as string;
+    if (!findFlag(`-${word}`) && findFlag(`--${word}`)) {
+      throw new UsageError(`Unknown option "-${word}": did you mean --${word}?`);
+    }
     // A group of short flags, the last of which may take a value: `-qp 0`, `-p0`.
     for (let j = 1; j < arg.length; j++) {
       const spelling = `-${arg[j]}`;

@@ -3,10 +3,11 @@ import { closestFlag, LIVE_WINDOW } from "../cli/command_line.ts";
 import { usage } from "../cli/usage.ts";
 import { UsageError } from "../cli/values.ts";
 import { CHECKOUT, configOf, noEnv, noFile, parse } from "./command_line.ts";
+import { runCli } from "./helpers.ts";
 
 const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
 
-Deno.test("an unknown option names the closest flag; a command never starts with one", () => {
+Deno.test("an unknown option names the closest flag; a command never starts with one", async () => {
   assert.throws(
     () => parse(["--windw", "10s"]),
     (error) =>
@@ -16,6 +17,27 @@ Deno.test("an unknown option names the closest flag; a command never starts with
   assert.throws(() => parse(["--", "--windw", "10s"]), /Unknown option "--windw"/);
   assert.throws(() => parse(["-x"]), /^UsageError: Unknown option "-x"/);
   assert.equal(closestFlag("--tokenfile"), "--token-file");
+  // A long flag's name after one dash is that flag, not a group of short flags to pick apart.
+  for (const word of ["host", "port", "window", "no-open", "max-line", "x"]) {
+    for (const args of [[`-${word}`, "1"], [`-${word}=1`]]) {
+      assert.throws(
+        () => parse(args),
+        (error) =>
+          error instanceof UsageError &&
+          error.message === `Unknown option "-${word}": did you mean --${word}?`,
+        args.join(" "),
+      );
+    }
+  }
+  const cli = await runCli(["-host", "0.0.0.0"]);
+  assert.deepEqual([cli.code, cli.stdout], [2, ""]);
+  assert.equal(
+    cli.stderr,
+    'liveplot: Unknown option "-host": did you mean --host? (see liveplot --help)\n',
+  );
+  // Real groups still read as ever.
+  assert.equal(configOf(["-qp0", "-"]).port, 0);
+  assert.equal(configOf(["-vp", "7"]).port, 7);
   assert.equal(closestFlag("--zzzzzzzzzzzzzzzz"), undefined);
 });
 
