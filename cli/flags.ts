@@ -12,6 +12,7 @@ import type { Config } from "../config.ts";
 import { SWEEP_INTERVAL_MS } from "../stream/registry.ts";
 import {
   parseBytes,
+  parseFileName,
   parseFormat,
   parseHost,
   parseInteger,
@@ -134,7 +135,7 @@ export const FLAGS: readonly Flag[] = [
     name: "record",
     value: "FILE",
     help: "append every input line with its arrival time to FILE, to --replay later",
-    parse: (text) => ({ recordPath: text }),
+    parse: (text, label) => ({ recordPath: parseFileName(text, label) }),
   },
   {
     name: "record-required",
@@ -145,7 +146,7 @@ export const FLAGS: readonly Flag[] = [
     name: "replay",
     value: "FILE",
     help: "play a recording back as the source, with the x values it had live",
-    parse: (text) => ({ replay: text }),
+    parse: (text, label) => ({ replay: parseFileName(text, label) }),
   },
   {
     name: "speed",
@@ -295,7 +296,7 @@ export const FLAGS: readonly Flag[] = [
     name: "token-file",
     value: "FILE",
     help: "read the push token from FILE, so every process of a deployment shares it",
-    parse: (text) => ({ tokenFile: text }),
+    parse: (text, label) => ({ tokenFile: parseFileName(text, label) }),
   },
   {
     name: "read-token",
@@ -335,13 +336,13 @@ export const FLAGS: readonly Flag[] = [
     name: "cert",
     value: "FILE",
     help: "PEM certificate: serve https and wss (needs --key)",
-    parse: (text) => ({ certPath: text }),
+    parse: (text, label) => ({ certPath: parseFileName(text, label) }),
   },
   {
     name: "key",
     value: "FILE",
     help: "PEM private key for --cert",
-    parse: (text) => ({ keyPath: text }),
+    parse: (text, label) => ({ keyPath: parseFileName(text, label) }),
   },
   {
     name: "quiet",

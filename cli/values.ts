@@ -170,6 +170,12 @@ export function parseToken(text: string, label: string): string {
   return token;
 }
 
+/** Parses a file's name: an empty one would be the folder itself ("is a directory"). */
+export function parseFileName(text: string, label: string): string {
+  if (text === "") throw new UsageError(`${label} must name a file, not ""`);
+  return text;
+}
+
 /** Parses a non-empty host name or address to listen on. */
 export function parseHost(text: string, label: string): string {
   if (text.trim() === "") throw new UsageError(`${label} must not be empty`);

@@ -236,5 +236,11 @@ async function readFirstLine(path: string): Promise<string | undefined> {
 
 function describe(error: unknown): string {
   // Opening for append creates the file: only its directory can be missing.
-  return error instanceof Deno.errors.NotFound ? "no such directory" : describeError(error);
+  if (error instanceof Deno.errors.NotFound) return "no such directory";
+  // Deno's own words ask for --allow-all, which a liveplot user cannot give.
+  if (error instanceof Deno.errors.NotCapable) return NOT_A_REGULAR_FILE;
+  return describeError(error);
 }
+
+/** Why `/dev/stdout` or `/proc/…` cannot be opened: Deno opens them only with every permission. */
+const NOT_A_REGULAR_FILE = "liveplot records to regular files only, not devices or /proc";

@@ -77,7 +77,12 @@ export async function openReplay(
   try {
     file = await Deno.open(path, { read: true });
   } catch (error) {
-    throw new ReplayError(`Cannot replay "${path}": ${describeError(error)}`);
+    // Deno opens /dev/stdin or /proc/… only with every permission, and says to give them all
+    // (--allow-all), which a liveplot user cannot.
+    const reason = error instanceof Deno.errors.NotCapable
+      ? "liveplot replays regular files only, not devices or /proc"
+      : describeError(error);
+    throw new ReplayError(`Cannot replay "${path}": ${reason}`);
   }
   try {
     if (!(await readHeader(file))) throw new ReplayError("not a recording");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { runCli, spawnCli, waitFor, withTimeout } from "./helpers.ts";
+import { MAIN, runCli, shellEnv, spawnCli, START_FLAGS, waitFor, withTimeout } from "./helpers.ts";
 
 const encoder = new TextEncoder();
 
@@ -82,4 +82,55 @@ Deno.test("--replay /dev/zero says it is not a recording, at once, exit code 1",
   const { code, stderr } = await runCli(["--port", "0", "--no-open", "--replay", "/dev/zero"]);
   assert.equal(code, 1);
   assert.match(stderr.trim(), /^Cannot replay "\/dev\/zero": not a recording \(/);
+});
+
+/** Runs liveplot to its end with `deno task start`'s permissions, as a user runs it. */
+async function runAsStarted(args: string[]): Promise<{ code: number; stderr: string }> {
+  const output = await withTimeout(
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", ...START_FLAGS, MAIN, "--port", "0", "--no-open", ...args],
+      stdin: "null",
+      clearEnv: true,
+      env: shellEnv(),
+    }).output(),
+    15_000,
+    `liveplot ${args.join(" ")} to exit`,
+  );
+  return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
+}
+
+Deno.test("a device or /proc file is refused as a recording in liveplot's words; an empty name is a usage error", async () => {
+  for (
+    const [args, line] of [
+      [
+        ["--record", "/dev/stdout", "--record-required", "-"],
+        'Cannot open recording "/dev/stdout": liveplot records to regular files only, ' +
+        "not devices or /proc",
+      ],
+      [
+        ["--replay", "/dev/stdin"],
+        'Cannot replay "/dev/stdin": liveplot replays regular files only, not devices or /proc',
+      ],
+      [
+        ["--replay", "/proc/self/status"],
+        'Cannot replay "/proc/self/status": liveplot replays regular files only, not devices ' +
+        "or /proc",
+      ],
+    ] as const
+  ) {
+    const { code, stderr } = await runAsStarted([...args]);
+    assert.equal(code, 1, stderr);
+    assert.equal(
+      stderr.split("\n").filter((text) => !text.startsWith("level=")).join("\n"),
+      `${line}\n`,
+    );
+    assert.ok(!stderr.includes("allow-all"), stderr);
+  }
+  // An empty name is a bad command line, not the folder ("is a directory").
+  for (const flag of ["--record", "--replay"]) {
+    const rest = flag === "--record" ? ["--record-required", "-"] : [];
+    const { code, stderr } = await runAsStarted([flag, "", ...rest]);
+    assert.equal(code, 2);
+    assert.equal(stderr, `liveplot: ${flag} must name a file, not "" (see liveplot --help)\n`);
+  }
 });
