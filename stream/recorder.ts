@@ -12,7 +12,9 @@
  *
  * The first line marks the file (written when it is new or empty); each
  * start of liveplot adds a `# session <ISO 8601 time>` comment line, so a
- * replay does not wait out the time between sessions. A data line is the
+ * replay does not wait out the time between sessions (after a newline when
+ * the file's last line was cut short, by a crash or a full disk, so that the
+ * two stay apart). A data line is the
  * arrival time in seconds since the Unix epoch, written exactly (JavaScript's
  * shortest round-trip decimal: a replay gets the very same x), a tab, and the
  * line as it was read (no newline; tabs in it are kept, only the first tab
@@ -64,7 +66,7 @@ export interface RecorderOptions {
  * cannot be opened or is a file that is not a recording.
  */
 export async function openRecorder(path: string, options: RecorderOptions): Promise<Recorder> {
-  const firstLine = await readFirstLine(path);
+  const { firstLine, cut } = await readEnds(path);
   if (firstLine !== undefined && firstLine !== RECORDING_HEADER) {
     throw new RecordError(`Cannot record to "${path}": it is not a liveplot recording`);
   }
@@ -75,7 +77,10 @@ export async function openRecorder(path: string, options: RecorderOptions): Prom
     throw new RecordError(`Cannot open recording "${path}": ${describe(error)}`);
   }
   const session = `${SESSION_PREFIX}${new Date().toISOString()}\n`;
-  const preamble = firstLine === undefined ? `${RECORDING_HEADER}\n${session}` : session;
+  // A last line cut short (a crash, a full disk) ends here, or the session line would join it.
+  const preamble = firstLine === undefined
+    ? `${RECORDING_HEADER}\n${session}`
+    : `${cut ? "\n" : ""}${session}`;
   return new Recorder(path, file, options, preamble);
 }
 
@@ -211,22 +216,29 @@ export class Recorder {
   }
 }
 
-/** The first line of an existing, non-empty regular file; undefined when there is none. */
-async function readFirstLine(path: string): Promise<string | undefined> {
+/**
+ * The first line of an existing, non-empty regular file (undefined when there is none), and
+ * whether its last byte is not a newline: its last line was cut short.
+ */
+async function readEnds(path: string): Promise<{ firstLine?: string; cut: boolean }> {
   let file: Deno.FsFile;
   try {
     // Only a regular file has a first line worth checking (not /dev/full, a FIFO).
-    if (!(await Deno.stat(path)).isFile) return undefined;
+    if (!(await Deno.stat(path)).isFile) return { cut: false };
     file = await Deno.open(path, { read: true });
   } catch {
     // Absent (created on open) or unreadable (the open for appending says why).
-    return undefined;
+    return { cut: false };
   }
   try {
     const buffer = new Uint8Array(RECORDING_HEADER.length + 2);
     const count = await file.read(buffer);
-    if (!count) return undefined;
-    return new TextDecoder().decode(buffer.subarray(0, count)).split(/\r?\n/)[0];
+    if (!count) return { cut: false };
+    const firstLine = new TextDecoder().decode(buffer.subarray(0, count)).split(/\r?\n/)[0];
+    await file.seek(-1, Deno.SeekMode.End);
+    const last = new Uint8Array(1);
+    const cut = (await file.read(last)) === 1 && last[0] !== 0x0a;
+    return { firstLine, cut };
   } catch (error) {
     throw new RecordError(`Cannot open recording "${path}": ${describe(error)}`);
   } finally {

@@ -11,7 +11,7 @@
  */
 
 import { describeError } from "../log.ts";
-import { splitLines } from "./line_splitter.ts";
+import { splitChunks } from "./line_splitter.ts";
 import { RECORDING_HEADER, SESSION_PREFIX } from "./recorder.ts";
 
 /** Recorded lines due together, and their recorded arrival times (seconds since the epoch). */
@@ -28,7 +28,8 @@ export interface ReplayOptions {
   signal?: AbortSignal;
   /**
    * Told of a line that is neither a comment nor `arrival<TAB>line` with a
-   * believable arrival (1-based number, 0 if unknown), and why.
+   * believable arrival, or of a last line cut short (no newline), with its 1-based number (0
+   * if unknown) and why.
    */
   onMalformed?: (lineNumber: number, line: string, reason: string) => void;
   /** The longest wait between two lines (default `MAX_REPLAY_WAIT_MS`). */
@@ -93,21 +94,42 @@ export async function openReplay(
       : describeError(error);
     throw new ReplayError(`Cannot replay "${path}": ${reason}`);
   }
-  // splitLines drops a too long line before it is numbered: 0 says "unknown".
+  // The splitter drops a too long line before it is numbered: 0 says "unknown".
   const onTruncated = () => options.onMalformed?.(0, "(line too long)", "line too long");
-  const batches = splitLines(
+  const end: { cut?: string } = {};
+  const batches = recordedLines(
     file.readable,
     options.maxLineBytes ?? REPLAY_MAX_LINE_BYTES,
     onTruncated,
+    (line) => end.cut = line,
   );
-  return play([], batches, options, 1);
+  return play([], batches, options, 1, end);
 }
+
+/**
+ * The file's lines, a batch per chunk read. A last line without its newline is
+ * no line yet but one cut short (a crash, a full disk): it goes to `onCut`.
+ */
+async function* recordedLines(
+  chunks: AsyncIterable<Uint8Array>,
+  maxLineBytes: number,
+  onTruncated: () => void,
+  onCut: (line: string) => void,
+): AsyncGenerator<string[]> {
+  for await (const lines of splitChunks(chunks, maxLineBytes, onTruncated, onCut)) {
+    yield lines.text();
+  }
+}
+
+/** Why a last line without a newline is skipped. */
+export const CUT_SHORT = "cut short: the file's last line has no newline";
 
 async function* play(
   firstLines: string[],
   batches: AsyncGenerator<string[]>,
   options: ReplayOptions,
   firstLineNumber: number,
+  end: { cut?: string },
 ): AsyncGenerator<ReplayBatch, void, undefined> {
   const { speed, signal } = options;
   const maxWaitMs = Math.min(options.maxWaitMs ?? MAX_REPLAY_WAIT_MS, MAX_REPLAY_WAIT_MS);
@@ -128,7 +150,13 @@ async function* play(
     while (!signal?.aborted) {
       const chunk: string[] = pendingLines ?? await nextLines(batches);
       pendingLines = undefined;
-      if (chunk === END) break;
+      if (chunk === END) {
+        // Skipped, and said, unless nothing of it could be played anyway (a comment, a lone \r).
+        if (end.cut && !end.cut.startsWith("#")) {
+          options.onMalformed?.(lineNumber + 1, end.cut, CUT_SHORT);
+        }
+        break;
+      }
       for (const line of chunk) {
         lineNumber++;
         if (line.startsWith("#")) {

@@ -70,6 +70,22 @@ Deno.test("an existing recording is appended to, its header kept once", async ()
   assert.equal(lines[4], "6\tsecond");
 });
 
+Deno.test("a recording whose last line was cut short gets its newline before the next session", async () => {
+  await using dir = await usingTempDir();
+  const file = `${dir.path}/cut.lpr`;
+  const before = `${RECORDING_HEADER}\n# session 2026-01-01T00:00:00.000Z\n1\t1 2\n2\t3 4.`;
+  await Deno.writeTextFile(file, before);
+  const recorder = await openRecorder(file, { log: captureLog().log });
+  recorder.record(["5 6"], [3]);
+  await recorder.close();
+  const text = await Deno.readTextFile(file);
+  assert.ok(text.startsWith(`${before}\n${SESSION_PREFIX}`), text);
+  const lines = text.split("\n");
+  assert.deepEqual(lines.slice(3, 4), ["2\t3 4."]);
+  assert.match(lines[4]!, SESSION_LINE);
+  assert.deepEqual(lines.slice(5), ["3\t5 6", ""]);
+});
+
 Deno.test("a file that is not a recording is refused and left alone", async () => {
   await using dir = await usingTempDir();
   const file = `${dir.path}/data.csv`;

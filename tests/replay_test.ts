@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { csvChunks } from "../stream/csv_export.ts";
 import { History } from "../stream/history.ts";
 import { openRecorder, RECORDING_HEADER } from "../stream/recorder.ts";
-import { openReplay, type ReplayBatch, ReplayError } from "../stream/replay.ts";
+import { CUT_SHORT, openReplay, type ReplayBatch, ReplayError } from "../stream/replay.ts";
 import {
   captureLog,
   controlMessages,
@@ -238,4 +238,48 @@ Deno.test("a replayed line that cannot be played is counted as skipped, with why
   assert.deepEqual(reasons, ["no arrival time", "arrival time out of range"]);
   socket.close();
   await closed;
+});
+
+Deno.test("a last line without its newline is cut short: skipped and counted, with why", async () => {
+  const text = `${RECORDING_HEADER}\n1\t1 2\n2\t3 4\n3\t5 6.2`;
+  await using file = await usingTempFile(text);
+  const skipped: [number, string, string][] = [];
+  const replay = await openReplay(file.path, {
+    speed: "max",
+    onMalformed: (...args) => skipped.push(args),
+  });
+  const lines: string[] = [];
+  for await (const batch of replay) lines.push(...batch.lines);
+  assert.deepEqual(lines, ["1 2", "3 4"]);
+  assert.deepEqual(skipped, [[4, "3\t5 6.2", CUT_SHORT]]);
+  // On the page too: the status counts it, with the reason.
+  await using server = await startTestServer({
+    source: { kind: "replay", path: file.path, speed: "max" },
+  });
+  const socket = new WebSocket(socketUrl(server.url, "/data"));
+  const { messages, closed } = record(socket);
+  await waitFor(
+    () => controlMessages(messages).some((message) => message.state === "ended"),
+    5000,
+    "the replay to end",
+  );
+  const status = controlMessages(messages).filter((message) => message.type === "status").at(-1);
+  assert.equal(status?.skipped, 1);
+  assert.deepEqual(status?.recentSkipped, [{ line: "3\t5 6.2", reason: CUT_SHORT }]);
+  socket.close();
+  await closed;
+});
+
+Deno.test("a recording cut short and recorded to again keeps its sessions apart", async () => {
+  // The first session's last line lost its end (a crash, a full disk); an hour later, another.
+  await using file = await usingTempFile(recording([0, 0.2]) + "0.3\t3");
+  const recorder = await openRecorder(file.path, { log: captureLog().log });
+  recorder.record(["4", "5"], [3600, 3600.2]);
+  await recorder.close();
+  const { lines, arrivals, malformed, elapsed } = await play(file.path, 1, undefined, 3000);
+  assert.deepEqual(lines, ["line 0", "line 1", "3", "4", "5"]);
+  assert.deepEqual(arrivals, [0, 0.2, 0.3, 3600, 3600.2]);
+  assert.deepEqual(malformed, []);
+  // Two sessions of 0.3 s and 0.2 s: the hour between them is not waited.
+  assert.ok(elapsed < 2000, `took ${elapsed} ms`);
 });
