@@ -1,7 +1,7 @@
 /**
  * liveplot's command line: reads the arguments and environment, starts the
- * server and stops it on SIGINT or SIGTERM. The flags, usage, browser opener
- * and start-up lines live in cli/.
+ * server and stops it on SIGINT, SIGTERM or SIGHUP. The flags, usage, browser
+ * opener and start-up lines live in cli/.
  *
  * ```sh
  * liveplot                      # the seed's demo
@@ -16,8 +16,15 @@ import { type Command, parseCommandLine } from "./cli/command_line.ts";
 import { start, StartError, VERSION } from "./cli/start.ts";
 import { UsageError } from "./cli/values.ts";
 
-/** Exit within this long of SIGINT or SIGTERM, whatever peers do. */
+/** Exit within this long of SIGINT, SIGTERM or SIGHUP, whatever peers do. */
 const EXIT_DEADLINE_MS = 2000;
+
+/**
+ * The signals that stop liveplot cleanly: Ctrl-C, `kill`, and its terminal
+ * closing (SIGHUP), which would end it at once and leave a command it runs
+ * under `script`, in a session of its own, running.
+ */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /** An environment variable, or undefined when it is unset or not permitted. */
 function env(name: string): string | undefined {
@@ -51,11 +58,11 @@ if (import.meta.main) {
     };
     let stop: () => void = () => Deno.exit(0);
     // Listening at once: a signal during start-up stops liveplot as cleanly as one after it.
-    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    for (const signal of STOP_SIGNALS) {
       try {
         Deno.addSignalListener(signal, () => stop());
       } catch {
-        // SIGTERM cannot be listened for on Windows.
+        // SIGTERM and SIGHUP cannot be listened for on Windows.
       }
     }
     try {
