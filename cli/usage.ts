@@ -71,7 +71,11 @@ export function environment(): EnvironmentRow[] {
 /** Exit codes, as `--help` and docs/cli.md list them. */
 export const EXIT_CODES: readonly { code: number; what: string }[] = [
   { code: 0, what: "stopped by SIGINT, SIGTERM or SIGHUP (or --help, --version)" },
-  { code: 1, what: "could not start: the port, the command, the recording, the replay" },
+  {
+    code: 1,
+    what: "could not start: the port, the command, the replay; or, with --record-required, the " +
+      "recording could not be written (without it, a warning)",
+  },
   { code: 2, what: "a bad command line: one line names the flag" },
 ];
 
