@@ -14,11 +14,10 @@
  * start of liveplot adds a `# session <ISO 8601 time>` comment line, so a
  * replay does not wait out the time between sessions (after a newline when
  * the file's last line was cut short, by a crash or a full disk, so that the
- * two stay apart). A data line is the
- * arrival time in seconds since the Unix epoch, written exactly (JavaScript's
- * shortest round-trip decimal: a replay gets the very same x), a tab, and the
- * line as it was read (no newline; tabs in it are kept, only the first tab
- * separates). Lines starting with `#` are comments.
+ * two stay apart). A data line is the arrival time in seconds since the Unix
+ * epoch, written exactly (JavaScript's shortest round-trip decimal: a replay
+ * gets the very same x), a tab, and the line as it was read (no newline; tabs
+ * in it are kept, only the first tab separates). Lines starting with `#` are comments.
  *
  * Recording never holds the stream back: lines wait in memory and are
  * written by one asynchronous loop, at most `flushIntervalMs` after they
