@@ -218,12 +218,9 @@ Deno.test("/dev/zero is not a recording, said at once without reading it all", a
   );
 });
 
-Deno.test("a replayed line that cannot be played is counted as skipped, with why", async () => {
-  const text = `${RECORDING_HEADER}\n1\t1 2\nno tab\n-5\t3 4\n\n# note\n2\t5 6\n`;
-  await using file = await usingTempFile(text);
-  await using server = await startTestServer({
-    source: { kind: "replay", path: file.path, speed: "max" },
-  });
+/** The last status a viewer of a replay of `path` (at full speed) hears, once it has ended. */
+async function statusAtEnd(path: string): Promise<Record<string, unknown> | undefined> {
+  await using server = await startTestServer({ source: { kind: "replay", path, speed: "max" } });
   // Recorded from the start: the window and status come as soon as it opens.
   const socket = new WebSocket(socketUrl(server.url, "/data"));
   const { messages, closed } = record(socket);
@@ -232,12 +229,18 @@ Deno.test("a replayed line that cannot be played is counted as skipped, with why
     5000,
     "the replay to end",
   );
-  const status = controlMessages(messages).filter((message) => message.type === "status").at(-1);
+  socket.close();
+  await closed;
+  return controlMessages(messages).filter((message) => message.type === "status").at(-1);
+}
+
+Deno.test("a replayed line that cannot be played is counted as skipped, with why", async () => {
+  const text = `${RECORDING_HEADER}\n1\t1 2\nno tab\n-5\t3 4\n\n# note\n2\t5 6\n`;
+  await using file = await usingTempFile(text);
+  const status = await statusAtEnd(file.path);
   assert.equal(status?.skipped, 2);
   const reasons = (status?.recentSkipped as { reason: string }[]).map(({ reason }) => reason);
   assert.deepEqual(reasons, ["no arrival time", "arrival time out of range"]);
-  socket.close();
-  await closed;
 });
 
 Deno.test("a last line without its newline is cut short: skipped and counted, with why", async () => {
@@ -253,21 +256,9 @@ Deno.test("a last line without its newline is cut short: skipped and counted, wi
   assert.deepEqual(lines, ["1 2", "3 4"]);
   assert.deepEqual(skipped, [[4, "3\t5 6.2", CUT_SHORT]]);
   // On the page too: the status counts it, with the reason.
-  await using server = await startTestServer({
-    source: { kind: "replay", path: file.path, speed: "max" },
-  });
-  const socket = new WebSocket(socketUrl(server.url, "/data"));
-  const { messages, closed } = record(socket);
-  await waitFor(
-    () => controlMessages(messages).some((message) => message.state === "ended"),
-    5000,
-    "the replay to end",
-  );
-  const status = controlMessages(messages).filter((message) => message.type === "status").at(-1);
+  const status = await statusAtEnd(file.path);
   assert.equal(status?.skipped, 1);
   assert.deepEqual(status?.recentSkipped, [{ line: "3\t5 6.2", reason: CUT_SHORT }]);
-  socket.close();
-  await closed;
 });
 
 Deno.test("a recording cut short and recorded to again keeps its sessions apart", async () => {

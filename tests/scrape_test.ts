@@ -24,6 +24,12 @@ function fixture(name: string): string {
   return Deno.readTextFileSync(`${FIXTURES}prometheus/${name}`);
 }
 
+/** A server scraping `endpoint`'s /metrics ten times a second. */
+function scrapeOf(endpoint: Deno.HttpServer<Deno.NetAddr>) {
+  const url = `http://127.0.0.1:${endpoint.addr.port}/metrics`;
+  return startTestServer({ source: { kind: "scrape", url, everySeconds: 0.1 } });
+}
+
 Deno.test("OpenMetrics: escapes, NaN, ±Inf, timestamps in seconds, families, # EOF ends it", () => {
   const { samples, skipped, openMetrics } = parseExposition(fixture("openmetrics.txt"));
   assert.equal(openMetrics, true);
@@ -89,13 +95,7 @@ Deno.test("--scrape: gauges, counters as rates (a reset is a gap), histogram and
     return new Response(body, { headers: { "content-type": "text/plain; version=0.0.4" } });
   });
   try {
-    await using server = await startTestServer({
-      source: {
-        kind: "scrape",
-        url: `http://127.0.0.1:${endpoint.addr.port}/metrics`,
-        everySeconds: 0.1,
-      },
-    });
+    await using server = await scrapeOf(endpoint);
     const hub = server.hub!;
     await waitFor(() => scrape > counters.length, 10_000, "every step scraped");
     // The host label is the same everywhere: left out. The job label differs: kept.
@@ -135,13 +135,7 @@ Deno.test("--scrape: histogram quantiles count the +Inf bucket, as histogram_qua
     return new Response(body, { headers: { "content-type": "text/plain; version=0.0.4" } });
   });
   try {
-    await using server = await startTestServer({
-      source: {
-        kind: "scrape",
-        url: `http://127.0.0.1:${endpoint.addr.port}/metrics`,
-        everySeconds: 0.1,
-      },
-    });
+    await using server = await scrapeOf(endpoint);
     const hub = server.hub!;
     const p99 = 'h{quantile="0.99"}';
     await waitFor(() => seriesValues(hub, p99).length >= 2, 10_000, "two intervals' quantiles");
