@@ -57,8 +57,6 @@ export interface RedisBackplaneOptions {
   maxEntries?: number;
   /** Bytes of commits queued locally while Redis is away; default `DEFAULT_BUFFER_BYTES`. */
   bufferBytes?: number;
-  /** A stream no one writes to for this long is removed from Redis; default: kept. */
-  keyTtlSeconds?: number;
   /** Prefix of every key (default `liveplot:`). */
   prefix?: string;
 }
@@ -106,7 +104,6 @@ class RedisBackplane implements Backplane {
       where: this.#where,
       maxEntries: this.#maxEntries,
       bufferBytes: options.bufferBytes ?? DEFAULT_BUFFER_BYTES,
-      keyTtlSeconds: options.keyTtlSeconds,
       maySend: () => this.#reader.synced,
       onError: (message) => this.#lastError = message,
     });

@@ -36,8 +36,6 @@ export interface RedisSenderOptions {
   maxEntries: number;
   /** Bytes of commits queued while Redis is away. */
   bufferBytes: number;
-  /** A stream no one writes to for this long is removed from Redis; undefined: kept. */
-  keyTtlSeconds: number | undefined;
   /** Whether entries may go out besides the connection being ready (the reader has synced). */
   maySend: () => boolean;
   /** Called with the last error, for the waiting summary. */
@@ -55,7 +53,6 @@ export class RedisSender {
   #sending = false;
   #closed = false;
   readonly #announced = new Set<string>();
-  readonly #expired = new Map<string, number>();
   #lostPoints = 0;
   #lostSinceLog = 0;
 
@@ -120,10 +117,9 @@ export class RedisSender {
     return true;
   }
 
-  /** The connection is ready again: Redis may have lost its data, so announce and expire anew. */
+  /** The connection is ready again: Redis may have lost its data, so announce anew. */
   reconnected(): void {
     this.#announced.clear();
-    this.#expired.clear();
     this.pump();
   }
 
@@ -170,7 +166,7 @@ export class RedisSender {
           "*",
           ...encodeEntry(outgoing, this.#writerId),
         ]);
-        return Promise.all([announced, added, this.#expire(outgoing.stream)]);
+        return Promise.all([announced, added]);
       });
       const results = await Promise.allSettled(sends);
       // The stored prefix leaves the queue; from the first failure on, all is sent again
@@ -205,16 +201,6 @@ export class RedisSender {
       // Out of memory or loading: wait a little; a broken connection waits for "ready".
       if (retryLater) await new Promise((resolve) => setTimeout(resolve, 100));
     }
-  }
-
-  /** Pushes the stream's expiry back, at most ten times per TTL. */
-  #expire(stream: string): Promise<unknown> | undefined {
-    const ttl = this.#options.keyTtlSeconds;
-    if (ttl === undefined) return undefined;
-    const now = performance.now();
-    if (now - (this.#expired.get(stream) ?? -Infinity) < ttl * 100) return undefined;
-    this.#expired.set(stream, now);
-    return this.#client.sendCommand(["EXPIRE", this.#options.key(`s:${stream}`), String(ttl)]);
   }
 
   async #announce(stream: string): Promise<void> {

@@ -256,23 +256,6 @@ Deno.test("an entry Redis refuses for good is logged and skipped; others go on",
   await until(() => heard.points.get("fine")?.length === 2, "reading goes on");
 });
 
-Deno.test("with a key TTL, a stream's key expires unless written to", async () => {
-  await using redis = await startRedis();
-  await using backplane = createRedisBackplane({
-    url: redis.url,
-    log: captureLog().log,
-    keyTtlSeconds: 100,
-  });
-  const heard = listen(backplane);
-  await until(() => backplane.state === "connected", "connected");
-  const writer = backplane.writer("short");
-  writer.add("a", 1, 1);
-  writer.commit();
-  await until(() => heard.points.get("short")?.length === 1, "the point");
-  const ttl = Number(/^:(\d+)/.exec(await redis.command("TTL", "liveplot:s:short"))?.[1]);
-  assert.ok(ttl > 90 && ttl <= 100, `TTL ${ttl}`);
-});
-
 Deno.test("1,000 streams of one point each reach another process", async () => {
   await using redis = await startRedis();
   await using one = createRedisBackplane({ url: redis.url, log: captureLog().log });

@@ -60,3 +60,48 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "values near the largest double are drawn in a finite y range (its margin overflowed)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using browser = await launchBrowser();
+    for (
+      const values of [[1.75e308], [1.7e308, 1.75e308], [-1.75e308, -1.7e308], [-1e308, 1e308]]
+    ) {
+      await using server = await startFedServer({ x: { kind: "index" } });
+      await server.write(values.map((v) => `v=${v}\n`).join("").repeat(10));
+      const { page, problems } = await browser.newPage();
+      await page.goto(new URL("/", server.url).href);
+      await page.waitForFunction(() =>
+        // deno-lint-ignore no-explicit-any
+        (globalThis as any).liveplot.chart?.data[0].length >= 10
+      );
+      const { min, max, labels, top, bottom, height } = await page.evaluate((values) => {
+        // deno-lint-ignore no-explicit-any
+        const chart = (globalThis as any).liveplot.chart;
+        return {
+          ...chart.scales.y,
+          labels: chart.axes[1]._values,
+          top: chart.valToPos(Math.max(...values), "y"),
+          bottom: chart.valToPos(Math.min(...values), "y"),
+          // deno-lint-ignore no-explicit-any
+          height: chart.bbox.height / (globalThis as any).devicePixelRatio,
+        };
+      }, values);
+      assert.ok(
+        Number.isFinite(min) && Number.isFinite(max) && max > min,
+        `${values}: ${min}..${max}`,
+      );
+      assert.ok(min <= Math.min(...values) && max >= Math.max(...values), `${values} in view`);
+      assert.ok(
+        top >= 0 && bottom <= height && (values.length === 1 || top < bottom - 1),
+        `${values}: ${top}..${bottom} of ${height}`,
+      );
+      if (Number.isFinite(max - min)) assert.ok(labels?.length > 0, `${values}: labels ${labels}`);
+      assert.deepEqual(problems, []);
+      await page.close();
+    }
+  },
+});

@@ -130,31 +130,42 @@ function xSize(gutters) {
  */
 
 /**
- * A y range function: fixed ends where given, else the data's with a margin.
+ * A y scale: fixed ends where given, else the data's with a margin. A span
+ * past the largest double (-1e308..1e308) is drawn at half size: uPlot
+ * divides by the span, which would be Infinity (it then draws no y labels).
  * @param {[number | null, number | null] | null} fixed
  * @param {boolean} fromZero
- * @returns {(u: any, min: number | null, max: number | null) => [number, number]}
  */
-function yRangeFunction(fixed, fromZero) {
-  return (_u, min, max) => {
-    let low = min ?? 0;
-    let high = max ?? 1;
-    if (fromZero) {
-      low = Math.min(0, low);
-      high = Math.max(0, high) * 1.05 || 1;
-    } else if (low === high) {
-      const pad = Math.abs(low) * 0.1 || 1;
-      low -= pad;
-      high += pad;
-    } else {
-      const pad = (high - low) * 0.05;
-      low -= pad;
-      high += pad;
-    }
-    if (fixed?.[0] !== null && fixed?.[0] !== undefined) low = fixed[0];
-    if (fixed?.[1] !== null && fixed?.[1] !== undefined) high = fixed[1];
-    if (!(high > low)) high = low + 1;
-    return [low, high];
+function yScale(fixed, fromZero) {
+  let factor = 1;
+  return {
+    distr: 100,
+    fwd: (/** @type {number} */ v) => v * factor,
+    bwd: (/** @type {number} */ v) => v / factor,
+    range: (
+      /** @type {any} */ _u,
+      /** @type {number | null} */ min,
+      /** @type {number | null} */ max,
+    ) => {
+      let low = min ?? 0;
+      let high = max ?? 1;
+      if (fromZero) {
+        low = Math.min(0, low);
+        high = Math.max(0, high) * 1.05 || 1;
+      } else {
+        const pad = low === high ? Math.abs(low) * 0.1 || 1 : (high / 2 - low / 2) * 0.1;
+        low -= pad;
+        high += pad;
+      }
+      // Near the largest double the margin overflows: the range stops there.
+      low = Math.max(low, -Number.MAX_VALUE);
+      high = Math.min(high, Number.MAX_VALUE);
+      if (fixed?.[0] !== null && fixed?.[0] !== undefined) low = fixed[0];
+      if (fixed?.[1] !== null && fixed?.[1] !== undefined) high = fixed[1];
+      if (!(high > low)) high = low + 1;
+      factor = Number.isFinite(high - low) ? 1 : 0.5;
+      return [low, high];
+    },
   };
 }
 
@@ -236,6 +247,8 @@ export function createChart(parent, spec, options, data) {
   // step (it keeps at most 16 decimals): no labels there (docs/page.md).
   const yTicks = {
     values: yValues,
+    // Every split labelled: uPlot thins them as for a log scale when `distr` is not linear.
+    filter: (/** @type {any} */ _u, /** @type {number[]} */ splits) => splits,
     space: ySpace,
     incrs: TICK_STEPS,
     splits: (
@@ -297,8 +310,8 @@ export function createChart(parent, spec, options, data) {
     legend: { show: false },
     scales: {
       x: { time: options.xKind === "time", auto: false },
-      y: { range: yRangeFunction(options.yRange, single) },
-      y2: { range: yRangeFunction(null, false) },
+      y: yScale(options.yRange, single),
+      y2: yScale(null, false),
     },
     axes,
     series: [{ label: options.xKind === "time" ? "time" : "x" }, ...plotted],
