@@ -232,7 +232,7 @@ export const FLAGS: readonly Flag[] = [
     name: "max-line",
     value: "BYTES",
     default: "64KiB",
-    help: "longest input line kept; longer ones are cut off and counted",
+    help: "longest input line read; longer ones are skipped whole and counted",
     parse: (text, label) => ({ maxLineBytes: parseBytes(text, label) }),
   },
   {

@@ -334,10 +334,10 @@ export async function* timedLines(
   }
 }
 
-/** The least step between two lines' arrival times, in seconds: 1 µs. */
-export const MIN_ARRIVAL_STEP_SECONDS = 1e-6;
-/** The most a read's lines are spread apart, in seconds: 1 ms. */
-export const MAX_ARRIVAL_STEP_SECONDS = 1e-3;
+/** The least step between two lines' arrival times, in microseconds. */
+const MIN_ARRIVAL_STEP_MICROS = 1;
+/** The most a read's lines are spread apart, in microseconds: 1 ms. */
+const MAX_ARRIVAL_STEP_MICROS = 1000;
 
 /**
  * Gives every line its own arrival time, strictly increasing: the lines of
@@ -347,6 +347,7 @@ export const MAX_ARRIVAL_STEP_SECONDS = 1e-3;
  * by at most 0.1 s until the source pauses).
  */
 export class ArrivalClock {
+  /** In microseconds since the epoch, as is `#last`. */
   #previousRead = -Infinity;
   #last = -Infinity;
   /** One array for every read, grown to the most lines a read has brought. */
@@ -360,16 +361,21 @@ export class ArrivalClock {
     if (count > this.#times.length) {
       this.#times = new Float64Array(Math.max(count, this.#times.length * 2));
     }
+    // Counted in whole microseconds, so that a CSV export (to the µs) keeps every x distinct.
+    const nowMicros = Math.round(now * 1e6);
     // The first read has no interval before it: its lines get the least step.
-    const since = this.#previousRead === -Infinity ? 0 : now - this.#previousRead;
-    let step = count > 1 ? Math.min(since / count, MAX_ARRIVAL_STEP_SECONDS) : 0;
+    const since = this.#previousRead === -Infinity ? 0 : nowMicros - this.#previousRead;
+    let step = count > 1 ? Math.min(since / count, MAX_ARRIVAL_STEP_MICROS) : 0;
     if (!(step >= 0)) step = 0;
-    this.#previousRead = now;
+    this.#previousRead = nowMicros;
     const times = this.#times;
     let last = this.#last;
     for (let i = 0; i < count; i++) {
-      last = Math.max(now - (count - 1 - i) * step, last + MIN_ARRIVAL_STEP_SECONDS);
-      times[i] = last;
+      last = Math.max(
+        Math.round(nowMicros - (count - 1 - i) * step),
+        last + MIN_ARRIVAL_STEP_MICROS,
+      );
+      times[i] = last / 1e6;
     }
     this.#last = last;
     return times;

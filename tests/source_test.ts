@@ -352,6 +352,9 @@ Deno.test("lines that arrive in one read get distinct, increasing arrival times"
   }
   assert.equal(new Set(xs).size, 100_000, "100,000 distinct x");
   assert.ok((xs.at(-1) as number) - (xs[0] as number) < 1, "spread over less than a second");
+  const csv = await (await fetch(new URL("/data.csv", server.url))).text();
+  const exported = new Set(csv.trim().split("\r\n").slice(1).map((row) => row.split(",")[0]));
+  assert.equal(exported.size, 100_000, "100,000 distinct x in the CSV export (to the µs)");
   await closeSocket(seen.socket);
   await writer.close();
 });
