@@ -82,7 +82,9 @@ export function statusText(model) {
           : ""),
     );
   }
-  if ((source?.truncated ?? 0) > 0) parts.push(`${plural(source?.truncated ?? 0, "line")} too long`);
+  if ((source?.truncated ?? 0) > 0) {
+    parts.push(`${plural(source?.truncated ?? 0, "line")} too long`);
+  }
   if ((source?.refused ?? 0) > 0) parts.push(`${plural(source?.refused ?? 0, "point")} refused`);
   const gaps = source?.gaps ?? 0;
   if (gaps > 0) parts.push(`${plural(gaps, "gap")}: the data store restarted without its data`);
