@@ -30,6 +30,7 @@
  */
 
 import { formatHost } from "./host.ts";
+import { sleep } from "./stream/running_source.ts";
 
 /** Where and how to listen. */
 export interface ListenOptions {
@@ -43,6 +44,11 @@ export interface ListenOptions {
   bodyIdleMs?: number;
   /** Answers a handler that threw or rejected (the router normally catches its own). */
   onError: (error: unknown) => Response;
+  /**
+   * Told when Deno stops accepting (its accept loop ends at its first error, such as
+   * `Too many open files`) and, with no error, when listening again on the same port.
+   */
+  onListening?: (error?: unknown) => void;
 }
 
 /** A listening server: the part of `Deno.HttpServer` liveplot uses. */
@@ -69,7 +75,16 @@ export class ListenError extends Error {
   override name = "ListenError";
 }
 
-/** Listens; throws `ListenError` with a one-line reason when it cannot. */
+/** How long after Deno stops accepting it is asked to listen again, and between tries. */
+export const RELISTEN_MS = 1000;
+
+/**
+ * Listens; throws `ListenError` with a one-line reason when it cannot. If Deno
+ * stops accepting later (its accept loop ends at its first error: with the
+ * process out of file descriptors, one burst of connections would leave it
+ * running but deaf for good), it listens again on the same port every
+ * `RELISTEN_MS` until it can; connections already open are kept.
+ */
 export function listen(options: ListenOptions, handler: Handler): Listener {
   const serve = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) =>
     hasBody(request)
@@ -77,12 +92,11 @@ export function listen(options: ListenOptions, handler: Handler): Listener {
       : handler(request, info);
   const drains = { active: 0 };
   const stop = new AbortController();
-  let server: Deno.HttpServer<Deno.NetAddr>;
-  try {
-    server = Deno.serve({
+  const open = (port: number) =>
+    Deno.serve({
       signal: stop.signal,
       hostname: options.hostname,
-      port: options.port,
+      port,
       reusePort: options.reusePort,
       // A body ended on purpose (closingAfter) is not a failure: nothing to log or answer.
       onError: (error) =>
@@ -90,15 +104,36 @@ export function listen(options: ListenOptions, handler: Handler): Listener {
       onListen: () => {},
       ...options.tls,
     }, serve);
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = open(options.port);
   } catch (error) {
     const where = `${formatHost(options.hostname)}:${options.port}`;
     throw new ListenError(`Cannot listen on ${where}: ${describeListenError(error, options)}`);
   }
+  const port = server.addr.port;
+  const served = (current: Deno.HttpServer<Deno.NetAddr>): Promise<void> =>
+    current.finished.catch(async (error) => {
+      if (stop.signal.aborted) return;
+      options.onListening?.(error);
+      while (!stop.signal.aborted) {
+        await sleep(RELISTEN_MS, stop.signal);
+        if (stop.signal.aborted) return;
+        try {
+          server = open(port);
+        } catch {
+          continue;
+        }
+        options.onListening?.();
+        return served(server);
+      }
+    });
+  const finished = served(server);
   return {
-    port: server.addr.port,
+    port,
     shutdown: () => {
       stop.abort();
-      return server.finished;
+      return finished;
     },
   };
 }

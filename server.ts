@@ -11,7 +11,7 @@ import { createHandler } from "./handlers/router.ts";
 import { internalError } from "./handlers/respond.ts";
 import { Connections } from "./handlers/websocket.ts";
 import { formatHost } from "./host.ts";
-import { listen } from "./listener.ts";
+import { listen, RELISTEN_MS } from "./listener.ts";
 import { createLogger } from "./log.ts";
 import type { Hub } from "./stream/hub.ts";
 import type { MainSourceOptions } from "./stream/main_source.ts";
@@ -68,8 +68,13 @@ export async function startServer(
   };
   let server: ReturnType<typeof listen>;
   try {
+    const onListening = (error?: unknown) =>
+      error === undefined ? log.info("listening-again") : log.error("listener-failed", {
+        error: String(error),
+        note: `trying to listen again every ${RELISTEN_MS / 1000} s; open connections are kept`,
+      });
     server = listen(
-      { hostname, port, tls, reusePort, bodyIdleMs: options.bodyIdleMs, onError },
+      { hostname, port, tls, reusePort, bodyIdleMs: options.bodyIdleMs, onError, onListening },
       handler,
     );
   } catch (error) {

@@ -303,7 +303,7 @@ export const FLAGS: readonly Flag[] = [
     value: "TOKEN",
     env: "LIVEPLOT_READ_TOKEN",
     default: "none",
-    help: "also require a token to read pages, data and history (?token= or Bearer)",
+    help: "also require a token for pages, data, history and /echo (?token= or Bearer)",
     parse: (text, label) => ({ readToken: parseToken(text, label) }),
   },
   {

@@ -176,8 +176,15 @@ export function parseFileName(text: string, label: string): string {
   return text;
 }
 
-/** Parses a non-empty host name or address to listen on. */
+/**
+ * Parses a non-empty host name or address to listen on, written as a URL
+ * writes it (`LOCALHOST` → `localhost`, `127.1` and `2130706433` →
+ * `127.0.0.1`, `0:0:0:0:0:0:0:1` → `::1`), so that every spelling of
+ * loopback is known as one and gets the Host check (handlers/policy.ts).
+ */
 export function parseHost(text: string, label: string): string {
   if (text.trim() === "") throw new UsageError(`${label} must not be empty`);
-  return text;
+  const literal = text.includes(":") && !text.startsWith("[") ? `[${text}]` : text;
+  const hostname = URL.parse(`http://${literal}/`)?.hostname;
+  return hostname === undefined || hostname === "" ? text : hostname.replace(/^\[(.*)\]$/, "$1");
 }

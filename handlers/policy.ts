@@ -31,10 +31,13 @@ export interface OriginPolicy {
 const LOOPBACK_NAMES = new Set(["localhost", "[::1]", "::1"]);
 /** A dotted IPv4 literal in 127.0.0.0/8, as a URL normalises it (`127.0.0.1.evil.example` is not). */
 const LOOPBACK_IPV4 = /^127(?:\.\d{1,3}){3}$/;
+/** 127.0.0.0/8 mapped to IPv6, as a URL writes it (`::ffff:127.0.0.1` → `[::ffff:7f00:1]`). */
+const LOOPBACK_MAPPED = /^\[?::ffff:7f[\da-f]{2}:[\da-f]{1,4}\]?$/;
 
 /** Tells loopback addresses and names from exposed ones. */
 export function isLoopback(hostname: string): boolean {
-  return LOOPBACK_NAMES.has(hostname) || LOOPBACK_IPV4.test(hostname);
+  return LOOPBACK_NAMES.has(hostname) || LOOPBACK_IPV4.test(hostname) ||
+    LOOPBACK_MAPPED.test(hostname);
 }
 
 /** Why a request cannot be answered by its `Host`: not a host at all, or not this listener's. */

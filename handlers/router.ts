@@ -319,11 +319,14 @@ function notFound(request: Request, pathname: string): Response {
   return text(404, "Not found");
 }
 
-/** True for what `--read-token` guards: pages, data and history; not assets, /test or pushes. */
+/**
+ * True for what `--read-token` guards: pages, data, history and `/echo` (a socket that holds
+ * memory while Deno reads its messages); not assets, /test (a health check) or pushes.
+ */
 function isReading(pathname: string, method: string): boolean {
   if (method === "POST" || method === "PUT") return false;
   return pathname === "/" || pathname === "/data" || pathname.startsWith("/data/") ||
-    pathname === "/data.csv" || pathname.startsWith("/s/");
+    pathname === "/data.csv" || pathname.startsWith("/s/") || pathname === "/echo";
 }
 
 /** What a module gives once imported on first need: `loaded` once `ready()` has resolved. */

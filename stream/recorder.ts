@@ -71,7 +71,8 @@ export async function openRecorder(path: string, options: RecorderOptions): Prom
   }
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(path, { append: true, create: true });
+    // Only its owner may read it: it holds every input line, which --read-token guards over HTTP.
+    file = await Deno.open(path, { append: true, create: true, mode: 0o600 });
   } catch (error) {
     throw new RecordError(`Cannot open recording "${path}": ${describe(error)}`);
   }

@@ -123,8 +123,10 @@ Deno.test("a missing or wrong read token answers 401, logged once per client per
     ["GET /data HTTP/1.1", { authorization: "Bearer nope" }],
     ["GET /data HTTP/1.1", upgradeHeaders()],
     ["GET /s/lab/data?token=nope HTTP/1.1", upgradeHeaders()],
+    ["GET /echo HTTP/1.1", upgradeHeaders()],
   ] as const;
   for (const [line, headers] of reads) assert.equal(await status(port, line, headers), 401, line);
+  assert.equal(await status(port, "GET /test HTTP/1.1"), 200, "/test stays open: a health check");
   lineOf(lines, "read-unauthorized", /remote=127\.0\.0\.1 reason="no token" path=\/ /);
   assert.equal(lines.filter((line) => line.includes("event=read-unauthorized")).length, 1);
 

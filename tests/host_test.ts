@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { launchBrowser } from "./browser.ts";
 import { isAllowedHost, isLoopback, requestPath } from "../handlers/policy.ts";
 import { captureLog, startTestServer } from "./helpers.ts";
+import { configOf } from "./command_line.ts";
 import { rawExchange, upgradeHeaders } from "./raw_socket.ts";
 
 const TOKEN = "host-test-token";
@@ -213,4 +214,31 @@ Deno.test("the path and host read without `new URL` agree with it, odd URLs incl
   }
   assert.equal(isAllowedHost(new Request("http://evil.example/"), policy), false);
   assert.equal(isAllowedHost(new Request("http://localhost@evil.example/"), policy), false);
+});
+
+Deno.test("every spelling of loopback in --host or HOST gets the Host check (it was off for 127.1)", () => {
+  const foreign = new Request("http://evil.example:8000/data.csv");
+  for (
+    const [spelling, written] of [
+      ["LOCALHOST", "localhost"],
+      ["127.1", "127.0.0.1"],
+      ["2130706433", "127.0.0.1"],
+      ["::ffff:127.0.0.1", "::ffff:7f00:1"],
+      ["0:0:0:0:0:0:0:1", "::1"],
+      ["[::1]", "::1"],
+    ] as const
+  ) {
+    for (
+      const config of [
+        configOf(["--host", spelling]),
+        configOf([], (name) => name === "HOST" ? spelling : undefined),
+      ]
+    ) {
+      assert.equal(config.hostname, written, spelling);
+      assert.equal(isAllowedHost(foreign, config), false, spelling);
+      assert.equal(isAllowedHost(new Request("http://localhost:8000/"), config), true, spelling);
+    }
+  }
+  const exposed = configOf(["--host", "0.0.0.0"]);
+  assert.equal(isAllowedHost(foreign, exposed), true, "an exposed listener is reached by any name");
 });

@@ -31,6 +31,9 @@ Deno.test("a new recording: header, session line, then arrival<TAB>line exactly"
     "1764101044\t",
     "",
   ]);
+  if (Deno.build.os !== "windows") {
+    assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600, "only its owner reads it");
+  }
 });
 
 Deno.test("recorded lines reach the file within a second, without a close", async () => {
