@@ -3,10 +3,11 @@
  * (names may be quoted: `"temp (°C)",humidity`). Column k is the series
  * named by header cell k, or `k` without a header. A cell that is empty,
  * `nan`, `NaN` or `-` is a gap in that series alone; a number may carry a
- * unit (`30 %`, nvidia-smi's csv). Text cells in the first row of data make
- * label columns that prefix a row's series (`NVIDIA A100.temperature.gpu`), as
- * does a key column (`index`, `pid`, `id`: `0 NVIDIA A100.temperature.gpu`),
- * and a timestamp in the first column (or in a column named t, time, ts or
+ * unit (`30 %`, nvidia-smi's csv). Label columns prefix a row's series
+ * instead of being series: a leading word in the first row of data, text in a
+ * column the header names as labels (`NVIDIA A100.temperature.gpu` under
+ * `name`), a key column (`index`, `pid`, `id`: `0 NVIDIA A100.temperature.gpu`);
+ * a word anywhere else is refused and counted. A timestamp in the first column (or in a column named t, time, ts or
  * timestamp) is x. With `;` a decimal comma is read too (`1,5;2,25`).
  *
  * @module
@@ -14,7 +15,7 @@
 
 import type { PointSink } from "../sink.ts";
 import { isText, NOT_TEXT, uniqueNames } from "./headers.ts";
-import { isDelimitedKeyName } from "./keyed.ts";
+import { isDelimitedKeyName, isDelimitedLabelName } from "./keyed.ts";
 import { isGap, parseInfinity, parseValue, scanned, scanNumber } from "./numbers.ts";
 import { epochSeconds, parseTimestamp } from "./timestamps.ts";
 import { chooseX } from "./x_choice.ts";
@@ -73,6 +74,8 @@ class DelimitedReader implements LineReader {
   #headerLine = "";
   #names: string[] = [];
   #labelColumns: number[] = [];
+  /** Label columns taken from a leading word alone: a number there makes them values. */
+  #wordColumns: number[] = [];
   #labelNames = new Map<string, string[]>();
   /** The column x comes from, -1 for arrival or index. */
   #timeColumn = -1;
@@ -116,6 +119,7 @@ class DelimitedReader implements LineReader {
       }
       x = at;
     } else x = this.#x.kind === "index" ? this.#index++ : arrival;
+    if (this.#wordColumns.length > 0) this.#unlabelNumbers();
     const names = this.#labelColumns.length === 0 ? this.#names : this.#labelled(count);
     const values = this.#values;
     const kinds = this.#kinds;
@@ -238,16 +242,43 @@ class DelimitedReader implements LineReader {
         this.#timeColumn >= 0 && this.#timestamp(this.#timeColumn, arrival) === undefined,
     });
     if (chosen.kind === "number") this.#timeIsEpoch = false;
-    for (let cell = 0; cell < count; cell++) {
-      if (cell === this.#skipColumn) continue;
-      // A key column (nvidia-smi's `index`) labels the row, as text does: `0 NVIDIA A100.…`.
-      const key = this.#kinds[cell] === NUMBER && this.#header !== undefined &&
-        isDelimitedKeyName(this.#nameOf(cell));
-      if (this.#kinds[cell] === TEXT || key) this.#labelColumns.push(cell);
-    }
+    this.#findLabels(count);
     const series = count - this.#labelColumns.length - (this.#skipColumn >= 0 ? 1 : 0);
     sink.setXKind(chosen.kind);
     this.detected = { format: "csv", series, x: chosen.name };
+  }
+
+  /**
+   * Label columns, which prefix a row's series instead of being series: a key
+   * column the header names (nvidia-smi's `index`: `0 NVIDIA A100.…`), text
+   * in a column the header names as labels (`name`, `host`), and a leading
+   * word (`kitchen,21.5`; only label columns or x before it). Any other word is
+   * a value's column's: refused and counted, as in the rows after it.
+   */
+  #findLabels(count: number): void {
+    let leading = true;
+    for (let cell = 0; cell < count; cell++) {
+      if (cell === this.#skipColumn) continue;
+      const kind = this.#kinds[cell];
+      const named = this.#header?.[cell] ? this.#nameOf(cell) : "";
+      if (kind === NUMBER && named !== "" && isDelimitedKeyName(named)) {
+        this.#labelColumns.push(cell);
+      } else if (kind === TEXT && named !== "" && isDelimitedLabelName(named)) {
+        this.#labelColumns.push(cell);
+      } else if (kind === TEXT && leading && isRowLabel(this.#texts[cell] as string)) {
+        this.#labelColumns.push(cell);
+        this.#wordColumns.push(cell);
+      } else leading = false;
+    }
+  }
+
+  /** A column labelled by a word alone that now holds a number was no label: it is a series. */
+  #unlabelNumbers(): void {
+    const numbers = this.#wordColumns.filter((cell) => this.#kinds[cell] === NUMBER);
+    if (numbers.length === 0) return;
+    this.#wordColumns = this.#wordColumns.filter((cell) => !numbers.includes(cell));
+    this.#labelColumns = this.#labelColumns.filter((cell) => !numbers.includes(cell));
+    this.#labelNames.clear();
   }
 
   /** The timestamp in `cell` in seconds, or (x from a plain number column) its number. */
@@ -338,6 +369,11 @@ function isLabel(cell: string): boolean {
   const trimmed = cell.trim();
   if (/^[-+.\d]/.test(trimmed) && parseTimestamp(trimmed, 0) === undefined) return false;
   return !/[=:]\s*[-+]?\.?\d/.test(trimmed) || parseTimestamp(trimmed, 0) !== undefined;
+}
+
+/** A word that labels a row with no header to say so: `kitchen`, `/dev/sda`; not `#N/A`, `$12`. */
+function isRowLabel(text: string): boolean {
+  return /^[\p{L}_/]/u.test(text.trim());
 }
 
 function unquote(text: string): string {

@@ -42,6 +42,23 @@ const KEY_NAMES: ReadonlySet<string> = new Set([
  */
 const DELIMITED_KEY_NAMES: ReadonlySet<string> = new Set(["index", "pid", "tid", "id"]);
 
+/**
+ * Header names of a column of text labels in delimited rows, wherever it is
+ * and whatever its text (`10.0.0.1`): the key names but `cpu`, `core` and
+ * `gpu` (as likely a usage), and a host's, a sensor's or a command's.
+ */
+const DELIMITED_LABEL_NAMES: ReadonlySet<string> = new Set([
+  ...[...KEY_NAMES].filter((name) => name !== "cpu" && name !== "core" && name !== "gpu"),
+  "host",
+  "hostname",
+  "node",
+  "instance",
+  "sensor",
+  "label",
+  "command",
+  "comm",
+]);
+
 /** Identity columns that come before a key and mean nothing as a series. */
 const DROPPED_NAMES: ReadonlySet<string> = new Set(["uid", "user", "usr"]);
 
@@ -51,6 +68,11 @@ const KEY_NUMBER = /^\d{1,7}$/;
 /** Returns true when a delimited column named `name` is a key column. */
 export function isDelimitedKeyName(name: string): boolean {
   return DELIMITED_KEY_NAMES.has(name.trim().toLowerCase());
+}
+
+/** Returns true when a delimited column named `name` holds labels: its text is never a value. */
+export function isDelimitedLabelName(name: string): boolean {
+  return DELIMITED_LABEL_NAMES.has(name.trim().toLowerCase());
 }
 
 /**
