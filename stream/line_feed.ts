@@ -245,6 +245,15 @@ export class LineFeed {
     } catch (error) {
       if (!signal?.aborted) this.#options.log.warn("source-read-failed", { error: String(error) });
     }
+    const { points, header, skipped } = this.#tally.counts;
+    // Lines of words alone (a header, a banner) plot nothing: the log says so, as the page does.
+    if (points === 0 && header > 0 && !signal?.aborted) {
+      this.#options.log.warn("format-no-data", {
+        headers: header,
+        skipped,
+        note: "the input ended without a line of numbers",
+      });
+    }
   }
 }
 

@@ -1,12 +1,16 @@
 /**
  * CSV rows against docs/formats.md: which columns label a row and which hold
- * values (a word among the numbers is refused, not a key).
+ * values (a word among the numbers is refused, not a key), which lines are a
+ * header and which are data.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
+import { Hub } from "../stream/hub.ts";
+import { LineFeed } from "../stream/line_feed.ts";
 import { read } from "./format_reading.ts";
+import { captureLog } from "./helpers.ts";
 
 Deno.test("a word in the first row of data is refused in a column of numbers, never a key", () => {
   const ref = read("temp,hum\n21.5,ERR\n21.6,41\n21.7,42\n21.8,43\n");
@@ -38,4 +42,51 @@ Deno.test("a label column: a leading word, or a column the header names as one",
   const later = read("temp,hum\nERR,41\n21.6,42\n21.7,43\n").sink;
   assert.deepEqual(later.ys("temp"), [21.6, 21.7]);
   assert.deepEqual(later.ys("hum"), [42, 43]);
+});
+
+Deno.test("a row with numbers in it is data: cells that are no number are refused", () => {
+  const { sink, outcomes, detected } = read(
+    "a,b,c,d,e,f\n1e3,0x10,-.5,+3,NaN,inf\n2e3,0x11,1,2,3,4\n",
+  );
+  assert.deepEqual(outcomes, ["header", "points", "points"]);
+  assert.deepEqual(detected, { format: "csv", series: 6, x: "arrival" });
+  assert.deepEqual(sink.ys("a"), [1000, 2000]);
+  assert.deepEqual(sink.ys("c"), [-0.5, 1]);
+  assert.deepEqual(sink.ys("e"), [3]);
+  assert.deepEqual(sink.ys("f"), [4]);
+  assert.equal(sink.refused, 3, "0x10, inf and 0x11; NaN is a gap");
+  // Whitespace columns with a decimal comma stay columns: `1 2,5` is no CSV row.
+  assert.equal(read("1 2,5\n3 4\n").detected?.format, "columns");
+  // A header names a column of labels whatever they look like.
+  const hosts = read("cpu,host\n12.5,10.0.0.1\n13,10.0.0.2\n").sink;
+  assert.deepEqual(hosts.names(), ["10.0.0.1.cpu", "10.0.0.2.cpu"]);
+});
+
+Deno.test('a quoted number with thousands separators reads as one: "1,234.50" is 1234.5', () => {
+  const { sink, outcomes } = read('item,price,qty\nA,"1,234.50",3\nA,"12,345,678",4\n');
+  assert.deepEqual(outcomes, ["header", "points", "points"]);
+  assert.deepEqual(sink.ys("A.price"), [1234.5, 12345678]);
+  assert.deepEqual(sink.ys("A.qty"), [3, 4]);
+  // "1,234" may be 1.234 with a decimal comma: refused and counted, not guessed.
+  const ambiguous = read('a,b\n"1,234",2\n').sink;
+  assert.deepEqual([ambiguous.ys("b"), ambiguous.refused], [[2], 1]);
+  // With `;` a decimal comma is read as before.
+  assert.deepEqual(read("a;b\n1,5;1,234.5\n").sink.ys("b"), [1234.5]);
+});
+
+Deno.test("a source of header lines alone says why nothing plots: format-no-data", async () => {
+  const { log, lines } = captureLog();
+  const hub = new Hub({
+    window: { points: 100 },
+    maxQueuedBytes: 1 << 20,
+    log,
+    historyBytes: 1 << 20,
+  });
+  const feed = new LineFeed({ hub, format: "auto", x: { kind: "auto" }, maxLineBytes: 1024, log });
+  await feed.pumpChunks(ReadableStream.from([new TextEncoder().encode("a,b,c\nd,e,f\n")]));
+  hub.stop();
+  assert.equal(hub.status.headers, 2);
+  assert.deepEqual(lines.filter((line) => line.includes("format-no-data")), [
+    'level=warn event=format-no-data headers=2 skipped=0 note="the input ended without a line of numbers"',
+  ]);
 });

@@ -233,6 +233,9 @@ Deno.test("the rate shows only while points arrive; the end shows the exit code"
   const worded = hintText({ ...empty, source: { headers: 2 } });
   assert.match(worded, /^Nothing plotted yet: 2 lines read as a header/);
   assert.doesNotMatch(worded, /stdbuf/);
+  // A source that ended after header lines alone says so, not only that it ended.
+  const allHeaders = hintText({ ...empty, source: { state: "ended" as const, headers: 2 } });
+  assert.match(allHeaders, /^Nothing plotted: the source ended after 2 lines read as a header/);
   assert.match(hintText({ ...empty, otherStreams: 2 }), /Nothing on this stream yet/);
   assert.match(hintText({ ...empty, source: { store: "connected" as const } }), /this stream/);
 });

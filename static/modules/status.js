@@ -154,8 +154,14 @@ export function hintText(model) {
       JSON.stringify(clipAround(example.line, example.reason))
     } (${example.reason}).`;
   }
+  const headers = source?.headers ?? 0;
+  const worded = `${plural(headers, "line")} read as a header (names, not numbers)`;
   if (source?.state === "ended") {
-    return "Nothing plotted: the source ended without a line of numbers.";
+    // Every line a header: say so, as the log's format-no-data line does.
+    return headers > 0
+      ? `Nothing plotted: the source ended after ${worded} and none with numbers. liveplot ` +
+        "plots lines of numbers (docs/formats.md)."
+      : "Nothing plotted: the source ended without a line of numbers.";
   }
   if (source?.state === "connecting" || source?.state === "waiting") {
     return `Nothing plotted yet: ${source.detail || `the source is ${source.state}`}.`;
@@ -163,10 +169,9 @@ export function hintText(model) {
   if (model.otherStreams > 0 || (source?.store ?? null) !== null) {
     return "Nothing on this stream yet. The streams this server has:";
   }
-  const headers = source?.headers ?? 0;
   if (headers > 0) {
-    return `Nothing plotted yet: ${plural(headers, "line")} read as a header (names, not ` +
-      "numbers), and none with numbers since. liveplot plots lines of numbers (docs/formats.md).";
+    return `Nothing plotted yet: ${worded}, and none with numbers since. liveplot plots lines ` +
+      "of numbers (docs/formats.md).";
   }
   return "Nothing plotted yet: waiting for the first line of numbers. A program writing to a pipe " +
     "may hold its output in a buffer: run it under stdbuf -oL (or PYTHONUNBUFFERED=1 for Python).";

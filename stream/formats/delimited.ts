@@ -16,7 +16,7 @@
 import type { PointSink } from "../sink.ts";
 import { isText, NOT_TEXT, uniqueNames } from "./headers.ts";
 import { isDelimitedKeyName, isDelimitedLabelName } from "./keyed.ts";
-import { isGap, parseInfinity, parseValue, scanned, scanNumber } from "./numbers.ts";
+import { isGap, parseGrouped, parseInfinity, parseValue, scanned, scanNumber } from "./numbers.ts";
 import { epochSeconds, parseTimestamp } from "./timestamps.ts";
 import { chooseX } from "./x_choice.ts";
 import {
@@ -41,7 +41,12 @@ const TEXT = 2;
 /** The delimiters tried, in order: tab, then `;` (so `1,5;2` keeps its decimal comma), then `,`. */
 export const DELIMITERS = ["\t", ";", ","] as const;
 
-/** A delimiter that makes `line` a row of data (at least one number, two cells), if any. */
+/**
+ * A delimiter that makes `line` a row of data, if any: two cells or more, at
+ * least one a number, none a pair (`temp: 21.5`) or numbers apart (`5 2`, where
+ * `1,5 2,5` is whitespace columns with decimal commas). Other cells that are no
+ * number (`0x10`, `ERR`) are refused when the row is read.
+ */
 export function detectDelimiter(line: string): string | undefined {
   for (const delimiter of DELIMITERS) {
     if (!line.includes(delimiter)) continue;
@@ -52,7 +57,7 @@ export function detectDelimiter(line: string): string | undefined {
     for (const cell of cells) {
       const kind = classify(cell, delimiter);
       if (kind === NUMBER) numbers++;
-      else if (kind === TEXT && !isLabel(cell)) fits = false;
+      else if (kind === TEXT && !fitsRow(cell)) fits = false;
     }
     if (fits && numbers > 0) return delimiter;
   }
@@ -361,14 +366,16 @@ function numberOf(cell: string, delimiter: string): number {
   if (Number.isNaN(value) && delimiter === ";" && /^-?\d+,\d+$/.test(trimmed)) {
     value = Number(trimmed.replace(",", "."));
   }
+  if (Number.isNaN(value)) value = parseGrouped(trimmed);
   return Number.isNaN(value) ? parseInfinity(trimmed) : value;
 }
 
-/** Text that can label a row: not a number, not `name: 12` or `name=12` (those are pairs). */
-function isLabel(cell: string): boolean {
+/** Text that leaves a row delimited: a timestamp, or not `name: 12`, `name=12` nor `5 2`. */
+function fitsRow(cell: string): boolean {
   const trimmed = cell.trim();
-  if (/^[-+.\d]/.test(trimmed) && parseTimestamp(trimmed, 0) === undefined) return false;
-  return !/[=:]\s*[-+]?\.?\d/.test(trimmed) || parseTimestamp(trimmed, 0) !== undefined;
+  if (parseTimestamp(trimmed, 0) !== undefined) return true;
+  if (/^[-+.\d]/.test(trimmed) && /\s/.test(trimmed)) return false;
+  return !/[=:]\s*[-+]?\.?\d/.test(trimmed);
 }
 
 /** A word that labels a row with no header to say so: `kitchen`, `/dev/sda`; not `#N/A`, `$12`. */

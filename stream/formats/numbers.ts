@@ -203,6 +203,23 @@ export function parseValue(text: string, start = 0, end = text.length): number {
   return end - at <= MAX_SPACED_UNIT && isUnit(text, at, end) ? value : NaN;
 }
 
+/** Digits grouped by thousands separators, `1,234` or `-12,345,678`, and a decimal part. */
+const GROUPED = /^([-+]?\d{1,3}(?:,\d{3})+)(?![\d,])(\.\d+)?/;
+
+/**
+ * Reads a number written with thousands separators where they cannot be a
+ * decimal comma, two of them or a decimal point after (`1,234.50`,
+ * `12,345,678`, a unit allowed after it), as `parseValue` would without
+ * them. `1,234` may be 1.234: NaN, as for anything else.
+ */
+export function parseGrouped(text: string): number {
+  const grouped = GROUPED.exec(text);
+  const groups = grouped?.[1];
+  if (!grouped || !groups) return NaN;
+  if (grouped[2] === undefined && groups.indexOf(",") === groups.lastIndexOf(",")) return NaN;
+  return parseValue(groups.replaceAll(",", "") + text.slice(groups.length));
+}
+
 /** Returns true when the text stands for a missing value: empty, `nan`, `-`, `null`, `NA`. */
 export function isGap(text: string): boolean {
   if (text.length > 4) return false;
