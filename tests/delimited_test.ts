@@ -1,7 +1,7 @@
 /**
  * CSV rows against docs/formats.md: which columns label a row and which hold
  * values (a word among the numbers is refused, not a key), which lines are a
- * header and which are data.
+ * header and which are data, and when the first column is x.
  *
  * @module
  */
@@ -89,4 +89,20 @@ Deno.test("a source of header lines alone says why nothing plots: format-no-data
   assert.deepEqual(lines.filter((line) => line.includes("format-no-data")), [
     'level=warn event=format-no-data headers=2 skipped=0 note="the input ended without a line of numbers"',
   ]);
+});
+
+Deno.test("a first column of big numbers named as no time is a series, not x", () => {
+  const bytes = read("rx_bytes,tx_bytes\n1500000000,2000\n1500004096,2100\n");
+  assert.deepEqual(bytes.sink.names(), ["rx_bytes", "tx_bytes"]);
+  assert.deepEqual(bytes.sink.ys("rx_bytes"), [1500000000, 1500004096]);
+  assert.deepEqual(bytes.detected, { format: "csv", series: 2, x: "arrival" });
+  // Named as a time, or with no header, epoch numbers are x as before.
+  for (const name of ["time", "ts", "epoch", "unix_time", "Date", "time_ms"]) {
+    const { detected, sink } = read(`${name},v\n1732531200,1\n1732531201,2\n`);
+    assert.deepEqual(detected?.x, name, name);
+    assert.deepEqual(sink.xs("v"), [1732531200, 1732531201], name);
+  }
+  assert.deepEqual(read("1732531200,1\n").detected?.x, "timestamp");
+  // A text timestamp is x whatever the header calls it.
+  assert.deepEqual(read("when,v\n2024-01-15T10:00:00Z,1\n").detected?.x, "when");
 });

@@ -7,8 +7,10 @@
  * instead of being series: a leading word in the first row of data, text in a
  * column the header names as labels (`NVIDIA A100.temperature.gpu` under
  * `name`), a key column (`index`, `pid`, `id`: `0 NVIDIA A100.temperature.gpu`);
- * a word anywhere else is refused and counted. A timestamp in the first column (or in a column named t, time, ts or
- * timestamp) is x. With `;` a decimal comma is read too (`1,5;2,25`).
+ * a word anywhere else is refused and counted. A timestamp in the first
+ * column (numbers there only under a time's name or no header: `rx_bytes` is a
+ * series), or in a column named t, time, ts or timestamp, is x. With `;` a
+ * decimal comma is read too (`1,5;2,25`).
  *
  * @module
  */
@@ -18,7 +20,7 @@ import { isText, NOT_TEXT, uniqueNames } from "./headers.ts";
 import { isDelimitedKeyName, isDelimitedLabelName } from "./keyed.ts";
 import { isGap, parseGrouped, parseInfinity, parseValue, scanned, scanNumber } from "./numbers.ts";
 import { epochSeconds, parseTimestamp } from "./timestamps.ts";
-import { chooseX } from "./x_choice.ts";
+import { chooseX, isTimeName } from "./x_choice.ts";
 import {
   type Detected,
   type LineOutcome,
@@ -229,6 +231,9 @@ class DelimitedReader implements LineReader {
       ];
       for (const cell of candidates) {
         if (cell >= count || (cell === 0 && count < 2)) continue;
+        // Numbers under a header are times only where it says so: `rx_bytes` is a count.
+        const named = this.#header?.[cell] ? this.#names[cell] as string : "";
+        if (this.#kinds[cell] === NUMBER && named !== "" && !isTimeName(named)) continue;
         if (this.#timestamp(cell, arrival) === undefined) continue;
         // A timestamp column is never a series; it is x unless --x says otherwise.
         this.#skipColumn = cell;

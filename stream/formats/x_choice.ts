@@ -11,7 +11,7 @@
  */
 
 import type { XKind } from "../sink.ts";
-import type { XChoice } from "./types.ts";
+import { X_NAMES, type XChoice } from "./types.ts";
 
 /** What the first line of data says about x; each is asked only when `--x` needs it. */
 export interface XEvidence {
@@ -49,6 +49,29 @@ export function chooseX(x: XChoice, evidence: XEvidence): ChosenX {
         field: x.name,
       };
   }
+}
+
+/** Words of a name that say it is a time's: `time`, `ts`, `date`, `epoch`, `created_at`'s `at`. */
+const TIME_WORDS: ReadonlySet<string> = new Set([
+  ...X_NAMES,
+  "date",
+  "datetime",
+  "epoch",
+  "unixtime",
+  "at",
+  "clock",
+  "zeit",
+  "datum",
+]);
+
+/**
+ * Returns true when a column's name says it holds times (`time`, `Date`,
+ * `unix_ts`, `time_ms`, `createdAt`), as a column of big numbers needs to be
+ * x: `rx_bytes` or `uptime` is a count.
+ */
+export function isTimeName(name: string): boolean {
+  const words = name.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase().split(/[^a-z]+/);
+  return words.some((word) => TIME_WORDS.has(word));
 }
 
 const ARRIVAL: ChosenX = { kind: "time", name: "arrival", field: undefined };
