@@ -1,7 +1,8 @@
 /**
  * CSV rows against docs/formats.md: which columns label a row and which hold
  * values (a word among the numbers is refused, not a key), which lines are a
- * header and which are data, and when the first column is x.
+ * header and which are data, when the first column is x, and names when the
+ * header and the rows differ in length.
  *
  * @module
  */
@@ -105,4 +106,13 @@ Deno.test("a first column of big numbers named as no time is a series, not x", (
   assert.deepEqual(read("1732531200,1\n").detected?.x, "timestamp");
   // A text timestamp is x whatever the header calls it.
   assert.deepEqual(read("when,v\n2024-01-15T10:00:00Z,1\n").detected?.x, "when");
+});
+
+Deno.test("a header longer than the rows names their columns; cells past it get a name of their own", () => {
+  const short = read("a,b,c,d\n1,2\n3,4\n");
+  assert.deepEqual(short.sink.names(), ["a", "b"]);
+  assert.deepEqual(short.sink.ys("b"), [2, 4]);
+  const long = read("a,b\n1,2,3\n4,5,6\n").sink;
+  assert.deepEqual(long.names(), ["a", "b", "column 2"]);
+  assert.deepEqual(long.ys("column 2"), [3, 6]);
 });

@@ -1,7 +1,8 @@
 /**
  * Delimited rows: comma, tab or semicolon, with an optional header row
  * (names may be quoted: `"temp (°C)",humidity`). Column k is the series
- * named by header cell k, or `k` without a header. A cell that is empty,
+ * named by header cell k, `column k` past the header's names, or `k` without
+ * a header. A cell that is empty,
  * `nan`, `NaN` or `-` is a gap in that series alone; a number may carry a
  * unit (`30 %`, nvidia-smi's csv). Label columns prefix a row's series
  * instead of being series: a leading word in the first row of data, text in a
@@ -213,8 +214,8 @@ class DelimitedReader implements LineReader {
       const cells = splitCells(this.#candidates[index] as string, delimiter).map((cell) =>
         cell.trim()
       );
-      // A row may end in one more (empty) cell than its header.
-      if (cells.length >= 2 && Math.abs(cells.length - count) <= 1) {
+      // A header may name columns the rows leave out, or one fewer than a row has (`1,2,`).
+      if (cells.length >= 2 && cells.length >= count - 1) {
         this.#header = uniqueNames(cells.map(unquote));
         this.#headerLine = this.#candidates[index] as string;
         break;
@@ -302,9 +303,11 @@ class DelimitedReader implements LineReader {
     return undefined;
   }
 
+  /** Header cell `cell`'s name; `k` with no header, `column k` past its names (not a value). */
   #nameOf(cell: number): string {
     const name = this.#header?.[cell];
-    return name ? unquote(name) : String(cell);
+    if (name) return unquote(name);
+    return this.#header ? `column ${cell}` : String(cell);
   }
 
   #labelled(count: number): string[] {
