@@ -33,6 +33,7 @@ import {
 } from "./headers.ts";
 import { keyedNames } from "./keyed.ts";
 import { NumberRow } from "./number_row.ts";
+import { isJsonLine } from "./json_text.ts";
 import { isGap } from "./numbers.ts";
 import { type Pair, parsePairs } from "./pairs.ts";
 import { epochSeconds, parseTimestamp } from "./timestamps.ts";
@@ -144,6 +145,8 @@ class ColumnsReader implements LineReader {
   }
 
   #readSlow(line: string, arrival: number, sink: PointSink): LineOutcome {
+    // Read as pairs, `{"cpu": 1` would be a series named `{"cpu"`.
+    if (isJsonLine(line)) return this.#skip(`JSON in a stream of ${this.#mode ?? "columns"}`);
     if (this.#mode === "pairs") {
       // Pairs first: a line of pairs needs no tokens.
       const found = parsePairs(line);

@@ -1,7 +1,7 @@
 /**
  * Format detection (`--format auto`): lines of words before the first line
  * of data are held as possible headers; the first line of data decides the
- * format, tried from the most particular shape to the least: a JSON object,
+ * format, tried from the most particular shape to the least: JSON,
  * Influx line protocol, delimited cells (tab, `;`, `,`), then whitespace
  * columns or labelled pairs. The held lines are then replayed to the chosen
  * reader, which takes its header from them.
@@ -15,7 +15,7 @@ import { createDelimitedReader, detectDelimiter } from "./delimited.ts";
 import { isFraction, isText, leadingTimestamp, NOT_TEXT, tokenize, valueOf } from "./headers.ts";
 import { parsePairs } from "./pairs.ts";
 import { createInfluxReader, parseInflux } from "./influx.ts";
-import { createJsonReader, isJsonObject } from "./json.ts";
+import { createJsonReader, isJsonLine } from "./json.ts";
 import type { Detected, LineOutcome, LineReader, XChoice } from "./types.ts";
 
 /** Lines of words held before any data; later ones are skipped, so a user sees why nothing plots. */
@@ -28,7 +28,7 @@ export function createAutoReader(x: XChoice): LineReader {
 
 /** The reader for the format of `line`, or undefined when it holds no data. */
 export function readerFor(line: string, x: XChoice): LineReader | undefined {
-  if (isJsonObject(line)) return createJsonReader(x);
+  if (isJsonLine(line)) return createJsonReader(x);
   if (parseInflux(line.trim())) return createInfluxReader(x);
   const delimiter = detectDelimiter(line);
   if (delimiter !== undefined) return createDelimitedReader(x, delimiter);

@@ -3,13 +3,17 @@
  * objects flattened with dots (`{"cpu":12.5,"mem":{"used":40}}` → `cpu`,
  * `mem.used`). Strings, booleans, nulls and arrays are ignored, except that
  * a field named t, time, ts or timestamp holding a timestamp (ISO text or an
- * epoch number) is x.
+ * epoch number) is x. A line is JSON as programs print it (json_text.ts):
+ * `NaN` is a gap, `Infinity` goes to the sink, which refuses and counts it.
+ * A line that is an array of numbers is one sample, series `0`, `1`, `2` …
+ * (null or NaN a gap); an array holding objects is skipped, said why.
  *
  * @module
  */
 
 import type { PointSink } from "../sink.ts";
 import { epochSeconds, parseTimestamp } from "./timestamps.ts";
+import { isPlainObject, parseJsonText } from "./json_text.ts";
 import { chooseX } from "./x_choice.ts";
 import {
   type Detected,
@@ -22,17 +26,7 @@ import {
 /** Objects nested deeper than this are not flattened further. */
 const MAX_DEPTH = 16;
 
-/** Returns true when `line` is a JSON object. */
-export function isJsonObject(line: string): boolean {
-  const trimmed = line.trimStart();
-  if (!trimmed.startsWith("{")) return false;
-  try {
-    const value = JSON.parse(trimmed);
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-  } catch {
-    return false;
-  }
-}
+export { isJsonLine } from "./json_text.ts";
 
 /** Creates a reader of JSON lines. */
 export function createJsonReader(x: XChoice): LineReader {
@@ -56,23 +50,28 @@ class JsonReader implements LineReader {
 
   read(line: string, arrival: number, sink: PointSink): LineOutcome {
     if (line.trim() === "") return "blank";
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      return this.#skip("not JSON");
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      return this.#skip("not a JSON object");
-    }
+    const parsed = parseJsonText(line);
+    if (parsed === undefined) return this.#skip("not JSON");
     this.#fields.length = 0;
     this.#values.length = 0;
     this.#texts.clear();
-    this.#flatten(parsed as Record<string, unknown>, "", 0);
+    if (Array.isArray(parsed)) {
+      if (parsed.some(isPlainObject)) {
+        return this.#skip("an array of objects: one object a line (jq -c '.[]')");
+      }
+      parsed.forEach((value, index) => {
+        if (typeof value === "number" || value === null) {
+          this.#fields.push(String(index));
+          this.#values.push(value ?? NaN);
+        }
+      });
+    } else if (isPlainObject(parsed)) this.#flatten(parsed, "", 0);
+    else return this.#skip("not a JSON object or array");
     if (!this.detected) this.#start(arrival, sink);
     const xField = this.#xField;
     if (!this.#fields.some((name) => name !== xField)) {
-      return this.#skip("no numbers in the object (a quoted number is text)");
+      const what = Array.isArray(parsed) ? "array" : "object";
+      return this.#skip(`no numbers in the ${what} (a quoted number is text)`);
     }
     let x: number;
     if (xField !== undefined) {
@@ -84,7 +83,9 @@ class JsonReader implements LineReader {
     const values = this.#values;
     for (let index = 0; index < fields.length; index++) {
       const name = fields[index] as string;
-      if (name !== xField) sink.add(name, x, values[index] as number);
+      const y = values[index] as number;
+      // NaN is a gap; ±Infinity goes on, for the sink to refuse and count.
+      if (name !== xField && y === y) sink.add(name, x, y);
     }
     return "points";
   }
@@ -105,10 +106,8 @@ class JsonReader implements LineReader {
         if (X_NAMES.has(name) || (this.#x.kind === "field" && this.#x.name === name)) {
           this.#texts.set(name, value);
         }
-      } else if (
-        typeof value === "object" && value !== null && !Array.isArray(value) && depth < MAX_DEPTH
-      ) {
-        this.#flatten(value as Record<string, unknown>, `${name}.`, depth + 1);
+      } else if (isPlainObject(value) && depth < MAX_DEPTH) {
+        this.#flatten(value, `${name}.`, depth + 1);
       }
     }
   }

@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { ARRIVAL, read } from "./format_reading.ts";
+import { startPiped, waitFor } from "./helpers.ts";
+
+// How real writers print the structured formats, beyond the letter of each: Python's json.dumps
+// and repr, JavaScript's console.log, arrays. The formats themselves are in
+// formats_structured_test.ts.
+
+/** Each series' y values. */
+function ysOf(sink: ReturnType<typeof read>["sink"]): Record<string, number[]> {
+  return Object.fromEntries(sink.names().map((name) => [name, sink.ys(name)]));
+}
+
+Deno.test("Python's json.dumps: NaN is a gap, ±Infinity refused and counted, the line read", () => {
+  // python3 -c "import json;[print(json.dumps({'cpu':i,'mem':float('nan') if i==0 else i*2})) …]"
+  const first = read('{"cpu": 0, "mem": NaN}\n{"cpu": 1, "mem": 2}\n{"cpu": 2, "mem": 4}\n');
+  assert.equal(first.detected?.format, "json");
+  assert.deepEqual(first.outcomes, ["points", "points", "points"]);
+  assert.deepEqual(ysOf(first.sink), { cpu: [0, 1, 2], mem: [2, 4] });
+  assert.equal(first.sink.refused, 0, "a gap is no refused point");
+  const later = read('{"cpu": 0, "mem": 0}\n{"cpu": 1, "mem": NaN}\n{"cpu": 2, "mem": 4}\n');
+  assert.deepEqual(later.outcomes, ["points", "points", "points"]);
+  assert.deepEqual(ysOf(later.sink), { cpu: [0, 1, 2], mem: [0, 4] });
+  const infinite = read(
+    '{"cpu": 1, "mem": Infinity}\n{"cpu": 2, "mem": -Infinity}\n{"cpu": 3, "mem": 1e400}\n',
+  );
+  assert.deepEqual(ysOf(infinite.sink), { cpu: [1, 2, 3] });
+  assert.equal(infinite.sink.refused, 3, "Infinity, -Infinity and 1e400, as in every format");
+  // Inside a string NaN is text, as any string is.
+  const quoted = read('{"cpu": 1, "note": "NaN, Infinity"}\n');
+  assert.deepEqual(ysOf(quoted.sink), { cpu: [1] });
+});
+
+Deno.test("Python's repr and JavaScript's console.log of an object are read as JSON", () => {
+  const python = read(
+    "{'cpu': 1, 'mem': 2.5, 'ok': True, 'none': None, 'load': nan, 'disk': {'used': 3}, " +
+      "'name': 'it\\'s \"x\"', 'top': inf}\n{'cpu': 2, 'mem': 3, 'load': 0.5}\n",
+  );
+  assert.equal(python.detected?.format, "json");
+  assert.deepEqual(ysOf(python.sink), {
+    cpu: [1, 2],
+    mem: [2.5, 3],
+    load: [0.5],
+    "disk.used": [3],
+  });
+  assert.equal(python.sink.refused, 1, "inf");
+  const node = read("{ cpu: 1, mem: { used: 40 }, name: 'a', t2: undefined }\n");
+  assert.equal(node.detected?.format, "json");
+  assert.deepEqual(ysOf(node.sink), { cpu: [1], "mem.used": [40] });
+});
+
+Deno.test("a line like a JSON object that is none is skipped as not JSON, never a series {…", () => {
+  for (const line of ['{"cpu": 1, "mem": ', '{"cpu"=>1, "mem"=>2}', "{'cpu': 1, 'mem': 2"]) {
+    const alone = read(`${line}\n{"cpu": 2}\n`);
+    assert.deepEqual(alone.outcomes, ["skipped", "points"], line);
+    assert.match(alone.reasons[0] ?? "", /not JSON/, line);
+    assert.deepEqual(alone.sink.names(), ["cpu"], line);
+    // In a stream of pairs too: the line is skipped, its words are not names.
+    const pairs = read(`cpu=1 mem=2\n${line}\n`);
+    assert.deepEqual(pairs.outcomes, ["points", "skipped"], line);
+    assert.deepEqual(pairs.sink.names(), ["cpu", "mem"], line);
+  }
+  // `{x}: 2` is a name in braces, not an object.
+  assert.deepEqual(read("{x}: 2\n").sink.names(), ["{x}"]);
+});
+
+Deno.test("a JSON array of numbers is one sample, series 0, 1, 2; one of objects is skipped, said why", () => {
+  const numbers = read("[1, 2, 3]\n[4, null, NaN]\n[7, 8.5, 9, 10]\n");
+  assert.equal(numbers.detected?.format, "json");
+  assert.deepEqual(numbers.outcomes, ["points", "points", "points"]);
+  assert.deepEqual(ysOf(numbers.sink), { 0: [1, 4, 7], 1: [2, 8.5], 2: [3, 9], 3: [10] });
+  assert.deepEqual(numbers.sink.xs("0"), [ARRIVAL, ARRIVAL + 1, ARRIVAL + 2]);
+  const objects = read('[{"a": 1}, {"a": 2}]\n{"a": 3}\n');
+  assert.equal(objects.detected?.format, "json");
+  assert.deepEqual(objects.outcomes, ["skipped", "points"]);
+  assert.match(objects.reasons[0] ?? "", /array of objects/);
+  assert.deepEqual(ysOf(objects.sink), { a: [3] });
+  // `--x 0` takes the first element as x, as a field.
+  const field = read("[10, 1]\n[20, 2]\n", "auto", { kind: "field", name: "0" });
+  assert.deepEqual(field.sink.series.get("1"), [[10, 1], [20, 2]]);
+});
+
+Deno.test("served: Python's JSON lines plot, an array of objects is skipped with its reason in the status", async () => {
+  await using piped = await startPiped();
+  const hub = piped.server.hub!;
+  await piped.write(
+    '{"cpu": 0, "mem": NaN}\n{"cpu": 1, "mem": Infinity}\n[{"cpu": 2}]\n{"cpu": 3, "mem": 6}\n',
+  );
+  await waitFor(() => hub.status.skipped === 1 && hub.names.length === 2, 5000, "the lines read");
+  const csv = await (await fetch(new URL("/data.csv", piped.server.url))).text();
+  // x is the index (startPiped's --x index): a skipped line takes none.
+  assert.deepEqual(csv.trim().split("\r\n"), ["x,cpu,mem", "0,0,", "1,1,", "2,3,6"]);
+  assert.equal(hub.status.refused, 1, "Infinity");
+  assert.deepEqual(hub.status.recentSkipped.map((skipped) => skipped.reason), [
+    "an array of objects: one object a line (jq -c '.[]')",
+  ]);
+});
