@@ -95,3 +95,16 @@ Deno.test("served: Python's JSON lines plot, an array of objects is skipped with
     "an array of objects: one object a line (jq -c '.[]')",
   ]);
 });
+
+Deno.test("pairs: a value that starts as a number but is none (0x10, 1.2.3) is refused and counted", () => {
+  const { sink, outcomes } = read("cpu=1.5e3 mem=-.5 a=+3 b=0x10\ncpu=2 v=1.2.3 b=12ms\n");
+  assert.deepEqual(outcomes, ["points", "points"]);
+  assert.deepEqual(ysOf(sink), { cpu: [1500, 2], mem: [-0.5], a: [3], b: [12] });
+  assert.equal(sink.refused, 2, "0x10 and 1.2.3");
+  // Words are text, not numbers that failed: logfmt's level=info is no refused point.
+  const logfmt = read("level=info msg=sample temp=21.5 hum=40%\n");
+  assert.deepEqual(ysOf(logfmt.sink), { temp: [21.5], hum: [40] });
+  assert.equal(logfmt.sink.refused, 0);
+  // A line with no number but one that failed is no line of pairs (a banner stays a header).
+  assert.deepEqual(read("version=1.2.3 build=0x1f\n").outcomes, ["header"]);
+});

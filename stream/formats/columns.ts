@@ -331,7 +331,10 @@ class ColumnsReader implements LineReader {
     } else at = this.#plainX(arrival);
     this.#announce(sink, pairs.length - (xPair === undefined ? 0 : 1));
     for (const pair of pairs) {
-      if (pair.name !== xPair && !Number.isNaN(pair.value)) sink.add(pair.name, at, pair.value);
+      // A refused pair's NaN goes to the sink, which refuses and counts it.
+      if (pair.name !== xPair && (pair.refused || !Number.isNaN(pair.value))) {
+        sink.add(pair.name, at, pair.value);
+      }
     }
     return "points";
   }

@@ -2,7 +2,9 @@
  * Labelled pairs: a name and a number on one line, in the shapes people
  * print them, tried from the most explicit to the least:
  *
- * - `name=value` (ping, logfmt): every such token, other tokens ignored;
+ * - `name=value` (ping, logfmt): every such token, other tokens ignored; a
+ *   value that starts as a number but is none (`0x10`, `1.2.3`) is refused
+ *   (the sink counts it), a word (`level=info`) is text and ignored;
  * - `value label` after an optional `Label:` (top's `%Cpu(s):  1.2 us,  0.3 sy`);
  * - `name:value` and `Name: value`, separated by commas, tabs or spaces
  *   (the Arduino serial plotter's `Temperature: 23.64, Humidity: 43.89`);
@@ -24,6 +26,8 @@ export interface Pair {
   value: number;
   /** The value as written, for timestamps. */
   text: string;
+  /** The value is no number, though written as one (`0x10`): a point to refuse and count. */
+  refused?: boolean;
 }
 
 /** Which shape a line's pairs had. */
@@ -85,6 +89,7 @@ function equalsPairs(line: string): Pair[] {
     }
     if (Number.isNaN(value)) {
       if (X_NAMES.has(name)) pairs.push({ name, value, text });
+      else if (NUMBER_START.test(text)) pairs.push({ name, value, text, refused: true });
       continue;
     }
     numeric++;
@@ -92,6 +97,9 @@ function equalsPairs(line: string): Pair[] {
   }
   return numeric > 0 ? pairs : [];
 }
+
+/** How a number starts: a value starting so that is not one is refused, not taken for a word. */
+const NUMBER_START = /^[-+]?\.?\d/;
 
 const LEADING_LABEL = /^[^,:=]*:\s*/;
 const VALUE_THEN_LABEL = /^([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s+([^\s\d,:=.+-][^\s,:=]*)$/;
