@@ -108,3 +108,26 @@ Deno.test("pairs: a value that starts as a number but is none (0x10, 1.2.3) is r
   // A line with no number but one that failed is no line of pairs (a banner stays a header).
   assert.deepEqual(read("version=1.2.3 build=0x1f\n").outcomes, ["header"]);
 });
+
+Deno.test("pairs with a decimal comma: 1,5 is 1.5 unless commas separate the pairs, then refused", () => {
+  const spaced = read("speed=1,5 temp=2,25\nspeed=2,5 temp=-3,75°C\n");
+  assert.deepEqual(ysOf(spaced.sink), { speed: [1.5, 2.5], temp: [2.25, -3.75] });
+  assert.equal(spaced.sink.refused, 0);
+  assert.deepEqual(ysOf(read("temp: 21,5 hum: 40\n").sink), { temp: [21.5], hum: [40] });
+  // top in a German locale: value then label.
+  const top = read("%Cpu(s):  1,2 us,  0,3 sy, 98,5 id\n").sink;
+  assert.deepEqual(ysOf(top), { us: [1.2], sy: [0.3], id: [98.5] });
+  // Commas between pairs: a comma is a separator, and 1,5 is no number (1? 1.5? a list?).
+  assert.deepEqual(ysOf(read("cpu=1,mem=2\n").sink), { cpu: [1], mem: [2] });
+  const separated = read("speed=1,5,temp=2,25\ncpu=1,5, mem=2\n");
+  assert.deepEqual(separated.outcomes, ["points", "points"]);
+  assert.deepEqual(ysOf(separated.sink), { mem: [2] });
+  assert.equal(separated.sink.refused, 3, "speed, temp and cpu");
+  const arduino = read("Temperature: 23,64, Humidity: 43,89\nTemperature: 23.7, Humidity: 44\n");
+  assert.deepEqual(arduino.outcomes, ["points", "points"]);
+  assert.deepEqual(ysOf(arduino.sink), { Temperature: [23.7], Humidity: [44] });
+  assert.equal(arduino.sink.refused, 2);
+  // A list in one value is no number either way.
+  const list = read("load=0,5,0,6 n=1\n");
+  assert.deepEqual([ysOf(list.sink), list.sink.refused], [{ n: [1] }, 1]);
+});

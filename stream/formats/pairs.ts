@@ -10,6 +10,11 @@
  *   (the Arduino serial plotter's `Temperature: 23.64, Humidity: 43.89`);
  * - `name value name value`, strictly alternating (`cpu 12 mem 40`).
  *
+ * A comma between digits is a decimal comma (`speed=1,5 temp=2,25`: 1.5 and
+ * 2.25) unless commas separate the line's pairs (a comma before `name=` or
+ * `name:`, as in `cpu=1,mem=2`): there `1,5` is no number (1.5? 1 and a
+ * stray 5? a list?), and the pair is refused.
+ *
  * A unit after a number is ignored (`12ms`, `30 %`) but kept apart, so a
  * series whose name x could take (`time`) can carry it: ping's `time=0.04 ms`
  * is the series `time_ms`, never confused with the time axis.
@@ -34,7 +39,10 @@ export interface Pair {
 export type PairStyle = "=" | ":" | "value-label" | "name value";
 
 /** A line's pairs, or undefined when it has none. */
-export function parsePairs(line: string): { style: PairStyle; pairs: Pair[] } | undefined {
+export function parsePairs(text: string): { style: PairStyle; pairs: Pair[] } | undefined {
+  // A NUL is binary, never pairs; and it is the mark of an unclear comma below.
+  if (text.includes(AMBIGUOUS_COMMA)) return undefined;
+  const line = text.includes(",") ? decimalCommas(text) : text;
   if (line.includes("=")) {
     const pairs = equalsPairs(line);
     if (pairs.length > 0) return { style: "=", pairs };
@@ -66,6 +74,20 @@ function nameValuePairs(line: string): Pair[] | undefined {
 }
 
 const SEPARATORS = /[\s,;]+/;
+/** A comma before a name and `=` or `:`: the line's pairs are separated by commas. */
+const COMMA_BEFORE_NAME = /,\s*(?:"[^"]*"|[^\s,;:="]+)\s*[:=]/;
+const DIGIT_COMMA_DIGIT = /(?<=\d),(?=\d)/g;
+/**
+ * Stands for a comma between digits on a line whose commas separate pairs: it
+ * makes `1,5` one value, which is no number (refused), never 1 and a stray 5.
+ */
+const AMBIGUOUS_COMMA = "\u0000";
+
+/** `line` with each comma between digits a decimal point, or marked ambiguous (above). */
+function decimalCommas(line: string): string {
+  const separated = COMMA_BEFORE_NAME.test(line);
+  return line.replace(DIGIT_COMMA_DIGIT, separated ? AMBIGUOUS_COMMA : ".");
+}
 
 function equalsPairs(line: string): Pair[] {
   const tokens = line.split(SEPARATORS);
@@ -89,7 +111,11 @@ function equalsPairs(line: string): Pair[] {
     }
     if (Number.isNaN(value)) {
       if (X_NAMES.has(name)) pairs.push({ name, value, text });
-      else if (NUMBER_START.test(text)) pairs.push({ name, value, text, refused: true });
+      else if (NUMBER_START.test(text)) {
+        pairs.push({ name, value, text, refused: true });
+        // `1,5` between comma-separated pairs is a number, if an unclear one: the line is pairs.
+        if (text.includes(AMBIGUOUS_COMMA)) numeric++;
+      }
       continue;
     }
     numeric++;
@@ -148,8 +174,9 @@ function tokenPairs(item: string, pairs: Pair[]): boolean {
     if (colon > 0 && colon === token.length - 1) {
       const next = tokens[index + 1];
       const value = next === undefined ? NaN : parseValue(next);
-      if (!Number.isNaN(value)) {
-        pairs.push({ name: unquote(token.slice(0, colon)), value, text: next as string });
+      if (!Number.isNaN(value) || next?.includes(AMBIGUOUS_COMMA)) {
+        const refused = Number.isNaN(value);
+        pairs.push({ name: unquote(token.slice(0, colon)), value, text: next as string, refused });
         index++;
       }
       continue;
@@ -157,6 +184,10 @@ function tokenPairs(item: string, pairs: Pair[]): boolean {
     if (colon > 0) {
       const text = token.slice(colon + 1);
       const value = parseValue(text);
+      if (text.includes(AMBIGUOUS_COMMA)) {
+        pairs.push({ name: unquote(token.slice(0, colon)), value: NaN, text, refused: true });
+        continue;
+      }
       if (!Number.isNaN(value)) {
         pairs.push({ name: withUnit(unquote(token.slice(0, colon)), unitOf(text)), value, text });
         continue;
