@@ -2,7 +2,8 @@
  * Labelled pairs: a name and a number on one line, in the shapes people
  * print them, tried from the most explicit to the least:
  *
- * - `name=value` (ping, logfmt): every such token, other tokens ignored; a
+ * - `name=value` (ping, logfmt), or `name = value` when every word on the
+ *   line is in such a pair: every such token, other tokens ignored; a
  *   value that starts as a number but is none (`0x10`, `1.2.3`) is refused
  *   (the sink counts it), a word (`level=info`) is text and ignored;
  * - `value label` after an optional `Label:` (top's `%Cpu(s):  1.2 us,  0.3 sy`);
@@ -44,7 +45,7 @@ export function parsePairs(text: string): { style: PairStyle; pairs: Pair[] } | 
   if (text.includes(AMBIGUOUS_COMMA)) return undefined;
   const line = text.includes(",") ? decimalCommas(text) : text;
   if (line.includes("=")) {
-    const pairs = equalsPairs(line);
+    const pairs = equalsPairs(SPACED_EQUALS.test(line) ? joinSpacedEquals(line) : line);
     if (pairs.length > 0) return { style: "=", pairs };
   }
   const valueLabel = valueLabelPairs(line);
@@ -87,6 +88,27 @@ const AMBIGUOUS_COMMA = "\u0000";
 function decimalCommas(line: string): string {
   const separated = COMMA_BEFORE_NAME.test(line);
   return line.replace(DIGIT_COMMA_DIGIT, separated ? AMBIGUOUS_COMMA : ".");
+}
+
+const SPACED_EQUALS = /\s=|=\s/;
+
+/**
+ * `cpu = 1, mem = 2` as `cpu=1, mem=2`, when every word then is a pair or a
+ * unit after one (`time = 0.04 ms`); else the line as it is, so that ping's
+ * `rtt min/avg/max/mdev = 0.040/…` or a sentence with an `=` is not read so.
+ */
+function joinSpacedEquals(line: string): string {
+  const joined = line.replace(/\s*=\s*/g, "=");
+  const tokens = joined.trim().split(SEPARATORS);
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index] as string;
+    const equals = token.indexOf("=");
+    if (equals > 0 && equals < token.length - 1 && token.indexOf("=", equals + 1) === -1) continue;
+    const after = tokens[index - 1];
+    if (equals === -1 && after?.includes("=") && isUnit(token, 0, token.length)) continue;
+    return line;
+  }
+  return joined;
 }
 
 function equalsPairs(line: string): Pair[] {
