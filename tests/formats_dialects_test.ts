@@ -144,3 +144,13 @@ Deno.test("pairs with spaces around =: read when every word on the line is in a 
   assert.deepEqual(read(summary).sink.names(), []);
   assert.deepEqual(read("load = 1 and more\n").sink.names(), []);
 });
+
+Deno.test("influx: one series per tag set from the first line, tags sorted by key", () => {
+  const hosts = read(
+    "cpu,host=a usage=1\ncpu,host=b usage=2\ncpu,host=a usage=3\ncpu,host=b usage=4\n",
+  );
+  assert.deepEqual(ysOf(hosts.sink), { "cpu.usage{host=a}": [1, 3], "cpu.usage{host=b}": [2, 4] });
+  // The same tag set written in another order is the same series; a line with no tags has none.
+  const order = read("cpu,region=eu,host=a usage=1\ncpu,host=a,region=eu usage=2\ncpu usage=3\n");
+  assert.deepEqual(ysOf(order.sink), { "cpu.usage{host=a,region=eu}": [1, 2], "cpu.usage": [3] });
+});

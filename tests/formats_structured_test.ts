@@ -57,19 +57,16 @@ Deno.test("JSON lines: numbers flattened with dots; strings, booleans and arrays
   assert.deepEqual(quoted.outcomes, ["points", "skipped", "skipped"]);
 });
 
-Deno.test("Influx line protocol: measurement.field, the ns timestamp as x, tags once they differ", () => {
+Deno.test("Influx line protocol: measurement.field{tags}, the ns timestamp as x", () => {
   const { sink, outcomes, detected } = read(fixture("formats/telegraf.lp"));
   assert.deepEqual(outcomes, ["header", "points", "points", "points"]);
-  assert.deepEqual(sink.names(), ["cpu.usage", "cpu.idle", "mem.used"]);
-  assert.deepEqual(sink.xs("cpu.usage"), [1732531200, 1732531201]);
-  assert.deepEqual(sink.ys("cpu.idle"), [98, 97]);
+  assert.deepEqual(sink.names(), ["cpu.usage{host=a}", "cpu.idle{host=a}", "mem.used{host=a}"]);
+  assert.deepEqual(sink.xs("cpu.usage{host=a}"), [1732531200, 1732531201]);
+  assert.deepEqual(sink.ys("cpu.idle{host=a}"), [98, 97]);
   assert.deepEqual(detected, { format: "influx", series: 2, x: "timestamp" });
-  const hosts = read(
-    "cpu,host=a usage=1 1732531200000000000\ncpu,host=b usage=2 1732531200000000000\ncpu,host=a usage=3 1732531201000000000\n",
-  );
-  assert.deepEqual(hosts.sink.names(), ["cpu.usage", "cpu.usage{host=b}", "cpu.usage{host=a}"]);
+  assert.deepEqual(read("cpu usage=1 1732531200000000000\n").sink.names(), ["cpu.usage"]);
   const escaped = read('my\\ cpu,host=a\\,b value=1,note="a, b=c" \n', "influx");
-  assert.deepEqual(escaped.sink.names(), ["my cpu.value"]);
+  assert.deepEqual(escaped.sink.names(), ["my cpu.value{host=a,b}"]);
 });
 
 Deno.test("labelled pairs: name=value, name:value, Name: value, by comma, space or tab", () => {

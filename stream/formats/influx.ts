@@ -1,8 +1,9 @@
 /**
  * Influx line protocol: `cpu,host=a usage=1.2,idle=98i 1732531200000000000`.
- * Each numeric field is the series `measurement.field` (`cpu.usage`); once a
- * measurement shows a second tag set, its series carry their tags
- * (`cpu.usage{host=a}`), so two hosts never share a line. The timestamp, in
+ * Each numeric field is the series `measurement.field`, with the line's tag
+ * set, sorted by key, when it has one: `cpu.usage{host=a}`, `cpu.usage`
+ * without tags. So each tag set is one series from its first line on (a
+ * series is never renamed), and two hosts never share a line. The timestamp, in
  * ns, µs, ms or s (told apart by size), is x. Strings and booleans are
  * ignored; `#` lines are comments.
  *
@@ -25,8 +26,8 @@ export interface InfluxLine {
   timestamp: number;
 }
 
-/** Tag sets remembered per measurement (beyond, names still carry tags). */
-const MAX_TAG_SETS = 1024;
+/** Series names remembered (beyond, each is made again at each point). */
+const MAX_NAMES = 16_384;
 
 /** Parses one line of line protocol; undefined when it is not one or has no numeric field. */
 export function parseInflux(line: string): InfluxLine | undefined {
@@ -91,7 +92,6 @@ class InfluxReader implements LineReader {
   #index = 0;
   #fromTimestamp = false;
   #xIsTime = true;
-  #tagSets = new Map<string, Set<string>>();
   #names = new Map<string, string>();
 
   constructor(x: XChoice) {
@@ -117,11 +117,10 @@ class InfluxReader implements LineReader {
       if (Number.isNaN(parsed.timestamp)) return this.#skip("no timestamp from 2000 to 2100");
       x = parsed.timestamp;
     } else x = this.#x.kind === "index" ? this.#index++ : arrival;
-    const tagged = this.#tagged(parsed);
     for (const field of parsed.fields) {
       const key = field.key;
       if (key === wanted || `${parsed.measurement}.${key}` === wanted) continue;
-      sink.add(this.#nameOf(parsed, key, tagged), x, field.value);
+      sink.add(this.#nameOf(parsed, key), x, field.value);
     }
     return "points";
   }
@@ -149,28 +148,26 @@ class InfluxReader implements LineReader {
     this.detected = { format: "influx", series, x: chosen.name };
   }
 
-  /** Whether this measurement has shown more than one tag set. */
-  #tagged(parsed: InfluxLine): boolean {
-    let sets = this.#tagSets.get(parsed.measurement);
-    if (!sets) {
-      if (this.#tagSets.size >= MAX_TAG_SETS) return true;
-      sets = new Set();
-      this.#tagSets.set(parsed.measurement, sets);
-    }
-    if (!sets.has(parsed.tags) && sets.size < MAX_TAG_SETS) sets.add(parsed.tags);
-    return sets.size > 1;
-  }
-
-  #nameOf(parsed: InfluxLine, key: string, tagged: boolean): string {
-    const cacheKey = `${tagged ? 1 : 0}${parsed.measurement}\u0000${parsed.tags}\u0000${key}`;
+  #nameOf(parsed: InfluxLine, key: string): string {
+    const cacheKey = `${parsed.measurement}\u0000${parsed.tags}\u0000${key}`;
     let name = this.#names.get(cacheKey);
     if (name === undefined) {
       name = `${parsed.measurement}.${key}`;
-      if (tagged && parsed.tags !== "") name += `{${unescape(parsed.tags)}}`;
-      if (this.#names.size < MAX_TAG_SETS * 16) this.#names.set(cacheKey, name);
+      if (parsed.tags !== "") name += `{${sortedTags(parsed.tags)}}`;
+      if (this.#names.size < MAX_NAMES) this.#names.set(cacheKey, name);
     }
     return name;
   }
+}
+
+/** `region=eu,host=a` as `host=a,region=eu`: a tag set written in any order is one series. */
+function sortedTags(tags: string): string {
+  const keyOf = (tag: string) => tag.slice(0, indexOfUnescaped(tag, "="));
+  const sorted = splitUnescaped(tags, ",").sort((a, b) => {
+    const [keyA, keyB] = [keyOf(a), keyOf(b)];
+    return keyA < keyB ? -1 : keyA > keyB ? 1 : 0;
+  });
+  return sorted.map(unescape).join(",");
 }
 
 /** Reads up to an unescaped `stop` (or a space/comma for keys); undefined at the line's end. */
