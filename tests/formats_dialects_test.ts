@@ -137,7 +137,10 @@ Deno.test("pairs with spaces around =: read when every word on the line is in a 
   assert.equal(spaced.detected?.format, "pairs");
   assert.deepEqual(ysOf(spaced.sink), { cpu: [1, 3], mem: [2, 4] });
   assert.deepEqual(ysOf(read("x = 5\n").sink), { x: [5] });
-  assert.deepEqual(ysOf(read("icmp_seq = 1 time = 0.04 ms\n").sink), { icmp_seq: [1], time_ms: [0.04] });
+  assert.deepEqual(ysOf(read("icmp_seq = 1 time = 0.04 ms\n").sink), {
+    icmp_seq: [1],
+    time_ms: [0.04],
+  });
   // Other words on the line: left as they were (ping's summary is no line of pairs).
   const summary = "rtt min/avg/max/mdev = 0.040/0.050/0.101/0.020 ms\n";
   assert.deepEqual(read(summary).outcomes, ["header"]);

@@ -41,17 +41,25 @@ export type PairStyle = "=" | ":" | "value-label" | "name value";
 
 /** A line's pairs, or undefined when it has none. */
 export function parsePairs(text: string): { style: PairStyle; pairs: Pair[] } | undefined {
-  // A NUL is binary, never pairs; and it is the mark of an unclear comma below.
-  if (text.includes(AMBIGUOUS_COMMA)) return undefined;
-  const line = text.includes(",") ? decimalCommas(text) : text;
+  let line = text;
+  // Whether unclear commas were marked (AMBIGUOUS_COMMA): commas separate this line's pairs.
+  let marked = false;
+  if (text.includes(",") && DIGIT_COMMA_DIGIT.test(text)) {
+    marked = COMMA_BEFORE_NAME.test(text);
+    line = text.replace(DIGIT_COMMAS, marked ? AMBIGUOUS_COMMA : ".");
+  }
   if (line.includes("=")) {
-    const pairs = equalsPairs(SPACED_EQUALS.test(line) ? joinSpacedEquals(line) : line);
+    let pairs = equalsPairs(line, marked);
+    if (equalsSeen.spaced) {
+      const joined = joinSpacedEquals(line);
+      if (joined !== line) pairs = equalsPairs(joined, marked);
+    }
     if (pairs.length > 0) return { style: "=", pairs };
   }
   const valueLabel = valueLabelPairs(line);
   if (valueLabel) return { style: "value-label", pairs: valueLabel };
   if (line.includes(":")) {
-    const pairs = colonPairs(line);
+    const pairs = colonPairs(line, marked);
     if (pairs && pairs.length > 0) return { style: ":", pairs };
   }
   const alternating = nameValuePairs(line);
@@ -66,7 +74,7 @@ function nameValuePairs(line: string): Pair[] | undefined {
   for (let index = 0; index < tokens.length; index += 2) {
     const name = tokens[index] as string;
     const text = tokens[index + 1] as string;
-    if (/^[-+]?\.?\d/.test(name) || !Number.isNaN(parseValue(name))) return undefined;
+    if (NUMBER_START.test(name) || !Number.isNaN(parseValue(name))) return undefined;
     const value = parseValue(text);
     if (Number.isNaN(value)) return undefined;
     pairs.push({ name, value, text });
@@ -77,20 +85,17 @@ function nameValuePairs(line: string): Pair[] | undefined {
 const SEPARATORS = /[\s,;]+/;
 /** A comma before a name and `=` or `:`: the line's pairs are separated by commas. */
 const COMMA_BEFORE_NAME = /,\s*(?:"[^"]*"|[^\s,;:="]+)\s*[:=]/;
-const DIGIT_COMMA_DIGIT = /(?<=\d),(?=\d)/g;
+const DIGIT_COMMA_DIGIT = /\d,\d/;
+const DIGIT_COMMAS = /(?<=\d),(?=\d)/g;
 /**
  * Stands for a comma between digits on a line whose commas separate pairs: it
  * makes `1,5` one value, which is no number (refused), never 1 and a stray 5.
+ * (A NUL of the line's own, binary, means nothing unless the line was marked.)
  */
 const AMBIGUOUS_COMMA = "\u0000";
 
-/** `line` with each comma between digits a decimal point, or marked ambiguous (above). */
-function decimalCommas(line: string): string {
-  const separated = COMMA_BEFORE_NAME.test(line);
-  return line.replace(DIGIT_COMMA_DIGIT, separated ? AMBIGUOUS_COMMA : ".");
-}
-
-const SPACED_EQUALS = /\s=|=\s/;
+/** What the last `equalsPairs` saw: an `=` with a space before or after it (`cpu = 1`). */
+const equalsSeen = { spaced: false };
 
 /**
  * `cpu = 1, mem = 2` as `cpu=1, mem=2`, when every word then is a pair or a
@@ -111,14 +116,18 @@ function joinSpacedEquals(line: string): string {
   return joined;
 }
 
-function equalsPairs(line: string): Pair[] {
+function equalsPairs(line: string, marked: boolean): Pair[] {
   const tokens = line.split(SEPARATORS);
   const pairs: Pair[] = [];
   let numeric = 0;
+  equalsSeen.spaced = false;
   for (let index = 0; index < tokens.length; index++) {
     const token = tokens[index] as string;
     const equals = token.indexOf("=");
-    if (equals <= 0 || equals === token.length - 1) continue;
+    if (equals <= 0 || equals === token.length - 1) {
+      if (equals !== -1) equalsSeen.spaced = true;
+      continue;
+    }
     const name = unquote(token.slice(0, equals));
     const text = unquote(token.slice(equals + 1));
     let value = scanNumber(text, 0, text.length);
@@ -136,7 +145,7 @@ function equalsPairs(line: string): Pair[] {
       else if (NUMBER_START.test(text)) {
         pairs.push({ name, value, text, refused: true });
         // `1,5` between comma-separated pairs is a number, if an unclear one: the line is pairs.
-        if (text.includes(AMBIGUOUS_COMMA)) numeric++;
+        if (marked && text.includes(AMBIGUOUS_COMMA)) numeric++;
       }
       continue;
     }
@@ -167,7 +176,7 @@ function valueLabelPairs(line: string): Pair[] | undefined {
 
 const NAME_COLON_VALUE = /^(.*?[^\s:])\s*:\s*(\S+(?: ?\S+)?)$/;
 
-function colonPairs(line: string): Pair[] | undefined {
+function colonPairs(line: string, marked: boolean): Pair[] | undefined {
   const pairs: Pair[] = [];
   for (const item of line.split(/[,\t;]/)) {
     const trimmed = item.trim();
@@ -182,13 +191,13 @@ function colonPairs(line: string): Pair[] | undefined {
         continue;
       }
     }
-    if (!tokenPairs(trimmed, pairs)) return undefined;
+    if (!tokenPairs(trimmed, pairs, marked)) return undefined;
   }
   return pairs;
 }
 
 /** Walks `Name: 1 other:2` token by token; false when a number is left without a name. */
-function tokenPairs(item: string, pairs: Pair[]): boolean {
+function tokenPairs(item: string, pairs: Pair[], marked: boolean): boolean {
   const tokens = item.split(/\s+/);
   for (let index = 0; index < tokens.length; index++) {
     const token = tokens[index] as string;
@@ -196,7 +205,7 @@ function tokenPairs(item: string, pairs: Pair[]): boolean {
     if (colon > 0 && colon === token.length - 1) {
       const next = tokens[index + 1];
       const value = next === undefined ? NaN : parseValue(next);
-      if (!Number.isNaN(value) || next?.includes(AMBIGUOUS_COMMA)) {
+      if (!Number.isNaN(value) || (marked && next?.includes(AMBIGUOUS_COMMA))) {
         const refused = Number.isNaN(value);
         pairs.push({ name: unquote(token.slice(0, colon)), value, text: next as string, refused });
         index++;
@@ -206,7 +215,7 @@ function tokenPairs(item: string, pairs: Pair[]): boolean {
     if (colon > 0) {
       const text = token.slice(colon + 1);
       const value = parseValue(text);
-      if (text.includes(AMBIGUOUS_COMMA)) {
+      if (marked && text.includes(AMBIGUOUS_COMMA)) {
         pairs.push({ name: unquote(token.slice(0, colon)), value: NaN, text, refused: true });
         continue;
       }
