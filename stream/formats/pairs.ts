@@ -83,6 +83,8 @@ function nameValuePairs(line: string): Pair[] | undefined {
 }
 
 const SEPARATORS = /[\s,;]+/;
+/** How a number starts: a value starting so that is not one is refused, not taken for a word. */
+const NUMBER_START = /^[-+]?\.?\d/;
 /** A comma before a name and `=` or `:`: the line's pairs are separated by commas. */
 const COMMA_BEFORE_NAME = /,\s*(?:"[^"]*"|[^\s,;:="]+)\s*[:=]/;
 const DIGIT_COMMA_DIGIT = /\d,\d/;
@@ -154,9 +156,6 @@ function equalsPairs(line: string, marked: boolean): Pair[] {
   }
   return numeric > 0 ? pairs : [];
 }
-
-/** How a number starts: a value starting so that is not one is refused, not taken for a word. */
-const NUMBER_START = /^[-+]?\.?\d/;
 
 const LEADING_LABEL = /^[^,:=]*:\s*/;
 const VALUE_THEN_LABEL = /^([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s+([^\s\d,:=.+-][^\s,:=]*)$/;
