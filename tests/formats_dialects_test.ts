@@ -130,6 +130,11 @@ Deno.test("pairs with a decimal comma: 1,5 is 1.5 unless commas separate the pai
   // A list in one value is no number either way.
   const list = read("load=0,5,0,6 n=1\n");
   assert.deepEqual([ysOf(list.sink), list.sink.refused], [{ n: [1] }, 1]);
+  // Three digits after the comma may be thousands (1500) or a decimal (1.5): refused, never guessed.
+  const grouped = read("bytes=1,500 rate=12,345,678 temp=2,5\n");
+  assert.deepEqual([ysOf(grouped.sink), grouped.sink.refused], [{ temp: [2.5] }, 2]);
+  const colon = read("load: 0,123 temp: 2,5\n");
+  assert.deepEqual([ysOf(colon.sink), colon.sink.refused], [{ temp: [2.5] }, 1]);
 });
 
 Deno.test("pairs with spaces around =: read when every word on the line is in a pair", () => {

@@ -42,11 +42,14 @@ export type PairStyle = "=" | ":" | "value-label" | "name value";
 /** A line's pairs, or undefined when it has none. */
 export function parsePairs(text: string): { style: PairStyle; pairs: Pair[] } | undefined {
   let line = text;
-  // Whether unclear commas were marked (AMBIGUOUS_COMMA): commas separate this line's pairs.
+  // Whether unclear commas were marked (AMBIGUOUS_COMMA): commas separate this line's pairs,
+  // or a comma stands before three digits.
   let marked = false;
   if (text.includes(",") && DIGIT_COMMA_DIGIT.test(text)) {
-    marked = COMMA_BEFORE_NAME.test(text);
-    line = text.replace(DIGIT_COMMAS, marked ? AMBIGUOUS_COMMA : ".");
+    line = COMMA_BEFORE_NAME.test(text)
+      ? text.replace(DIGIT_COMMAS, AMBIGUOUS_COMMA)
+      : text.replace(GROUPED_COMMAS, AMBIGUOUS_COMMA).replace(DIGIT_COMMAS, ".");
+    marked = line.includes(AMBIGUOUS_COMMA);
   }
   if (line.includes("=")) {
     let pairs = equalsPairs(line, marked);
@@ -89,6 +92,8 @@ const NUMBER_START = /^[-+]?\.?\d/;
 const COMMA_BEFORE_NAME = /,\s*(?:"[^"]*"|[^\s,;:="]+)\s*[:=]/;
 const DIGIT_COMMA_DIGIT = /\d,\d/;
 const DIGIT_COMMAS = /(?<=\d),(?=\d)/g;
+/** A comma before three digits: thousands (`1,500`) or a decimal (1.5)? Unclear, as below. */
+const GROUPED_COMMAS = /(?<=\d),(?=\d{3}(?!\d))/g;
 /**
  * Stands for a comma between digits on a line whose commas separate pairs: it
  * makes `1,5` one value, which is no number (refused), never 1 and a stray 5.
