@@ -9,12 +9,12 @@
  * `width` defaults to `DEFAULT_WIDTH_PX`.
  *
  * The answer is made about 64 KiB at a time, each piece only when the client
- * has taken the one before, so writing a wide answer (64 series × 40,000
- * points, 13 MB) never holds the process for more than a millisecond or so.
- * Finding one series' range (M4 over its points from `from` to `to`) is one
- * piece of work: about 7 ms a million points (80 ms for 12 million, an outside
- * check). At most `MAX_RANGE_ANSWERS` are made at once, half of them for one
- * address (slots.ts); past that the answer is 503 with `Retry-After`.
+ * has taken the one before, and finding a series' range (M4 over its points
+ * from `from` to `to`, 20–50 ms for 12 million) pauses every `STEP_MS` for
+ * others, so a wide answer (64 series × 40,000 points, 13 MB) or a long
+ * series never holds the process for more than a few milliseconds. At most
+ * `MAX_RANGE_ANSWERS` are made at once, half of them for one address
+ * (slots.ts); past that the answer is 503 with `Retry-After`.
  *
  * @module
  */
@@ -78,15 +78,17 @@ export function createRangeRoute(maxAnswers = MAX_RANGE_ANSWERS): RangeRoute {
       });
     }
     const head = { x: xKind, from: start, to: end, historyStart: history.startX };
-    const parts = answerParts(head, series.value, (id) => {
-      const { xs, ys, reduced } = history.range(id, start, end, width.value);
+    const parts = answerParts(head, series.value, function* (id) {
+      const { xs, ys, reduced } = yield* paused(history.rangeSteps(id, start, end, width.value));
       return { id, name: names[id] ?? `series ${id}`, reduced, xs, ys };
     });
     const encoder = new TextEncoder();
+    let cancelled = false;
     const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
+      async pull(controller) {
         let chunk = "";
         let done = false;
+        let began = performance.now();
         try {
           while (chunk.length < CHUNK_CHARS) {
             const part = parts.next();
@@ -94,7 +96,14 @@ export function createRangeRoute(maxAnswers = MAX_RANGE_ANSWERS): RangeRoute {
               done = true;
               break;
             }
-            chunk += part.value;
+            if (part.value !== PAUSE) chunk += part.value;
+            else if (performance.now() - began >= STEP_MS) {
+              // Others' turn: with text made, once the client takes it; else after a timer.
+              if (chunk) break;
+              await new Promise((resolve) => setTimeout(resolve, 0));
+              if (cancelled) return;
+              began = performance.now();
+            }
           }
         } catch (error) {
           // A failed answer gives its place back too (the stream errors; nothing cancels it).
@@ -107,7 +116,10 @@ export function createRangeRoute(maxAnswers = MAX_RANGE_ANSWERS): RangeRoute {
           controller.close();
         }
       },
-      cancel: slot.release,
+      cancel: () => {
+        cancelled = true;
+        slot.release();
+      },
     }, { highWaterMark: 0 });
     return new Response(body, { headers });
   };
@@ -115,6 +127,20 @@ export function createRangeRoute(maxAnswers = MAX_RANGE_ANSWERS): RangeRoute {
 
 /** About what one read of an answer makes: a millisecond's work, not a series' whole. */
 const CHUNK_CHARS = 64 * 1024;
+/** How long an answer is made before others get a turn, in milliseconds. */
+const STEP_MS = 2;
+/** Yielded by `answerParts` where work may pause: no text. */
+const PAUSE = "";
+
+/** Steps (`History.rangeSteps`) as answer parts: each pause a `PAUSE`. */
+function* paused<T>(steps: Generator<void, T, void>): Generator<string, T, void> {
+  let step = steps.next();
+  while (!step.done) {
+    yield PAUSE;
+    step = steps.next();
+  }
+  return step.value;
+}
 /** Numbers written out at a time. */
 const PIECE_NUMBERS = 4096;
 
@@ -134,11 +160,11 @@ interface SeriesRange {
 function* answerParts(
   head: Record<string, unknown>,
   ids: number[],
-  rangeOf: (id: number) => SeriesRange,
+  rangeOf: (id: number) => Generator<string, SeriesRange, void>,
 ): Generator<string> {
   yield `${JSON.stringify(head).slice(0, -1)},"series":[`;
   for (const [index, id] of ids.entries()) {
-    const { name, reduced, xs, ys } = rangeOf(id);
+    const { name, reduced, xs, ys } = yield* rangeOf(id);
     const fields = `"id":${id},"name":${JSON.stringify(name)},"reduced":${reduced}`;
     yield `${index === 0 ? "" : ","}{${fields},"x":[`;
     yield* numbers(xs);

@@ -130,6 +130,8 @@ export function snapshot(slice: Slice): Slice {
     length: end - start,
     seq: chunk.seq + start,
     slab: undefined,
+    // Its summaries index the whole chunk: a copy from `start` scans its y values instead.
+    blocks: undefined,
   };
   return { chunk: copy, start: 0, end: end - start };
 }

@@ -44,7 +44,7 @@ import {
   summarise,
 } from "./chunk.ts";
 import { collect, type MergedPoint, mergeRuns, Run } from "./merge.ts";
-import { reduceM4 } from "./m4.ts";
+import { finish, reduceM4Steps } from "./m4.ts";
 
 export { CHUNK_POINTS, type MergedPoint, type SeriesPoints };
 
@@ -198,13 +198,25 @@ export class History {
    * single-sample spike stays visible at any zoom.
    */
   range(series: number, from: number, to: number, width = Infinity): RangePoints {
+    return finish(this.rangeSteps(series, from, to, width));
+  }
+
+  /** `range` with pauses (M4's steps) for the caller to let others run; appends are not seen. */
+  *rangeSteps(
+    series: number,
+    from: number,
+    to: number,
+    width = Infinity,
+  ): Generator<void, RangePoints, void> {
     const state = this.#series[series];
     const slices = state && from <= to ? rangeSlices(state.chunks, from, to) : [];
     let total = 0;
     for (const slice of slices) total += slice.end - slice.start;
     const columns = Math.max(1, Math.floor(width));
     if (total <= 2 * columns || !(to > from)) return { ...collect(slices), reduced: false };
-    return { ...reduceM4(slices, from, to, columns), reduced: true };
+    const open = state!.chunks.at(-1);
+    const held = slices.map((slice) => slice.chunk === open ? snapshot(slice) : slice);
+    return { ...(yield* reduceM4Steps(held, from, to, columns)), reduced: true };
   }
 
   /**

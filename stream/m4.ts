@@ -8,14 +8,36 @@
 
 import { BLOCK_POINTS, type Chunk, type SeriesPoints, type Slice } from "./chunk.ts";
 
-/**
- * Reduces sorted slices to `columns` equal columns of [from, to]. Each chunk
- * is sorted, so a column's points in it are one run: its ends come from a
- * binary search and only its y values are scanned, whole blocks of a closed
- * chunk through their summaries. Output is in x order; a point that is both
- * (say) first and least appears once.
- */
+/** Slices reduced between two pauses of `reduceM4Steps`: about a millisecond's work. */
+const SLICES_PER_STEP = 64;
+
+/** Runs steps (`reduceM4Steps`, `History.rangeSteps`) to their end, without pausing. */
+export function finish<T>(steps: Generator<void, T, void>): T {
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
+}
+
+/** Reduces sorted slices to `columns` equal columns of [from, to]: see `reduceM4Steps`. */
 export function reduceM4(slices: Slice[], from: number, to: number, columns: number): SeriesPoints {
+  return finish(reduceM4Steps(slices, from, to, columns));
+}
+
+/**
+ * Reduces sorted slices to `columns` equal columns of [from, to], pausing
+ * (a `yield`) after every `SLICES_PER_STEP` slices, so that a caller can let
+ * other work run: the slices must not change meanwhile. Each chunk is sorted,
+ * so a column's points in it are one run: its ends come from a binary search
+ * and only its y values are scanned, whole blocks of a closed chunk through
+ * their summaries. Output is in x order; a point that is both (say) first and
+ * least appears once.
+ */
+export function* reduceM4Steps(
+  slices: Slice[],
+  from: number,
+  to: number,
+  columns: number,
+): Generator<void, SeriesPoints, void> {
   const last = columns - 1;
   // Where x falls in [from, to], 0 to 1: halved when the span overflows (-1e308 to 1e308); a
   // ratio, not x times columns / span, which overflows for a span of a few subnormals.
@@ -27,7 +49,8 @@ export function reduceM4(slices: Slice[], from: number, to: number, columns: num
   // Per column: x, y and sequence of the first, last, least and greatest points.
   const fields = new Float64Array(columns * 12);
   const seen = new Uint8Array(columns);
-  for (const { chunk, start, end } of slices) {
+  for (const [done, { chunk, start, end }] of slices.entries()) {
+    if (done > 0 && done % SLICES_PER_STEP === 0) yield;
     const { xs, ys, seq } = chunk;
     let index = start;
     while (index < end) {

@@ -330,3 +330,21 @@ Deno.test("M4 keeps every column's points for spans of a few subnormals and span
   assert.ok(all.reduced);
   assert.deepEqual([...all.xs], [-5e307, -4e307, -3e307, 0, 2, 1e308], "a column each half");
 });
+
+Deno.test("a long range is made in steps that pause, and points appended meanwhile are not seen", () => {
+  const history = new History({ maxBytes: 1 << 30, windowPoints: 10 });
+  const count = 200 * CHUNK_POINTS + 100;
+  for (let x = 0; x < count; x++) history.append(0, x, Math.sin(x / 500) * (x % 13));
+  const whole = history.range(0, 0, count, 1000);
+  const steps = history.rangeSteps(0, 0, count, 1000);
+  let pauses = 0;
+  let step = steps.next();
+  while (!step.done) {
+    pauses++;
+    // The open chunk goes on filling, and new chunks begin, between steps.
+    for (let k = 0; k < 5000; k++) history.append(0, count - 0.5, 1e6);
+    step = steps.next();
+  }
+  assert.ok(pauses >= 3, `${pauses} pauses for ${count} points`);
+  assert.deepEqual(step.value, whole);
+});

@@ -118,8 +118,8 @@ Deno.test("a range answer that fails while being made gives its place back", asy
   const route = createRangeRoute(1);
   const failing = stream(10);
   // The second series' points cannot be read: the answer fails after its first part.
-  const range = failing.history.range.bind(failing.history);
-  failing.history.range = (id, ...rest) => {
+  const range = failing.history.rangeSteps.bind(failing.history);
+  failing.history.rangeSteps = (id, ...rest) => {
     if (id === 1) throw new Error("history gone");
     return range(id, ...rest);
   };
