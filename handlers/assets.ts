@@ -32,12 +32,16 @@ const FILES: Record<string, [Load, string]> = {
     () => import("../static/favicon.svg", { with: { type: "text" } }),
     "image/svg+xml",
   ],
-  // uPlot's ES module build: the page imports it (modules/chart.js), no global.
+  // uPlot's ES module build: the page imports it (modules/chart.js), no global. Vendored
+  // (static/vendor/uplot/README.md): from npm, a user whose Deno cache lacks it got 500s.
   "/static/uplot.js": [
-    () => import("uplot/dist/uPlot.esm.js", { with: { type: "text" } }),
+    () => import("../static/vendor/uplot/uPlot.esm.js", { with: { type: "text" } }),
     JAVASCRIPT,
   ],
-  "/static/uplot.css": [() => import("uplot/dist/uPlot.min.css", { with: { type: "text" } }), CSS],
+  "/static/uplot.css": [
+    () => import("../static/vendor/uplot/uPlot.min.css", { with: { type: "text" } }),
+    CSS,
+  ],
   ...modules({
     actions: () => import("../static/modules/actions.js", { with: { type: "text" } }),
     chart: () => import("../static/modules/chart.js", { with: { type: "text" } }),

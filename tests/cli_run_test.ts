@@ -275,6 +275,21 @@ Deno.test("deno task install puts liveplot on the PATH; it runs from any folder,
   }
 });
 
+Deno.test("with an empty Deno cache (another user, a DENO_DIR) the page's files are served, offline", async () => {
+  await using cache = await usingTempDir();
+  const closed = "http://127.0.0.1:9";
+  await using cli = spawnCli(["--port", "0", "--no-open"], {
+    env: { DENO_DIR: cache.path, HTTP_PROXY: closed, HTTPS_PROXY: closed },
+  });
+  const url = await cli.url;
+  for (const path of ["/", "/static/app.js", "/static/uplot.js", "/static/uplot.css"]) {
+    const answer = await fetch(new URL(path, url));
+    assert.equal(answer.status, 200, `${path}: ${cli.stderr.join("\n")}`);
+    await answer.body?.cancel();
+  }
+  assert.ok(!cli.stderr.some((line) => line.includes("level=error")), cli.stderr.join("\n"));
+});
+
 Deno.test("a short token is logged as a warning at start, and liveplot serves", async () => {
   const cli = spawnCli(["--port", "0", "--no-open", "--token", "abc"]);
   await cli.url;

@@ -34,7 +34,7 @@ async function filesIn(folder: string, endings: readonly string[]): Promise<stri
   for await (const entry of Deno.readDir(join(ROOT, folder))) {
     const path = folder === "" ? entry.name : `${folder}/${entry.name}`;
     if (entry.isDirectory) {
-      if (!["node_modules", "fixtures", ".git", ".tmp", "results"].includes(entry.name)) {
+      if (!["node_modules", "fixtures", ".git", ".tmp", "results", "vendor"].includes(entry.name)) {
         found.push(...await filesIn(path, endings));
       }
     } else if (endings.some((ending) => entry.name.endsWith(ending))) found.push(path);

@@ -6,7 +6,7 @@
  * @module
  */
 
-// Served from the uplot package (handlers/assets.ts); deno.json maps it the same way for `deno check`.
+// uPlot, vendored in static/vendor/uplot (handlers/assets.ts); deno.json maps it the same way for `deno check`.
 import uPlot from "../uplot.js";
 import { DEMO_FILL, DEMO_STROKE, seriesColor, themeColors, withAlpha } from "./colors.js";
 import { formatTicks, formatTimeTicks, TICK_STEPS, tickSplits } from "./format.js";
