@@ -128,7 +128,10 @@ function startCommand(
   options.log.info("source-started", { command, child: child.pid, unbuffered: spawned.method });
   const chunks = readByteStream(child.stdout, READ_BYTES);
   const output = spawned.method === "script" ? stripTerminalControls(chunks) : chunks;
-  const stderr = tailStderr(child.stderr, Deno.stderr);
+  const stderr = tailStderr(
+    child.stderr,
+    (line) => options.log.info("source-stderr", { child: child.pid, line }),
+  );
   let stopping = false;
 
   const feed = new LineFeed(options);
@@ -150,7 +153,18 @@ function startCommand(
         options.hub.report({ state: "ended", exitCode, stderr: [...stderr.lines] });
         if (late) stderr.done.then(() => options.hub.report({ stderr: [...stderr.lines] }));
         if (stopping) options.log.info("source-stopped", { command, child: child.pid });
-        else options.log.info("source-ended", { command, child: child.pid, code: exitCode });
+        else if (exitCode === 0) {
+          options.log.info("source-ended", { command, child: child.pid, code: exitCode });
+        } else {
+          // A failure, seen under --quiet too, with the last thing it said.
+          const said = stderr.lines.at(-1);
+          options.log.warn("source-ended", {
+            command,
+            child: child.pid,
+            code: exitCode,
+            ...(said === undefined ? {} : { stderr: said }),
+          });
+        }
       },
     );
 

@@ -1,6 +1,8 @@
 /**
- * A command's standard error: passed through to liveplot's own as it comes,
- * with the last few lines kept so the page can show why a command failed.
+ * A command's standard error: each line handed on as it comes (source.ts
+ * logs it as a `source-stderr` event, so liveplot's standard error stays one
+ * `key=value` line per event, escaped), with the last few lines kept so the
+ * page can show why a command failed.
  *
  * @module
  */
@@ -14,12 +16,6 @@ export const STDERR_LINE_CHARS = 200;
 /** Longest stderr line split out; past it the rest of the line is dropped, memory stays bounded. */
 const STDERR_MAX_LINE_BYTES = 4096;
 
-/** Where the stream is copied to: liveplot's standard error. */
-export interface Writer {
-  /** Writes some of `bytes`; resolves to how many. */
-  write(bytes: Uint8Array): Promise<number>;
-}
-
 /** A stream's last lines, kept while it is read. */
 export interface StderrTail {
   /** The last `STDERR_LINES` non-blank lines so far, newest last. */
@@ -29,29 +25,20 @@ export interface StderrTail {
 }
 
 /**
- * Copies `stream` to `out` as it arrives, keeping its last `STDERR_LINES`
- * non-blank lines, each cut to `STDERR_LINE_CHARS`.
+ * Reads `stream`, handing each non-blank line to `onLine` as it comes (cut
+ * at 4 KiB) and keeping its last `STDERR_LINES`, each cut to `STDERR_LINE_CHARS`.
  */
-export function tailStderr(stream: ReadableStream<Uint8Array>, out: Writer): StderrTail {
+export function tailStderr(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+): StderrTail {
   const lines: string[] = [];
-  async function* passedThrough(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of stream) {
-      try {
-        // A pipe may take part of a chunk at a time.
-        for (let written = 0; written < chunk.length;) {
-          written += await out.write(chunk.subarray(written));
-        }
-      } catch {
-        // liveplot's own stderr is gone: the lines are still kept for the page.
-      }
-      yield chunk;
-    }
-  }
   const done = (async () => {
     try {
-      for await (const batch of splitLines(passedThrough(), STDERR_MAX_LINE_BYTES, () => {})) {
+      for await (const batch of splitLines(stream, STDERR_MAX_LINE_BYTES, () => {})) {
         for (const line of batch) {
           if (line.trim() === "") continue;
+          onLine(line);
           lines.push(
             line.length > STDERR_LINE_CHARS ? `${line.slice(0, STDERR_LINE_CHARS)}…` : line,
           );

@@ -131,6 +131,26 @@ Deno.test("a failing command's last stderr lines and exit code reach the status 
   await closed;
 });
 
+Deno.test("a command's stderr is logged as events, escaped; a failure is a warning under --quiet", async () => {
+  const script = String
+    .raw`printf 'level=error event=request-failed note=forged\n\033]0;title\007\n' >&2; exit 3`;
+  const cli = spawnCli(["--port", "0", "--no-open", "--quiet", "--", "sh", "-c", script]);
+  await cli.url;
+  await waitFor(
+    () => cli.stderr.some((line) => line.includes("event=source-ended")),
+    10_000,
+    "the end",
+  );
+  await cli.stop();
+  assert.ok(cli.stderr.every((line) => line.startsWith("level=")), cli.stderr.join("\n"));
+  assert.ok(!cli.stderr.some((line) => line.startsWith("level=error")), "no forged event");
+  assert.ok(!cli.stderr.join("\n").includes("\x1b"), "no terminal control reaches the log");
+  assert.match(
+    cli.stderr.join("\n"),
+    /^level=warn event=source-ended command=sh child=\d+ code=3 stderr=.*title/m,
+  );
+});
+
 Deno.test("stderr lines that come after the command's exit still reach the status", async () => {
   // A child the command left behind (off its stdout) holds stderr open past the exit's grace,
   // then writes. Without a terminal (`--no-pty`), where what the command leaves behind lives on.
