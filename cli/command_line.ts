@@ -33,8 +33,14 @@ const UNRECORDED_NAMES: Record<string, string> = {
 export type Command =
   | { kind: "help" }
   | { kind: "version" }
-  /** `warnings`: one sentence each, logged at start (a short token). */
-  | { kind: "serve"; config: Config; warnings: string[] };
+  /** `warnings`: logged at start (a short token, a token per process). */
+  | { kind: "serve"; config: Config; warnings: Warning[] };
+
+/** A warning about the command line, logged at start as `event` with `note`. */
+export interface Warning {
+  event: string;
+  note: string;
+}
 
 /**
  * The window of every stream (the source's, and those pushed to `/s/NAME`)
@@ -132,11 +138,19 @@ export function parseCommandLine(args: readonly string[], around: Surroundings):
     : token !== undefined
     ? { kind: "flag" }
     : { kind: "generated" };
-  const warnings = [["push", token], ["read", given.readToken]]
+  const warnings: Warning[] = [["push", token], ["read", given.readToken]]
     .filter(([, value]) => value !== undefined && value.length < MIN_TOKEN_CHARS)
-    .map(([kind]) =>
-      `The ${kind} token is shorter than ${MIN_TOKEN_CHARS} characters: it can be guessed`
-    );
+    .map(([kind]) => ({
+      event: "token-short",
+      note: `The ${kind} token is shorter than ${MIN_TOKEN_CHARS} characters: it can be guessed`,
+    }));
+  if (given.reusePort && tokenOrigin.kind === "generated") {
+    warnings.push({
+      event: "token-per-process",
+      note: "--reuse-port with a push token liveplot made up: each process has its own, so a " +
+        "push that reaches another is 401; give them one (LIVEPLOT_TOKEN or --token-file)",
+    });
+  }
 
   const config: Config = {
     ...DEFAULTS,

@@ -10,6 +10,7 @@ import type { Config } from "../config.ts";
 import { createLogger } from "../log.ts";
 import { ListenError, type RunningServer, startServer } from "../server.ts";
 import { SourceStartError } from "../stream/running_source.ts";
+import type { Warning } from "./command_line.ts";
 import { curlExample } from "./token.ts";
 
 /** liveplot's version, from deno.json. */
@@ -31,7 +32,7 @@ export interface StartOptions {
 /** Starts the server for `config`; throws `StartError` with one line when it cannot. */
 export async function start(
   config: Config,
-  warnings: readonly string[],
+  warnings: readonly Warning[],
   options: StartOptions,
 ): Promise<RunningServer> {
   const log = createLogger(config.logLevel);
@@ -40,7 +41,7 @@ export async function start(
     event.preventDefault();
     log.error("unhandled-rejection", { error: String(event.reason) });
   });
-  for (const warning of warnings) log.warn("token-short", { note: warning });
+  for (const { event, note } of warnings) log.warn(event, { note });
   let server: RunningServer;
   try {
     server = await startServer(config, { log, onFatal: options.onFatal });

@@ -69,8 +69,18 @@ Deno.test("blank tokens are refused, short ones warned about, LIVEPLOT_READ_TOKE
   const short = parse(["--token", "abc"]);
   assert.ok(short.kind === "serve");
   assert.deepEqual(short.warnings, [
-    "The push token is shorter than 16 characters: it can be guessed",
+    {
+      event: "token-short",
+      note: "The push token is shorter than 16 characters: it can be guessed",
+    },
   ]);
+  // Processes sharing a port each make up a token: a push to one fails on the others.
+  const shared = parse(["--reuse-port"]);
+  assert.ok(shared.kind === "serve");
+  assert.deepEqual(shared.warnings.map((warning) => warning.event), ["token-per-process"]);
+  const given = parse(["--reuse-port"], envOf({ LIVEPLOT_TOKEN: "a-long-enough-shared-secret" }));
+  assert.ok(given.kind === "serve");
+  assert.deepEqual(given.warnings, []);
   const long = parse(["--token", "a-long-enough-shared-secret"]);
   assert.ok(long.kind === "serve");
   assert.deepEqual(long.warnings, []);
