@@ -100,7 +100,15 @@ export function checkUpgrade(
   }
   const origin = request.headers.get("origin");
   if (origin !== null && !isAllowedOrigin(origin, request, policy)) {
-    return { status: 403, reason: "Origin not allowed" };
+    // A proxy's headers, not believed: the usual cause is a proxy in front without --trust-proxy.
+    const proxied = !policy.trustProxy &&
+      (request.headers.has("x-forwarded-host") || request.headers.has("forwarded"));
+    return {
+      status: 403,
+      reason: proxied
+        ? "Origin not allowed (forwarding headers ignored: behind a proxy, give --trust-proxy)"
+        : "Origin not allowed",
+    };
   }
   if (openCount >= policy.maxClients) {
     return {

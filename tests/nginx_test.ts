@@ -42,6 +42,8 @@ interface Proxy extends AsyncDisposable {
   errors(): Promise<string>;
   /** nginx's access log so far. */
   accesses(): Promise<string>;
+  /** Reloads its configuration (SIGHUP to the master): new workers, the old ones wind down. */
+  reload(): void;
 }
 
 /**
@@ -87,6 +89,7 @@ async function startProxy(upstreamPort: number): Promise<Proxy> {
   config = substitute(config, "client_header_timeout 10s;", "client_header_timeout 1s;");
   config = substitute(config, "client_body_timeout 10s;", "client_body_timeout 1s;");
   config = substitute(config, "send_timeout 30s;", "send_timeout 2s;");
+  config = substitute(config, "worker_shutdown_timeout 30s;", "worker_shutdown_timeout 1s;");
   config = substitute(
     config,
     "access_log /var/log/nginx/access.log no_query;",
@@ -126,7 +129,8 @@ async function startProxy(upstreamPort: number): Promise<Proxy> {
     throw new Error(`${(error as Error).message}\n${log}`);
   }
   const url = new URL(`http://127.0.0.1:${port}/`);
-  return { port, url, errors, accesses, [Symbol.asyncDispose]: stop };
+  const reload = () => process.kill("SIGHUP");
+  return { port, url, errors, accesses, reload, [Symbol.asyncDispose]: stop };
 }
 
 /**
@@ -342,4 +346,25 @@ Deno.test("nginx closes a request for a Host it does not serve without an answer
   const hostless = await exchange(proxy.port, "GET /data.csv HTTP/1.0\r\n\r\n", true);
   assert.equal(hostless, "", "GET /data.csv without a Host: no answer");
   await waitFor(() => live.server.connections.size === 0, 5000, "the viewers' slots back");
+});
+
+Deno.test("after a reload nginx ends an old worker's WebSocket within worker_shutdown_timeout", async () => {
+  await using live = await startLiveplot();
+  await using proxy = await startProxy(Number(live.server.url.port));
+  const viewer = await openSocket(new URL("/data", proxy.url).href.replace(/^http/, "ws"));
+  const { messages, closed } = record(viewer);
+  await live.write("1\n");
+  await waitFor(() => dataLines(messages).length >= 1, 10_000, "a point through nginx");
+  proxy.reload();
+  // Without the timeout the old worker, and this socket, stay until the viewer leaves.
+  await withTimeout(closed, 15_000, "the old worker to end the viewer's socket");
+  const fresh = await openSocket(new URL("/data", proxy.url).href.replace(/^http/, "ws"));
+  const after = record(fresh);
+  await live.write("2\n");
+  await waitFor(
+    () => dataLines(after.messages).some((l) => l.endsWith(" 2")),
+    10_000,
+    "new workers",
+  );
+  await closeSocket(fresh);
 });

@@ -93,6 +93,18 @@ Deno.test("--trust-proxy takes the page's scheme and host from Forwarded or X-Fo
   const other = Number(ignoring.url.port);
   assert.equal(await upgradeStatus(other, { ...seen, ...forwarded }), 403, "off by default");
   assert.equal(await upgradeStatus(other, { ...seen, ...xForwarded }), 403, "off by default");
+  // Forwarding headers on a refusal: the answer says what was likely forgotten.
+  const refusal = (headers: Record<string, string>) =>
+    rawExchange(
+      other,
+      `GET /echo HTTP/1.1\r\n${
+        Object.entries(upgradeHeaders({ host: `127.0.0.1:${other}`, ...seen, ...headers }))
+          .map(([name, value]) => `${name}: ${value}\r\n`).join("")
+      }\r\n`,
+      1000,
+    );
+  assert.match(await refusal(xForwarded), /behind a proxy, give --trust-proxy/);
+  assert.doesNotMatch(await refusal({}), /--trust-proxy/);
 });
 
 Deno.test("forwarding headers are parsed as RFC 7239 says, and only one proxy is trusted", () => {
