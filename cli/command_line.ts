@@ -245,18 +245,27 @@ function readOptions(
     Object.assign(settings, parsed);
     named.add(flag.name);
   };
+  // A flag that takes no value, just before the command: `--trust-proxy true` meant a value.
+  let switched: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     if (arg === "--") return { given: settings, named, words: args.slice(i + 1) };
     if (arg === "-" || !arg.startsWith("-")) {
+      if (switched !== undefined && VALUE_LIKE.test(arg)) {
+        throw new UsageError(
+          `${switched} takes no value: "${arg}" would be run as the command (put one after --)`,
+        );
+      }
       return { given: settings, named, words: args.slice(i) };
     }
+    switched = undefined;
     if (arg.startsWith("--")) {
       const equals = arg.indexOf("=");
       const spelling = equals === -1 ? arg : arg.slice(0, equals);
       const takesValue = findFlag(spelling)?.value !== undefined;
       const value = equals !== -1 ? arg.slice(equals + 1) : takesValue ? args[++i] : undefined;
       apply(spelling, value);
+      if (equals === -1 && !takesValue) switched = `--${findFlag(spelling)?.name}`;
       continue;
     }
     // `-host`, `-port 8000`: a long flag's name after one dash is that flag, mistyped, not a
@@ -278,6 +287,9 @@ function readOptions(
   }
   return { given: settings, named, words: [] };
 }
+
+/** What a value looks like, never a command: a boolean, a number, an address, a URL. */
+const VALUE_LIKE = /^(?:true|false|yes|no|on|off|[\d.:]+|\w+:\/\/.*)$/i;
 
 /** One line for an unknown option: its name, the closest known flag, and `--help`. */
 function unknownOption(spelling: string): string {

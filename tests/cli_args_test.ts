@@ -35,6 +35,17 @@ Deno.test("an unknown option names the closest flag; a command never starts with
     cli.stderr,
     'liveplot: Unknown option "-host": did you mean --host? (see liveplot --help)\n',
   );
+  // A value after a flag that takes none is not run as the command.
+  for (const value of ["true", "127.0.0.1", "1", "http://127.0.0.1:8080"]) {
+    assert.throws(
+      () => parse(["--trust-proxy", value]),
+      /^UsageError: --trust-proxy takes no value: ".+" would be run as the command/,
+      value,
+    );
+  }
+  const command = parse(["--trust-proxy", "--", "true"]);
+  assert.ok(command.kind === "serve" && command.config.source.kind === "command");
+  assert.ok(parse(["--no-pty", "vmstat", "1"]).kind === "serve", "a command after a switch");
   // Real groups still read as ever.
   assert.equal(configOf(["-qp0", "-"]).port, 0);
   assert.equal(configOf(["-vp", "7"]).port, 7);
