@@ -167,9 +167,15 @@ export function describeError(error: unknown): string {
   if (!(described instanceof Error)) return String(described);
   const code = (described as { code?: unknown }).code;
   if (typeof code === "string" && Object.hasOwn(CODE_WORDS, code)) return CODE_WORDS[code]!;
-  if (depth === 0) return described.message;
-  return lastDetail(described.message) || (error as Error).message;
+  // Deno's file errors end with the call and path (`…(os error 30): open '/x'`): the caller
+  // names the path already.
+  const message = described.message.replace(OS_ERROR_CALL, "$1");
+  if (depth === 0) return message;
+  return lastDetail(message) || (error as Error).message;
 }
+
+/** `Read-only file system (os error 30): open '/tmp/rec.lpr'` → its first part. */
+const OS_ERROR_CALL = /(\(os error \d+\)): \w+ '.*'$/;
 
 /**
  * The precise end of a cause's `context: context: detail` message, which is

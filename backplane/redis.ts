@@ -31,7 +31,13 @@ import {
   parseRedisUrl,
   type Refused,
 } from "./backplane.ts";
-import { type Client, connectSettled, newClient, type RawEntry } from "./redis_client.ts";
+import {
+  type Client,
+  connectSettled,
+  newClient,
+  type RawEntry,
+  SILENCE_MS,
+} from "./redis_client.ts";
 import { createBatchDecoder } from "./redis_entry.ts";
 import { RedisReader } from "./redis_reader.ts";
 import { RedisSender } from "./redis_sender.ts";
@@ -221,7 +227,10 @@ class RedisBackplane implements Backplane {
     const client = newClient(url);
     const update = () => this.#updateState();
     client.on("error", (error: Error) => {
-      this.#lastError = error.message || error.name;
+      // node-redis's words for a silent Redis: "Socket timeout timeout. Expecting data, …".
+      this.#lastError = /^Socket timeout timeout\b/.test(error.message)
+        ? `no answer for ${SILENCE_MS / 1000} s`
+        : error.message || error.name;
       update();
     });
     client.on("ready", update);

@@ -291,6 +291,9 @@ Deno.test("describeError: a real fetch's `fetch failed` is its cause's detail; o
   const cycle = new TypeError("fetch failed");
   cycle.cause = cycle;
   assert.equal(describeError(cycle), "fetch failed");
+  // Deno's file errors name the call and path, which the caller's message names already.
+  const readOnly = new Error("Read-only file system (os error 30): open '/tmp/ro/rec.lpr'");
+  assert.equal(describeError(readOnly), "Read-only file system (os error 30)");
 });
 
 Deno.test("--scrape of an endpoint that never answers: waiting, saying how long it waited", async () => {
