@@ -59,7 +59,8 @@ export const RETRY_AFTER_ADDRESS_SECONDS = 30;
  * closed (1006), so its slots and its route's state are given back.
  */
 export const OPEN_TIMEOUT_MS = 10_000;
-const PEER_GONE = /^unexpected eof$|connection reset|broken pipe/i;
+/** Deno's words for a peer gone mid-write or mid-read (a tab killed as a frame went out). */
+const PEER_GONE = /^unexpected eof$|connection reset|broken pipe|failed to send frame/i;
 
 const KEY = /^[A-Za-z0-9+/]{22}==$/;
 
