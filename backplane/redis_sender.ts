@@ -139,13 +139,24 @@ export class RedisSender {
     });
   }
 
-  /** Gives what is queued until `deadline` (a `performance.now()` time) to go out, then stops. */
+  /**
+   * Gives what is queued until `deadline` (a `performance.now()` time) to go out, then stops;
+   * what is left (Redis away at shutdown) is lost, and logged as `redis-unsent`.
+   */
   async close(deadline: number): Promise<void> {
     while (this.#queue.length > 0 && this.#client.isReady && performance.now() < deadline) {
       this.pump();
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     this.#closed = true;
+    if (this.#queue.length === 0) return;
+    let points = 0;
+    for (const outgoing of this.#queue) points += outgoing.xs.length;
+    this.#options.log.warn("redis-unsent", {
+      redis: this.#options.where,
+      points,
+      note: "Redis was away at shutdown: these points are lost",
+    });
   }
 
   async #sendAll(): Promise<void> {

@@ -217,6 +217,18 @@ Deno.test("a full local queue counts lost points and says so", async () => {
   assert.ok(lines.some((line) => line.includes("event=redis-queue-full")));
 });
 
+Deno.test("points still queued when Redis is away at shutdown are logged as lost", async () => {
+  await using redis = await startRedis();
+  await redis.kill();
+  const { log, lines } = captureLog();
+  const backplane = createRedisBackplane({ url: redis.url, log });
+  const writer = backplane.writer("s");
+  for (let i = 0; i < 3; i++) writer.add("v", i, i);
+  writer.commit();
+  await backplane[Symbol.asyncDispose]();
+  assert.ok(lines.some((line) => /event=redis-unsent .*points=3 /.test(line)), lines.join("\n"));
+});
+
 Deno.test("a Redis URL that cannot be used is refused with one clear line", () => {
   for (const text of ["x", "localhost:6379", "http://127.0.0.1:6379", "redis://h:1/zero"]) {
     assert.throws(
