@@ -51,6 +51,8 @@ export const DEFAULT_MAX_ENTRIES = 10_000;
 export const DEFAULT_BUFFER_BYTES = 64 * 1024 * 1024;
 /** At most this often, a line saying Redis is still away. */
 export const WAITING_SUMMARY_MS = 10_000;
+/** Redis's answers to a wrong password or database number: a setting to fix, not an outage. */
+const REFUSED_SETTING = /NOAUTH|WRONGPASS|invalid password|DB index is out of range/i;
 /** Entries per XREVRANGE when reading a window back. */
 const RECENT_PAGE = 200;
 
@@ -280,7 +282,10 @@ class RedisBackplane implements Backplane {
     this.#log.warn("redis-waiting", {
       redis: this.#where,
       reason: this.#lastError,
-      note: "waiting for Redis; points are queued locally",
+      note: REFUSED_SETTING.test(this.#lastError)
+        ? "Redis refuses what --redis asks (its password or database): fix the URL; " +
+          "points are queued locally meanwhile"
+        : "waiting for Redis; points are queued locally",
     });
     clearInterval(this.#summaryTimer);
     this.#summaryTimer = setInterval(() => {
