@@ -104,31 +104,33 @@ export function listen(options: ListenOptions, handler: Handler): Listener {
       onListen: () => {},
       ...options.tls,
     }, serve);
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  let first: Deno.HttpServer<Deno.NetAddr>;
   try {
-    server = open(options.port);
+    first = open(options.port);
   } catch (error) {
     const where = `${formatHost(options.hostname)}:${options.port}`;
     throw new ListenError(`Cannot listen on ${where}: ${describeListenError(error, options)}`);
   }
-  const port = server.addr.port;
-  const served = (current: Deno.HttpServer<Deno.NetAddr>): Promise<void> =>
-    current.finished.catch(async (error) => {
+  const port = first.addr.port;
+  // Settles once shutdown has stopped the server of the moment (or the tries to listen again).
+  const served = (server: Deno.HttpServer<Deno.NetAddr>): Promise<void> =>
+    server.finished.catch(async (error) => {
       if (stop.signal.aborted) return;
       options.onListening?.(error);
       while (!stop.signal.aborted) {
         await sleep(RELISTEN_MS, stop.signal);
         if (stop.signal.aborted) return;
+        let next: Deno.HttpServer<Deno.NetAddr>;
         try {
-          server = open(port);
+          next = open(port);
         } catch {
           continue;
         }
         options.onListening?.();
-        return served(server);
+        return served(next);
       }
     });
-  const finished = served(server);
+  const finished = served(first);
   return {
     port,
     shutdown: () => {

@@ -132,6 +132,9 @@ const STEP_MS = 2;
 /** Yielded by `answerParts` where work may pause: no text. */
 const PAUSE = "";
 
+/** Numbers written out at a time. */
+const PIECE_NUMBERS = 4096;
+
 /** Steps (`History.rangeSteps`) as answer parts: each pause a `PAUSE`. */
 function* paused<T>(steps: Generator<void, T, void>): Generator<string, T, void> {
   let step = steps.next();
@@ -141,8 +144,6 @@ function* paused<T>(steps: Generator<void, T, void>): Generator<string, T, void>
   }
   return step.value;
 }
-/** Numbers written out at a time. */
-const PIECE_NUMBERS = 4096;
 
 /** One series of an answer, as the history gives it. */
 interface SeriesRange {
