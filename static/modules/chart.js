@@ -6,7 +6,8 @@
  * @module
  */
 
-// uPlot, vendored in static/vendor/uplot (handlers/assets.ts); deno.json maps it the same way for `deno check`.
+// uPlot, vendored in static/vendor/uplot and served by handlers/assets.ts; deno.json maps it
+// the same way for `deno check`.
 import uPlot from "../uplot.js";
 import { DEMO_FILL, DEMO_STROKE, seriesColor, themeColors, withAlpha } from "./colors.js";
 import { formatTicks, formatTimeTicks, TICK_STEPS, tickSplits } from "./format.js";
