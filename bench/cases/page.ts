@@ -12,8 +12,7 @@
  *   10 s over the whole run (`--minutes`, 10 in the real bench): first,
  *   last and largest, to show it stays flat once the window is full.
  *
- * Usage: deno run -A bench/cases/page.ts [--minutes 10] [--measure 10] [--series 8]
- *   [--rate 1000] [--points 100000] [--json FILE] [--cpu-prof FILE]
+ * Usage: `deno run -A bench/cases/page.ts --help`.
  *
  * @module
  */
@@ -210,9 +209,15 @@ export const pageCase: BenchCase<string> = {
   },
 };
 
-if (import.meta.main) {
+/** This file's usage, printed by `--help`. */
+const USAGE =
+  "Usage: deno run -A bench/cases/page.ts [--minutes 10] [--measure 10] [--series 8]\n" +
+  "  [--rate 1000] [--points 100000] [--json FILE] [--cpu-prof FILE]";
+
+/** The options from `args`, or one line saying what is wrong. */
+function pageOptions(args: string[]) {
   const { values } = parseArgs({
-    args: Deno.args,
+    args,
     options: {
       minutes: { type: "string", default: "10" },
       measure: { type: "string", default: "10" },
@@ -221,16 +226,35 @@ if (import.meta.main) {
       points: { type: "string", default: "100000" },
       json: { type: "string" },
       "cpu-prof": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
     },
   });
-  const result = await runPageBench({
+  const numbers = {
     minutes: Number(values.minutes),
     measureSeconds: Number(values.measure),
     series: Number(values.series),
     rate: Number(values.rate),
     points: Number(values.points),
-    cpuProfile: values["cpu-prof"],
-  });
+  };
+  for (const [name, value] of Object.entries(numbers)) {
+    if (!(value > 0)) throw new TypeError(`${name} must be a positive number`);
+  }
+  return { ...numbers, cpuProfile: values["cpu-prof"], json: values.json, help: values.help };
+}
+
+if (import.meta.main) {
+  let options;
+  try {
+    options = pageOptions(Deno.args);
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : error} (see --help)`);
+    Deno.exit(2);
+  }
+  if (options.help) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
+  const result = await runPageBench(options);
   console.log(formatPageRow(result));
-  if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(result, null, 2) + "\n");
+  if (options.json) await Deno.writeTextFile(options.json, JSON.stringify(result, null, 2) + "\n");
 }
