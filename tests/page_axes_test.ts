@@ -62,13 +62,14 @@ Deno.test({
 });
 
 Deno.test({
-  name: "values near the largest double are drawn in a finite y range (its margin overflowed)",
+  name:
+    "values near the largest double are drawn in a finite y range, labelled (its margin overflowed)",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
     await using browser = await launchBrowser();
     for (
-      const values of [[1.75e308], [1.7e308, 1.75e308], [-1.75e308, -1.7e308], [-1e308, 1e308]]
+      const values of [[1.75e308], [1.7e308, 1.75e308], [-1.75e308, -1.7e308], [-8e307, 8e307]]
     ) {
       await using server = await startFedServer({ x: { kind: "index" } });
       await server.write(values.map((v) => `v=${v}\n`).join("").repeat(10));
@@ -99,7 +100,7 @@ Deno.test({
         top >= 0 && bottom <= height && (values.length === 1 || top < bottom - 1),
         `${values}: ${top}..${bottom} of ${height}`,
       );
-      if (Number.isFinite(max - min)) assert.ok(labels?.length > 0, `${values}: labels ${labels}`);
+      assert.ok(labels?.length > 0, `${values}: labels ${labels}`);
       assert.deepEqual(problems, []);
       await page.close();
     }
