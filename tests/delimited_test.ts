@@ -106,6 +106,13 @@ Deno.test("a first column of big numbers named as no time is a series, not x", (
   assert.deepEqual(read("1732531200,1\n").detected?.x, "timestamp");
   // A text timestamp is x whatever the header calls it.
   assert.deepEqual(read("when,v\n2024-01-15T10:00:00Z,1\n").detected?.x, "when");
+  // The same in whitespace columns.
+  const spaced = read("rx_bytes tx_bytes\n1500000000 2000\n1500004096 2100\n");
+  assert.deepEqual(spaced.sink.names(), ["rx_bytes", "tx_bytes"]);
+  assert.deepEqual(spaced.detected, { format: "columns", series: 2, x: "arrival" });
+  const timed = read("time v\n1732531200 1\n1732531201 2\n");
+  assert.deepEqual(timed.sink.xs("v"), [1732531200, 1732531201]);
+  assert.deepEqual(read("1732531200 1\n").detected?.x, "timestamp");
 });
 
 Deno.test("a header longer than the rows names their columns; cells past it get a name of their own", () => {

@@ -18,8 +18,6 @@
 
 import type { PointSink, XKind } from "../sink.ts";
 import {
-  alignHeader,
-  type Header,
   isFraction,
   isLabel,
   isText,
@@ -28,9 +26,9 @@ import {
   NOT_TEXT,
   type Token,
   tokenize,
-  uniqueNames,
   valueOf,
 } from "./headers.ts";
+import { HeaderBook } from "./header_book.ts";
 import { keyedNames } from "./keyed.ts";
 import { NumberRow } from "./number_row.ts";
 import { isJsonLine } from "./json_text.ts";
@@ -46,10 +44,6 @@ import {
   type XChoice,
 } from "./types.ts";
 
-/** Headers remembered for rows to choose from. */
-const MAX_HEADERS = 8;
-/** Row shapes whose names are remembered. */
-const MAX_SHAPES = 1024;
 /** Tokens read from one line; a longer line is skipped. */
 const MAX_TOKENS = 4096;
 
@@ -67,8 +61,7 @@ class ColumnsReader implements LineReader {
   #mode: Mode | undefined;
   /** `--format pairs`: every line that is not pairs is skipped. */
   #pairsOnly: boolean;
-  #headers: Header[] = [];
-  #shapes = new Map<string, string[]>();
+  readonly #book = new HeaderBook();
   /** Names of keyed rows, by key and shape. */
   #keyedShape = new Map<string, string[]>();
   /** The last line of plain numbers read, for the fast path. */
@@ -166,7 +159,7 @@ class ColumnsReader implements LineReader {
     if (this.#pairsOnly) return this.#skip("no name=value or name: value pairs");
     if (numbers === 0 && !rest.some((token) => isGap(token.text))) {
       if (!isText(line)) return this.#skip(NOT_TEXT);
-      if (rest.length > 0 || stamp) this.#remember(rest);
+      if (rest.length > 0 || stamp) this.#book.remember(rest);
       return "header";
     }
     if (this.#mode === "pairs") return this.#skip("no name=value or name: value pairs");
@@ -211,7 +204,7 @@ class ColumnsReader implements LineReader {
     ends.push(...trailing.map((token) => token.end));
     const label = tokens.slice(0, labels).map((token) => token.text.replace(/:$/, "")).join(".");
     const keyed = keyedNames(this.#keyedShape, {
-      headers: this.#headers,
+      headers: this.#book.headers,
       label,
       labels,
       count: values.length,
@@ -223,7 +216,9 @@ class ColumnsReader implements LineReader {
     if (keyed) values = values.slice(keyed.columns);
     else if (trailing.length > 0) return this.#skip("words among the numbers");
     // A keyed row's first value is never an epoch: a label or key comes before it.
-    if (this.#timeColumn === undefined) this.#start(values, stamp, keyed ? 1 : labels);
+    if (this.#timeColumn === undefined) {
+      this.#start(values, stamp, keyed ? 1 : labels, starts, ends);
+    }
     let x: number;
     let first = 0;
     if (this.#timeColumn) {
@@ -237,7 +232,14 @@ class ColumnsReader implements LineReader {
     } else x = this.#plainX(arrival);
     const count = values.length - first;
     const names = keyed?.names ??
-      this.#namesFor(label, labels, count, starts.slice(first), ends.slice(first));
+      // A header names the time column too (`time v`): it stands over x as over a label.
+      this.#book.namesFor(
+        label,
+        labels + (this.#timeColumn ? 1 : 0),
+        count,
+        starts.slice(first),
+        ends.slice(first),
+      );
     if (labels === 0 && stamp === undefined && !keyed) {
       this.#fastCount = values.length;
       this.#fastNames = names;
@@ -254,9 +256,16 @@ class ColumnsReader implements LineReader {
   }
 
   /** Decides, at the first row of data, whether the first column is x and what x is. */
-  #start(values: number[], stamp: number | undefined, labels: number): void {
+  #start(
+    values: number[],
+    stamp: number | undefined,
+    labels: number,
+    starts: number[],
+    ends: number[],
+  ): void {
     const epoch = labels === 0 && values.length > 1 &&
-      epochSeconds(values[0] as number) !== undefined;
+      epochSeconds(values[0] as number) !== undefined &&
+      this.#book.namesFirstAsTime(values.length, starts, ends);
     this.#timeColumn = stamp !== undefined || epoch;
     this.#mode = "columns";
     const chosen = chooseX(this.#x, {
@@ -337,50 +346,6 @@ class ColumnsReader implements LineReader {
       }
     }
     return "points";
-  }
-
-  /** Names for a row of `count` values labelled `label`, fixed the first time the shape is seen. */
-  #namesFor(
-    label: string,
-    labels: number,
-    count: number,
-    starts: number[],
-    ends: number[],
-  ): string[] {
-    const key = `${label}\u0000${count}`;
-    const known = this.#shapes.get(key);
-    if (known) return known;
-    let names: string[] | undefined;
-    for (const header of this.#headers) {
-      names = alignHeader(header, labels, count, starts, ends);
-      if (names) break;
-    }
-    if (label !== "" && count === 1 && !names) {
-      // `temp 21.5`: one number after a label is the label's own series.
-      names = [label];
-    } else {
-      names = names
-        ? uniqueNames(names)
-        : Array.from({ length: count }, (_, column) => String(column));
-      if (label !== "") names = names.map((name) => `${label}.${name}`);
-    }
-    if (this.#shapes.size < MAX_SHAPES) this.#shapes.set(key, names);
-    return names;
-  }
-
-  #remember(tokens: Token[]): void {
-    const last = tokens[tokens.length - 1];
-    // A sentence is a banner (ping's "… bytes of data."), not a header.
-    if (!last || /[.!?]$/.test(last.text)) return;
-    const words = tokens.map((token) => token.text);
-    const key = words.join(" ");
-    this.#headers = this.#headers.filter((header) => header.words.join(" ") !== key);
-    this.#headers.unshift({
-      words,
-      starts: tokens.map((token) => token.start),
-      ends: tokens.map((token) => token.end),
-    });
-    if (this.#headers.length > MAX_HEADERS) this.#headers.pop();
   }
 }
 
