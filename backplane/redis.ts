@@ -52,7 +52,8 @@ export const DEFAULT_BUFFER_BYTES = 64 * 1024 * 1024;
 /** At most this often, a line saying Redis is still away. */
 export const WAITING_SUMMARY_MS = 10_000;
 /** Redis's answers to a wrong password or database number: a setting to fix, not an outage. */
-const REFUSED_SETTING = /NOAUTH|WRONGPASS|invalid password|DB index is out of range/i;
+const REFUSED_SETTING =
+  /NOAUTH|WRONGPASS|invalid password|without any password configured|DB index is out of range/i;
 /** Entries per XREVRANGE when reading a window back. */
 const RECENT_PAGE = 200;
 
