@@ -217,16 +217,16 @@ Deno.test("a full local queue counts lost points and says so", async () => {
   assert.ok(lines.some((line) => line.includes("event=redis-queue-full")));
 });
 
-Deno.test("a database Redis does not have is said to be a setting to fix, not an outage", async () => {
+Deno.test("a database or password Redis refuses is said to be a setting to fix, not an outage", async () => {
   await using redis = await startRedis();
-  const { log, lines } = captureLog();
-  await using _backplane = createRedisBackplane({ url: redis.url.replace(/\/0$/, "/99"), log });
-  await until(() => lines.some((line) => line.includes("event=redis-waiting")), "waiting line");
-  const waiting = lines.find((line) => line.includes("event=redis-waiting")) ?? "";
-  assert.match(
-    waiting,
-    /reason=.*DB index is out of range.* note="Redis refuses what --redis asks/,
-  );
+  const urls = [redis.url.replace(/\/0$/, "/99"), redis.url.replace("redis://", "redis://:pw@")];
+  for (const url of urls) {
+    const { log, lines } = captureLog();
+    await using _backplane = createRedisBackplane({ url, log });
+    await until(() => lines.some((line) => line.includes("event=redis-waiting")), "waiting line");
+    const waiting = lines.find((line) => line.includes("event=redis-waiting")) ?? "";
+    assert.match(waiting, /note="Redis refuses what --redis asks/, url);
+  }
 });
 
 Deno.test("points still queued when Redis is away at shutdown are logged as lost", async () => {
