@@ -9,8 +9,9 @@
  *   push: 400, 401, 403, 404, 405, 413, 429, 503, 507) ends the connection.
  *   Deno 2.9.6 keeps it, even when the answer says `Connection: close`
  *   (measured: open 6 s later, body unread), so the answer goes out chunked
- *   and the connection is dropped after its last chunk: the client has the
- *   status and the message, and no way to go on sending. A body declared up
+ *   and the connection is dropped a second after its last chunk: the client
+ *   has the status and the message (curl stops sending on an error answer,
+ *   then prints it), and no way to go on sending. A body declared up
  *   to 64 MiB (so a file just over --max-body's 16 MiB gets its 413) is read
  *   out first while it keeps coming (at most 10 s), so the client reads its
  *   answer whole (a fetch errors on a dropped chunked answer, and a proxy
@@ -305,9 +306,13 @@ function watchBody(body: ReadableStream<Uint8Array>, idleMs: number) {
   };
 }
 
+/** How long after its answer's last chunk a connection is dropped. */
+const CLOSE_AFTER_MS = 1000;
+
 /**
- * `response` with its body sent in chunks and the connection dropped after
- * the last one: how a Deno.serve handler ends a connection (see @module).
+ * `response` with its body sent in chunks and the connection dropped
+ * `CLOSE_AFTER_MS` after the last one: how a Deno.serve handler ends a
+ * connection (see @module).
  */
 function closingAfter(response: Response): Response {
   const source = response.body?.getReader();
@@ -315,7 +320,9 @@ function closingAfter(response: Response): Response {
     async pull(controller) {
       const next = await source?.read();
       if (next && !next.done) return controller.enqueue(next.value);
-      // Erroring the body after its last chunk makes Deno drop the connection.
+      // A moment for the client to read the answer (curl stops sending on an error answer, but a
+      // reset that comes first loses it), then erroring the body makes Deno drop the connection.
+      await new Promise((resolve) => setTimeout(resolve, CLOSE_AFTER_MS));
       controller.error(new ConnectionClosed());
     },
   });

@@ -301,3 +301,27 @@ Deno.test("a certificate and key that do not match, or are swapped, stop liveplo
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a streamed push refused for its token shows curl the answer before the connection ends", async () => {
+  await using server = await startTestServer({ token: TOKEN });
+  const curl = new Deno.Command("curl", {
+    args: ["-sT", "-", "-H", "Authorization: Bearer wrong", new URL("/s/x", server.url).href],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  // As `vmstat 1 | curl -sT - …` does: a line now and then, the body never ending by itself.
+  const input = curl.stdin.getWriter();
+  let sending = true;
+  const lines = (async () => {
+    while (sending) {
+      await input.write(encoder.encode("1 2\n")).catch(() => sending = false);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  const { stdout } = await withTimeout(curl.output(), 10_000, "curl to stop");
+  sending = false;
+  await lines;
+  await input.close().catch(() => {});
+  assert.match(new TextDecoder().decode(stdout), /Missing or wrong token/);
+});
