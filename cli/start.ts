@@ -11,7 +11,7 @@ import { createLogger } from "../log.ts";
 import { ListenError, type RunningServer, startServer } from "../server.ts";
 import { SourceStartError } from "../stream/running_source.ts";
 import type { Warning } from "./command_line.ts";
-import { curlExample } from "./token.ts";
+import { curlExample, EXAMPLE_STREAM } from "./token.ts";
 
 /** liveplot's version, from deno.json. */
 export const VERSION: string = manifest.version;
@@ -58,6 +58,8 @@ export async function start(
   console.log(
     `Push a stream with: ${curlExample(server.url, config.token, config.tokenOrigin)}`,
   );
+  // Where that stream shows: the page at / is the main source's, not the pushed one's.
+  console.log(`and watch it at ${new URL(`s/${EXAMPLE_STREAM}`, server.url).href}`);
   if (config.readToken !== undefined) {
     // Said, never shown: whoever reads this output may not be meant to read the plots.
     console.log("Reading needs the read token: add ?token=TOKEN to the URL, or send it as Bearer");

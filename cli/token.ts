@@ -35,6 +35,9 @@ export function base64url(bytes: Uint8Array): string {
   return text;
 }
 
+/** The stream the printed push line writes to. */
+export const EXAMPLE_STREAM = "vmstat";
+
 /**
  * The line printed at start, which runs as written in the user's shell:
  * `vmstat 1 | curl -sT - -H "Authorization: Bearer T" URL/s/vmstat`.
@@ -43,7 +46,7 @@ export function curlExample(
   base: URL,
   token: string,
   origin: TokenOrigin = { kind: "generated" },
-  stream = "vmstat",
+  stream = EXAMPLE_STREAM,
 ): string {
   const target = new URL(`s/${stream}`, base).href;
   return `vmstat 1 | curl -sT - -H ${authorization(token, origin)} ${shellWord(target)}`;

@@ -69,6 +69,8 @@ Deno.test("the push line is printed whatever gives the token, and pushes as prin
     ]);
     const header = /^vmstat 1 \| curl -sT - -H "Authorization: Bearer [\w-]{32}" (\S+)$/;
     assert.equal(header.exec(made.line)?.[1], made.target, made.line);
+    // The next line says where that push shows.
+    assert.ok(made.output.includes(`\nand watch it at ${made.target}\n`), made.output);
     assert.equal(
       flag.line,
       `vmstat 1 | curl -sT - -H 'Authorization: Bearer it'\\''s-a-$ecret"-0123456789' ${flag.target}`,
