@@ -143,7 +143,9 @@ export function listen(options: ListenOptions, handler: Handler): Listener {
 
 /** Why listening failed, as the end of `Cannot listen on HOST:PORT: …`. */
 function describeListenError(error: unknown, options: ListenOptions): string {
-  if (error instanceof Deno.errors.AddrInUse) return `port ${options.port} is already in use`;
+  if (error instanceof Deno.errors.AddrInUse) {
+    return `port ${options.port} is already in use (--port N takes another, --port 0 any free one)`;
+  }
   const message = error instanceof Error ? error.message : String(error);
   // rustls checks the pair when Deno.serve builds its TLS config (KeyMismatch), and reads no
   // certificate from a key file or no key from a certificate file.

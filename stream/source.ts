@@ -102,7 +102,7 @@ function startCommand(
   // look for it first, so that it is one clear line at start, as without.
   if (options.pty && findExecutable(command) === undefined) {
     const why = command.includes("/") && isFile(command) ? "not executable" : "not found";
-    throw new SourceStartError(`Cannot start command "${command}": ${why}`);
+    throw new SourceStartError(`Cannot start command "${command}": ${why}${hintFor(command)}`);
   }
   const spawned = options.pty
     ? unbufferedCommand(command, args)
@@ -122,7 +122,8 @@ function startCommand(
       env: { PYTHONUNBUFFERED: "1", ...spawned.env },
     }).spawn();
   } catch (error) {
-    throw new SourceStartError(`Cannot start command "${command}": ${describeError(error)}`);
+    const why = describeError(error);
+    throw new SourceStartError(`Cannot start command "${command}": ${why}${hintFor(command)}`);
   }
   // `child=`, not `pid=`: the first pid in the log is liveplot's own.
   options.log.info("source-started", { command, child: child.pid, unbuffered: spawned.method });
@@ -195,6 +196,15 @@ function startCommand(
     await ended.catch(() => {});
   };
   return { pid: child.pid, ended, stop };
+}
+
+/** What a command that was not found was likely meant to be, as the end of its message. */
+function hintFor(command: string): string {
+  if (/\s/.test(command.trim())) {
+    return ` (a command line in one word: give its words apart, liveplot -- vmstat 1, or sh -c "…")`;
+  }
+  if (command === "help") return " (see liveplot --help)";
+  return "";
 }
 
 function delay(ms: number): Promise<void> {

@@ -279,7 +279,7 @@ Deno.test("a start that fails (port taken, source cannot start) leaves no Redis 
   try {
     await failedStart(
       { port: tcp.addr.port },
-      /^ListenError: Cannot listen on 127\.0\.0\.1:\d+: port \d+ is already in use$/,
+      /^ListenError: Cannot listen on 127\.0\.0\.1:\d+: port \d+ is already in use \(--port N/,
     );
     const { port } = udp.address();
     await failedStart(

@@ -139,6 +139,11 @@ Deno.test("a command that cannot be started is one clear line and exit code 1", 
   const { code, stderr } = await runCli(["--port", "0", "--no-open", "--", "no-such-command-x"]);
   assert.equal(code, 1);
   assert.equal(stderr.trim(), 'Cannot start command "no-such-command-x": not found');
+  // What a newcomer likely meant, said.
+  const quoted = await runCli(["--port", "0", "--no-open", "--", "vmstat 1"]);
+  assert.match(quoted.stderr, /"vmstat 1": not found \(a command line in one word: give its words/);
+  const help = await runCli(["--port", "0", "--no-open", "help"]);
+  assert.match(help.stderr, /"help": not found \(see liveplot --help\)/);
 });
 
 Deno.test({
