@@ -70,7 +70,7 @@ const CHECKOUT = resolvePath("/", new URL("../", import.meta.url).pathname);
  * `INIT_CWD` is some other tool's, inherited: it is not the user's folder.
  */
 export function parseCommandLine(args: readonly string[], around: Surroundings): Command {
-  const { given, named, words } = readOptions(args);
+  const { given, named, words, separated } = readOptions(args);
   if (given.help) return { kind: "help" };
   if (given.version) return { kind: "version" };
   // Each flag the environment gave, by name, with its variable: the push line names LIVEPLOT_TOKEN.
@@ -144,6 +144,19 @@ export function parseCommandLine(args: readonly string[], around: Surroundings):
       event: "token-short",
       note: `The ${kind} token is shorter than ${MIN_TOKEN_CHARS} characters: it can be guessed`,
     }));
+  // `liveplot vmstat 1 --window 10m`: the command gets the flag, and likely dies of it.
+  const late = separated
+    ? undefined
+    : words.slice(1).find((word) =>
+      word.startsWith("--") && findFlag(word.split("=")[0]!) !== undefined
+    );
+  if (late !== undefined) {
+    warnings.push({
+      event: "flag-after-command",
+      note: `${late.split("=")[0]} comes after the command, so the command gets it, not ` +
+        "liveplot: put liveplot's flags first (or -- before the command to mean it)",
+    });
+  }
   if (given.reusePort && tokenOrigin.kind === "generated") {
     warnings.push({
       event: "token-per-process",
@@ -227,7 +240,7 @@ function settingsOf(given: Given): Partial<Config> {
  */
 function readOptions(
   given: readonly string[],
-): { given: Given; named: Set<string>; words: string[] } {
+): { given: Given; named: Set<string>; words: string[]; separated: boolean } {
   const args = given[0] === "--" && given[1]?.startsWith("-") ? given.slice(1) : [...given];
   const settings: Given = {};
   const named = new Set<string>();
@@ -249,14 +262,16 @@ function readOptions(
   let switched: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
-    if (arg === "--") return { given: settings, named, words: args.slice(i + 1) };
+    if (arg === "--") {
+      return { given: settings, named, words: args.slice(i + 1), separated: true };
+    }
     if (arg === "-" || !arg.startsWith("-")) {
       if (switched !== undefined && VALUE_LIKE.test(arg)) {
         throw new UsageError(
           `${switched} takes no value: "${arg}" would be run as the command (put one after --)`,
         );
       }
-      return { given: settings, named, words: args.slice(i) };
+      return { given: settings, named, words: args.slice(i), separated: false };
     }
     switched = undefined;
     if (arg.startsWith("--")) {
@@ -285,7 +300,7 @@ function readOptions(
       break;
     }
   }
-  return { given: settings, named, words: [] };
+  return { given: settings, named, words: [], separated: false };
 }
 
 /** What a value looks like, never a command: a boolean, a number, an address, a URL. */

@@ -92,6 +92,15 @@ Deno.test("blank tokens are refused, short ones warned about, LIVEPLOT_READ_TOKE
   const given = parse(["--reuse-port"], envOf({ LIVEPLOT_TOKEN: "a-long-enough-shared-secret" }));
   assert.ok(given.kind === "serve");
   assert.deepEqual(given.warnings, []);
+  // A long flag of liveplot's after the command goes to the command: said, unless -- meant it.
+  const late = parse(["vmstat", "1", "--window=10m"]);
+  assert.ok(late.kind === "serve");
+  assert.deepEqual(late.warnings.map((warning) => warning.event), ["flag-after-command"]);
+  assert.match(late.warnings[0]!.note, /^--window comes after the command/);
+  for (const args of [["--", "node", "app.js", "--port", "3000"], ["ping", "-q", "localhost"]]) {
+    const meant = parse(args);
+    assert.ok(meant.kind === "serve" && meant.warnings.length === 0, args.join(" "));
+  }
   const long = parse(["--token", "a-long-enough-shared-secret"]);
   assert.ok(long.kind === "serve");
   assert.deepEqual(long.warnings, []);
