@@ -106,3 +106,29 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a lone sample is drawn as a dot (a line needs two); two samples are a line without dots",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using browser = await launchBrowser();
+    for (const [input, dotted] of [["42\n", true], ["42\n43\n", false]] as const) {
+      await using server = await startFedServer({ x: { kind: "index" } });
+      await server.write(input);
+      const { page, problems } = await browser.newPage();
+      await page.goto(new URL("/", server.url).href);
+      const rows = input.trim().split("\n").length;
+      await page.waitForFunction((rows) =>
+        // deno-lint-ignore no-explicit-any
+        (globalThis as any).liveplot.chart?.data[0].length >= rows, rows);
+      const drawn = await page.evaluate(() =>
+        // deno-lint-ignore no-explicit-any
+        (globalThis as any).liveplot.chart.series[1].points._paths != null
+      );
+      assert.equal(drawn, dotted, input);
+      assert.deepEqual(problems, []);
+      await page.close();
+    }
+  },
+});

@@ -166,6 +166,16 @@ function yScale(fixed, fromZero) {
   };
 }
 
+/** uPlot's `points.show`: true when one row is in view (`i0`, `i1`: the first and last). */
+function onlyOneRow(
+  /** @type {any} */ _u,
+  /** @type {number} */ _series,
+  /** @type {number} */ first,
+  /** @type {number} */ last,
+) {
+  return last <= first;
+}
+
 /**
  * A uPlot `gaps` hook: the line of the series breaks over each of its
  * outages in view (canvas pixels). The table holds no nulls, so uPlot finds
@@ -285,7 +295,8 @@ export function createChart(parent, spec, options, data) {
       ...(outages ? { spanGaps: false, gaps: outageGaps(() => outages(entry.name)) } : {
         spanGaps: true,
       }),
-      points: { show: false },
+      // No dots, but for a lone sample (`echo 42`), which has no line to draw.
+      points: { show: onlyOneRow },
     };
   });
   const opts = {
