@@ -254,10 +254,13 @@ async function readBody(
       });
     }
     // The writer went away mid-body: what was read stands, and no one hears the answer.
+    const said = describeError(error);
     options.log.info("ingest-aborted", {
       stream: name,
       taken: feed.counts.taken,
-      reason: describeError(error),
+      // Deno's words for a connection gone ("Cannot read request body as underlying resource
+      // unavailable") read like a fault; it is how a push ended with Ctrl-C ends.
+      reason: WRITER_GONE.test(said) ? "the writer went away" : said,
     });
     return json(400, { error: "Body ended abruptly", ...feed.counts });
   }
@@ -268,6 +271,9 @@ async function readBody(
   }
   return json(200, feed.counts);
 }
+
+/** How Deno says a request's connection went while its body was read. */
+const WRITER_GONE = /underlying resource unavailable|connection reset|unexpected eof|broken pipe/i;
 
 /** What a push of one line with no line break, as curl -d sends it, may have been. */
 const ONE_LINE_HINT = "One line with no line break, as curl -d sends a file (it drops the " +

@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import http2 from "node:http2";
 import { SECURITY_HEADERS } from "../handlers/respond.ts";
-import { captureLog, runCli, startTestServer, withTimeout } from "./helpers.ts";
+import { captureLog, runCli, startTestServer, waitFor, withTimeout } from "./helpers.ts";
 import { rawExchange } from "./raw_socket.ts";
 import { MAX_DRAINS } from "../listener.ts";
 
@@ -324,4 +324,27 @@ Deno.test("a streamed push refused for its token shows curl the answer before th
   await lines;
   await input.close().catch(() => {});
   assert.match(new TextDecoder().decode(stdout), /Missing or wrong token/);
+});
+
+Deno.test("a push whose writer goes mid-body keeps what came and logs it plainly", async () => {
+  const { log, lines } = captureLog();
+  await using server = await startTestServer({ token: TOKEN }, { log });
+  const connection = await Deno.connect({ hostname: "127.0.0.1", port: Number(server.url.port) });
+  await connection.write(encoder.encode(
+    `POST /s/gone HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\n` +
+      "Transfer-Encoding: chunked\r\n\r\n4\r\n1\n2\n\r\n",
+  ));
+  await waitFor(() => server.streams.get("gone")?.hub.pointCount === 2, 5000, "two points");
+  connection.close();
+  await waitFor(
+    () => lines.some((line) => line.includes("event=ingest-aborted")),
+    5000,
+    "the line",
+  );
+  assert.ok(
+    lines.includes(
+      'level=info event=ingest-aborted stream=gone taken=2 reason="the writer went away"',
+    ),
+    lines.join("\n"),
+  );
 });
