@@ -155,7 +155,7 @@ function startCommand(
         if (late) stderr.done.then(() => options.hub.report({ stderr: [...stderr.lines] }));
         if (stopping) options.log.info("source-stopped", { command, child: child.pid });
         else if (exitCode === 0) {
-          options.log.info("source-ended", { command, child: child.pid, code: exitCode });
+          options.log.info("source-ended", { command, child: child.pid, code: 0, note: SERVING });
         } else {
           // A failure, seen under --quiet too, with the last thing it said.
           const said = stderr.lines.at(-1);
@@ -164,6 +164,7 @@ function startCommand(
             child: child.pid,
             code: exitCode,
             ...(said === undefined ? {} : { stderr: said }),
+            note: SERVING,
           });
         }
       },
@@ -197,6 +198,9 @@ function startCommand(
   };
   return { pid: child.pid, ended, stop };
 }
+
+/** Said when a command ends: liveplot does not exit with it. */
+const SERVING = "liveplot keeps serving what it has; Ctrl-C stops it";
 
 /** What a command that was not found was likely meant to be, as the end of its message. */
 function hintFor(command: string): string {
