@@ -48,6 +48,7 @@ import {
   tokensEqual,
 } from "./policy.ts";
 import { json } from "./respond.ts";
+import { PEER_GONE } from "./websocket.ts";
 
 /** Streams remembered for their rates; past it the full buckets are forgotten. */
 const MAX_REMEMBERED = 10_000;
@@ -258,9 +259,8 @@ async function readBody(
     options.log.info("ingest-aborted", {
       stream: name,
       taken: feed.counts.taken,
-      // Deno's words for a connection gone ("Cannot read request body as underlying resource
-      // unavailable") read like a fault; it is how a push ended with Ctrl-C ends.
-      reason: WRITER_GONE.test(said) ? "the writer went away" : said,
+      // Deno's words for a connection gone read like a fault; it is how Ctrl-C ends a push.
+      reason: PEER_GONE.test(said) ? "the writer went away" : said,
     });
     return json(400, { error: "Body ended abruptly", ...feed.counts });
   }
@@ -271,9 +271,6 @@ async function readBody(
   }
   return json(200, feed.counts);
 }
-
-/** How Deno says a request's connection went while its body was read. */
-const WRITER_GONE = /underlying resource unavailable|connection reset|unexpected eof|broken pipe/i;
 
 /** What a push of one line with no line break, as curl -d sends it, may have been. */
 const ONE_LINE_HINT = "One line with no line break, as curl -d sends a file (it drops the " +

@@ -59,8 +59,12 @@ export const RETRY_AFTER_ADDRESS_SECONDS = 30;
  * closed (1006), so its slots and its route's state are given back.
  */
 export const OPEN_TIMEOUT_MS = 10_000;
-/** Deno's words for a peer gone mid-write or mid-read (a tab killed as a frame went out). */
-const PEER_GONE = /^unexpected eof$|connection reset|broken pipe|failed to send frame/i;
+/**
+ * Deno's words for a peer gone mid-write or mid-read (a tab killed as a frame went out, a push
+ * ended with Ctrl-C: "Cannot read request body as underlying resource unavailable").
+ */
+export const PEER_GONE =
+  /^unexpected eof$|connection reset|broken pipe|failed to send frame|underlying resource unavailable/i;
 
 const KEY = /^[A-Za-z0-9+/]{22}==$/;
 
