@@ -212,6 +212,11 @@ Deno.test("the rate shows only while points arrive; the end shows the exit code"
   assert.equal(liveRate([[1000, 50], [4000, 50]], 0, 4000 + 5001), null, "quiet: no rate");
   assert.equal(liveRate([[100, 5]], 0, 1000), null, "too early to tell");
   assert.match(statusText({ ...model, rate: 20 }), /20 points\/s/);
+  const idle = { ...connected, state: "not connected" };
+  assert.equal(
+    statusText({ ...model, demo: true, points: 0, connection: idle }),
+    "press Start Plot",
+  );
   const ended = { state: "ended" as const, exitCode: 3, stderr: ["boom: sensor not found"] };
   const text = statusText({ ...model, rate: 20, source: ended });
   assert.doesNotMatch(text, /points\/s/);

@@ -53,6 +53,8 @@ export const CLIP_CHARS = 60;
  */
 export function statusText(model) {
   const { connection, source } = model;
+  // The demo waits for its button: "not connected · 0 points" read as a fault.
+  if (model.demo && connection.state === "not connected") return "press Start Plot";
   const parts = [];
   if (connection.state === "reconnecting") {
     const seconds = Math.max(0, Math.ceil((connection.retryAt - model.now) / 1000));
