@@ -3,6 +3,7 @@ import manifest from "../deno.json" with { type: "json" };
 import { EXAMPLES } from "../cli/usage.ts";
 import {
   controlMessages,
+  isRunning,
   record,
   ROOT,
   runCli,
@@ -11,6 +12,7 @@ import {
   spawnCli,
   START_FLAGS,
   startTestServer,
+  underScript,
   waitFor,
   withTimeout,
 } from "./helpers.ts";
@@ -213,13 +215,7 @@ Deno.test({
       env: { PATH: "/nonexistent" },
     });
     await cli.url;
-    await waitFor(
-      () => cli.stderr.some((line) => line.includes("event=format-detected")),
-      10_000,
-      "vmstat's first lines",
-    );
-    const script = Number(/child=(\d+)/.exec(cli.stderr.join("\n"))?.[1]);
-    const vmstat = Number(Deno.readTextFileSync(`/proc/${script}/task/${script}/children`).trim());
+    const { command: vmstat } = await underScript(cli);
     assert.ok(vmstat > 0, "vmstat runs under script");
     assert.equal((await cli.stop()).code, 0);
     const log = cli.stderr.join("\n");
@@ -228,16 +224,6 @@ Deno.test({
     await waitFor(() => !isRunning(vmstat), 5000, "vmstat to end with its terminal");
   },
 });
-
-/** True while process `pid` exists and is not a zombie. */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("deno task install puts liveplot on the PATH; it runs from any folder, offline", async () => {
   await using root = await usingTempDir();

@@ -6,17 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { spawnCli, START_FLAGS, waitFor, withTimeout } from "./helpers.ts";
-
-/** True while process `pid` exists and is not a zombie. */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
+import { isRunning, spawnCli, START_FLAGS, underScript, waitFor, withTimeout } from "./helpers.ts";
 
 Deno.test({
   name: "SIGHUP (the terminal closed) stops liveplot and its command under script, exit 0",
@@ -24,14 +14,8 @@ Deno.test({
   async fn() {
     const cli = spawnCli(["--port", "0", "--no-open", "vmstat", "1"], { denoArgs: START_FLAGS });
     await cli.url;
-    await waitFor(
-      () => cli.stderr.some((line) => line.includes("event=format-detected")),
-      10_000,
-      "vmstat's first lines",
-    );
     // script runs vmstat in a session of its own, which the hangup does not reach.
-    const script = Number(/child=(\d+)/.exec(cli.stderr.join("\n"))?.[1]);
-    const vmstat = Number(Deno.readTextFileSync(`/proc/${script}/task/${script}/children`).trim());
+    const { script, command: vmstat } = await underScript(cli);
     assert.ok(vmstat > 0, "vmstat runs under script");
     try {
       cli.process.kill("SIGHUP");

@@ -359,3 +359,25 @@ async function collectLines(
     onLine(buffered);
   }
 }
+
+/** True while process `pid` exists and is not a zombie (Linux: /proc). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** Once `cli`'s command has given lines, the pids of `script` and of the command it runs (Linux). */
+export async function underScript(cli: Cli): Promise<{ script: number; command: number }> {
+  await waitFor(
+    () => cli.stderr.some((line) => line.includes("event=format-detected")),
+    10_000,
+    "the command's first lines",
+  );
+  const script = Number(/child=(\d+)/.exec(cli.stderr.join("\n"))?.[1]);
+  const children = Deno.readTextFileSync(`/proc/${script}/task/${script}/children`);
+  return { script, command: Number(children.trim()) };
+}

@@ -24,6 +24,22 @@ function fixture(name: string): string {
   return Deno.readTextFileSync(`${FIXTURES}prometheus/${name}`);
 }
 
+/**
+ * A metrics endpoint answering `bodyAt(n)` to its nth request (from 0), in Prometheus' text
+ * format; `scrapes()` counts the requests so far.
+ */
+function metricsEndpoint(bodyAt: (scrape: number) => string) {
+  let scrape = 0;
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () =>
+      new Response(bodyAt(scrape++), {
+        headers: { "content-type": "text/plain; version=0.0.4" },
+      }),
+  );
+  return Object.assign(server, { scrapes: () => scrape });
+}
+
 /** A server scraping `endpoint`'s /metrics ten times a second. */
 function scrapeOf(endpoint: Deno.HttpServer<Deno.NetAddr>) {
   const url = `http://127.0.0.1:${endpoint.addr.port}/metrics`;
@@ -69,11 +85,10 @@ Deno.test("Prometheus text format: millisecond timestamps, untyped and typeless 
 
 Deno.test("--scrape: gauges, counters as rates (a reset is a gap), histogram and summary means, differing labels", async () => {
   // A real endpoint whose values step on with each scrape.
-  let scrape = 0;
   const counters = [10, 20, 5, 15];
-  const endpoint = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
-    const step = Math.min(scrape++, counters.length - 1);
-    const body = [
+  await using endpoint = metricsEndpoint((scrape) => {
+    const step = Math.min(scrape, counters.length - 1);
+    return [
       "# TYPE jobs_total counter",
       `jobs_total{host="a",job="x"} ${counters[step]}`,
       `jobs_total{host="a",job="y"} ${step}`,
@@ -92,37 +107,31 @@ Deno.test("--scrape: gauges, counters as rates (a reset is a gap), histogram and
       `rpc_seconds_sum ${step * 2}`,
       "",
     ].join("\n");
-    return new Response(body, { headers: { "content-type": "text/plain; version=0.0.4" } });
   });
-  try {
-    await using server = await scrapeOf(endpoint);
-    const hub = server.hub!;
-    await waitFor(() => scrape > counters.length, 10_000, "every step scraped");
-    // The host label is the same everywhere: left out. The job label differs: kept.
-    assert.deepEqual(seriesValues(hub, "depth").slice(0, 4), [0, 2, 4, 6]);
-    assert.deepEqual(seriesValues(hub, "stamped"), [7, 7], "a timestamp seen before adds nothing");
-    const jobs = seriesValues(hub, 'jobs_total{job="x"}');
-    // 10 → 20 is a rate; 20 → 5 a reset (no point); 5 → 15 a rate; then no change (0).
-    assert.equal(jobs.length >= 2, true, String(jobs));
-    assert.ok(jobs[0]! > 0 && jobs[1]! > 0, String(jobs));
-    assert.ok(jobs.every((rate) => rate >= 0), String(jobs));
-    assert.ok(seriesValues(hub, 'jobs_total{job="y"}').length >= 3);
-    // Each step adds 2 waits summing 1.5 s: a mean of 0.75 s.
-    assert.deepEqual(seriesValues(hub, "wait_seconds:mean").slice(0, 3), [0.75, 0.75, 0.75]);
-    assert.deepEqual(seriesValues(hub, "rpc_seconds:mean").slice(0, 3), [0.5, 0.5, 0.5]);
-    assert.ok(seriesValues(hub, 'wait_seconds{quantile="0.5"}').length >= 3);
-    assert.equal(hub.status.state, "live");
-  } finally {
-    await endpoint.shutdown();
-  }
+  await using server = await scrapeOf(endpoint);
+  const hub = server.hub!;
+  await waitFor(() => endpoint.scrapes() > counters.length, 10_000, "every step scraped");
+  // The host label is the same everywhere: left out. The job label differs: kept.
+  assert.deepEqual(seriesValues(hub, "depth").slice(0, 4), [0, 2, 4, 6]);
+  assert.deepEqual(seriesValues(hub, "stamped"), [7, 7], "a timestamp seen before adds nothing");
+  const jobs = seriesValues(hub, 'jobs_total{job="x"}');
+  // 10 → 20 is a rate; 20 → 5 a reset (no point); 5 → 15 a rate; then no change (0).
+  assert.equal(jobs.length >= 2, true, String(jobs));
+  assert.ok(jobs[0]! > 0 && jobs[1]! > 0, String(jobs));
+  assert.ok(jobs.every((rate) => rate >= 0), String(jobs));
+  assert.ok(seriesValues(hub, 'jobs_total{job="y"}').length >= 3);
+  // Each step adds 2 waits summing 1.5 s: a mean of 0.75 s.
+  assert.deepEqual(seriesValues(hub, "wait_seconds:mean").slice(0, 3), [0.75, 0.75, 0.75]);
+  assert.deepEqual(seriesValues(hub, "rpc_seconds:mean").slice(0, 3), [0.5, 0.5, 0.5]);
+  assert.ok(seriesValues(hub, 'wait_seconds{quantile="0.5"}').length >= 3);
+  assert.equal(hub.status.state, "live");
 });
 
 Deno.test("--scrape: histogram quantiles count the +Inf bucket, as histogram_quantile does", async () => {
   // Each scrape adds 10000 observations: 2000 up to 0.1, 4000 up to 0.5, 3000 up to 1, 1000 above.
-  let scrape = 0;
-  const endpoint = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
-    const k = ++scrape;
-    const body = [
+  await using endpoint = metricsEndpoint((scrape) => {
+    const k = scrape + 1;
+    return [
       "# TYPE h histogram",
       `h_bucket{le="0.1"} ${2000 * k}`,
       `h_bucket{le="0.5"} ${6000 * k}`,
@@ -132,26 +141,21 @@ Deno.test("--scrape: histogram quantiles count the +Inf bucket, as histogram_qua
       `h_count ${10000 * k}`,
       "",
     ].join("\n");
-    return new Response(body, { headers: { "content-type": "text/plain; version=0.0.4" } });
   });
-  try {
-    await using server = await scrapeOf(endpoint);
-    const hub = server.hub!;
-    const p99 = 'h{quantile="0.99"}';
-    await waitFor(() => seriesValues(hub, p99).length >= 2, 10_000, "two intervals' quantiles");
-    // Prometheus: rank 5000 of 10000 is 3000 of the 4000 in (0.1, 0.5]; rank 9000 ends the
-    // bucket up to 1; rank 9900 falls in +Inf, answered with the highest finite bound.
-    const expected: [string, number][] = [
-      ['h{quantile="0.5"}', 0.4],
-      ['h{quantile="0.9"}', 1],
-      [p99, 1],
-    ];
-    for (const [name, value] of expected) {
-      const values = seriesValues(hub, name);
-      assert.ok(values.every((got) => Math.abs(got - value) < 1e-9), `${name}: ${values}`);
-    }
-  } finally {
-    await endpoint.shutdown();
+  await using server = await scrapeOf(endpoint);
+  const hub = server.hub!;
+  const p99 = 'h{quantile="0.99"}';
+  await waitFor(() => seriesValues(hub, p99).length >= 2, 10_000, "two intervals' quantiles");
+  // Prometheus: rank 5000 of 10000 is 3000 of the 4000 in (0.1, 0.5]; rank 9000 ends the
+  // bucket up to 1; rank 9900 falls in +Inf, answered with the highest finite bound.
+  const expected: [string, number][] = [
+    ['h{quantile="0.5"}', 0.4],
+    ['h{quantile="0.9"}', 1],
+    [p99, 1],
+  ];
+  for (const [name, value] of expected) {
+    const values = seriesValues(hub, name);
+    assert.ok(values.every((got) => Math.abs(got - value) < 1e-9), `${name}: ${values}`);
   }
 });
 
