@@ -2,9 +2,7 @@
  * The seed's routes: `GET /test` and `/echo` round trips at 1, 32 and 256
  * connections (`clients/load_client.ts`, one operation at a time per
  * connection), server CPU per operation of liveplot against a bare
- * `Deno.serve` with the same routes (`peers/deno_routes.ts`), and for
- * `/test` of that bare server sending liveplot's security headers too (what
- * the headers alone cost).
+ * `Deno.serve` with the same routes (`peers/deno_routes.ts`).
  *
  * The servers run side by side. Each row is measured in slices of a second,
  * each slice on every server back to back, the order rotating; a figure is
@@ -36,8 +34,6 @@ export interface RouteResult {
 }
 
 const ROUTES = ["test", "echo"] as const;
-/** Bare Deno.serve whose `/test` carries liveplot's security headers (`--security-headers`). */
-const HEADERS_PEER = "deno-headers";
 const CONNECTIONS = [1, 32, 256];
 /** The issue 16 target: at most this many times bare `Deno.serve`'s CPU per operation. */
 const TARGET_RATIO = 1.1;
@@ -97,8 +93,8 @@ export const routesTable: Table<RouteResult> = {
   title: "Seed routes: server CPU per operation",
   render(results) {
     const lines = [
-      "| route | connections | liveplot µs CPU / op | bare Deno µs CPU / op | liveplot / bare | bare + liveplot's headers µs CPU / op | liveplot / that | liveplot ops/s | bare ops/s | broken connections |",
-      "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+      "| route | connections | liveplot µs CPU / op | bare Deno µs CPU / op | liveplot / bare | liveplot ops/s | bare ops/s | broken connections |",
+      "|---|--:|--:|--:|--:|--:|--:|--:|",
     ];
     const figures: Figure[] = [];
     for (const route of ROUTES) {
@@ -108,15 +104,12 @@ export const routesTable: Table<RouteResult> = {
           median(mine.filter((r) => r.server === server).map((r) => r[key] as number));
         const live = pick("liveplot", "cpuMicrosPerOp");
         const bare = pick("deno", "cpuMicrosPerOp");
-        const headed = pick(HEADERS_PEER, "cpuMicrosPerOp");
         const cells = [
           label(route),
           String(conns),
           fmt(live, 1),
           fmt(bare, 1),
           `${fmt(live / bare, 2)}×`,
-          Number.isFinite(headed) ? fmt(headed, 1) : "–",
-          Number.isFinite(headed) ? `${fmt(live / headed, 2)}×` : "–",
           fmt(pick("liveplot", "opsPerSecond"), 0),
           fmt(pick("deno", "opsPerSecond"), 0),
           String(mine.reduce((sum, r) => sum + r.errors, 0)),
@@ -134,30 +127,14 @@ export const routesTable: Table<RouteResult> = {
           },
           (v, b) => v / b <= TARGET_RATIO,
         ));
-        if (route === "test") {
-          figures.push(figure({
-            measure: `${label(route)} at ${conns} connection${
-              conns > 1 ? "s" : ""
-            }: server CPU per op, against bare Deno sending the same headers`,
-            value: live,
-            unit: "µs",
-            baseline: { server: "bare Deno.serve + liveplot's headers", value: headed },
-            target: "–",
-          }));
-        }
       }
     }
     return { lines, figures };
   },
 };
 
-/** The servers a round starts, and the routes each is measured on. */
-const SERVERS: { name: string; routes: readonly ("test" | "echo")[] }[] = [
-  { name: "liveplot", routes: ROUTES },
-  { name: "deno", routes: ROUTES },
-  // The headers peer differs from bare Deno on /test alone.
-  { name: HEADERS_PEER, routes: ["test"] },
-];
+/** The servers a round starts, side by side. */
+const SERVERS = ["liveplot", "deno"] as const;
 
 /** Starts one of `SERVERS`. */
 function startPeer(context: Context, name: string) {
@@ -169,7 +146,7 @@ function startPeer(context: Context, name: string) {
       { env: LIVEPLOT_ENV },
     );
   }
-  return startServer(name === "deno" ? peer : [...peer, "--security-headers"], name);
+  return startServer(peer, name);
 }
 
 /** Every server running side by side, each row measured on each server back to back. */
@@ -181,13 +158,13 @@ export const routesCase: BenchCase<RouteResult> = {
   async round(context, round) {
     const slices = context.options.quick ? 1 : SLICES;
     const results: RouteResult[] = [];
-    const running: { name: string; routes: readonly string[]; child: Child; url: string }[] = [];
+    const running: { name: string; child: Child; url: string }[] = [];
     try {
-      for (const server of SERVERS) {
+      for (const name of SERVERS) {
         try {
-          running.push({ ...server, ...await startPeer(context, server.name) });
+          running.push({ name, ...await startPeer(context, name) });
         } catch (error) {
-          context.fail(`routes ${server.name}`, error);
+          context.fail(`routes ${name}`, error);
         }
       }
       let turn = round;
@@ -196,7 +173,6 @@ export const routesCase: BenchCase<RouteResult> = {
           for (let slice = 0; slice < slices; slice++) {
             const first = turn++ % running.length;
             for (const server of [...running.slice(first), ...running.slice(0, first)]) {
-              if (!server.routes.includes(route)) continue;
               const { name, child, url } = server;
               try {
                 results.push(
