@@ -15,17 +15,20 @@ import manifest from "../deno.json" with { type: "json" };
 /** The checkout this command runs. */
 const ROOT = new URL("../", import.meta.url).pathname;
 
-/** What `deno task start` runs, split into its environment, permissions and unstable flags. */
+/** What `deno task start` runs, split into its environment, permissions and Deno's own flags. */
 export function startTask(task: string = manifest.tasks.start): {
   /** The `NAME=value` words before `deno run`. */
   env: Record<string, string>;
   permissions: string[];
   /**
-   * `--unstable-net` (Deno.serve's `reusePort` needs it in Deno 2.9) and
+   * `--unstable-net` (Deno.serve's `reusePort` needs it in Deno 2.9),
    * `--unstable-lazy-dynamic-imports` (what is imported on first use is not
-   * read at start).
+   * read at start) and `--v8-flags=--min-semi-space-size=8`: V8's young
+   * generation starts at 8 MiB, not 1, so a start runs no collection (two,
+   * of 3–10 ms, before; docs/benchmarks.md "Start-up"); it grows there under
+   * load anyway.
    */
-  unstable: string[];
+  runtime: string[];
 } {
   const words = task.split(" ");
   const run = words.indexOf("deno");
@@ -37,19 +40,21 @@ export function startTask(task: string = manifest.tasks.start): {
       }),
     ),
     permissions: words.filter((word) => word.startsWith("--allow-")),
-    unstable: words.filter((word) => word.startsWith("--unstable-")),
+    runtime: words.filter((word) =>
+      word.startsWith("--unstable-") || word.startsWith("--v8-flags=")
+    ),
   };
 }
 
 /** The shell script installed as `liveplot`. */
 export function shimFor(deno: string, root: string = ROOT): string {
-  const { env, permissions, unstable } = startTask();
+  const { env, permissions, runtime } = startTask();
   const quoted = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
   const assignments = Object.entries(env).map(([name, value]) => `${name}=${value}`).join(" ");
   return [
     "#!/bin/sh",
     `# liveplot, installed by \`deno task install\` from ${root}`,
-    `exec env ${assignments} ${quoted(deno)} run ${[...unstable, ...permissions].join(" ")} ` +
+    `exec env ${assignments} ${quoted(deno)} run ${[...runtime, ...permissions].join(" ")} ` +
     `--config ${quoted(`${root}deno.json`)} ${quoted(`${root}main.ts`)} "$@"`,
     "",
   ].join("\n");

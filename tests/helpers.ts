@@ -243,7 +243,7 @@ export function shellEnv(extra: Record<string, string> = {}): Record<string, str
 /** What `deno task start` runs main.ts with (deno.json). */
 const START = startTask();
 /** `deno task start`'s unstable flags and permissions, for a `deno run` of main.ts. */
-export const START_FLAGS: readonly string[] = [...START.unstable, ...START.permissions];
+export const START_FLAGS: readonly string[] = [...START.runtime, ...START.permissions];
 
 /**
  * Spawns the CLI (`deno run main.ts ...args`, with every permission and the
@@ -262,7 +262,7 @@ export function spawnCli(
   const process = new Deno.Command(Deno.execPath(), {
     args: options.task
       ? ["task", "--cwd", ROOT, "start", "--", ...args]
-      : ["run", ...(options.denoArgs ?? ["-A", ...START.unstable]), MAIN, ...args],
+      : ["run", ...(options.denoArgs ?? ["-A", ...START.runtime]), MAIN, ...args],
     stdin: options.stdin ?? "null",
     stdout: "piped",
     stderr: "piped",

@@ -92,7 +92,7 @@ export async function startStdinServer(
 /** The command that runs liveplot's CLI as `deno task start` would, with `args`. */
 export function liveplotCommand(tools: Tools, args: string[]): string[] {
   const profile = tools.cpuProfDir ? [`--cpu-prof-dir=${tools.cpuProfDir}`] : [];
-  return [DENO, "run", "-A", ...START.unstable, ...profile, `${ROOT}main.ts`, ...args];
+  return [DENO, "run", "-A", ...START.runtime, ...profile, `${ROOT}main.ts`, ...args];
 }
 
 /**
