@@ -13,8 +13,9 @@
 import type { LineFormat, XChoice } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { createLineReader, type LineReader } from "./formats/mod.ts";
-import { isText, NOT_TEXT } from "./formats/headers.ts";
+import { NOT_TEXT } from "./formats/headers.ts";
 import type { Detected, LineOutcome } from "./formats/types.ts";
+import { readableText } from "./escapes.ts";
 import type { Hub } from "./hub.ts";
 import { type ChunkLines, splitChunks, splitLines, splitMessage } from "./line_splitter.ts";
 import type { Recorder } from "./recorder.ts";
@@ -301,8 +302,10 @@ export class LineTally {
   /** Reads one line and counts it; `finish` commits. */
   readLine(line: string, arrival: number, reader: LineReader, sink: PointSink): void {
     // Binary input gives no points and no names in any format: counted, and shown, as skipped.
-    if (!isText(line)) return this.skip(line, NOT_TEXT);
-    this.count(reader.read(line, arrival, sink), line, reader);
+    // Colours and other terminal escapes are removed first, whatever the source.
+    const text = readableText(line);
+    if (text === undefined) return this.skip(line, NOT_TEXT);
+    this.count(reader.read(text, arrival, sink), text, reader);
   }
 
   /** Counts a line read as `outcome` (by `readLine`, or from its bytes); `line` tells a skip. */

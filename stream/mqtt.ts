@@ -21,6 +21,7 @@ import process from "node:process";
 import { describeError } from "../log.ts";
 import { parseValue } from "./formats/numbers.ts";
 import type { LineReader } from "./formats/mod.ts";
+import { withoutEscapes } from "./escapes.ts";
 import { LineFeed } from "./line_feed.ts";
 import type { PointSink, XKind } from "./sink.ts";
 import { endedWhen, type RunningSource, type SourceOptions } from "./running_source.ts";
@@ -166,7 +167,8 @@ export async function startMqtt(spec: MqttSpec, options: SourceOptions): Promise
     if (packet.retain && text !== undefined && last.get(topic) === text) return;
     if (text !== undefined && (last.size < MAX_TOPICS || last.has(topic))) last.set(topic, text);
     if (text !== undefined && payload.length <= MAX_NUMBER_BYTES) {
-      const trimmed = text.trim();
+      // A number in colour is that number, as a line of one is (stream/escapes.ts).
+      const trimmed = withoutEscapes(text).trim();
       const value = parseValue(trimmed);
       if (trimmed !== "" && !Number.isNaN(value)) {
         if (!timeSet) feed.sink.setXKind("time");

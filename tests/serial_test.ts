@@ -100,3 +100,27 @@ Deno.test("--serial on a file that is no terminal is one clear line at start", a
     await Deno.remove(file);
   }
 });
+
+Deno.test("--serial: ESP-IDF's coloured log lines plot, their colour codes removed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "liveplot-serial-" });
+  try {
+    await using board = await startPtyPair(dir);
+    await using server = await startTestServer({
+      source: { kind: "serial", path: board.device, baud: 115200 },
+    });
+    const hub = server.hub!;
+    await waitFor(() => hub.status.state === "live", 5000, "the port to open");
+    // ESP_LOGI's output, coloured by default (CONFIG_LOG_COLORS), each line ended by \r\n.
+    await Deno.writeTextFile(
+      board.board,
+      "\x1b[0;32mI (121) app: temp=21.5 hum=41\x1b[0m\r\n" +
+        "\x1b[0;33mW (131) app: temp=21.7 hum=42\x1b[0m\r\n",
+    );
+    await waitFor(() => seriesValues(hub, "temp").length === 2, 5000, "both lines");
+    assert.deepEqual(hub.names, ["temp", "hum"]);
+    assert.deepEqual(seriesValues(hub, "hum"), [41, 42]);
+    assert.equal(hub.status.skipped, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
