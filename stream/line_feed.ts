@@ -163,10 +163,9 @@ export class LineFeed {
     if (counts.header !== hub.status.headers) hub.report({ headers: counts.header });
     if (counts.skipped !== skippedBefore) {
       if (skippedBefore === 0) {
-        log.warn("lines-skipped", {
-          reason: this.#tally.lastSkipReason,
-          note: "further ones are counted, not logged",
-        });
+        // The reason of the first line lost, and of the first other kind after it in this read.
+        const { firstSkipReason: reason, otherSkipReason: also } = this.#tally;
+        log.warn("lines-skipped", { reason, also, note: "further ones are counted, not logged" });
       }
       // Added, not set: pushes into the same stream count theirs there too.
       hub.report({ skipped: hub.status.skipped + counts.skipped - skippedBefore });
@@ -278,8 +277,9 @@ export interface TallyListener {
 export class LineTally {
   /** Lines read so far, by outcome. */
   readonly counts: LineCounts = { points: 0, header: 0, blank: 0, skipped: 0 };
-  /** Why the last skipped line was skipped. */
-  lastSkipReason = "";
+  /** Why the first skipped line was skipped, and the first reason other than that one after it. */
+  firstSkipReason = "";
+  otherSkipReason: string | undefined;
   readonly #listener: TallyListener;
   #told = false;
 
@@ -316,8 +316,8 @@ export class LineTally {
 
   /** Counts `line` as skipped for `reason`, and tells the listener. */
   skip(line: string, reason: string): void {
-    this.counts.skipped++;
-    this.lastSkipReason = reason;
+    if (this.counts.skipped++ === 0) this.firstSkipReason = reason;
+    else if (reason !== this.firstSkipReason) this.otherSkipReason ??= reason;
     this.#listener.skipped(line, reason);
   }
 
