@@ -49,6 +49,42 @@ Deno.test("Python's repr and JavaScript's console.log of an object are read as J
   assert.deepEqual(ysOf(node.sink), { cpu: [1], "mem.used": [40] });
 });
 
+Deno.test("numpy 2's scalars, float('nan') and Node's [Object]: the numbers that are there are read", () => {
+  // print(d) with numpy 2: np.float64(1.5), np.int64(3), np.True_; a hand-written float('nan').
+  const numpy = read(
+    "{'a': np.float64(1.5), 'b': 2}\n{'a': np.nan, 'b': np.int64(3), 'ok': np.True_}\n" +
+      "{'a': np.float64(nan), 'b': np.float32(4.5)}\n",
+  );
+  assert.equal(numpy.detected?.format, "json");
+  assert.deepEqual(numpy.outcomes, ["points", "points", "points"]);
+  assert.deepEqual(ysOf(numpy.sink), { a: [1.5], b: [2, 3, 4.5] });
+  const python = read(
+    "{'a': 2.5, 'b': float('nan')}\n{'a': 3, 'b': float('-inf'), 'c': Decimal('0.25')}\n",
+  );
+  assert.deepEqual(python.outcomes, ["points", "points"]);
+  assert.deepEqual(ysOf(python.sink), { a: [2.5, 3], c: [0.25] });
+  assert.equal(python.sink.refused, 1, "float('-inf'), as -inf is");
+  // What Node leaves out past a depth of 2, and functions and cycles: members with no value.
+  const node = read(
+    "{ a: 3.5, nested: { c: [Object] } }\n{ a: 4, l: [Array], f: [Function: f], me: [Circular *1] }\n",
+  );
+  assert.equal(node.detected?.format, "json");
+  assert.deepEqual(node.outcomes, ["points", "points"]);
+  assert.deepEqual(ysOf(node.sink), { a: [3.5, 4] });
+  // A class's instance is its object, its name before it left out.
+  assert.deepEqual(ysOf(read("{ p: Point { x: 1, y: 2 }, at: [Getter] }\n").sink), {
+    "p.x": [1],
+    "p.y": [2],
+  });
+  // A call of several arguments (a datetime) is no number: the line's others are read.
+  assert.deepEqual(ysOf(read("{'t': datetime.datetime(2026, 1, 2, 3, 4), 'v': 1}\n").sink), {
+    v: [1],
+  });
+  // A string stays text unless a number is made of it; a call left open is not JSON.
+  assert.deepEqual(ysOf(read("{'a': np.str_('12'), 'b': 1}\n").sink), { b: [1] });
+  assert.deepEqual(read("{'a': np.float64(1.5, 'b': 2}\n").reasons, ["not JSON"]);
+});
+
 Deno.test("a line like a JSON object that is none is skipped as not JSON, never a series {…", () => {
   for (const line of ['{"cpu": 1, "mem": ', '{"cpu"=>1, "mem"=>2}', "{'cpu': 1, 'mem': 2"]) {
     const alone = read(`${line}\n{"cpu": 2}\n`);

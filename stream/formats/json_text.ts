@@ -6,7 +6,13 @@
  * read by `JSON.parse` first; when that fails, by a small parser that takes
  * those too: strings in either quote (with Python's escapes), bare keys,
  * `True`/`False`/`None`/`undefined`, and the words numbers.ts reads as a gap
- * (`nan`: NaN) or as infinite (`inf`, `-Infinity`). Nothing else is guessed.
+ * (`nan`: NaN) or as infinite (`inf`, `-Infinity`). Also what they print of
+ * values JSON has no words for: a call of one argument is that argument
+ * (numpy 2's `np.float64(1.5)`; `float('nan')` and `Decimal('0.25')` are
+ * numbers made of a string), any other call is no value
+ * (`datetime.datetime(2026, 1, 2)`); so are Node's `[Object]`, `[Array]`,
+ * `[Function: f]` and `[Circular *1]`, and a class's name before an object
+ * (`Point { x: 1 }`) is dropped. Nothing else is guessed.
  *
  * @module
  */
@@ -17,7 +23,16 @@ import { isGap, parseInfinity, scanned, scanNumber } from "./numbers.ts";
 const MAX_NESTING = 256;
 /** A bare key, as JavaScript prints one: `{ cpu: 1 }`. */
 const BARE_KEY = /[A-Za-z_$][\w$]*/y;
-const WORD = /[-+]?[A-Za-z]+/y;
+/** A word, or a dotted name (`np.float64`, `np.True_`). */
+const WORD = /[-+]?[A-Za-z_][\w.]*/y;
+/** What Node's `console.log` prints for a value it does not show. */
+const PLACEHOLDER = new RegExp(
+  String.raw`\[(?:Object|Array|Getter|Setter|Getter/Setter|Circular \*\d+|class [^\]]*|` +
+    String.raw`(?:Async)?(?:Generator)?Function(?:: [^\]]*| \(anonymous\)))\]`,
+  "y",
+);
+/** Calls that make a number of a string: `float('nan')`, `Decimal('0.25')`. */
+const NUMBER_CALL = /(?:^|\.)(?:float|int|Decimal)$/;
 const ESCAPES: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
 
 /** `line` parsed as JSON or as Python or JavaScript print it; undefined when it is none of them. */
@@ -79,14 +94,19 @@ class Parser {
     this.space();
     const char = this.#text[this.at];
     if (char === "{") return this.#object(depth);
-    if (char === "[") return this.#array(depth);
+    if (char === "[") {
+      PLACEHOLDER.lastIndex = this.at;
+      if (!PLACEHOLDER.test(this.#text)) return this.#array(depth);
+      this.at = PLACEHOLDER.lastIndex;
+      return null;
+    }
     if (char === '"' || char === "'") return this.#string();
     const number = scanNumber(this.#text, this.at, this.#text.length);
     if (scanned.end > this.at) {
       this.at = scanned.end;
       return number;
     }
-    return this.#word();
+    return this.#word(depth);
   }
 
   #object(depth: number): Record<string, unknown> {
@@ -176,18 +196,48 @@ class Parser {
     throw new SyntaxError("unterminated string");
   }
 
-  #word(): unknown {
+  #word(depth: number): unknown {
     WORD.lastIndex = this.at;
     const match = WORD.exec(this.#text);
     if (!match) throw new SyntaxError("expected a value");
     this.at = WORD.lastIndex;
     const word = match[0];
-    if (word === "true" || word === "True") return true;
-    if (word === "false" || word === "False") return false;
-    if (word === "null" || word === "None" || word === "undefined") return null;
-    const infinite = parseInfinity(word);
+    const named = !/^[-+]/.test(word);
+    if (named && this.#text[this.at] === "(") return this.#call(word, depth);
+    const at = this.at;
+    this.space();
+    if (named && this.#text[this.at] === "{") return this.#object(depth);
+    this.at = at;
+    // numpy's own names: np.True_, np.nan.
+    const bare = word.replace(/^(?:np|numpy)\./, "");
+    if (bare === "true" || bare === "True" || bare === "True_") return true;
+    if (bare === "false" || bare === "False" || bare === "False_") return false;
+    if (bare === "null" || bare === "None" || bare === "undefined") return null;
+    const infinite = parseInfinity(bare);
     if (!Number.isNaN(infinite)) return infinite;
-    if (isGap(word)) return NaN;
+    if (isGap(bare)) return NaN;
     throw new SyntaxError(`unknown word ${word}`);
   }
+
+  /** `NAME(…)`: its one argument (a number made of a string for `float`), else no value. */
+  #call(name: string, depth: number): unknown {
+    const args: unknown[] = [];
+    this.at++;
+    if (!this.#close(")")) {
+      do args.push(this.value(depth + 1)); while (this.#next(")"));
+    }
+    if (args.length !== 1) return null;
+    const arg = args[0];
+    return typeof arg === "string" && NUMBER_CALL.test(name) ? numberOf(arg) : arg;
+  }
+}
+
+/** The number `text` is (`1.5`, `nan`, `-inf`, spaces around it), or no value. */
+function numberOf(text: string): number | null {
+  const trimmed = text.trim();
+  const value = scanNumber(trimmed, 0, trimmed.length);
+  if (trimmed !== "" && scanned.end === trimmed.length) return value;
+  if (isGap(trimmed)) return NaN;
+  const infinite = parseInfinity(trimmed);
+  return Number.isNaN(infinite) ? null : infinite;
 }
