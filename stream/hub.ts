@@ -20,17 +20,22 @@ import { MAX_SERIES, type PointSink, type XKind } from "./sink.ts";
 import { History } from "./history.ts";
 import { INITIAL_SHAPE, metaMessage, type ViewOptions } from "./meta.ts";
 import { initialStatus, type SourceStatus, withSkippedLine } from "./source_status.ts";
-import { BINARY_PROTOCOL, encodeRuns, PendingRuns } from "./frames.ts";
-import { linesOfRuns, TextLines } from "./text_lines.ts";
+import { BINARY_PROTOCOL, PendingRuns } from "./frames.ts";
+import { TextLines } from "./text_lines.ts";
+import { joinPieces } from "./join_pieces.ts";
 import { Pacer } from "./pacer.ts";
 import { CLOSE_TRY_AGAIN_LATER } from "./close_codes.ts";
 import {
   closeQuietly,
+  type Delivery,
   type Frame,
   type Message,
   type Viewer,
   ViewerSeat,
 } from "./viewer_budget.ts";
+
+/** How often joins still under way get more of their window when no frame carries it. */
+const JOIN_PUMP_MS = 20;
 
 /** Options fixed for the hub's lifetime. */
 export interface HubOptions extends ViewOptions {
@@ -82,6 +87,7 @@ export class Hub implements PointSink {
   #builtStatus: Built;
   #status: SourceStatus = initialStatus();
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #joinTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #pacer = new Pacer();
   #dropped = 0;
   #points = 0;
@@ -208,17 +214,32 @@ export class Hub implements PointSink {
     // Unchanged since the flush above but for where history starts, which no flag follows.
     const start = this.history.startX;
     const meta = this.#builtMeta?.start === start ? this.#builtMeta.text : this.#metaMessage();
-    const messages: Message[] = [meta];
-    const window = binary ? encodeRuns(windows) : linesOfRuns(windows);
-    if (window.length > 0) messages.push(window);
+    const messages: Message[] = [meta, ...joinPieces(windows, binary)];
     messages.push(
       this.#builtStatus?.start === start ? this.#builtStatus.text : this.#statusMessage(),
     );
     if (binary) this.#binaryViewers++;
     else this.#textViewers++;
-    const seat = new ViewerSeat(viewer, binary, who);
+    const seat = new ViewerSeat(viewer, binary, who, this.#options.maxQueuedBytes);
     this.#viewers.set(viewer, seat);
-    if (!seat.join(messages)) this.#forget(viewer);
+    if (!seat.join(messages, this.#flushNumber - 1, performance.now())) this.#forget(viewer);
+    else if (seat.joining) this.#pumpJoins();
+  }
+
+  /** While a join is under way, sends more of it every `JOIN_PUMP_MS` as its queue drains. */
+  #pumpJoins(): void {
+    if (this.#joinTimer !== undefined || this.#stopped) return;
+    this.#joinTimer = setTimeout(() => {
+      this.#joinTimer = undefined;
+      const now = performance.now();
+      let joining = false;
+      for (const seat of [...this.#viewers.values()]) {
+        if (!seat.joining) continue;
+        this.#settle(seat, seat.pump(now, this.#latestSince, this.#flushNumber));
+        joining ||= seat.joining;
+      }
+      if (joining) this.#pumpJoins();
+    }, JOIN_PUMP_MS);
   }
 
   /** Stops sending to `viewer`. */
@@ -231,7 +252,8 @@ export class Hub implements PointSink {
     this.#flush();
     this.#stopped = true;
     clearTimeout(this.#timer);
-    this.#timer = undefined;
+    clearTimeout(this.#joinTimer);
+    this.#timer = this.#joinTimer = undefined;
   }
 
   /**
@@ -327,8 +349,12 @@ export class Hub implements PointSink {
   };
 
   #deliver(seat: ViewerSeat, frame: Frame, now: number): void {
+    this.#settle(seat, seat.deliver(frame, now, this.#latestSince));
+  }
+
+  /** Forgets and closes a viewer whose delivery failed or that is over its budget. */
+  #settle(seat: ViewerSeat, delivery: Delivery): void {
     const { maxQueuedBytes, log } = this.#options;
-    const delivery = seat.deliver(frame, now, maxQueuedBytes, this.#latestSince);
     if (delivery.kind === "sent") return;
     // Forgotten first: closed once, and never written to again.
     this.#forget(seat.viewer);

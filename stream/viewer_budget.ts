@@ -10,14 +10,19 @@
  * taking nothing for `STALL_DROP_MS`, is to be dropped: the hub forgets it,
  * then closes it with 1013 (try again later).
  *
- * A big join is not a slow viewer: the window sent on joining drains first,
- * and the bound applies to what is queued behind it.
+ * A big join is not a slow viewer: the window sent on joining (meta, the
+ * window in pieces, status) goes out as the queue drains, at most the budget
+ * queued at a time, and the bound applies to what is queued behind it. Live
+ * frames wait meanwhile; a viewer that missed some catches up as a reduced
+ * one (the latest values, then every point, the page filling the gap from
+ * history). A joiner that takes nothing for `STALL_DROP_MS` is dropped: one
+ * that stops reading holds about its budget, not the window.
  *
  * @module
  */
 
 import type { LogFields } from "../log.ts";
-import { queueCost } from "./send_queue.ts";
+import { queueCost, QUEUED_MESSAGE_BYTES } from "./send_queue.ts";
 
 /** What the hub needs of a viewer: the server-side WebSocket fits it. */
 export interface Viewer {
@@ -67,7 +72,16 @@ export type LatestValues = (since: number) => string;
 
 /** One attached viewer and what its queue holds. */
 export class ViewerSeat {
-  /** Cost of the join window that may still be queued: not held against the viewer. */
+  /** The join's messages (meta, window pieces, status), and the next one to send. */
+  #join: readonly Message[] = [];
+  #joinNext = 0;
+  /** The last flush the join window holds. */
+  #joinFlush = 0;
+  /** Meta and status of live frames that came while joining, sent once it is out. */
+  #heldMeta: Message | undefined;
+  #heldStatus: Message | undefined;
+  #missedLive = false;
+  /** Cost of the join that may still be queued: not held against the viewer. */
   #grace = 0;
   /** Messages sent since the socket's queue last read empty. */
   #unsent = 0;
@@ -84,8 +98,15 @@ export class ViewerSeat {
     /** Takes binary data frames. */
     readonly binary: boolean,
     /** Who it is, for the line logged if it is dropped. */
-    readonly who: LogFields = {},
+    readonly who: LogFields,
+    /** What its queue may hold (`--max-queue`), in `queueCost` terms. */
+    readonly budget: number,
   ) {}
+
+  /** Whether some of the join is still to be sent. */
+  get joining(): boolean {
+    return this.#joinNext < this.#join.length;
+  }
 
   /** Whether the viewer gets a reduced stream now, for falling behind. */
   get reduced(): boolean {
@@ -93,24 +114,37 @@ export class ViewerSeat {
   }
 
   /**
-   * Sends the join messages (meta, window, status). All that is queued then,
-   * the window and whatever came before it, drains before the bound applies.
-   * Returns false when the socket closed under us.
+   * Starts the join (meta, window pieces, status; `lastFlush` the last flush
+   * the window holds): as much as the budget has room for now, the rest by
+   * `pump` or `deliver` as the queue drains. Returns false when the socket
+   * closed under us.
    */
-  join(messages: readonly Message[]): boolean {
-    try {
-      for (const message of messages) this.viewer.send(message);
-    } catch {
-      return false;
-    }
-    this.#unsent = messages.length;
-    this.#grace = this.#queuedAfter = queueCost(this.viewer.bufferedAmount, this.#unsent);
-    return true;
+  join(messages: readonly Message[], lastFlush: number, now: number): boolean {
+    this.#join = messages;
+    this.#joinFlush = lastFlush;
+    this.#progressAt = now;
+    // Nothing live was held yet: no latest values to send.
+    return this.#sendJoin(now, () => "", lastFlush).kind !== "gone";
+  }
+
+  /**
+   * Sends more of the join if the queue has room (for a stream with no frame
+   * to carry it); `through` is the flush the latest values cover.
+   */
+  pump(now: number, latest: LatestValues, through: number): Delivery {
+    return this.joining ? this.#sendJoin(now, latest, through) : SENT;
   }
 
   /** Sends `frame` (or its reduced form), unless the viewer is over its budget. */
-  deliver(frame: Frame, now: number, maxQueuedBytes: number, latest: LatestValues): Delivery {
-    const { viewer } = this;
+  deliver(frame: Frame, now: number, latest: LatestValues): Delivery {
+    if (this.joining) {
+      // Held back: the page takes it as live once its window is whole.
+      this.#missedLive ||= frame.full.length > (frame.meta ? 1 : 0) + (frame.status ? 1 : 0);
+      this.#heldMeta = frame.meta ?? this.#heldMeta;
+      this.#heldStatus = frame.status ?? this.#heldStatus;
+      return this.#sendJoin(now, latest, frame.number);
+    }
+    const { viewer, budget: maxQueuedBytes } = this;
     const buffered = viewer.bufferedAmount;
     if (buffered === 0) this.#unsent = 0;
     const queued = queueCost(buffered, this.#unsent);
@@ -143,6 +177,57 @@ export class ViewerSeat {
       for (const message of messages) viewer.send(message);
       this.#unsent += messages.length;
       this.#queuedAfter = queueCost(viewer.bufferedAmount, this.#unsent);
+      return SENT;
+    } catch {
+      return GONE;
+    }
+  }
+
+  /**
+   * Sends join messages while the queue has room (one when it is empty,
+   * whatever its size); once the join is out, the live meta and status held
+   * meanwhile, and a catch-up as a reduced viewer if live points were held.
+   */
+  #sendJoin(now: number, latest: LatestValues, through: number): Delivery {
+    const { viewer } = this;
+    const buffered = viewer.bufferedAmount;
+    if (buffered === 0) this.#unsent = 0;
+    let queued = queueCost(buffered, this.#unsent);
+    if (queued < this.#queuedAfter || queued === 0) this.#progressAt = now;
+    try {
+      while (this.joining) {
+        const message = this.#join[this.#joinNext]!;
+        const cost = bytesOf([message]) + QUEUED_MESSAGE_BYTES;
+        if (queued > 0 && queued + cost > this.budget) break;
+        viewer.send(message);
+        this.#joinNext++;
+        this.#unsent++;
+        queued += cost;
+      }
+      if (this.joining) {
+        this.#queuedAfter = queueCost(viewer.bufferedAmount, this.#unsent);
+        const stalled = now - this.#progressAt > STALL_DROP_MS;
+        return stalled ? { kind: "drop", reason: "stalled", queued: this.#queuedAfter } : SENT;
+      }
+      this.#join = [];
+      this.#joinNext = 0;
+      const held = [this.#heldMeta, this.#heldStatus].filter((message) => message !== undefined);
+      for (const message of held) viewer.send(message);
+      this.#unsent += held.length;
+      if (this.#missedLive) {
+        // Caught up as a viewer that fell behind: the latest values since the window, then all.
+        this.#reduced = true;
+        viewer.send(JSON.stringify({ type: "viewer", reduced: true }));
+        this.#unsent++;
+        const values = latest(this.#joinFlush);
+        this.#reducedFlush = through;
+        this.#reducedAt = now;
+        if (values !== "") {
+          viewer.send(values);
+          this.#unsent++;
+        }
+      }
+      this.#grace = this.#queuedAfter = queueCost(viewer.bufferedAmount, this.#unsent);
       return SENT;
     } catch {
       return GONE;
