@@ -207,10 +207,17 @@ const model = {
 };
 
 Deno.test("the rate shows only while points arrive; the end shows the exit code", () => {
-  const batches: [number, number][] = [[1000, 50], [4000, 50]];
-  assert.equal(liveRate(batches, 0, 5000), 20);
-  assert.equal(liveRate([[1000, 50], [4000, 50]], 0, 4000 + 5001), null, "quiet: no rate");
-  assert.equal(liveRate([[100, 5]], 0, 1000), null, "too early to tell");
+  // 50 points a second after the run's first batch, however long the page waited before it.
+  const batches: [number, number][] = [[60_000, 50], [61_000, 50], [62_000, 50], [63_000, 50]];
+  assert.equal(liveRate(batches, 63_500), 50);
+  assert.equal(liveRate([[1000, 50], [4000, 50]], 4000 + 5001), null, "quiet: no rate");
+  assert.equal(liveRate([[100, 5], [600, 5]], 1000), null, "too early to tell");
+  // A stream that resumes after a pause is counted from where it resumed: 10 a second.
+  const resumed: [number, number][] = [];
+  for (let t = 0; t < 3000; t += 100) resumed.push([t, 1]);
+  for (let t = 20_000; t <= 24_000; t += 100) resumed.push([t, 1]);
+  assert.equal(liveRate(resumed, 24_050), 10);
+  assert.equal(liveRate(resumed, 21_000), null, "too early after resuming");
   assert.match(statusText({ ...model, rate: 20 }), /20 points\/s/);
   const idle = { ...connected, state: "not connected" };
   assert.equal(

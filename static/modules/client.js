@@ -51,7 +51,6 @@ export function createClient(path, state, store, hooks) {
     state.received += merged.received;
     if (merged.first) state.full = merged.full;
     for (const gap of merged.gaps) hooks.gap(gap.name, gap.from, gap.to);
-    state.liveSince = performance.now();
     hooks.trim();
     hooks.changed();
   };
@@ -99,7 +98,6 @@ export function createClient(path, state, store, hooks) {
     onOpen() {
       state.join = opened(state.join, demo);
       state.liveBatches = [];
-      state.liveSince = performance.now();
       state.reducedFrom = null;
       clearTimeout(joinTimer);
       if (!demo) joinTimer = setTimeout(finishJoin, JOIN_TIMEOUT_MS);

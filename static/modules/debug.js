@@ -33,6 +33,10 @@ export function exposeForTests(state, store, stack, connection) {
     get connection() {
       return connection.state;
     },
+    /** Whether the page is still taking in the stream's window (join.js). */
+    get joining() {
+      return state.join.joining;
+    },
     /** The subprotocol agreed: `liveplot-f64` when data comes as binary frames. */
     get protocol() {
       return connection.socket?.protocol ?? null;

@@ -61,7 +61,7 @@ export function showStatus({ state, store, ui, stack, connection }) {
     },
     now: Date.now(),
     points: demo ? state.received : store.points,
-    rate: demo ? null : liveRate(state.liveBatches, state.liveSince, performance.now()),
+    rate: demo ? null : liveRate(state.liveBatches, performance.now()),
     reduced: state.reducedFrom !== null,
     joining: state.join.joining,
   };

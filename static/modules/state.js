@@ -48,7 +48,6 @@ export function createState(demo, initial) {
     received: 0,
     /** @type {[number, number][]} (time, count) of live batches, for the rate */
     liveBatches: [],
-    liveSince: 0,
     join: initialJoin(),
     /** @type {Map<string, number> | null} last x per series when the server reduced the stream */
     reducedFrom: null,

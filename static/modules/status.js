@@ -11,8 +11,10 @@ import { formatClock, formatRate, plural } from "./format.js";
 
 /** Points per second are counted over this many seconds of live frames. */
 export const RATE_WINDOW_MS = 30_000;
-/** With no points for this long the page stops showing a rate. */
+/** With no points for this long the page stops showing a rate; a later batch starts a new run. */
 export const RATE_IDLE_MS = 5_000;
+/** A run of live batches is this old before its rate is shown. */
+export const RATE_SETTLE_MS = 2_000;
 /** A skipped line is shown up to this many characters. */
 export const CLIP_CHARS = 60;
 
@@ -190,25 +192,28 @@ export function stderrText(source) {
 }
 
 /**
- * Points per second over the last `RATE_WINDOW_MS`, or null: too early to
- * tell, or no points for `RATE_IDLE_MS`. Drops batches older than the window.
+ * Points per second of the current run of live batches, or null: too early
+ * to tell, or no points for `RATE_IDLE_MS`. A run begins with the first batch
+ * after a pause longer than `RATE_IDLE_MS` (or the first ever), so a stream
+ * that starts or resumes long after the page opened is counted from then on,
+ * and over `RATE_WINDOW_MS` at most: the points after the run's first batch,
+ * over the time from it to the last. Drops batches older than the window.
  * @param {[number, number][]} batches (time, count) of live batches, oldest first
- * @param {number} since when counting began (the socket opened)
  * @param {number} now performance.now()
  * @returns {number | null}
  */
-export function liveRate(batches, since, now) {
-  while (
-    batches.length > 0 && /** @type {[number, number]} */ (batches[0])[0] < now - RATE_WINDOW_MS
-  ) {
-    batches.shift();
-  }
-  const elapsed = Math.min(RATE_WINDOW_MS, now - since);
+export function liveRate(batches, now) {
+  const at = (/** @type {number} */ index) => /** @type {[number, number]} */ (batches[index]);
+  while (batches.length > 0 && at(0)[0] < now - RATE_WINDOW_MS) batches.shift();
   const last = batches.at(-1);
-  if (elapsed < 2000 || !last || now - last[0] > RATE_IDLE_MS) return null;
+  if (!last || now - last[0] > RATE_IDLE_MS) return null;
+  let first = batches.length - 1;
+  while (first > 0 && at(first)[0] - at(first - 1)[0] <= RATE_IDLE_MS) first--;
+  const start = at(first)[0];
+  if (now - start < RATE_SETTLE_MS || !(last[0] > start)) return null;
   let count = 0;
-  for (const [, n] of batches) count += n;
-  return count / (elapsed / 1000);
+  for (let i = first + 1; i < batches.length; i++) count += at(i)[1];
+  return count / ((last[0] - start) / 1000);
 }
 
 /**

@@ -1,0 +1,111 @@
+/**
+ * The status line and the empty page's hint, in a real Chromium against the
+ * real server fed by real pushes: points per second counted from when points
+ * arrive (not from when the page opened), and why nothing is plotted when a
+ * stream got only header lines.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { launchBrowser, sleep, waitForPage } from "./browser.ts";
+import { startTestServer } from "./helpers.ts";
+
+const browserTest = { sanitizeOps: false, sanitizeResources: false };
+const TOKEN = "page-status-token-0123456789";
+
+/** Pushes `body` into stream `name` and answers the counts. */
+async function push(base: URL, name: string, body: string): Promise<Record<string, number>> {
+  const answer = await fetch(new URL(`/s/${name}`, base), {
+    method: "POST",
+    headers: { authorization: `Bearer ${TOKEN}` },
+    body,
+  });
+  assert.equal(answer.status, 200, `push to ${name}`);
+  return await answer.json();
+}
+
+/** Pushes one line every 100 ms (on a fixed beat) until `until` settles; answers the count. */
+async function pushTenASecond(base: URL, name: string, until: Promise<unknown>): Promise<number> {
+  let done = false;
+  until.finally(() => (done = true));
+  const start = performance.now();
+  let sent = 0;
+  while (!done) {
+    await push(base, name, `v=${sent}\n`);
+    sent++;
+    await sleep(Math.max(0, start + sent * 100 - performance.now()));
+  }
+  return sent;
+}
+
+/** The rate the status line shows, or null. */
+async function shownRate(page: Page): Promise<number | null> {
+  const status = (await page.locator("#status").textContent()) ?? "";
+  const match = /([\d.]+) points\/s/.exec(status);
+  return match ? Number(match[1]) : null;
+}
+
+/** Waits until the status shows a rate; answers it. */
+async function firstRate(page: Page): Promise<number> {
+  await page.waitForFunction(
+    // deno-lint-ignore no-explicit-any
+    () => /points\/s/.test((globalThis as any).document.getElementById("status").textContent),
+    null,
+    { timeout: 10_000 },
+  );
+  return (await shownRate(page))!;
+}
+
+Deno.test({
+  name: "points/s counts from the first point, and again after a pause, not from the page's open",
+  ...browserTest,
+  async fn() {
+    await using server = await startTestServer({ token: TOKEN, window: { seconds: 60 } });
+    await using browser = await launchBrowser();
+    const { page, problems } = await browser.newPage();
+    // The page is open (and joined: its join times out with no stream) before the first write.
+    await page.goto(new URL("/s/ratecheck", server.url).href);
+    await waitForPage(page, (state) => state.connection === "connected", "connected");
+    await page.waitForFunction(
+      // deno-lint-ignore no-explicit-any
+      () => (globalThis as any).liveplot.joining === false,
+      null,
+      { timeout: 10_000 },
+    );
+    for (const phase of ["first points", "after a pause"]) {
+      let stop = () => {};
+      const stopped = new Promise<void>((resolve) => (stop = resolve));
+      const pushing = pushTenASecond(server.url, "ratecheck", stopped);
+      try {
+        const rates = [await firstRate(page)];
+        // Two more readings a second apart (the status refreshes every second).
+        for (const _ of [1, 2]) {
+          const before = await page.locator("#status").textContent();
+          await page.waitForFunction(
+            // deno-lint-ignore no-explicit-any
+            (text) => (globalThis as any).document.getElementById("status").textContent !== text,
+            before,
+            { timeout: 5000 },
+          );
+          rates.push((await shownRate(page)) ?? NaN);
+        }
+        for (const rate of rates) {
+          assert.ok(rate >= 7 && rate <= 13, `${phase}: about 10 points/s, not ${rates}`);
+        }
+      } finally {
+        stop();
+        await pushing;
+      }
+      // Quiet: the rate goes (none after 5 s without points).
+      await page.waitForFunction(
+        // deno-lint-ignore no-explicit-any
+        () => !/points\/s/.test((globalThis as any).document.getElementById("status").textContent),
+        null,
+        { timeout: 10_000 },
+      );
+    }
+    assert.deepEqual(problems, []);
+  },
+});
