@@ -211,3 +211,38 @@ Deno.test("series names that would start a spreadsheet formula are written as te
   assert.equal(long.split("\r\n")[1], `"'=HYPERLINK(""http://x"")",1,-1.5`);
   assert.equal(long.split("\r\n")[2], "'@SUM(1+1),1,2");
 });
+
+Deno.test("the page's CSV button writes every x with the digits of the server's export", async () => {
+  const { tableCsv } = await import("../static/modules/export.js");
+  const xs = [
+    1767225600,
+    1767225600.000001,
+    1767225600.1234567,
+    1767225600.9999996,
+    1767225600.665001,
+    -1.5,
+    -0.0000015,
+    0,
+    8.64e12,
+    8.64e12 + 1,
+    -9e12,
+    1e300,
+  ];
+  for (const kind of ["time", "index", "number"] as const) {
+    const server = [...csvChunks({
+      history: history(xs.map((x, i) => [0, x, i])),
+      names: ["v"],
+      xKind: kind,
+    })].join("").split("\r\n").slice(1, -1).map((line) => line.split(",")[0]);
+    const sorted = [...xs].sort((a, b) => a - b);
+    const page = tableCsv({
+      xs: sorted,
+      columns: [sorted.map((x) => xs.indexOf(x))],
+      names: ["v"],
+      kind,
+      from: 0,
+      to: sorted.length,
+    }).split("\n").slice(1, -1).map((line) => line.split(",")[0]);
+    assert.deepEqual(page, server, kind);
+  }
+});

@@ -1,7 +1,8 @@
 /**
- * Downloads: the series in view as CSV (ISO time for time x, one column per
- * series, empty cells where a series has no point at that x) and a PNG of
- * every drawn chart, stacked, with the title and the legend.
+ * Downloads: the series in view as CSV (x written as the server's export
+ * writes it, ISO time for time x; one column per series, empty cells where a
+ * series has no point at that x) and a PNG of every drawn chart, stacked,
+ * with the title and the legend.
  *
  * @module
  */
@@ -30,14 +31,38 @@ export function csvText(text) {
   return csvField(/^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
 }
 
+/** Seconds past which a Date cannot hold a time (±100 million days). */
+const MAX_DATE_SECONDS = 8.64e12;
+
 /**
- * The x cell: ISO 8601 time for time x, else the number.
- * @param {number} x
+ * Writes x cells as the server's export does (stream/csv_export.ts): time x as
+ * ISO 8601 UTC with milliseconds, or microseconds when they are not zero (past
+ * a Date's range, the number); other x as the number. The date part is reused
+ * within a second.
  * @param {string} kind
- * @returns {string}
+ * @returns {(x: number) => string}
  */
-export function csvX(x, kind) {
-  return kind === "time" ? new Date(x * 1000).toISOString() : String(x);
+export function csvXFormatter(kind) {
+  if (kind !== "time") return String;
+  let cachedSecond = NaN;
+  let cachedPrefix = "";
+  return (seconds) => {
+    let whole = Math.floor(seconds);
+    let micros = Math.round((seconds - whole) * 1e6);
+    if (micros === 1e6) {
+      whole++;
+      micros = 0;
+    }
+    if (whole !== cachedSecond) {
+      if (!(Math.abs(whole) <= MAX_DATE_SECONDS)) return String(seconds);
+      cachedSecond = whole;
+      cachedPrefix = new Date(whole * 1000).toISOString().slice(0, -5);
+    }
+    const fraction = micros % 1000 === 0
+      ? String(micros / 1000).padStart(3, "0")
+      : String(micros).padStart(6, "0");
+    return `${cachedPrefix}.${fraction}Z`;
+  };
 }
 
 /**
@@ -48,9 +73,10 @@ export function csvX(x, kind) {
 export function tableCsv(table) {
   // Headed as the server's export is (GET /data.csv), whatever x is: one file reads like the other.
   const lines = [["x", ...table.names].map(csvText).join(",")];
+  const csvX = csvXFormatter(table.kind);
   for (let row = table.from; row < table.to; row++) {
     let any = false;
-    const cells = [csvX(/** @type {number} */ (table.xs[row]), table.kind)];
+    const cells = [csvX(/** @type {number} */ (table.xs[row]))];
     for (const column of table.columns) {
       const value = column[row];
       if (value === undefined || value === null) cells.push("");
