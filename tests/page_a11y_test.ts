@@ -2,7 +2,7 @@
  * The page as a screen reader and a narrow window meet it, in a real
  * Chromium: the live region speaks only when a state changes (never with the
  * counters), the chart area is a named, described control that takes its keys,
- * and a 200-character series name neither widens the legend nor the `/s/`
+ * and so does the page after a button was clicked, and a 200-character series name neither widens the legend nor the `/s/`
  * table past the window.
  *
  * @module
@@ -156,6 +156,48 @@ Deno.test({
     await waitForPage(page, (s) => s.view.following, "l follows again");
     await page.keyboard.press("Space");
     await waitForPage(page, (s) => s.view.paused, "space pauses");
+    assert.deepEqual(problems, []);
+  },
+});
+
+Deno.test({
+  name: "keys act after a toolbar or legend button is clicked; space and Enter press a button",
+  ...browserTest,
+  async fn() {
+    await using server = await startFedServer({ x: { kind: "index" } });
+    for (let i = 0; i < 50; i++) await server.write(`${i} ${2 * i}\n`);
+    await using browser = await launchBrowser();
+    const { page, problems } = await browser.newPage();
+    await page.goto(server.url.href);
+    await waitForPage(page, (s) => s.chart?.data[0]?.length === 50, "50 points drawn");
+    const width = (s: { view: { from: number; to: number } }) => s.view.to - s.view.from;
+
+    await page.getByRole("button", { name: "Zoom in" }).click();
+    const zoomed = await waitForPage(page, (s) => !s.view.following, "zoomed by the button");
+    await page.keyboard.press("+");
+    await waitForPage(
+      page,
+      (s) => width(s) < width(zoomed) * 0.75,
+      "+ zooms in again with the button focused",
+    );
+    await page.keyboard.press("End");
+    await waitForPage(page, (s) => s.view.following, "End follows with the button focused");
+    // A legend button: its name hides the series; ← pans all the same.
+    await page.locator("#legend .toggle").first().click();
+    await waitForPage(page, (s) => s.series[0]?.hidden === true, "the series hidden");
+    await page.keyboard.press("ArrowLeft");
+    await waitForPage(page, (s) => !s.view.following, "← pans with the legend's button focused");
+    await page.keyboard.press("l");
+    await waitForPage(page, (s) => s.view.following, "l follows with the legend's button focused");
+    // Space and Enter on a focused button press it, once: no shortcut on top.
+    await page.getByRole("button", { name: "Zoom out" }).focus();
+    await page.keyboard.press("Enter");
+    await waitForPage(page, (s) => !s.view.following, "Enter presses Zoom out");
+    await page.getByRole("button", { name: "Pause" }).focus();
+    await page.keyboard.press("Space");
+    await waitForPage(page, (s) => s.view.paused, "space presses Pause");
+    await page.getByRole("button", { name: "Zoom in" }).click();
+    assert.equal((await readPage(page)).view.paused, true, "once: still paused");
     assert.deepEqual(problems, []);
   },
 });

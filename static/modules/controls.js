@@ -103,13 +103,14 @@ export function bindControls(ui, actions, initial) {
   document.addEventListener("keydown", (event) => {
     const target = /** @type {HTMLElement} */ (event.target);
     if (initial.demo || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (target.closest?.("input, textarea, select")) return;
+    // Not while typing in a field; anywhere else (the charts, the page, a toolbar or legend
+    // button just clicked) the keys act, but space and Enter still press a focused button or link.
+    if (target.closest?.("input, textarea, select") || target.isContentEditable) return;
     if (event.key === " " && !target.closest?.("button, a")) {
       event.preventDefault();
       actions.pause();
       return;
     }
-    if (target !== ui.charts && target !== document.body) return;
     const keys = /** @type {Record<string, () => void>} */ ({
       ArrowLeft: () => actions.pan(-0.1),
       ArrowRight: () => actions.pan(0.1),
