@@ -62,7 +62,7 @@ export interface IngestStreams {
 /** One writer's seat on a stream, for the length of one request. */
 export type IngestWriter = Pick<
   StreamWriter,
-  "sink" | "blocked" | "readerFor" | "close" | "detected" | "skipped" | "cutOff"
+  "sink" | "blocked" | "readerFor" | "close" | "detected" | "skipped" | "cutOff" | "headers"
 >;
 
 /** Seconds a writer is asked to wait while the backplane cannot take points. */

@@ -39,19 +39,22 @@ export class PushFeed {
   readonly #tally: LineTally;
   readonly #maxLineBytes: number;
   readonly #cutOff: () => void;
+  readonly #headers: (count: number) => void;
   #truncated = 0;
   #lineBreaks = false;
 
   constructor(
-    writer: Pick<StreamWriter, "sink" | "skipped" | "cutOff" | "detected">,
+    writer: Pick<StreamWriter, "sink" | "skipped" | "cutOff" | "detected" | "headers">,
     reader: LineReader,
     maxLineBytes: number,
   ) {
     this.#reader = reader;
     this.#sink = writer.sink;
     this.#maxLineBytes = maxLineBytes;
-    // The stream hears of skipped and cut-off lines and the format (for the page), as from a source.
+    // The stream hears of skipped, cut-off and header lines and the format (for the page), as
+    // from a source.
     this.#tally = new LineTally(writer);
+    this.#headers = (count) => writer.headers(count);
     this.#cutOff = () => {
       this.#truncated++;
       writer.cutOff(maxLineBytes);
@@ -77,7 +80,11 @@ export class PushFeed {
 
   /** Reads the first `count` lines of `batch` (all by default) into the stream. */
   read(batch: Batch, count: number = batch.lines.length): void {
+    const headersBefore = this.#tally.counts.header;
     this.#tally.read(batch.lines, batch.arrivals, this.#reader, this.#sink, count);
+    // The stream hears of header lines too: a stream of nothing else says so on its page.
+    const headers = this.#tally.counts.header - headersBefore;
+    if (headers > 0) this.#headers(headers);
   }
 
   /** The body's lines so far, by what they were. */

@@ -76,6 +76,8 @@ export interface StreamWriter {
   skipped(line: string, reason: string): void;
   /** Told of each line cut off for being over `limit` bytes: counted, and the first logged. */
   cutOff(limit: number): void;
+  /** Told of `count` more header lines (names, no points): the empty page's hint says so. */
+  headers(count: number): void;
   /** The request is over: the stream may count as idle again. */
   close(): void;
 }
@@ -216,6 +218,7 @@ export class Streams {
       detected: (detected) => stream.hub.setFormat(detected.format),
       skipped: (line, reason) => stream.skipped(line, reason, this.#options.log),
       cutOff: (limit) => stream.cutOff(limit, this.#options.log),
+      headers: (count) => stream.hub.report({ headers: stream.hub.status.headers + count }),
       close: () => {
         stream.writers--;
         stream.lastUsed = Date.now();

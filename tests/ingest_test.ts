@@ -86,6 +86,7 @@ function startIngest(overrides: Partial<IngestOptions> = {}): Harness {
         detected: () => {},
         skipped: (line, reason) => sink.skipped.push(`${line}: ${reason}`),
         cutOff: () => sink.cutOff++,
+        headers: () => {},
       };
     },
   };

@@ -249,6 +249,15 @@ Deno.test("the rate shows only while points arrive; the end shows the exit code"
   const allHeaders = hintText({ ...empty, source: { state: "ended" as const, headers: 2 } });
   assert.match(allHeaders, /^Nothing plotted: the source ended after 2 lines read as a header/);
   assert.match(hintText({ ...empty, otherStreams: 2 }), /Nothing on this stream yet/);
+  // Header lines alone say so, other streams or not.
+  for (
+    const others of [{ otherStreams: 2 }, { source: { headers: 2, store: "connected" as const } }]
+  ) {
+    assert.match(
+      hintText({ ...empty, source: { headers: 2 }, ...others }),
+      /^Nothing plotted yet: 2 lines read as a header/,
+    );
+  }
   assert.match(hintText({ ...empty, source: { store: "connected" as const } }), /this stream/);
 });
 

@@ -109,3 +109,34 @@ Deno.test({
     assert.deepEqual(problems, []);
   },
 });
+
+Deno.test({
+  name: "a stream of header lines alone says so, on a server with other streams too",
+  ...browserTest,
+  async fn() {
+    await using server = await startTestServer({ token: TOKEN });
+    assert.deepEqual(await push(server.url, "numbers", "1 2\n3 4\n"), {
+      taken: 2,
+      headers: 0,
+      blank: 0,
+      skipped: 0,
+    });
+    assert.deepEqual(await push(server.url, "allbad", "hello world\nfoo bar\n"), {
+      taken: 0,
+      headers: 2,
+      blank: 0,
+      skipped: 0,
+    });
+    await using browser = await launchBrowser();
+    const { page, problems } = await browser.newPage();
+    await page.goto(new URL("/s/allbad", server.url).href);
+    // The page learns of the other stream (it looks on its first empty second), then says why.
+    await page.locator("#streams-here a", { hasText: "numbers" }).waitFor({ timeout: 15_000 });
+    const hint = await page.locator("#hint").textContent();
+    assert.match(
+      hint ?? "",
+      /^Nothing plotted yet: 2 lines read as a header \(names, not numbers\)/,
+    );
+    assert.deepEqual(problems, []);
+  },
+});

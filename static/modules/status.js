@@ -170,12 +170,13 @@ export function hintText(model) {
   if (source?.state === "connecting" || source?.state === "waiting") {
     return `Nothing plotted yet: ${source.detail || `the source is ${source.state}`}.`;
   }
-  if (model.otherStreams > 0 || (source?.store ?? null) !== null) {
-    return "Nothing on this stream yet. The streams this server has:";
-  }
+  // Header lines say what this stream got: before the other streams, which it has none of.
   if (headers > 0) {
     return `Nothing plotted yet: ${worded}, and none with numbers since. liveplot plots lines ` +
       "of numbers (docs/formats.md).";
+  }
+  if (model.otherStreams > 0 || (source?.store ?? null) !== null) {
+    return "Nothing on this stream yet. The streams this server has:";
   }
   return "Nothing plotted yet: waiting for the first line of numbers. A program writing to a pipe " +
     "may hold its output in a buffer: run it under stdbuf -oL (or PYTHONUNBUFFERED=1 for Python).";
