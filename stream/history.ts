@@ -63,7 +63,7 @@ const SLAB_CHUNKS = 128;
 /** ...and a 16th of the bound: eviction frees a whole slab at a time, so drops little more. */
 const SLABS_PER_BOUND = 16;
 
-/** Options fixed for a history's lifetime. */
+/** A history's options; its window changes with `setWindow`. */
 export interface HistoryOptions {
   /** Bound on the bytes of all series; the windows are kept even past it. */
   maxBytes: number;
@@ -91,7 +91,7 @@ interface Series {
 
 /** Per series chunked columnar store with a byte bound and range queries. */
 export class History {
-  readonly #options: HistoryOptions;
+  #options: HistoryOptions;
   readonly #series: Series[] = [];
   #bytes = 0;
   #points = 0;
@@ -99,6 +99,11 @@ export class History {
 
   constructor(options: HistoryOptions) {
     this.#options = { ...options, windowPoints: Math.max(1, options.windowPoints) };
+  }
+
+  /** Changes the window kept from now on (a stream's x turned out not to be time). */
+  setWindow({ windowPoints, windowSeconds }: Omit<HistoryOptions, "maxBytes">): void {
+    this.#options = { ...this.#options, windowPoints: Math.max(1, windowPoints), windowSeconds };
   }
 
   /** Bytes held by all chunks, their overhead included. */

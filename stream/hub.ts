@@ -18,7 +18,7 @@
 import type { LogFields, Logger } from "../log.ts";
 import { MAX_SERIES, type PointSink, type XKind } from "./sink.ts";
 import { History } from "./history.ts";
-import { INITIAL_SHAPE, metaMessage, type ViewOptions } from "./meta.ts";
+import { INITIAL_SHAPE, metaMessage, type ViewOptions, windowFor } from "./meta.ts";
 import { initialStatus, type SourceStatus, withSkippedLine } from "./source_status.ts";
 import { BINARY_PROTOCOL, PendingRuns } from "./frames.ts";
 import { TextLines } from "./text_lines.ts";
@@ -101,12 +101,16 @@ export class Hub implements PointSink {
 
   constructor(options: HubOptions) {
     this.#options = options;
-    const { window } = options;
-    this.history = new History({
-      maxBytes: options.historyBytes,
-      windowPoints: "points" in window ? window.points : 1,
-      windowSeconds: "seconds" in window ? window.seconds : undefined,
-    });
+    this.history = new History({ maxBytes: options.historyBytes, ...this.#historyWindow() });
+  }
+
+  /** The history's window for the x kind known now (a time window applies to time x only). */
+  #historyWindow(): { windowPoints: number; windowSeconds?: number } {
+    const window = windowFor(this.#options.window, this.#xKind);
+    return "points" in window ? { windowPoints: window.points } : {
+      windowPoints: 1,
+      windowSeconds: window.seconds,
+    };
   }
 
   /** Number of viewers attached now. */
@@ -178,6 +182,7 @@ export class Hub implements PointSink {
   setXKind(kind: XKind): void {
     if (kind === this.#xKind) return;
     this.#xKind = kind;
+    this.history.setWindow(this.#historyWindow());
     this.#metaChanged = true;
   }
 

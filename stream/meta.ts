@@ -36,9 +36,21 @@ export const INITIAL_SHAPE: Readonly<StreamShape> = {
   series: [],
 };
 
+/**
+ * Points a stream whose x is not time shows and sends to a late joiner when
+ * its window is given in time: seconds mean nothing on an index or a measured
+ * x. As many as a Redis feed keeps for a time window (streams_setup.ts).
+ */
+export const UNTIMED_WINDOW_POINTS = 10_000;
+
+/** The window in force for a stream whose x is `x`: a time window applies to time x only. */
+export function windowFor(window: WindowSpec, x: XKind): WindowSpec {
+  return "seconds" in window && x !== "time" ? { points: UNTIMED_WINDOW_POINTS } : window;
+}
+
 /** The meta message's text. */
 export function metaMessage(view: ViewOptions, shape: StreamShape): string {
-  const { window } = view;
+  const window = windowFor(view.window, shape.x);
   return JSON.stringify({
     type: "meta",
     x: shape.x,

@@ -348,3 +348,14 @@ Deno.test("a long range is made in steps that pause, and points appended meanwhi
   assert.ok(pauses >= 3, `${pauses} pauses for ${count} points`);
   assert.deepEqual(step.value, whole);
 });
+
+Deno.test("setWindow: a stream whose x is not time keeps a points window, not x units", () => {
+  const history = unbounded(1, 60);
+  for (let x = 1; x <= 300; x++) history.append(0, x, x);
+  assert.equal(history.window(0).xs.length, 61, "60 x units: 61 points of an index");
+  history.setWindow({ windowPoints: 200 });
+  assert.equal(history.window(0).xs.length, 200);
+  assert.equal(history.window(0).xs[0], 101);
+  history.setWindow({ windowPoints: 1, windowSeconds: 10 });
+  assert.equal(history.window(0).xs.length, 11);
+});

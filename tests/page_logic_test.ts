@@ -17,6 +17,7 @@ import {
   pan,
   spanText,
   togglePause,
+  windowSpec,
   zoom,
 } from "../static/modules/view.js";
 import { collect, initialJoin, merge, opened } from "../static/modules/join.js";
@@ -41,6 +42,13 @@ Deno.test("the window shows as a span: last 1m, last 200 points", () => {
   assert.equal(spanText({ seconds: 10 }), "last 10s");
   assert.equal(spanText({ points: 200 }), "last 200 points");
   assert.equal(spanText(initialView(null).serverWindow), "last 200 points");
+  // A time window applies to time x only: an index or a measured x shows the server's points.
+  const minute = { ...initialView({ seconds: 30 }), serverWindow: { seconds: 60 } };
+  assert.deepEqual(windowSpec(minute, "time"), { seconds: 30 });
+  assert.deepEqual(windowSpec(minute, "index"), { points: 10_000 });
+  const untimed = { ...minute, serverWindow: { points: 10_000 } };
+  assert.equal(spanText(windowSpec(untimed, "number")), "last 10000 points");
+  assert.deepEqual(windowSpec({ ...untimed, pageWindow: { points: 50 } }, "index"), { points: 50 });
 });
 
 Deno.test("zoom out stops at the session's extent; pan stays inside it", () => {

@@ -70,7 +70,7 @@ export function showStatus({ state, store, ui, stack, connection }) {
     paused: state.view.paused,
     split: stack.split(state),
     pauseDisabled: demo && !connection.socket && store.points === 0,
-    span: demo ? "" : spanText(windowSpec(state.view)),
+    span: demo ? "" : spanText(windowSpec(state.view, state.xKind)),
     status: statusText(model),
     announce: announceText(model),
     statusState: state.source?.state === "ended" ? "ended" : connection.state,

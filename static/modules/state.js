@@ -86,7 +86,7 @@ function heldSeries(state, store) {
  */
 export function shownRange(state, store) {
   if (!state.view.following) return state.view.fixed;
-  return liveRange(heldSeries(state, store), windowSpec(state.view), {
+  return liveRange(heldSeries(state, store), windowSpec(state.view, state.xKind), {
     reachBack: state.rangeAvailable,
     historyStart: state.historyStart,
     xKind: state.xKind,
@@ -110,7 +110,7 @@ export function sessionExtent(state, store) {
  * @param {Store} store
  */
 export function trimStore(state, store) {
-  const spec = windowSpec(state.view);
+  const spec = windowSpec(state.view, state.xKind);
   const serverWindow = state.view.serverWindow;
   const serverPoints = "points" in serverWindow ? serverWindow.points : 200;
   const { following, paused, fixed } = state.view;

@@ -39,12 +39,22 @@ export function initialView(pageWindow) {
 }
 
 /**
- * The window in force: the user's, else the server's.
+ * Points shown of a stream whose x is not time when the window is given in
+ * time, as the server sends (stream/meta.ts `UNTIMED_WINDOW_POINTS`).
+ */
+export const UNTIMED_WINDOW_POINTS = 10_000;
+
+/**
+ * The window in force: the user's, else the server's. A time window applies to
+ * time x only: with an index or a measured x the server's points window stands.
  * @param {View} view
+ * @param {string} [xKind] `time`, `index` or `number`
  * @returns {WindowSpec}
  */
-export function windowSpec(view) {
-  return view.pageWindow ?? view.serverWindow;
+export function windowSpec(view, xKind = "time") {
+  const spec = view.pageWindow ?? view.serverWindow;
+  if (!("seconds" in spec) || xKind === "time") return spec;
+  return "points" in view.serverWindow ? view.serverWindow : { points: UNTIMED_WINDOW_POINTS };
 }
 
 /**
