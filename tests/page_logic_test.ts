@@ -24,6 +24,7 @@ import { collect, initialJoin, merge, opened } from "../static/modules/join.js";
 import {
   colorSlots,
   emptyPlacement,
+  fitCharts,
   GROUP_FACTOR,
   kindOf,
   place,
@@ -197,6 +198,20 @@ Deno.test("no colour repeats within a chart: at most 24 series per chart", () =>
   for (const names of charts) {
     assert.equal(new Set(names.map((name) => slots.get(name))).size, names.length);
   }
+});
+
+Deno.test("too many charts for the window: the neighbours with the fewest series merge", () => {
+  const charts = [["free"], ["cache"], ["buff", "cs"], ["bo", "in"], ["us", "sy", "id"]];
+  assert.equal(fitCharts(charts, 5), charts, "they fit: unchanged");
+  assert.deepEqual(fitCharts(charts, 4), [["free", "cache"], ...charts.slice(2)]);
+  assert.deepEqual(fitCharts(charts, 2), [charts.slice(0, 4).flat(), ["us", "sy", "id"]]);
+  assert.deepEqual(fitCharts(charts, 0), [charts.flat()], "one chart at least");
+  // Never past the palette: two full charts stay two.
+  const full = Array.from(
+    { length: 2 },
+    (_, c) => Array.from({ length: PALETTE_SIZE }, (_, i) => `${c}.${i}`),
+  );
+  assert.deepEqual(fitCharts(full, 1), full);
 });
 
 const connected = { state: "connected", socket: true, retryAt: 0, lastCloseCode: 0 };

@@ -9,7 +9,7 @@
 
 import { createChart, createGutters, sharedGutter } from "./chart.js";
 import { isDark } from "./colors.js";
-import { colorSlots, columnStats, place, shouldSplit, splitCharts } from "./grouping.js";
+import { colorSlots, columnStats, fitCharts, place, shouldSplit, splitCharts } from "./grouping.js";
 import { attachGestures } from "./gestures.js";
 import { displayName, visibleName } from "./names.js";
 
@@ -19,6 +19,20 @@ const DENSE_ROWS = 4000;
 const REGROUP_MS = 2000;
 /** After this long with data, series are placed however few points they have (a slow source). */
 const PLACE_WITHIN_MS = 5000;
+/** A split chart's title, above its plot. */
+const TITLE_PX = 21;
+/** The last chart of a split carries the x labels: one line of them, two for time x (the date). */
+const X_LABELS_PX = 30;
+const TIME_LABELS_PX = 46;
+/** The x axis of the charts above the last: ticks, no labels (chart.js). */
+const BARE_X_AXIS_PX = 8;
+/** A split chart with its title above is at least this tall... */
+const MIN_SPLIT_PX = 60;
+/**
+ * ...else its title goes over the plot (compact) and it may be this short; a window
+ * too short for that many charts merges neighbouring ones (grouping.js fitCharts).
+ */
+const MIN_COMPACT_PX = 44;
 
 /** @typedef {import("./store.js").Store} Store */
 /** @typedef {import("./view.js").Range} Range */
@@ -55,6 +69,11 @@ export class Stack {
     this.groupedEmpty = true;
     /** @type {number | undefined} when the first points arrived */
     this.dataSince = undefined;
+    /** @type {number | undefined} the chart area's height, measured again after a resize */
+    this.room = undefined;
+    this.compact = false;
+    this.titleLeft = -1;
+    this.xKind = "time";
   }
 
   /**
@@ -98,7 +117,8 @@ export class Stack {
    */
   layout(state, store) {
     const names = store.list().map((s) => s.name);
-    return this.split(state) ? splitCharts(state.placement, names, state.hidden) : [names];
+    if (!this.split(state)) return [names];
+    return fitCharts(splitCharts(state.placement, names, state.hidden), this.#capacity());
   }
 
   /**
@@ -109,6 +129,7 @@ export class Stack {
    * @param {boolean} newData the store changed since the last draw
    */
   draw(state, store, range, newData) {
+    this.xKind = state.xKind;
     if (!this.demo) this.regroup(state, store);
     const rebuilt = this.#ensure(state, store);
     const gutter = sharedGutter(this.gutters);
@@ -127,11 +148,27 @@ export class Stack {
         if (this.charts.length > 1 && u.axes[1]?._size < gutter) u.redraw(false, true);
       });
     }
+    // Compact titles lie over the plots from their left edge (style.css), known once uPlot
+    // has laid this frame out (it commits in a microtask).
+    if (this.compact) queueMicrotask(() => this.#placeTitles());
   }
 
-  /** Fits the charts to the page after a resize. */
+  /** Puts the compact titles at the plots' left edge (one for the stack). */
+  #placeTitles() {
+    const left = (this.charts[0]?.u.bbox.left ?? 0) / (globalThis.devicePixelRatio || 1);
+    if (left === this.titleLeft) return;
+    this.titleLeft = left;
+    this.parent.style.setProperty("--plot-left", `${left}px`);
+  }
+
+  /**
+   * Fits the charts to the page after a resize. Titles going over the plots or back are
+   * a rebuild; so is a number of charts that no longer fits (layout's `fitCharts`).
+   */
   resize() {
+    this.room = undefined;
     const sizes = this.#sizes(this.charts.length, this.splitShown);
+    if (sizes.compact !== this.compact) return this.invalidate();
     this.charts.forEach(({ u }, index) => {
       const last = index === this.charts.length - 1;
       u.setSize({ width: sizes.width, height: sizes.height + (last ? sizes.lastExtra : 0) });
@@ -182,13 +219,15 @@ export class Stack {
     if (key === this.key && this.charts.length > 0) return false;
     this.key = key;
     this.splitShown = split;
+    const sizes = this.#sizes(groups.length, split);
+    this.compact = sizes.compact;
+    this.parent.classList.toggle("compact", sizes.compact);
     for (const chart of this.charts) chart.u.destroy();
     this.charts = [];
     this.gutters = createGutters();
     this.parent.replaceChildren();
     const order = new Map(store.list().map((s) => [s.name, s.order]));
     this.colors = split ? colorSlots(groups) : new Map();
-    const sizes = this.#sizes(groups.length, split);
     groups.forEach((names, index) => {
       const spec = {
         title: split ? names.map(displayName).join(", ") : "",
@@ -243,9 +282,27 @@ export class Stack {
     return [store.xs, ...names.map((name) => store.columns[index.get(name) ?? -1] ?? [])];
   }
 
+  /** @returns {number} what the last chart's x labels take beyond the others' bare x axis */
+  #xLabels() {
+    return (this.xKind === "time" ? TIME_LABELS_PX : X_LABELS_PX) - BARE_X_AXIS_PX;
+  }
+
+  /** @returns {number} the chart area's height in CSS pixels */
+  #room() {
+    this.room ??= Math.max(160, this.parent.clientHeight);
+    return this.room;
+  }
+
+  /** @returns {number} how many split charts fit the chart area, compact */
+  #capacity() {
+    return Math.max(1, Math.floor((this.#room() - this.#xLabels()) / (MIN_COMPACT_PX + 1)));
+  }
+
   /**
+   * Each chart's size: they share the chart area, the last also holds the x labels.
    * @param {number} count charts in the stack
    * @param {boolean} split each chart has a title
+   * @returns {{ width: number, height: number, lastExtra: number, compact: boolean }}
    */
   #sizes(count, split) {
     if (this.demo) {
@@ -253,16 +310,30 @@ export class Stack {
         width: Math.max(320, Math.min(900, this.parent.clientWidth || 600)),
         height: 300,
         lastExtra: 0,
+        compact: false,
       };
     }
     const width = Math.max(240, this.parent.clientWidth);
-    const total = Math.max(160, this.parent.clientHeight);
-    const titles = split ? 21 : 0;
-    // The last chart carries the x labels (about 30 px more).
-    const height = Math.max(
-      count > 1 ? 60 : 160,
-      Math.floor((total - (count > 1 ? 30 : 0)) / count) - titles - (count > 1 ? 1 : 0),
-    );
-    return { width, height, lastExtra: count > 1 ? 30 : 0 };
+    const total = this.#room();
+    const labels = this.#xLabels();
+    if (count <= 1) {
+      return {
+        width,
+        height: Math.max(160, total - (split ? TITLE_PX : 0)),
+        lastExtra: 0,
+        compact: false,
+      };
+    }
+    const each = Math.floor((total - labels) / count) - 1;
+    if (each - (split ? TITLE_PX : 0) >= MIN_SPLIT_PX) {
+      return {
+        width,
+        height: each - (split ? TITLE_PX : 0),
+        lastExtra: labels,
+        compact: false,
+      };
+    }
+    // Too short for titles above: they go over the plots.
+    return { width, height: Math.max(MIN_COMPACT_PX, each), lastExtra: labels, compact: true };
   }
 }

@@ -145,6 +145,31 @@ export function splitCharts(placement, order, hidden) {
 }
 
 /**
+ * At most `max` charts: while there are more, the two neighbouring charts
+ * with the fewest series between them (the later pair on a tie: smaller
+ * ranges) become one, as long as it holds `PALETTE_SIZE` series at most. For a
+ * window too short for every chart of a split (docs/page.md "Split").
+ * @param {string[][]} charts
+ * @param {number} max
+ * @returns {string[][]} `charts` itself when they fit
+ */
+export function fitCharts(charts, max) {
+  if (charts.length <= max) return charts;
+  const fitted = charts.map((names) => [...names]);
+  const size = (/** @type {number} */ i) =>
+    /** @type {string[]} */ (fitted[i]).length + /** @type {string[]} */ (fitted[i + 1]).length;
+  while (fitted.length > Math.max(1, max)) {
+    let best = -1;
+    for (let i = 0; i + 1 < fitted.length; i++) {
+      if (size(i) <= PALETTE_SIZE && (best < 0 || size(i) <= size(best))) best = i;
+    }
+    if (best < 0) break;
+    fitted.splice(best, 2, [...(fitted[best] ?? []), ...(fitted[best + 1] ?? [])]);
+  }
+  return fitted;
+}
+
+/**
  * Whether the page splits by itself: the placement made more than one chart.
  * @param {Placement} placement
  * @returns {boolean}
