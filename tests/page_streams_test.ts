@@ -69,3 +69,35 @@ Deno.test({
     assert.deepEqual(problems, []);
   },
 });
+
+Deno.test({
+  name: "/s/ lists streams in natural order: multi2 before multi10",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using server = await startTestServer({ token: TOKEN });
+    const names = ["multi10", "multi2", "b", "multi1", "a10b", "multi9", "a9b"];
+    for (const name of names) {
+      const answer = await fetch(new URL(`/s/${name}`, server.url), {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: "1\n",
+      });
+      assert.equal(answer.status, 200, name);
+      await answer.body?.cancel();
+    }
+    const natural = ["a9b", "a10b", "b", "multi1", "multi2", "multi9", "multi10"];
+    const listed = await fetch(new URL("/s/", server.url), {
+      headers: { accept: "application/json" },
+    }).then((answer) => answer.json());
+    assert.deepEqual(listed.streams.map((stream: { name: string }) => stream.name), natural);
+
+    await using browser = await launchBrowser();
+    const { page, problems } = await browser.newPage();
+    await page.goto(new URL("/s/", server.url).href);
+    await page.waitForSelector("#streams tr");
+    const rows = await page.locator("#streams tr td:first-child a").allTextContents();
+    assert.deepEqual(rows, natural);
+    assert.deepEqual(problems, []);
+  },
+});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Hub } from "../stream/hub.ts";
-import { serveStreamsIndex } from "../handlers/streams_index.ts";
+import { naturalCompare, serveStreamsIndex } from "../handlers/streams_index.ts";
 import { MAX_WAITING_VIEWERS, Streams, type StreamSummary } from "../stream/registry.ts";
 import {
   captureLog,
@@ -262,6 +262,37 @@ Deno.test("GET /s/ lists streams as HTML, or as JSON when asked", async () => {
   const text = await html.text();
   assert.match(text, /<script src="\/static\/modules\/streams_page.js" type="module">/);
   assert.ok(!text.includes("alpha") && !text.includes("<b>"), "no stream data in the markup");
+});
+
+Deno.test("stream names sort naturally: digit runs as numbers, however long", () => {
+  const names = [
+    "x10",
+    "x9",
+    "x",
+    "x01",
+    "x1",
+    "9",
+    "10",
+    "x1a",
+    "x1.5",
+    "x99999999999999999999",
+    "x100000000000000000000",
+    "_",
+  ];
+  assert.deepEqual([...names].sort(naturalCompare), [
+    "9",
+    "10",
+    "_",
+    "x",
+    "x01",
+    "x1",
+    "x1.5",
+    "x1a",
+    "x9",
+    "x10",
+    "x99999999999999999999",
+    "x100000000000000000000",
+  ]);
 });
 
 Deno.test("a registry holds no timer until its first stream, and stop clears them", () => {
