@@ -62,6 +62,15 @@ export function refuse(
   return text(refusal.status, refusal.reason, refusal.headers);
 }
 
+/**
+ * 308 to `path` on this server, with the request's query (a read token stays with it): for a
+ * path a slash away from a route's (`/s` → `/s/`, `/s/NAME/` → `/s/NAME`).
+ */
+export function moved(request: Request, path: string): Response {
+  const location = path + new URL(request.url).search;
+  return text(308, `Moved to ${location}`, { location });
+}
+
 /** The answer to an unexpected error: the one 500, with the security headers. */
 export function internalError(): Response {
   return text(500, "Internal server error");

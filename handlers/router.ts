@@ -33,7 +33,7 @@ import {
   tokensEqual,
 } from "./policy.ts";
 import type { StoredStream } from "./range.ts";
-import { internalError, json, refuse, secured, text } from "./respond.ts";
+import { internalError, json, moved, refuse, secured, text } from "./respond.ts";
 import { serveTestRoute } from "./test_route.ts";
 import { type Connections, isUpgrade } from "./websocket.ts";
 
@@ -142,6 +142,7 @@ export function createHandler(options: RouterOptions): Handler {
   routes.set("/s/", {
     http: (request) => serveStreamsIndex(request, { list: () => streams.summaries() }),
   });
+  routes.set("/s", { http: (request) => moved(request, "/s/") });
   const page = routes.get("/")?.http;
   if (mainStream) {
     // `/data`, `/data/range` and `/data.csv` are the main stream's, as under `/s/NAME`.
@@ -184,9 +185,13 @@ export function createHandler(options: RouterOptions): Handler {
   function resolve(pathname: string): Route | undefined {
     const fixed = routes.get(pathname);
     if (fixed || !pathname.startsWith("/s/")) return fixed;
-    const match = /^\/s\/([^/]+?)(\/data|\/range|\.csv)?$/.exec(pathname);
+    const match = /^\/s\/([^/]+?)(\/data|\/range|\.csv|\/)?$/.exec(pathname);
     const name = match?.[1];
     if (name === undefined || !isStreamName(name)) return undefined;
+    if (match?.[2] === "/") {
+      const go = (request: Request) => moved(request, `/s/${name}`);
+      return { http: go, push: go };
+    }
     const own = streamRoutes(name);
     return match?.[2] === "/data"
       ? own.data
@@ -326,7 +331,8 @@ function notFound(request: Request, pathname: string): Response {
 function isReading(pathname: string, method: string): boolean {
   if (method === "POST" || method === "PUT") return false;
   return pathname === "/" || pathname === "/data" || pathname.startsWith("/data/") ||
-    pathname === "/data.csv" || pathname.startsWith("/s/") || pathname === "/echo";
+    pathname === "/data.csv" || pathname === "/s" || pathname.startsWith("/s/") ||
+    pathname === "/echo";
 }
 
 /** What a module gives once imported on first need: `loaded` once `ready()` has resolved. */
