@@ -18,7 +18,7 @@
 import type { LogFields, Logger } from "../log.ts";
 import { MAX_SERIES, type PointSink, type XKind } from "./sink.ts";
 import { History } from "./history.ts";
-import { INITIAL_SHAPE, metaMessage, type ViewOptions, windowFor } from "./meta.ts";
+import { historyWindowFor, INITIAL_SHAPE, metaMessage, type ViewOptions } from "./meta.ts";
 import { initialStatus, type SourceStatus, withSkippedLine } from "./source_status.ts";
 import { BINARY_PROTOCOL, PendingRuns } from "./frames.ts";
 import { TextLines } from "./text_lines.ts";
@@ -101,16 +101,8 @@ export class Hub implements PointSink {
 
   constructor(options: HubOptions) {
     this.#options = options;
-    this.history = new History({ maxBytes: options.historyBytes, ...this.#historyWindow() });
-  }
-
-  /** The history's window for the x kind known now (a time window applies to time x only). */
-  #historyWindow(): { windowPoints: number; windowSeconds?: number } {
-    const window = windowFor(this.#options.window, this.#xKind);
-    return "points" in window ? { windowPoints: window.points } : {
-      windowPoints: 1,
-      windowSeconds: window.seconds,
-    };
+    const window = historyWindowFor(options.window, this.#xKind);
+    this.history = new History({ maxBytes: options.historyBytes, ...window });
   }
 
   /** Number of viewers attached now. */
@@ -182,7 +174,7 @@ export class Hub implements PointSink {
   setXKind(kind: XKind): void {
     if (kind === this.#xKind) return;
     this.#xKind = kind;
-    this.history.setWindow(this.#historyWindow());
+    this.history.setWindow(historyWindowFor(this.#options.window, kind));
     this.#metaChanged = true;
   }
 

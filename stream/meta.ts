@@ -48,6 +48,17 @@ export function windowFor(window: WindowSpec, x: XKind): WindowSpec {
   return "seconds" in window && x !== "time" ? { points: UNTIMED_WINDOW_POINTS } : window;
 }
 
+/** The history's window (history.ts) for a stream whose x is `x`. */
+export function historyWindowFor(
+  window: WindowSpec,
+  x: XKind,
+): { windowPoints: number; windowSeconds?: number } {
+  const inForce = windowFor(window, x);
+  return "points" in inForce
+    ? { windowPoints: inForce.points }
+    : { windowPoints: 1, windowSeconds: inForce.seconds };
+}
+
 /** The meta message's text. */
 export function metaMessage(view: ViewOptions, shape: StreamShape): string {
   const window = windowFor(view.window, shape.x);
