@@ -198,3 +198,25 @@ Deno.test("influx: one series per tag set from the first line, tags sorted by ke
   const order = read("cpu,region=eu,host=a usage=1\ncpu,host=a,region=eu usage=2\ncpu usage=3\n");
   assert.deepEqual(ysOf(order.sink), { "cpu.usage{host=a,region=eu}": [1, 2], "cpu.usage": [3] });
 });
+
+Deno.test("a hex literal is refused and counted in every format, never read as 0 with a unit xff", () => {
+  // Pairs keep the line's other values, as for 0x10.
+  for (const line of ["reg=0xff v=1", "reg: 0xff, v: 1", "reg:0xFF v:1", "reg=0XAB v=1"]) {
+    const pairs = read(`${line}\n`);
+    assert.deepEqual([ysOf(pairs.sink), pairs.sink.refused], [{ v: [1] }, 1], line);
+  }
+  // The ESP32's boot banner: SPIWP:0xee is no SPIWP of 0.
+  const banner = read("configsip: 0, SPIWP:0xee\n");
+  assert.deepEqual([ysOf(banner.sink), banner.sink.refused], [{ configsip: [0] }, 1]);
+  // In CSV a hex cell is a word in a column of numbers: refused and counted, as 0x10 is.
+  for (const csv of ["a,b\n1,0xAB\n", "a;b\n1;0xab\n"]) {
+    const cells = read(csv);
+    assert.deepEqual([ysOf(cells.sink), cells.sink.refused], [{ a: [1] }, 1], csv);
+  }
+  // In whitespace columns it is a word among the numbers, as 0x10 is: the line is skipped.
+  const columns = read("1 2 3\n1 0xff 3\n0x10 1\n");
+  assert.deepEqual(columns.reasons, ["words among the numbers", "words among the numbers"]);
+  assert.deepEqual(ysOf(columns.sink), { 0: [1], 1: [2], 2: [3] });
+  // 0B is zero bytes (docker's): a unit after 0 that is no hex literal.
+  assert.deepEqual(ysOf(read("rx=0B tx=12kB\n").sink), { rx: [0], tx: [12] });
+});

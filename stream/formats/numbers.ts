@@ -174,9 +174,13 @@ export function scanNumberBytes(bytes: Uint8Array, start: number, end: number): 
   return negative ? -value : value;
 }
 
-/** Returns true when `text[start, end)` is a unit written after a number: `ms`, `%`, `°C`, `kB/s`. */
+/**
+ * Returns true when `text[start, end)` is a unit written after a number: `ms`,
+ * `%`, `°C`, `kB/s`. The tail of a hex literal is none: `0xff` is no 0 in `xff`.
+ */
 export function isUnit(text: string, start: number, end: number): boolean {
   if (start >= end || end - start > 8) return false;
+  if (isHexTail(text, start, end)) return false;
   for (let index = start; index < end; index++) {
     const code = text.charCodeAt(index);
     const letter = (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
@@ -187,6 +191,20 @@ export function isUnit(text: string, start: number, end: number): boolean {
   }
   // A lone slash is not a unit, and `2/345` is a fraction, not 2 per "345".
   return !(end - start === 1 && text.charCodeAt(start) === 47);
+}
+
+/** `x` (or `X`) and hex letters right after a `0`: what is left of `0xff` after its `0`. */
+function isHexTail(text: string, start: number, end: number): boolean {
+  const code = text.charCodeAt(start);
+  if ((code !== 120 && code !== 88) || start === 0 || text.charCodeAt(start - 1) !== 48) {
+    return false;
+  }
+  if (end - start === 1) return false;
+  for (let index = start + 1; index < end; index++) {
+    const letter = text.charCodeAt(index) | 32;
+    if (letter < 97 || letter > 102) return false;
+  }
+  return true;
 }
 
 /**

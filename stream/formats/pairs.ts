@@ -8,7 +8,8 @@
  *   (the sink counts it), a word (`level=info`) is text and ignored;
  * - `value label` after an optional `Label:` (top's `%Cpu(s):  1.2 us,  0.3 sy`);
  * - `name:value` and `Name: value`, separated by commas, tabs or spaces
- *   (the Arduino serial plotter's `Temperature: 23.64, Humidity: 43.89`);
+ *   (the Arduino serial plotter's `Temperature: 23.64, Humidity: 43.89`),
+ *   a value that starts as a number but is none refused as with `=`;
  * - `name value name value`, strictly alternating (`cpu 12 mem 40`).
  *
  * A comma between digits is a decimal comma (`speed=1,5 temp=2,25`: 1.5 and
@@ -63,7 +64,7 @@ export function parsePairs(text: string): { style: PairStyle; pairs: Pair[] } | 
   if (valueLabel) return { style: "value-label", pairs: valueLabel };
   if (line.includes(":")) {
     const pairs = colonPairs(line, marked);
-    if (pairs && pairs.length > 0) return { style: ":", pairs };
+    if (pairs && pairs.some(isNumeric)) return { style: ":", pairs };
   }
   const alternating = nameValuePairs(line);
   return alternating ? { style: "name value", pairs: alternating } : undefined;
@@ -209,7 +210,7 @@ function tokenPairs(item: string, pairs: Pair[], marked: boolean): boolean {
     if (colon > 0 && colon === token.length - 1) {
       const next = tokens[index + 1];
       const value = next === undefined ? NaN : parseValue(next);
-      if (!Number.isNaN(value) || (marked && next?.includes(AMBIGUOUS_COMMA))) {
+      if (!Number.isNaN(value) || isRefused(next as string, marked)) {
         const refused = Number.isNaN(value);
         pairs.push({ name: unquote(token.slice(0, colon)), value, text: next as string, refused });
         index++;
@@ -219,7 +220,7 @@ function tokenPairs(item: string, pairs: Pair[], marked: boolean): boolean {
     if (colon > 0) {
       const text = token.slice(colon + 1);
       const value = parseValue(text);
-      if (marked && text.includes(AMBIGUOUS_COMMA)) {
+      if (Number.isNaN(value) && isRefused(text, marked)) {
         pairs.push({ name: unquote(token.slice(0, colon)), value: NaN, text, refused: true });
         continue;
       }
@@ -231,6 +232,22 @@ function tokenPairs(item: string, pairs: Pair[], marked: boolean): boolean {
     if (!Number.isNaN(parseValue(token))) return false;
   }
   return true;
+}
+
+/**
+ * A colon pair's value that is no number but starts as one (`0xee`, `1.2.3`),
+ * refused as in `=` pairs; `12:30:00` is a clock, text. `1,5` between
+ * comma-separated pairs is refused too.
+ */
+function isRefused(text: string | undefined, marked: boolean): boolean {
+  if (text === undefined) return false;
+  if (marked && text.includes(AMBIGUOUS_COMMA)) return true;
+  return NUMBER_START.test(text) && !text.includes(":");
+}
+
+/** A pair that is a number, or would be but for an unclear comma: the line is pairs. */
+function isNumeric(pair: Pair): boolean {
+  return !pair.refused || pair.text.includes(AMBIGUOUS_COMMA);
 }
 
 function unitOf(text: string): string {
