@@ -82,6 +82,26 @@ Deno.test("--serial: waits for the device, reads it, waits when unplugged, reope
   }
 });
 
+Deno.test("--serial opened mid-line: the cut line (.5 h:40) is skipped, not a series .5 h", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "liveplot-serial-" });
+  try {
+    await using board = await startPtyPair(dir);
+    await using server = await startTestServer({
+      source: { kind: "serial", path: board.device, baud: 115200 },
+    });
+    const hub = server.hub!;
+    await waitFor(() => hub.status.state === "live", 5000, "the port to open");
+    // What the port gives when opened as the board is writing `temp:21.5 h:40`.
+    await Deno.writeTextFile(board.board, ".5 h:40\ntemp:21.6 h:41\ntemp:21.7 h:42\n");
+    await waitFor(() => seriesValues(hub, "temp").length === 2, 5000, "the whole lines");
+    assert.deepEqual(hub.names, ["temp", "h"]);
+    assert.deepEqual(seriesValues(hub, "h"), [41, 42]);
+    assert.equal(hub.status.skipped, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("--serial on a file that is no terminal is one clear line at start", async () => {
   const file = await Deno.makeTempFile({ prefix: "liveplot-not-a-tty-" });
   try {

@@ -207,6 +207,11 @@ function isHexTail(text: string, start: number, end: number): boolean {
   return true;
 }
 
+/** Returns true when `text` is a short unit written apart from its number: `%` in `30 %`, `MiB`. */
+export function isSpacedUnit(text: string): boolean {
+  return text.length <= MAX_SPACED_UNIT && isUnit(text, 0, text.length);
+}
+
 /**
  * Reads a whole cell or token as a number, a unit allowed after it
  * (`19.16C`, `44.8%`, `30 %`). Returns NaN when it is not one.

@@ -6,11 +6,15 @@
  *   line is in such a pair: every such token, other tokens ignored; a
  *   value that starts as a number but is none (`0x10`, `1.2.3`) is refused
  *   (the sink counts it), a word (`level=info`) is text and ignored;
- * - `value label` after an optional `Label:` (top's `%Cpu(s):  1.2 us,  0.3 sy`);
+ * - `value label` after an optional `Label:` (top's `%Cpu(s):  1.2 us,  0.3 sy`),
+ *   named `Label.label` (`Tasks.total`) but for top's `%Cpu(s)`;
  * - `name:value` and `Name: value`, separated by commas, tabs or spaces
  *   (the Arduino serial plotter's `Temperature: 23.64, Humidity: 43.89`),
  *   a value that starts as a number but is none refused as with `=`;
  * - `name value name value`, strictly alternating (`cpu 12 mem 40`).
+ *
+ * A name holds a letter or `_` and does not start as a number: a line cut
+ * mid-way (`.5 h:40`) or a table row is no line of pairs.
  *
  * A comma between digits is a decimal comma (`speed=1,5 temp=2,25`: 1.5 and
  * 2.25) unless commas separate the line's pairs (a comma before `name=` or
@@ -24,7 +28,7 @@
  * @module
  */
 
-import { isUnit, parseInfinity, parseValue, scanned, scanNumber } from "./numbers.ts";
+import { isSpacedUnit, isUnit, parseInfinity, parseValue, scanned, scanNumber } from "./numbers.ts";
 import { X_NAMES } from "./types.ts";
 
 /** One labelled value; `value` is NaN for an x-named field holding text (`ts=2024-…`). */
@@ -60,6 +64,7 @@ export function parsePairs(text: string): { style: PairStyle; pairs: Pair[] } | 
     }
     if (pairs.length > 0) return { style: "=", pairs };
   }
+  if (BOOT_BANNER.test(line)) return undefined;
   const valueLabel = valueLabelPairs(line);
   if (valueLabel) return { style: "value-label", pairs: valueLabel };
   if (line.includes(":")) {
@@ -69,6 +74,13 @@ export function parsePairs(text: string): { style: PairStyle; pairs: Pair[] } | 
   const alternating = nameValuePairs(line);
   return alternating ? { style: "name value", pairs: alternating } : undefined;
 }
+
+/**
+ * The lines of the ESP32's boot ROM that would read as pairs, printed at each
+ * reset before a sketch's own lines (its others hold hex values or words).
+ */
+const BOOT_BANNER =
+  /^(?:configsip: \d+, SPIWP:0x[\da-f]+|mode:\w+, clock div:\d+|load:0x[\da-f]+,len:\d+|ho \d+ tail \d+ room \d+)\s*$/;
 
 /** `cpu 12 mem 40`: names and numbers strictly alternating, two pairs at least. */
 function nameValuePairs(line: string): Pair[] | undefined {
@@ -163,75 +175,144 @@ function equalsPairs(line: string, marked: boolean): Pair[] {
   return numeric > 0 ? pairs : [];
 }
 
-const LEADING_LABEL = /^[^,:=]*:\s*/;
-const VALUE_THEN_LABEL = /^([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s+([^\s\d,:=.+-][^\s,:=]*)$/;
+/** A leading `Label:` before values and labels, and the label itself: `MiB Mem`. */
+const LEADING_LABEL = /^([^,:=]*):\s*/;
+/** Items of `value label` are separated by commas, or a full stop (top's `0.0 used.  22.1 avail`). */
+const LABEL_ITEMS = /,|(?<=\p{L})\.\s/u;
+const VALUE_THEN_LABEL =
+  /^([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s+([^\s\d,:=.+-][^\s,:=]*(?: [^\s\d,:=.+-][^\s,:=]*)?)$/;
+/** top's line of CPU figures, summed over every CPU: its figures keep their names, `us`, `sy`. */
+const CPU_SUM_LABEL = "%Cpu(s)";
 
+/**
+ * top's `Tasks: 132 total,   4 running`: the leading label names the series,
+ * `Tasks.total`, as a row label does in columns, so that `MiB Mem : 24105.2
+ * total` is another series (`MiB Mem.total`). `%Cpu(s)` gives `us`, `sy` …
+ */
 function valueLabelPairs(line: string): Pair[] | undefined {
-  const items = line.replace(LEADING_LABEL, "").split(",");
+  const leading = LEADING_LABEL.exec(line);
+  const label = leading ? (leading[1] as string).trim() : "";
+  if (label !== "" && !isName(label)) return undefined;
+  const prefix = label === "" || label === CPU_SUM_LABEL ? "" : `${label}.`;
+  const items = (leading ? line.slice(leading[0].length) : line).split(LABEL_ITEMS);
   const pairs: Pair[] = [];
   for (const item of items) {
     const trimmed = item.trim();
     if (trimmed === "") continue;
     const match = VALUE_THEN_LABEL.exec(trimmed);
     if (!match) return undefined;
-    pairs.push({ name: match[2] as string, value: Number(match[1]), text: match[1] as string });
+    const text = match[1] as string;
+    pairs.push({ name: prefix + (match[2] as string), value: Number(text), text });
   }
   return pairs.length >= 2 ? pairs : undefined;
 }
 
-const NAME_COLON_VALUE = /^(.*?[^\s:])\s*:\s*(\S+(?: ?\S+)?)$/;
+/** Words a name may have (`Heat index`, `Free heap size`): a label's, never a sentence's. */
+const MAX_NAME_WORDS = 3;
+const COLON_ITEMS = /[,\t;]/;
+const WORD = /\S+/g;
+const LETTER = /[\p{L}_]/u;
 
+/**
+ * A word that may be (part of) a name: not number-led (`5`, `.5`, `0:03.58`)
+ * and holding a letter or `_` (`temp`, `{x}`, `%Cpu(s)`; not `(29)`).
+ */
+function isName(word: string): boolean {
+  return !NUMBER_START.test(word) && LETTER.test(word);
+}
+
+/** The name a `Label:` closes: the words just before it, one space apart, that may be a name. */
+function labelName(words: string[]): string | undefined {
+  let first = words.length;
+  while (first > 0 && words.length - first < MAX_NAME_WORDS && isName(words[first - 1] as string)) {
+    first--;
+  }
+  return first === words.length ? undefined : unquote(words.slice(first).join(" "));
+}
+
+/**
+ * `name:value` and `Name: value` pairs, item by item (items end at commas, tabs
+ * and semicolons); undefined when a number is left without a name (`.5 h:40`,
+ * a line cut mid-way; top's process rows).
+ */
 function colonPairs(line: string, marked: boolean): Pair[] | undefined {
   const pairs: Pair[] = [];
-  for (const item of line.split(/[,\t;]/)) {
-    const trimmed = item.trim();
-    if (trimmed === "") continue;
-    const whole = NAME_COLON_VALUE.exec(trimmed);
-    if (whole) {
-      const name = unquote(whole[1] as string);
-      const text = whole[2] as string;
-      const value = parseValue(text);
-      if (!Number.isNaN(value) && !name.includes(":")) {
-        pairs.push({ name: withUnit(name, unitOf(text)), value, text });
-        continue;
-      }
-    }
-    if (!tokenPairs(trimmed, pairs, marked)) return undefined;
+  for (const item of line.split(COLON_ITEMS)) {
+    if (!itemPairs(item, pairs, marked)) return undefined;
   }
   return pairs;
 }
 
-/** Walks `Name: 1 other:2` token by token; false when a number is left without a name. */
-function tokenPairs(item: string, pairs: Pair[], marked: boolean): boolean {
-  const tokens = item.split(/\s+/);
-  for (let index = 0; index < tokens.length; index++) {
-    const token = tokens[index] as string;
+/**
+ * Walks one item's words: `Label words:` then its value (a unit after it, `21.5°C`
+ * or `30 %`), or `name:value`. A name has spaces only in the first style, its
+ * words one space apart (`Heat index: 21.01`); `name:value` is one word, as the
+ * Arduino plotter reads it (`Status OK temp:21` is `temp`). Other words are
+ * text and ignored; a number outside a pair makes the item no pairs (false).
+ */
+function itemPairs(item: string, pairs: Pair[], marked: boolean): boolean {
+  /** Words one space apart since the last pair: a `Label:`'s name may be made of them. */
+  let words: string[] = [];
+  /** The name a `Label:` opened, waiting for its value. */
+  let label: string | undefined;
+  /** The last pair, while a unit written apart (`30 %`, `0.04 ms`) may still follow it. */
+  let last: Pair | undefined;
+  let end = -2;
+  for (const match of item.matchAll(WORD)) {
+    const token = match[0];
+    const gap = match.index - end;
+    end = match.index + token.length;
+    if (label !== undefined) {
+      // Whatever follows `Label:` is its value: a number, one that is none, or text.
+      last = colonPair(label, token, pairs, marked);
+      label = undefined;
+      words = [];
+      continue;
+    }
     const colon = token.indexOf(":");
-    if (colon > 0 && colon === token.length - 1) {
-      const next = tokens[index + 1];
-      const value = next === undefined ? NaN : parseValue(next);
-      if (!Number.isNaN(value) || isRefused(next as string, marked)) {
-        const refused = Number.isNaN(value);
-        pairs.push({ name: unquote(token.slice(0, colon)), value, text: next as string, refused });
-        index++;
+    if (colon === token.length - 1) {
+      // `Label:`, or a `:` apart (`MiB Mem :`).
+      if (colon > 0) {
+        if (gap !== 1) words = [];
+        words.push(token.slice(0, colon));
       }
+      label = labelName(words);
+      last = undefined;
       continue;
     }
     if (colon > 0) {
-      const text = token.slice(colon + 1);
-      const value = parseValue(text);
-      if (Number.isNaN(value) && isRefused(text, marked)) {
-        pairs.push({ name: unquote(token.slice(0, colon)), value: NaN, text, refused: true });
-        continue;
-      }
-      if (!Number.isNaN(value)) {
-        pairs.push({ name: withUnit(unquote(token.slice(0, colon)), unitOf(text)), value, text });
-        continue;
-      }
+      // `12:48:22` and `0:03.58` (number-led) are clocks, text; so is `(x):1`.
+      const name = token.slice(0, colon);
+      last = isName(name)
+        ? colonPair(unquote(name), token.slice(colon + 1), pairs, marked)
+        : undefined;
+      words = [];
+      continue;
     }
+    if (last && gap === 1 && isSpacedUnit(token)) {
+      last.name = withUnit(last.name, token);
+      last = undefined;
+      continue;
+    }
+    last = undefined;
     if (!Number.isNaN(parseValue(token))) return false;
+    if (gap !== 1) words = [];
+    words.push(token);
   }
   return true;
+}
+
+/** Adds `name`'s pair for the value `text`; returns it when a unit written apart may follow. */
+function colonPair(name: string, text: string, pairs: Pair[], marked: boolean): Pair | undefined {
+  const value = parseValue(text);
+  if (Number.isNaN(value)) {
+    if (isRefused(text, marked)) pairs.push({ name, value, text, refused: true });
+    return undefined;
+  }
+  const unit = unitOf(text);
+  const pair = { name: withUnit(name, unit), value, text };
+  pairs.push(pair);
+  return unit === "" ? pair : undefined;
 }
 
 /**

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { fixture, read } from "./format_reading.ts";
+
+// What a pair's name may be, and the programs and boards whose lines were read into junk names:
+// top -b's whole screen, a serial port opened mid-line, the ESP32's boot banner. The shapes of
+// pairs themselves are in formats_structured_test.ts and formats_dialects_test.ts.
+
+/** Each series' y values. */
+function ysOf(sink: ReturnType<typeof read>["sink"]): Record<string, number[]> {
+  return Object.fromEntries(sink.names().map((name) => [name, sink.ys(name)]));
+}
+
+Deno.test("top -b: the summary's figures are Label.name, process rows are skipped with a reason", () => {
+  const { sink, outcomes, reasons, detected } = read(fixture("programs/top_b.txt"));
+  assert.equal(detected?.format, "pairs");
+  const tasks = ["total", "running", "sleeping", "stopped", "zombie"].map((name) =>
+    `Tasks.${name}`
+  );
+  const cpu = ["us", "sy", "ni", "id", "wa", "hi", "si", "st"];
+  const mem = ["total", "free", "used", "buff/cache"].map((name) => `MiB Mem.${name}`);
+  const swap = ["total", "free", "used", "avail Mem"].map((name) => `MiB Swap.${name}`);
+  assert.deepEqual(sink.names(), [...tasks, ...cpu, ...mem, ...swap]);
+  for (const name of sink.names()) assert.equal(sink.ys(name).length, 4, name);
+  // Tasks' total and memory's total are two series, never one.
+  assert.deepEqual(sink.ys("Tasks.total"), [133, 135, 132, 132]);
+  assert.deepEqual(sink.ys("MiB Mem.total"), [24105.2, 24105.2, 24105.2, 24105.2]);
+  assert.deepEqual(sink.ys("MiB Swap.avail Mem"), [22620, 22620, 22620, 22410.2]);
+  // 12 process rows and the `top -` line a refresh, each skipped and said why.
+  assert.equal(outcomes.filter((outcome) => outcome === "skipped").length, 4 * 13);
+  assert.equal(new Set(reasons.slice(1)).size, 1);
+  assert.equal(reasons[1], "no name=value or name: value pairs");
+});
+
+Deno.test("a name starts as no number: a line cut mid-way (.5 h:40) is skipped, not a series .5 h", () => {
+  for (const cut of [".5 h:40", "5 h:40", "21.5 hum:40"]) {
+    const first = read(`${cut}\ntemp:21.6 hum:41\n`);
+    assert.deepEqual(ysOf(first.sink), { temp: [21.6], hum: [41] }, cut);
+    const later = read(`temp:21.5 hum:40\n${cut}\ntemp:21.6 hum:41\n`);
+    assert.deepEqual(later.outcomes, ["points", "skipped", "points"], cut);
+    assert.deepEqual(ysOf(later.sink), { temp: [21.5, 21.6], hum: [40, 41] }, cut);
+  }
+  // Digits-only or number-led fragments are no names, in either style of colon pairs.
+  for (const line of ["0:03.58 deno", "12 a b: 3", "1h: 2, x: 3"]) {
+    assert.ok(read(`${line}\n`).sink.names().every((name) => /^\p{L}/u.test(name)), line);
+  }
+});
+
+Deno.test("names with spaces only as Label words: value; name:value is one word", () => {
+  assert.deepEqual(ysOf(read("Heat index: 21.01, Free heap: 1234 bytes\n").sink), {
+    "Heat index": [21.01],
+    "Free heap": [1234],
+  });
+  // name:value is one word, as the Arduino plotter reads it: the words before it are text.
+  assert.deepEqual(ysOf(read("Status OK temp:21 Heat index:3\n").sink), { temp: [21], index: [3] });
+  assert.deepEqual(ysOf(read("MiB Mem : 1 total, 2 free\ntemp : 3\n").sink), {
+    "MiB Mem.total": [1],
+    "MiB Mem.free": [2],
+    temp: [3],
+  });
+  // Words of a sentence before the label are not the name.
+  assert.deepEqual(ysOf(read("I (29) boot: 3, the sensor said  Temperature: 21.5\n").sink), {
+    boot: [3],
+    Temperature: [21.5],
+  });
+});
+
+Deno.test("the ESP32's boot banner adds no series: only the sketch's temp and hum plot", () => {
+  const { sink, outcomes } = read(fixture("programs/esp32_boot.txt"));
+  assert.deepEqual(ysOf(sink), { temp: [21.5, 21.6], hum: [40, 41] });
+  assert.equal(outcomes.indexOf("points"), 11, "no line of the banner gives points");
+  // A board reset mid-stream prints it again: nothing new either.
+  const again = read(`temp:21.5,hum:40\n${fixture("programs/esp32_boot.txt")}`);
+  assert.deepEqual(ysOf(again.sink), { temp: [21.5, 21.5, 21.6], hum: [40, 40, 41] });
+});
