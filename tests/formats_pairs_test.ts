@@ -72,3 +72,36 @@ Deno.test("the ESP32's boot banner adds no series: only the sketch's temp and hu
   const again = read(`temp:21.5,hum:40\n${fixture("programs/esp32_boot.txt")}`);
   assert.deepEqual(ysOf(again.sink), { temp: [21.5, 21.5, 21.6], hum: [40, 40, 41] });
 });
+
+Deno.test("Arduino sketches: DHTtester's line plots; a further value with another unit is Name unit", () => {
+  // Adafruit DHT sensor library's DHTtester, as it prints each reading.
+  const dht = read(
+    "Humidity: 40.00%  Temperature: 21.50°C 70.70°F  Heat index: 21.01°C 69.82°F\n" +
+      "Failed to read from DHT sensor!\n" +
+      "Humidity: 41.00%  Temperature: 21.60°C 70.88°F  Heat index: 21.13°C 70.03°F\n",
+  );
+  assert.deepEqual(ysOf(dht.sink), {
+    Humidity: [40, 41],
+    Temperature: [21.5, 21.6],
+    "Temperature °F": [70.7, 70.88],
+    "Heat index": [21.01, 21.13],
+    "Heat index °F": [69.82, 70.03],
+  });
+  assert.equal(dht.detected?.format, "pairs");
+  // The unit may stand apart, one space after its number.
+  assert.deepEqual(ysOf(read("Temperature: 21.5 C 70.7 F\n").sink), {
+    Temperature: [21.5],
+    "Temperature F": [70.7],
+  });
+  // A further value with no unit, or the first one's, has no name of its own: no pairs, the line
+  // is a labelled row as before.
+  assert.deepEqual(read("Gyro: 0.1 0.2 0.3\n").sink.names(), ["Gyro.0", "Gyro.1", "Gyro.2"]);
+  assert.deepEqual(read("Temp: 21.5°C 21.6°C\n").sink.names(), ["Temp.0", "Temp.1"]);
+});
+
+Deno.test("Adafruit's Temp = 21.5 *C: spaced = pairs with a * for the degree sign", () => {
+  const { sink, outcomes } = read("Temp = 21.5 *C, Hum = 40 %\nTemp = 21.7 *F, Hum = 41 %\n");
+  assert.deepEqual(outcomes, ["points", "points"]);
+  assert.deepEqual(ysOf(sink), { Temp: [21.5, 21.7], Hum: [40, 41] });
+  assert.deepEqual(ysOf(read("temp=21.5*C\n").sink), { temp: [21.5] });
+});

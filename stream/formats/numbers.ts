@@ -176,11 +176,16 @@ export function scanNumberBytes(bytes: Uint8Array, start: number, end: number): 
 
 /**
  * Returns true when `text[start, end)` is a unit written after a number: `ms`,
- * `%`, `°C`, `kB/s`. The tail of a hex literal is none: `0xff` is no 0 in `xff`.
+ * `%`, `°C`, `*C`, `kB/s`. The tail of a hex literal is none: `0xff` is no 0 in `xff`.
  */
 export function isUnit(text: string, start: number, end: number): boolean {
   if (start >= end || end - start > 8) return false;
   if (isHexTail(text, start, end)) return false;
+  // `*C`, `*F`: a `*` for the degree sign, as Adafruit's sketches print it.
+  if (text.charCodeAt(start) === 42) {
+    const scale = text.charCodeAt(start + 1);
+    return end - start === 2 && (scale === 67 || scale === 70);
+  }
   for (let index = start; index < end; index++) {
     const code = text.charCodeAt(index);
     const letter = (code >= 65 && code <= 90) || (code >= 97 && code <= 122);

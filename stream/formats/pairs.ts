@@ -245,7 +245,7 @@ function colonPairs(line: string, marked: boolean): Pair[] | undefined {
 
 /**
  * Walks one item's words: `Label words:` then its value (a unit after it, `21.5°C`
- * or `30 %`), or `name:value`. A name has spaces only in the first style, its
+ * or `30 %`, and further values with other units), or `name:value`. A name has spaces only in the first style, its
  * words one space apart (`Heat index: 21.01`); `name:value` is one word, as the
  * Arduino plotter reads it (`Status OK temp:21` is `temp`). Other words are
  * text and ignored; a number outside a pair makes the item no pairs (false).
@@ -255,8 +255,8 @@ function itemPairs(item: string, pairs: Pair[], marked: boolean): boolean {
   let words: string[] = [];
   /** The name a `Label:` opened, waiting for its value. */
   let label: string | undefined;
-  /** The last pair, while a unit written apart (`30 %`, `0.04 ms`) may still follow it. */
-  let last: Pair | undefined;
+  /** The last pair's name and its values so far. */
+  let values: Values | undefined;
   let end = -2;
   for (const match of item.matchAll(WORD)) {
     const token = match[0];
@@ -264,10 +264,15 @@ function itemPairs(item: string, pairs: Pair[], marked: boolean): boolean {
     end = match.index + token.length;
     if (label !== undefined) {
       // Whatever follows `Label:` is its value: a number, one that is none, or text.
-      last = colonPair(label, token, pairs, marked);
+      values = colonPair(label, token, pairs, marked);
       label = undefined;
       words = [];
       continue;
+    }
+    if (values?.first || values?.further) {
+      if (gap === 1 && isSpacedUnit(token) && unitApart(values, token, pairs)) continue;
+      if (values.further) return false;
+      values.first = undefined;
     }
     const colon = token.indexOf(":");
     if (colon === token.length - 1) {
@@ -277,33 +282,43 @@ function itemPairs(item: string, pairs: Pair[], marked: boolean): boolean {
         words.push(token.slice(0, colon));
       }
       label = labelName(words);
-      last = undefined;
+      values = undefined;
       continue;
     }
     if (colon > 0) {
       // `12:48:22` and `0:03.58` (number-led) are clocks, text; so is `(x):1`.
       const name = token.slice(0, colon);
-      last = isName(name)
+      values = isName(name)
         ? colonPair(unquote(name), token.slice(colon + 1), pairs, marked)
         : undefined;
       words = [];
       continue;
     }
-    if (last && gap === 1 && isSpacedUnit(token)) {
-      last.name = withUnit(last.name, token);
-      last = undefined;
+    const value = parseValue(token);
+    if (!Number.isNaN(value)) {
+      if (!values || !furtherValue(values, value, token, pairs)) return false;
       continue;
     }
-    last = undefined;
-    if (!Number.isNaN(parseValue(token))) return false;
+    values = undefined;
     if (gap !== 1) words = [];
     words.push(token);
   }
-  return true;
+  return values?.further === undefined;
 }
 
-/** Adds `name`'s pair for the value `text`; returns it when a unit written apart may follow. */
-function colonPair(name: string, text: string, pairs: Pair[], marked: boolean): Pair | undefined {
+/** A pair's name and the units of its values so far, while more of them may follow. */
+interface Values {
+  /** The name as written (`time`, where its first pair may be `time_ms`). */
+  name: string;
+  units: string[];
+  /** The first pair, while a unit written apart may still follow it (`30 %`, `0.04 ms`). */
+  first?: Pair;
+  /** A further value waiting for its unit written apart (`70.7 F`). */
+  further?: Pair;
+}
+
+/** Adds `name`'s pair for the value `text`; returns it as `Values` when it is a number. */
+function colonPair(name: string, text: string, pairs: Pair[], marked: boolean): Values | undefined {
   const value = parseValue(text);
   if (Number.isNaN(value)) {
     if (isRefused(text, marked)) pairs.push({ name, value, text, refused: true });
@@ -312,7 +327,41 @@ function colonPair(name: string, text: string, pairs: Pair[], marked: boolean): 
   const unit = unitOf(text);
   const pair = { name: withUnit(name, unit), value, text };
   pairs.push(pair);
-  return unit === "" ? pair : undefined;
+  return { name, units: [unit], first: unit === "" ? pair : undefined };
+}
+
+/**
+ * A further value after a pair's (DHTtester's `Temperature: 21.50°C 70.70°F`)
+ * is named by its unit, `Temperature °F`; false when it has no unit of its
+ * own, so no name. One with no unit yet may find it written apart (`70.7 F`).
+ */
+function furtherValue(values: Values, value: number, text: string, pairs: Pair[]): boolean {
+  values.first = undefined;
+  const unit = unitOf(text);
+  const pair = { name: `${values.name} ${unit}`, value, text };
+  if (unit === "") values.further = pair;
+  else if (values.units.includes(unit)) return false;
+  else {
+    values.units.push(unit);
+    pairs.push(pair);
+  }
+  return true;
+}
+
+/** Gives the last value its unit written apart (`21.5 C`); false when a further value cannot take it. */
+function unitApart(values: Values, unit: string, pairs: Pair[]): boolean {
+  const further = values.further;
+  if (further) {
+    if (values.units.includes(unit)) return false;
+    further.name = `${values.name} ${unit}`;
+    values.units.push(unit);
+    pairs.push(further);
+  } else if (values.first) {
+    values.first.name = withUnit(values.name, unit);
+    values.units[0] = unit;
+  }
+  values.first = values.further = undefined;
+  return true;
 }
 
 /**
