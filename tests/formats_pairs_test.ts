@@ -105,3 +105,35 @@ Deno.test("Adafruit's Temp = 21.5 *C: spaced = pairs with a * for the degree sig
   assert.deepEqual(ysOf(sink), { Temp: [21.5, 21.7], Hum: [40, 41] });
   assert.deepEqual(ysOf(read("temp=21.5*C\n").sink), { temp: [21.5] });
 });
+
+Deno.test("statsd lines are pairs: name:value|type, a counter divided by its sample rate", () => {
+  const { sink, outcomes, detected } = read(
+    "cpu:1.5|g\nrequests:1|c|@0.1\nlatency:12|ms\ntime:3|ms|@0.5\nqueue.depth:4|h\nsize:5|d\n",
+  );
+  assert.deepEqual(detected, { format: "pairs", series: 1, x: "arrival" });
+  assert.deepEqual(outcomes, ["points", "points", "points", "points", "points", "points"]);
+  assert.deepEqual(ysOf(sink), {
+    cpu: [1.5],
+    requests: [10],
+    latency: [12],
+    time_ms: [3],
+    "queue.depth": [4],
+    size: [5],
+  });
+  // DogStatsD's tags name the series as influx's do, sorted.
+  const tagged = read("cpu:1|g|#host:a,env:prod\ncpu:2|g|#env:prod,host:a\ncpu:3|g|#beta\n");
+  assert.deepEqual(ysOf(tagged.sink), { "cpu{env=prod,host=a}": [1, 2], "cpu{beta}": [3] });
+  // A signed gauge is a change of it (statsd's +3|g), which liveplot cannot add up: refused.
+  const signed = read("cpu:5|g\ncpu:+3|g\ncpu:-2|g\ncpu:0x1|g\n");
+  assert.deepEqual([ysOf(signed.sink), signed.sink.refused], [{ cpu: [5] }, 3]);
+  // A set's values are members, not amounts: no line of pairs.
+  assert.deepEqual(read("users:42|s\n").outcomes, ["header"]);
+});
+
+Deno.test("before any data, a held line with numbers in no known shape is not said to have none", () => {
+  const odd = read("foo:1|q\n".repeat(9));
+  assert.deepEqual(odd.outcomes.slice(-2), ["header", "skipped"]);
+  assert.deepEqual(odd.reasons, ["numbers in no format liveplot reads (no data seen yet)"]);
+  const words = read("hello there\n".repeat(9));
+  assert.deepEqual(words.reasons, ["no numbers in the line (no data seen yet)"]);
+});

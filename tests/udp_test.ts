@@ -46,6 +46,25 @@ Deno.test("--udp: each datagram's lines plot; PlotJuggler's JSON works as is; wa
   assert.ok(lines.some((line) => line.includes(`event=source-started udp=127.0.0.1:${port}`)));
 });
 
+Deno.test("--udp: statsd gauges, counters and timers plot as series named by the metric", async () => {
+  const port = await freeUdpPort();
+  await using server = await startTestServer({
+    source: { kind: "udp", hostname: "127.0.0.1", port },
+  });
+  const hub = server.hub!;
+  const gauges = Array.from({ length: 10 }, (_, index) => `cpu:${index + 1.5}|g`);
+  await send(port, gauges);
+  await waitFor(() => seriesValues(hub, "cpu").length === 10, 5000, "ten gauges");
+  assert.deepEqual(seriesValues(hub, "cpu"), [1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5, 10.5]);
+  assert.deepEqual([hub.status.headers, hub.status.skipped], [0, 0]);
+  // Several lines a datagram; a counter sampled at 0.1 stands for ten.
+  await send(port, ["requests:1|c|@0.1\nlatency:12.5|ms\nlatency:14|ms|@0.5\n", "requests:2|c"]);
+  await waitFor(() => seriesValues(hub, "requests").length === 2, 5000, "the counters");
+  assert.deepEqual(seriesValues(hub, "requests"), [10, 2]);
+  assert.deepEqual(seriesValues(hub, "latency"), [12.5, 14]);
+  assert.deepEqual(hub.names, ["cpu", "requests", "latency"]);
+});
+
 Deno.test("--udp: datagrams past --max-ingest-rate are dropped whole and counted as skipped", async () => {
   const port = await freeUdpPort();
   await using server = await startTestServer({

@@ -20,6 +20,10 @@ import type { Detected, LineOutcome, LineReader, XChoice } from "./types.ts";
 
 /** Lines of words held before any data; later ones are skipped, so a user sees why nothing plots. */
 const MAX_HELD_LINES = 8;
+/** Why a line past them is skipped: it has no digit, or its numbers are in no shape read here. */
+const NO_NUMBERS = "no numbers in the line (no data seen yet)";
+const NO_FORMAT = "numbers in no format liveplot reads (no data seen yet)";
+const DIGIT = /\d/;
 
 /** Creates a reader that picks its format from the first line of data. */
 export function createAutoReader(x: XChoice): LineReader {
@@ -66,7 +70,7 @@ class AutoReader implements LineReader {
         return "skipped";
       }
       if (this.#held.length >= MAX_HELD_LINES) {
-        this.#skipReason = "no numbers in the line (no data seen yet)";
+        this.#skipReason = DIGIT.test(line) ? NO_FORMAT : NO_NUMBERS;
         return "skipped";
       }
       this.#held.push(line);

@@ -12,7 +12,8 @@
  *   (the Arduino serial plotter's `Temperature: 23.64, Humidity: 43.89`),
  *   a value that starts as a number but is none refused as with `=`
  *   (colon_pairs.ts);
- * - `name value name value`, strictly alternating (`cpu 12 mem 40`).
+ * - `name value name value`, strictly alternating (`cpu 12 mem 40`);
+ * - statsd's `name:value|type`, a gauge, counter or timer (below).
  *
  * A name holds a letter or `_` and does not start as a number: a line cut
  * mid-way (`.5 h:40`) or a table row is no line of pairs.
@@ -44,7 +45,7 @@ import { X_NAMES } from "./types.ts";
 export type { Pair };
 
 /** Which shape a line's pairs had. */
-export type PairStyle = "=" | ":" | "value-label" | "name value";
+export type PairStyle = "=" | ":" | "value-label" | "name value" | "statsd";
 
 /** A line's pairs, or undefined when it has none. */
 export function parsePairs(text: string): { style: PairStyle; pairs: Pair[] } | undefined {
@@ -70,6 +71,10 @@ export function parsePairs(text: string): { style: PairStyle; pairs: Pair[] } | 
   const valueLabel = valueLabelPairs(line);
   if (valueLabel) return { style: "value-label", pairs: valueLabel };
   if (line.includes(":")) {
+    if (line.includes("|")) {
+      const statsd = statsdPair(text);
+      if (statsd) return { style: "statsd", pairs: [statsd] };
+    }
     const pairs = colonPairs(line, marked);
     if (pairs) return { style: ":", pairs };
   }
@@ -83,6 +88,46 @@ export function parsePairs(text: string): { style: PairStyle; pairs: Pair[] } | 
  */
 const BOOT_BANNER =
   /^(?:configsip: \d+, SPIWP:0x[\da-f]+|mode:\w+, clock div:\d+|load:0x[\da-f]+,len:\d+|ho \d+ tail \d+ room \d+)\s*$/;
+
+/**
+ * statsd's `name:value|type[|@rate][|#tags]`, of the types whose values are
+ * amounts: gauge `g`, counter `c`, timer `ms`, histogram `h`, distribution
+ * `d` (a set's, `s`, are members).
+ */
+const STATSD = /^([^\s:|#]+):([^\s:|]+)\|(g|c|ms|h|d)(?:\|@(\d*\.?\d+))?(?:\|#([^\s|]*))?\s*$/;
+
+/**
+ * One statsd line's pair: a counter's value divided by its sample rate (`1|c|@0.1`
+ * stands for 10), a timer's name with its unit when x could take it (`time_ms`),
+ * DogStatsD's tags after the name as influx's are (`cpu{env=prod,host=a}`). A
+ * signed gauge (`+3|g`) is a change of it, which liveplot cannot add up: refused.
+ */
+function statsdPair(line: string): Pair | undefined {
+  const match = STATSD.exec(line);
+  const metric = match?.[1];
+  if (!match || metric === undefined || !isName(metric)) return undefined;
+  const text = match[2] as string;
+  const type = match[3];
+  const rate = match[4];
+  const tags = match[5];
+  let name = type === "ms" ? withUnit(metric, "ms") : metric;
+  if (tags) name += `{${statsdTags(tags)}}`;
+  let value = scanNumber(text, 0, text.length);
+  const signed = text.charCodeAt(0) === 43 || text.charCodeAt(0) === 45;
+  if (scanned.end !== text.length || (type === "g" && signed)) {
+    return { name, value: NaN, text, refused: true };
+  }
+  if (type === "c" && rate !== undefined) value /= Number(rate);
+  return { name, value, text };
+}
+
+/** `host:a,env:prod` as `env=prod,host=a`: sorted by key, so each tag set is one series. */
+function statsdTags(tags: string): string {
+  const key = (tag: string) => tag.split(":", 1)[0] as string;
+  return tags.split(",").filter((tag) => tag !== "").sort((a, b) =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0
+  ).map((tag) => tag.replace(":", "=")).join(",");
+}
 
 /** `cpu 12 mem 40`: names and numbers strictly alternating, two pairs at least. */
 function nameValuePairs(line: string): Pair[] | undefined {
