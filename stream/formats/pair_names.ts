@@ -34,7 +34,9 @@ const LETTER = /[\p{L}_]/u;
  * and holding a letter or `_` (`temp`, `{x}`, `%Cpu(s)`; not `(29)`).
  */
 export function isName(word: string): boolean {
-  return !NUMBER_START.test(word) && LETTER.test(word);
+  // Most names start with an ASCII letter: no need to look further.
+  const lower = word.charCodeAt(0) | 32;
+  return (lower >= 97 && lower <= 122) || (!NUMBER_START.test(word) && LETTER.test(word));
 }
 
 /** `time` with a unit becomes `time_ms`: x is called time too. */

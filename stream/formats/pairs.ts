@@ -229,10 +229,8 @@ const CPU_SUM_LABEL = "%Cpu(s)";
  */
 function valueLabelPairs(line: string): Pair[] | undefined {
   const leading = LEADING_LABEL.exec(line);
-  const label = leading ? (leading[1] as string).trim() : "";
-  if (label !== "" && !isName(label)) return undefined;
-  const prefix = label === "" || label === CPU_SUM_LABEL ? "" : `${label}.`;
-  const items = (leading ? line.slice(leading[0].length) : line).split(LABEL_ITEMS);
+  const rest = leading ? line.slice(leading[0].length) : line;
+  const items = rest.includes(". ") ? rest.split(LABEL_ITEMS) : rest.split(",");
   const pairs: Pair[] = [];
   for (const item of items) {
     const trimmed = item.trim();
@@ -240,7 +238,12 @@ function valueLabelPairs(line: string): Pair[] | undefined {
     const match = VALUE_THEN_LABEL.exec(trimmed);
     if (!match) return undefined;
     const text = match[1] as string;
-    pairs.push({ name: prefix + (match[2] as string), value: Number(text), text });
+    pairs.push({ name: match[2] as string, value: Number(text), text });
   }
-  return pairs.length >= 2 ? pairs : undefined;
+  if (pairs.length < 2) return undefined;
+  const label = leading ? (leading[1] as string).trim() : "";
+  if (label === "" || label === CPU_SUM_LABEL) return pairs;
+  if (!isName(label)) return undefined;
+  for (const pair of pairs) pair.name = `${label}.${pair.name}`;
+  return pairs;
 }
