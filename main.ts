@@ -1,7 +1,7 @@
 /**
  * liveplot's command line: reads the arguments and environment, starts the
- * server and stops it on SIGINT, SIGTERM or SIGHUP. The flags, usage, browser
- * opener and start-up lines live in cli/.
+ * server and stops it on SIGINT, SIGTERM or SIGHUP, or on a fatal error (then
+ * exit 1). The flags, usage, browser opener and start-up lines live in cli/.
  *
  * ```sh
  * liveplot                      # the seed's demo
@@ -14,6 +14,7 @@
 
 import { type Command, parseCommandLine } from "./cli/command_line.ts";
 import { start, StartError, VERSION } from "./cli/start.ts";
+import type { RunningServer } from "./server.ts";
 import { UsageError } from "./cli/values.ts";
 
 /** Exit within this long of SIGINT, SIGTERM or SIGHUP, whatever peers do. */
@@ -52,31 +53,43 @@ if (import.meta.main) {
   if (command.kind === "help") console.log((await import("./cli/usage.ts")).usage());
   else if (command.kind === "version") console.log(`liveplot ${VERSION}`);
   else {
-    const onFatal = (message: string) => {
-      console.error(message);
-      Deno.exit(1);
+    let server: RunningServer | undefined;
+    /** The exit code, once a stop has been asked for: 0 for a signal, 1 for a fatal error. */
+    let code: number | undefined;
+    /** Closes viewers with 1001 and stops the source, as a signal does; exits within the deadline. */
+    const stop = (running: RunningServer) => {
+      setTimeout(() => Deno.exit(code), EXIT_DEADLINE_MS);
+      running.shutdown().then(() => Deno.exit(code));
     };
-    let stop: () => void = () => Deno.exit(0);
+    const stopWith = (asked: number) => {
+      const first = code === undefined;
+      code = Math.max(code ?? 0, asked);
+      // Before the server is up a signal ends liveplot at once; a fatal error waits for it.
+      if (server === undefined) {
+        if (asked === 0) Deno.exit(code);
+      } else if (first) stop(server);
+    };
     // Listening at once: a signal during start-up stops liveplot as cleanly as one after it.
     for (const signal of STOP_SIGNALS) {
       try {
-        Deno.addSignalListener(signal, () => stop());
+        Deno.addSignalListener(signal, () => stopWith(0));
       } catch {
         // SIGTERM and SIGHUP cannot be listened for on Windows.
       }
     }
+    // A fatal error once started (a --record-required recording that cannot be written) is its
+    // one line, then the stop a signal makes: nothing liveplot started is left running.
+    const onFatal = (message: string) => {
+      console.error(message);
+      stopWith(1);
+    };
     try {
-      const server = await start(command.config, command.warnings, {
-        browser: env("BROWSER"),
-        onFatal,
-      });
-      stop = () => {
-        setTimeout(() => Deno.exit(0), EXIT_DEADLINE_MS);
-        server.shutdown().then(() => Deno.exit(0));
-      };
+      server = await start(command.config, command.warnings, { browser: env("BROWSER"), onFatal });
+      if (code !== undefined) stop(server);
     } catch (error) {
       if (!(error instanceof StartError)) throw error;
-      onFatal(error.message);
+      console.error(error.message);
+      Deno.exit(1);
     }
   }
 }

@@ -74,7 +74,7 @@ export const EXIT_CODES: readonly { code: number; what: string }[] = [
   {
     code: 1,
     what: "could not start: the port, the command, the replay; or, with --record-required, the " +
-      "recording could not be written (without it, a warning)",
+      "recording could not be written (without it, a warning): liveplot stops as on a signal first",
   },
   { code: 2, what: "a bad command line: one line names the flag" },
 ];
