@@ -12,9 +12,11 @@
  *
  * The first line marks the file (written when it is new or empty); each
  * start of liveplot adds a `# session <ISO 8601 time>` comment line, so a
- * replay does not wait out the time between sessions (after a newline when
- * the file's last line was cut short, by a crash or a full disk, so that the
- * two stay apart). A data line is the arrival time in seconds since the Unix
+ * replay does not wait out the time between sessions. When the file's last
+ * line was cut short (a crash, a full disk), `CUT_MARK` and a newline end it
+ * first: the two stay apart, and a replay still skips the cut line, which a
+ * plain newline would have made whole (`x=123` cut to `x=1` would play as 1).
+ * A data line is the arrival time in seconds since the Unix
  * epoch, written exactly (JavaScript's shortest round-trip decimal: a replay
  * gets the very same x), a tab, and the line as it was read (no newline; tabs
  * in it are kept, only the first tab separates). Lines starting with `#` are comments.
@@ -37,6 +39,13 @@ import { describeError, type Logger } from "../log.ts";
 export const RECORDING_HEADER = "# liveplot recording v1";
 /** How a session line begins. */
 export const SESSION_PREFIX = "# session ";
+/**
+ * What ends a line cut short before the next session's line: ESC \ (a terminal's string
+ * terminator) and CAN. No line liveplot reads as text can end so (a control character is left
+ * whatever escape sequence the line had begun: stream/escapes.ts), so a replay that skips the
+ * lines ending with it skips no input that gave points live.
+ */
+export const CUT_MARK = "\x1b\\\x18";
 /** Longest a recorded line waits in memory: well within the promised second. */
 export const RECORD_FLUSH_INTERVAL_MS = 200;
 /** Memory for lines the disk has not taken yet: a backstop, not a cache. */
@@ -77,10 +86,11 @@ export async function openRecorder(path: string, options: RecorderOptions): Prom
     throw new RecordError(`Cannot open recording "${path}": ${describe(error)}`);
   }
   const session = `${SESSION_PREFIX}${new Date().toISOString()}\n`;
-  // A last line cut short (a crash, a full disk) ends here, or the session line would join it.
+  // A last line cut short (a crash, a full disk) ends here, or the session line would join it;
+  // marked, so that a replay still knows it for a line cut short.
   const preamble = firstLine === undefined
     ? `${RECORDING_HEADER}\n${session}`
-    : `${cut ? "\n" : ""}${session}`;
+    : `${cut ? `${CUT_MARK}\n` : ""}${session}`;
   return new Recorder(path, file, options, preamble);
 }
 

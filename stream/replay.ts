@@ -12,7 +12,7 @@
 
 import { describeError } from "../log.ts";
 import { splitChunks } from "./line_splitter.ts";
-import { RECORDING_HEADER, SESSION_PREFIX } from "./recorder.ts";
+import { CUT_MARK, RECORDING_HEADER, SESSION_PREFIX } from "./recorder.ts";
 
 /** Recorded lines due together, and their recorded arrival times (seconds since the epoch). */
 export interface ReplayBatch {
@@ -28,8 +28,8 @@ export interface ReplayOptions {
   signal?: AbortSignal;
   /**
    * Told of a line that is neither a comment nor `arrival<TAB>line` with a
-   * believable arrival, or of a last line cut short (no newline), with its 1-based number (0
-   * if unknown) and why.
+   * believable arrival, or of a line cut short (the last without its newline, or one the
+   * recorder marked), with its 1-based number (0 if unknown) and why.
    */
   onMalformed?: (lineNumber: number, line: string, reason: string) => void;
   /** The longest wait between two lines (default `MAX_REPLAY_WAIT_MS`). */
@@ -121,8 +121,11 @@ async function* recordedLines(
   }
 }
 
-/** Why a last line without a newline is skipped. */
-export const CUT_SHORT = "cut short: the file's last line has no newline";
+/**
+ * Why a line cut short is skipped: the file's last line without its newline, or a line the
+ * recorder ended with `CUT_MARK` when it recorded to the file again.
+ */
+export const CUT_SHORT = "cut short: a crash or a full disk ended the recording mid-line";
 
 async function* play(
   firstLines: string[],
@@ -159,6 +162,12 @@ async function* play(
       }
       for (const line of chunk) {
         lineNumber++;
+        if (line.endsWith(CUT_MARK)) {
+          // Cut short, then another session recorded after it: skipped as the last line is.
+          const cut = line.slice(0, -CUT_MARK.length);
+          if (!cut.startsWith("#")) options.onMalformed?.(lineNumber, cut, CUT_SHORT);
+          continue;
+        }
         if (line.startsWith("#")) {
           if (line.startsWith(SESSION_PREFIX)) {
             originReal = NaN;

@@ -1,5 +1,17 @@
 import assert from "node:assert/strict";
-import { MAIN, runCli, shellEnv, spawnCli, START_FLAGS, waitFor, withTimeout } from "./helpers.ts";
+import { CUT_SHORT } from "../stream/replay.ts";
+import {
+  controlMessages,
+  MAIN,
+  record,
+  runCli,
+  shellEnv,
+  socketUrl,
+  spawnCli,
+  START_FLAGS,
+  waitFor,
+  withTimeout,
+} from "./helpers.ts";
 
 const encoder = new TextEncoder();
 
@@ -133,4 +145,51 @@ Deno.test("a device or /proc file is refused as a recording in liveplot's words;
     assert.equal(code, 2);
     assert.equal(stderr, `liveplot: ${flag} must name a file, not "" (see liveplot --help)\n`);
   }
+});
+
+Deno.test("a recording's line cut by a crash stays skipped once another --record appends to it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "liveplot-cut-" });
+  const file = `${dir}/a.lpr`;
+  // A crash cut "x=123" to "x=1".
+  await Deno.writeTextFile(
+    file,
+    "# liveplot recording v1\n# session 2026-12-04T12:00:00.000Z\n" +
+      "1796646000.1\tx=123\n1796646000.2\tx=1",
+  );
+  const live = spawnCli([
+    "--port",
+    "0",
+    "--no-open",
+    "--record",
+    file,
+    "--",
+    "sh",
+    "-c",
+    "echo x=124",
+  ], {
+    denoArgs: START_FLAGS,
+  });
+  await live.url;
+  await waitFor(() => Deno.readTextFileSync(file).endsWith("\tx=124\n"), 10_000, "x=124 recorded");
+  assert.equal((await live.stop()).code, 0);
+
+  const replay = spawnCli(["--port", "0", "--no-open", "--replay", file, "--speed", "max"], {
+    denoArgs: START_FLAGS,
+  });
+  const url = await replay.url;
+  const { messages, closed } = record(new WebSocket(socketUrl(url, "/data")));
+  const ended = () => controlMessages(messages).find((message) => message.state === "ended");
+  await waitFor(() => ended() !== undefined, 10_000, "the replay to end");
+  const csv = await (await fetch(new URL("/data.csv", url))).text();
+  assert.equal((await replay.stop()).code, 0);
+  await closed;
+  await Deno.remove(dir, { recursive: true });
+  const values = csv.trim().split("\r\n").slice(1).map((row) => row.split(",").at(-1));
+  assert.deepEqual(values, ["123", "124"], csv);
+  const status = controlMessages(messages).filter((message) => message.type === "status").at(-1);
+  assert.equal(status?.skipped, 1);
+  assert.deepEqual(
+    (status?.recentSkipped as { line: string; reason: string }[]).map(({ reason }) => reason),
+    [CUT_SHORT],
+  );
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  CUT_MARK,
   openRecorder,
   type Recorder,
   RecordError,
@@ -73,7 +74,7 @@ Deno.test("an existing recording is appended to, its header kept once", async ()
   assert.equal(lines[4], "6\tsecond");
 });
 
-Deno.test("a recording whose last line was cut short gets its newline before the next session", async () => {
+Deno.test("a recording whose last line was cut short gets the cut mark and a newline before the next session", async () => {
   await using dir = await usingTempDir();
   const file = `${dir.path}/cut.lpr`;
   const before = `${RECORDING_HEADER}\n# session 2026-01-01T00:00:00.000Z\n1\t1 2\n2\t3 4.`;
@@ -82,9 +83,10 @@ Deno.test("a recording whose last line was cut short gets its newline before the
   recorder.record(["5 6"], [3]);
   await recorder.close();
   const text = await Deno.readTextFile(file);
-  assert.ok(text.startsWith(`${before}\n${SESSION_PREFIX}`), text);
+  assert.ok(text.startsWith(`${before}${CUT_MARK}\n${SESSION_PREFIX}`), JSON.stringify(text));
+  assert.equal(CUT_MARK, "\x1b\\\x18");
   const lines = text.split("\n");
-  assert.deepEqual(lines.slice(3, 4), ["2\t3 4."]);
+  assert.deepEqual(lines.slice(3, 4), [`2\t3 4.${CUT_MARK}`]);
   assert.match(lines[4]!, SESSION_LINE);
   assert.deepEqual(lines.slice(5), ["3\t5 6", ""]);
 });

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { csvChunks } from "../stream/csv_export.ts";
 import { History } from "../stream/history.ts";
-import { openRecorder, RECORDING_HEADER } from "../stream/recorder.ts";
+import { CUT_MARK, openRecorder, RECORDING_HEADER } from "../stream/recorder.ts";
+import { readableText } from "../stream/escapes.ts";
 import { CUT_SHORT, openReplay, type ReplayBatch, ReplayError } from "../stream/replay.ts";
 import {
   captureLog,
@@ -268,9 +269,47 @@ Deno.test("a recording cut short and recorded to again keeps its sessions apart"
   recorder.record(["4", "5"], [3600, 3600.2]);
   await recorder.close();
   const { lines, arrivals, malformed, elapsed } = await play(file.path, 1, undefined, 3000);
-  assert.deepEqual(lines, ["line 0", "line 1", "3", "4", "5"]);
-  assert.deepEqual(arrivals, [0, 0.2, 0.3, 3600, 3600.2]);
-  assert.deepEqual(malformed, []);
-  // Two sessions of 0.3 s and 0.2 s: the hour between them is not waited.
+  // The cut line stays skipped: "3" may have been "31" or "3.25" before the crash.
+  assert.deepEqual(lines, ["line 0", "line 1", "4", "5"]);
+  assert.deepEqual(arrivals, [0, 0.2, 3600, 3600.2]);
+  assert.deepEqual(malformed, [5]);
+  // Two sessions of 0.2 s each: the hour between them is not waited.
   assert.ok(elapsed < 2000, `took ${elapsed} ms`);
+});
+
+Deno.test("a line cut short stays skipped, as cut short, however many sessions follow it", async () => {
+  // Two crashes, each mid-line, each followed by another session; then a clean one.
+  await using file = await usingTempFile(`${recording([1])}2\tx=12`);
+  for (const [value, arrival, cut] of [["x=20", 3, "4\tx=3"], ["x=30", 5, ""]] as const) {
+    const recorder = await openRecorder(file.path, { log: captureLog().log });
+    recorder.record([value], [arrival]);
+    await recorder.close();
+    await Deno.writeTextFile(file.path, cut, { append: true });
+  }
+  const skipped: [number, string, string][] = [];
+  const replay = await openReplay(file.path, {
+    speed: "max",
+    onMalformed: (...args) => skipped.push(args),
+  });
+  const lines: string[] = [];
+  for await (const batch of replay) lines.push(...batch.lines);
+  assert.deepEqual(lines, ["line 0", "x=20", "x=30"]);
+  assert.deepEqual(skipped, [[4, "2\tx=12", CUT_SHORT], [7, "4\tx=3", CUT_SHORT]]);
+  // On the page: counted, each with the line as it was cut and the reason.
+  const status = await statusAtEnd(file.path);
+  assert.equal(status?.skipped, 2);
+  assert.deepEqual(status?.recentSkipped, [
+    { line: "2\tx=12", reason: CUT_SHORT },
+    { line: "4\tx=3", reason: CUT_SHORT },
+  ]);
+});
+
+Deno.test("no line a source reads as text ends with the cut mark: a skipped line is never data", () => {
+  // Whatever a cut line held when the crash came (an escape sequence begun, a string not ended),
+  // the mark leaves it no text, so no input line that gave points live can end with it.
+  const ends = ["", "x=1", "x=1\x1b", "x=1\x1b[", "x=1\x1b[0;3", "x=1\x1b]0;title", "x=1\x1bP"]
+    .concat(["x=1\x1b]0;t\x1b", "x=1\x1b(", "\u00e9", "x=1\x07", "x=1\x1b\\"]);
+  for (const end of ends) {
+    assert.equal(readableText(`${end}${CUT_MARK}`), undefined, JSON.stringify(end));
+  }
 });
