@@ -153,6 +153,30 @@ Deno.test("a command's stderr is logged as events, escaped; a failure is a warni
   );
 });
 
+Deno.test("a stderr line of 2 MB is logged cut at 4 KiB with its length, and is why the command ended", async () => {
+  const script = "head -c 2000000 /dev/zero | tr '\\0' x >&2; echo >&2; exit 4";
+  const cli = spawnCli(["--port", "0", "--no-open", "--", "sh", "-c", script]);
+  await cli.url;
+  await waitFor(
+    () => cli.stderr.some((line) => line.includes("event=source-ended")),
+    10_000,
+    "the end",
+  );
+  await cli.stop();
+  const cut = `${"x".repeat(4096)}…(2000000 bytes)`;
+  assert.ok(
+    cli.stderr.some((line) =>
+      /^level=info event=source-stderr child=\d+ line=/.test(line) &&
+      line.endsWith(`line="${cut}"`)
+    ),
+    cli.stderr.map((line) => line.slice(0, 120)).join("\n"),
+  );
+  assert.match(
+    cli.stderr.find((line) => line.includes("event=source-ended")) ?? "",
+    /^level=warn event=source-ended command=sh child=\d+ code=4 stderr=x{200}… note=/,
+  );
+});
+
 Deno.test("stderr lines that come after the command's exit still reach the status", async () => {
   // A child the command left behind (off its stdout) holds stderr open past the exit's grace,
   // then writes. Without a terminal (`--no-pty`), where what the command leaves behind lives on.

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { STDERR_LINE_CHARS, STDERR_LINES, tailStderr } from "../stream/stderr_tail.ts";
+import {
+  STDERR_LINE_CHARS,
+  STDERR_LINES,
+  STDERR_MAX_LINE_BYTES,
+  tailStderr,
+} from "../stream/stderr_tail.ts";
 
 Deno.test("a command's stderr lines are handed on as they come and its last ones kept, each capped", async () => {
   const lines = Array.from({ length: 8 }, (_, i) => `line ${i}`);
@@ -19,4 +24,26 @@ Deno.test("a command's stderr lines are handed on as they come and its last ones
     `${"x".repeat(STDERR_LINE_CHARS)}…`,
     "last, no newline",
   ]);
+});
+
+Deno.test("a stderr line over 4 KiB is handed on cut, with its length, not dropped", async () => {
+  const encoder = new TextEncoder();
+  const long = "x".repeat(2_000_000);
+  // Past the bound mid-character: the cut keeps whole characters ("a" then 2047 of 3000 é).
+  const wide = `a${"é".repeat(3000)}`;
+  const text = `before\n${long}\r\nmiddle\n${wide}\nunended ${long}`;
+  const bytes = encoder.encode(text);
+  const chunks = [];
+  for (let at = 0; at < bytes.length; at += 65536) chunks.push(bytes.slice(at, at + 65536));
+  const handed: string[] = [];
+  const tail = tailStderr(ReadableStream.from(chunks), (line) => handed.push(line));
+  await tail.done;
+  assert.deepEqual(handed, [
+    "before",
+    `${"x".repeat(STDERR_MAX_LINE_BYTES)}…(2000000 bytes)`,
+    "middle",
+    `a${"é".repeat(2047)}…(6001 bytes)`,
+    `unended ${"x".repeat(STDERR_MAX_LINE_BYTES - 8)}…(2000008 bytes)`,
+  ]);
+  assert.equal(tail.lines.at(-1), `unended ${"x".repeat(STDERR_LINE_CHARS - 8)}…`);
 });
