@@ -6,7 +6,9 @@
  * the first of a kind is written, repeats within the following second are
  * counted, and one `suppressed=N` line per kind per second says how many were
  * left out. A log's size is thus bounded by the number of kinds, not by what
- * clients do. `info` and `error` lines are never folded: they are rare, and
+ * clients do. Start-up warnings are never folded (`{ fold: false }`): the
+ * command line makes them, not peers, and two may be of one kind (two limits
+ * at odds). `info` and `error` lines are never folded: they are rare, and
  * an error means a bug worth every line. Nor are `debug` lines, which only
  * `--verbose` writes: whoever asks for every connection gets every one.
  *
@@ -24,10 +26,19 @@ export type LogFields = Record<string, string | number | boolean | undefined>;
  * folded into the next summary (a repeat within the second).
  */
 export interface Logger {
-  debug(event: string, fields?: LogFields): boolean;
-  info(event: string, fields?: LogFields): boolean;
-  warn(event: string, fields?: LogFields): boolean;
-  error(event: string, fields?: LogFields): boolean;
+  debug(event: string, fields?: LogFields, options?: LineOptions): boolean;
+  info(event: string, fields?: LogFields, options?: LineOptions): boolean;
+  warn(event: string, fields?: LogFields, options?: LineOptions): boolean;
+  error(event: string, fields?: LogFields, options?: LineOptions): boolean;
+}
+
+/** How one line is written. */
+export interface LineOptions {
+  /**
+   * False for a line written whole whatever came before it: a start-up warning, which only the
+   * command line makes (no peer can flood it), and of which two may be of one kind.
+   */
+  fold?: boolean;
 }
 
 /** Options for `createLogger`. */
@@ -35,6 +46,9 @@ export interface LoggerOptions {
   /** Fold repeated warnings (default true); tests that count every line turn it off. */
   fold?: boolean;
 }
+
+/** A line written whole, never folded: a start-up warning. */
+export const WHOLE: LineOptions = Object.freeze({ fold: false });
 
 /** How long repeats of one kind are counted before their summary line. */
 export const FOLD_INTERVAL_MS = 1000;
@@ -68,24 +82,26 @@ export function createLogger(
     state.suppressed = 0;
     state.timer = startTimer(() => summarize(key, severity, event));
   };
-  const emit = (severity: Severity) => (event: string, fields: LogFields = {}): boolean => {
-    if (SEVERITY[severity] < THRESHOLD[level]) return false;
-    if (!fold || severity !== "warn") {
+  const emit =
+    (severity: Severity) =>
+    (event: string, fields: LogFields = {}, options: LineOptions = {}): boolean => {
+      if (SEVERITY[severity] < THRESHOLD[level]) return false;
+      if (!fold || severity !== "warn" || options.fold === false) {
+        write(formatLine(severity, event, fields));
+        return true;
+      }
+      const key = `${severity} ${event}`;
+      const state = folds.get(key);
+      if (state) {
+        state.suppressed++;
+        return false;
+      }
       write(formatLine(severity, event, fields));
+      const created: Fold = { suppressed: 0, timer: undefined };
+      folds.set(key, created);
+      created.timer = startTimer(() => summarize(key, severity, event));
       return true;
-    }
-    const key = `${severity} ${event}`;
-    const state = folds.get(key);
-    if (state) {
-      state.suppressed++;
-      return false;
-    }
-    write(formatLine(severity, event, fields));
-    const created: Fold = { suppressed: 0, timer: undefined };
-    folds.set(key, created);
-    created.timer = startTimer(() => summarize(key, severity, event));
-    return true;
-  };
+    };
   return {
     debug: emit("debug"),
     info: emit("info"),

@@ -12,7 +12,7 @@ import { internalError } from "./handlers/respond.ts";
 import { Connections } from "./handlers/websocket.ts";
 import { formatHost } from "./host.ts";
 import { listen, RELISTEN_MS } from "./listener.ts";
-import { createLogger } from "./log.ts";
+import { createLogger, WHOLE } from "./log.ts";
 import type { Hub } from "./stream/hub.ts";
 import type { MainSourceOptions } from "./stream/main_source.ts";
 import type { Streams } from "./stream/registry.ts";
@@ -93,9 +93,16 @@ export async function startServer(
   const scheme = config.tls ? "https" : "http";
   const url = new URL(`${scheme}://${formatHost(config.hostname)}:${server.port}/`);
   log.info("start", { url: url.href, source: config.source.kind, pid: Deno.pid });
-  for (const problem of checkLimits(config)) log.warn("limits-inconsistent", { note: problem });
+  // Each said whole: start-up is no flood, and two problems may be of one kind.
+  for (const problem of checkLimits(config)) {
+    log.warn("limits-inconsistent", { note: problem }, WHOLE);
+  }
   if (config.origins.includes("*")) {
-    log.warn("origin-check-disabled", { note: "--origin * lets any web page open WebSockets" });
+    log.warn(
+      "origin-check-disabled",
+      { note: "--origin * lets any web page open WebSockets" },
+      WHOLE,
+    );
   }
 
   let stopping: Promise<void> | undefined;

@@ -7,7 +7,7 @@
 
 import manifest from "../deno.json" with { type: "json" };
 import type { Config } from "../config.ts";
-import { createLogger } from "../log.ts";
+import { createLogger, WHOLE } from "../log.ts";
 import { ListenError, type RunningServer, startServer } from "../server.ts";
 import { SourceStartError } from "../stream/running_source.ts";
 import type { Warning } from "./command_line.ts";
@@ -41,7 +41,8 @@ export async function start(
     event.preventDefault();
     log.error("unhandled-rejection", { error: String(event.reason) });
   });
-  for (const { event, note } of warnings) log.warn(event, { note });
+  // Each said whole: start-up is no flood (two short tokens are two lines).
+  for (const { event, note } of warnings) log.warn(event, { note }, WHOLE);
   let server: RunningServer;
   try {
     server = await startServer(config, { log, onFatal: options.onFatal });

@@ -6,7 +6,7 @@
  */
 
 import type { Config } from "../config.ts";
-import type { Logger } from "../log.ts";
+import { type Logger, WHOLE } from "../log.ts";
 import { openRecorder, type Recorder, RecordError } from "./recorder.ts";
 import type { Hub } from "./hub.ts";
 import type { PointSink } from "./sink.ts";
@@ -79,7 +79,10 @@ async function openRecording(
   } catch (error) {
     if (!(error instanceof RecordError)) throw error;
     if (record.required) throw new SourceStartError(error.message);
-    options.log.warn("record-failed", { error: error.message, note: "going on without recording" });
+    options.log.warn("record-failed", {
+      error: error.message,
+      note: "going on without recording",
+    }, WHOLE);
     return undefined;
   }
 }

@@ -3,7 +3,7 @@ import { closestFlag, LIVE_WINDOW } from "../cli/command_line.ts";
 import { usage } from "../cli/usage.ts";
 import { UsageError } from "../cli/values.ts";
 import { CHECKOUT, configOf, noEnv, noFile, parse } from "./command_line.ts";
-import { runCli } from "./helpers.ts";
+import { runCli, spawnCli, waitFor } from "./helpers.ts";
 
 const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
 
@@ -230,4 +230,25 @@ Deno.test("flags that would do nothing with the source are refused: --record, --
   assert.throws(() => parse(["--no-pty", "-"]), /^UsageError: --no-pty goes with a command/);
   assert.throws(() => parse(["--no-pty", "--mqtt", "mqtt://h/t"]), /--no-pty goes with a command/);
   assert.equal(configOf(["--no-pty", "--", "vmstat", "1"]).pty, false);
+});
+
+Deno.test("every start-up warning is logged whole, two of one kind included", async () => {
+  // --max-queue 1 is below both --max-message and --max-line; both tokens are short.
+  await using cli = spawnCli(
+    ["--port", "0", "--no-open", "--max-queue", "1", "--token", "abc", "--read-token", "def"],
+  );
+  await cli.url;
+  const expected = [
+    /^level=warn event=token-short note="The push token/,
+    /^level=warn event=token-short note="The read token/,
+    /^level=warn event=limits-inconsistent note="--max-message is larger than --max-queue/,
+    /^level=warn event=limits-inconsistent note="--max-line is larger than --max-queue/,
+  ];
+  await waitFor(
+    () => expected.every((pattern) => cli.stderr.some((line) => pattern.test(line))),
+    5000,
+    "every warning",
+  ).catch((error) => assert.fail(`${error.message}, not:\n${cli.stderr.join("\n")}`));
+  assert.equal((await cli.stop()).code, 0);
+  assert.ok(!cli.stderr.some((line) => line.includes("suppressed=")), cli.stderr.join("\n"));
 });

@@ -28,3 +28,18 @@ Deno.test("a value a terminal would act on is quoted and escaped: controls, bidi
   // deno-lint-ignore no-control-regex
   assert.ok(!/[\u0000-\u001f\u007f-\u009f\u202e\u2028]/.test(lines[0]!), "nothing raw is left");
 });
+
+Deno.test("start-up warnings are written whole, however many of a kind; later ones still fold", () => {
+  const lines: string[] = [];
+  const log = createLogger("normal", (line) => lines.push(line));
+  for (const note of ["first", "second", "third"]) {
+    assert.ok(log.warn("limits-inconsistent", { note }, { fold: false }));
+  }
+  for (let i = 0; i < 5; i++) log.warn("upgrade-refused", { status: 503 });
+  assert.deepEqual(lines, [
+    "level=warn event=limits-inconsistent note=first",
+    "level=warn event=limits-inconsistent note=second",
+    "level=warn event=limits-inconsistent note=third",
+    "level=warn event=upgrade-refused status=503",
+  ]);
+});
