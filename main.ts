@@ -45,6 +45,11 @@ if (import.meta.main) {
       cwd: Deno.cwd(),
     });
   } catch (error) {
+    // A file the command line names that cannot be used fails the start, as a missing replay.
+    if (error instanceof StartError) {
+      console.error(error.message);
+      Deno.exit(1);
+    }
     if (!(error instanceof UsageError)) throw error;
     // One line and exit 2, as command-line tools answer a usage error.
     console.error(`liveplot: ${error.message} (see liveplot --help)`);

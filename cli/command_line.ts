@@ -18,7 +18,8 @@ import { describeError } from "../log.ts";
 import { findFlag, FLAGS, type Given } from "./flags.ts";
 import { generateToken } from "./token.ts";
 import { parseSourceFlags, SourceAddressError } from "../stream/source_spec.ts";
-import { MIN_TOKEN_CHARS, parseToken, UsageError } from "./values.ts";
+import { readTls } from "./tls_files.ts";
+import { MIN_TOKEN_CHARS, parseToken, StartError, UsageError } from "./values.ts";
 
 /** The sources whose lines `--record` writes down. */
 const RECORDED_SOURCES = new Set(["stdin", "command", "serial", "mqtt", "udp"]);
@@ -89,7 +90,8 @@ export function parseCommandLine(args: readonly string[], around: Surroundings):
     try {
       return around.readFile(path(file));
     } catch (error) {
-      throw new UsageError(`Cannot read ${label} "${file}": ${describeError(error)}`);
+      // The command line is right; the file is not: exit 1, as a missing --replay.
+      throw new StartError(`Cannot read ${label} "${file}": ${describeError(error)}`);
     }
   };
 
@@ -164,6 +166,10 @@ export function parseCommandLine(args: readonly string[], around: Surroundings):
         "push that reaches another is 401; give them one (LIVEPLOT_TOKEN or --token-file)",
     });
   }
+  const tls = certPath !== undefined && keyPath !== undefined
+    ? readTls({ cert: certPath, key: keyPath }, read)
+    : undefined;
+  warnings.push(...tls?.warnings ?? []);
 
   const config: Config = {
     ...DEFAULTS,
@@ -173,9 +179,7 @@ export function parseCommandLine(args: readonly string[], around: Surroundings):
     record: recordPath === undefined
       ? undefined
       : { path: path(recordPath), required: recordRequired ?? false },
-    tls: certPath !== undefined && keyPath !== undefined
-      ? { cert: read("--cert", certPath), key: read("--key", keyPath) }
-      : undefined,
+    tls: tls?.tls,
     token: token ?? generateToken(),
     tokenOrigin,
     logLevel: given.quiet ? "quiet" : given.verbose ? "verbose" : "normal",

@@ -12,14 +12,12 @@ import { ListenError, type RunningServer, startServer } from "../server.ts";
 import { SourceStartError } from "../stream/running_source.ts";
 import type { Warning } from "./command_line.ts";
 import { curlExample, EXAMPLE_STREAM } from "./token.ts";
+import { StartError } from "./values.ts";
 
 /** liveplot's version, from deno.json. */
 export const VERSION: string = manifest.version;
 
-/** Error for a start that failed in a way the user can fix: its message is the one line. */
-export class StartError extends Error {
-  override name = "StartError";
-}
+export { StartError };
 
 /** What starting needs from the outside world. */
 export interface StartOptions {

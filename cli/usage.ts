@@ -73,8 +73,9 @@ export const EXIT_CODES: readonly { code: number; what: string }[] = [
   { code: 0, what: "stopped by SIGINT, SIGTERM or SIGHUP (or --help, --version)" },
   {
     code: 1,
-    what: "could not start: the port, the command, the replay; or, with --record-required, the " +
-      "recording could not be written (without it, a warning): liveplot stops as on a signal first",
+    what: "could not start: the port, the command, or a file it names (--replay, --cert, --key, " +
+      "--token-file) missing, unreadable or unusable; or, with --record-required, the recording " +
+      "could not be written (without it, a warning), after a stop as on a signal",
   },
   { code: 2, what: "a bad command line: one line names the flag" },
 ];

@@ -22,6 +22,15 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
+/**
+ * Error for a start that failed in a way the user can fix, the command line being right: a
+ * file it names cannot be read or used (`--cert`, `--key`, `--token-file`), the port, the
+ * command, the replay. Its message is the one line; exit 1.
+ */
+export class StartError extends Error {
+  override name = "StartError";
+}
+
 /** Parses a whole number from `min` to `max`; `label` names where it came from in the error. */
 export function parseInteger(text: string, label: string, min: number, max: number): number {
   const value = Number(text);

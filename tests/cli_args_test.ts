@@ -135,7 +135,8 @@ Deno.test("--token-file gives every process the same token, read from the user's
   );
   assert.throws(
     () => parse(["--token-file", "missing.txt"], env, readFile, CHECKOUT),
-    /^UsageError: Cannot read --token-file "missing.txt": not found$/,
+    // The command line is right, the file is missing: exit 1, as a missing --replay.
+    /^StartError: Cannot read --token-file "missing.txt": not found$/,
   );
 });
 

@@ -4,7 +4,7 @@ import { browserCommands } from "../cli/browser.ts";
 import { GENERATED_FILES, withGeneratedSections } from "../cli/docs.ts";
 import { FLAGS } from "../cli/flags.ts";
 import { usage } from "../cli/usage.ts";
-import { parseBytes, UsageError } from "../cli/values.ts";
+import { parseBytes, StartError, UsageError } from "../cli/values.ts";
 import {
   closeSocket,
   FIXTURES,
@@ -276,11 +276,12 @@ Deno.test("sizes accept bytes and KiB/MiB suffixes and refuse nonsense", () => {
   }
 });
 
-Deno.test("--cert and --key go together and unreadable files are a usage error", () => {
-  assert.throws(() => parse(["--cert", "a.pem"]), /--cert and --key/);
+Deno.test("--cert and --key go together (a usage error); an unreadable file fails the start", () => {
+  assert.throws(() => parse(["--cert", "a.pem"]), UsageError, "--cert and --key");
   assert.throws(
     () => parse(["--cert", "a.pem", "--key", "b.pem"]),
-    /Cannot read --cert "a.pem": not found/,
+    StartError,
+    'Cannot read --cert "a.pem": not found',
   );
 });
 
