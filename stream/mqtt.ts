@@ -194,6 +194,7 @@ export async function startMqtt(spec: MqttSpec, options: SourceOptions): Promise
     new Promise<void>((resolve) => client.once("end", () => resolve())),
     options,
     { mqtt: where },
+    () => stopped,
   );
   return {
     ended,

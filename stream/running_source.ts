@@ -51,15 +51,18 @@ export class SourceStartError extends Error {
  * Settles once `finished` has, after telling the hub and the log that a
  * source with no exit code (standard input, a replay, a network source, a
  * port) ended; `where` names it in the log line (`{ udp: "127.0.0.1:9870" }`).
+ * One that `stopped()` says liveplot stopped (a signal, a shutdown) is
+ * `source-stopped`, as a command is; one that ended by itself `source-ended`.
  */
 export async function endedWhen(
   finished: Promise<unknown>,
   { hub, log }: Pick<SourceOptions, "hub" | "log">,
   where: Record<string, string>,
+  stopped: () => boolean = () => false,
 ): Promise<void> {
   await finished;
   hub.report({ state: "ended", exitCode: null, detail: null });
-  log.info("source-ended", where);
+  log.info(stopped() ? "source-stopped" : "source-ended", where);
 }
 
 /** Waits `ms`, or less when `signal` aborts first. */

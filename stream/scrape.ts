@@ -103,7 +103,7 @@ export function startScrape(spec: ScrapeSpec, options: SourceOptions): RunningSo
     }
   };
 
-  const ended = endedWhen(run(), options, { scrape: where });
+  const ended = endedWhen(run(), options, { scrape: where }, () => abort.signal.aborted);
   return {
     ended,
     stop: async () => {

@@ -98,7 +98,7 @@ export async function startSerial(
     }
   };
 
-  const ended = endedWhen(run(), options, { serial: spec.path });
+  const ended = endedWhen(run(), options, { serial: spec.path }, () => abort.signal.aborted);
   return {
     ended,
     stop: async () => {

@@ -82,7 +82,12 @@ async function startReplay(
     throw error;
   }
   options.log.info("source-started", { replay: path, speed });
-  const ended = endedWhen(feed.pump(batches), options, { replay: path });
+  const ended = endedWhen(
+    feed.pump(batches),
+    options,
+    { replay: path },
+    () => abort.signal.aborted,
+  );
   return {
     ended,
     stop: async () => {

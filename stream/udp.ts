@@ -69,10 +69,12 @@ export async function startUdp(spec: UdpSpec, options: SourceOptions): Promise<R
     (error) => log.warn("source-read-failed", { udp: where, error: String(error) }),
   );
   const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-  const ended = endedWhen(closed, options, { udp: where });
+  let stopped = false;
+  const ended = endedWhen(closed, options, { udp: where }, () => stopped);
   return {
     ended,
     stop: async () => {
+      stopped = true;
       try {
         socket.close();
       } catch {

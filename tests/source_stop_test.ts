@@ -1,0 +1,77 @@
+/**
+ * A source liveplot stops (a signal, a shutdown) is logged as a command's
+ * is, `source-stopped` at info, whatever its kind; `source-ended` is for a
+ * source that ended by itself.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { RECORDING_HEADER } from "../stream/recorder.ts";
+import { captureLog, spawnCli, startTestServer, waitFor } from "./helpers.ts";
+import { freeTcpPort, freeUdpPort, startMosquitto } from "./services.ts";
+
+/** The `source-…` lines of `log` after its `source-started`. */
+function sourceLines(log: readonly string[]): string[] {
+  return log.filter((line) => / event=source-(stopped|ended|killed) /.test(`${line} `));
+}
+
+Deno.test("a replay stopped by SIGTERM is source-stopped, as a command is; one played out is source-ended", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "liveplot-stop-" });
+  try {
+    // Ten seconds to play at speed 1: SIGTERM comes long before its end.
+    const long = `${dir}/long.lpr`;
+    await Deno.writeTextFile(long, `${RECORDING_HEADER}\n1\tx=1\n11\tx=2\n`);
+    const cli = spawnCli(["--port", "0", "--no-open", "--replay", long]);
+    await cli.url;
+    await waitFor(
+      () => cli.stderr.some((line) => line.includes("event=format-detected")),
+      10_000,
+      "the first line played",
+    );
+    assert.equal((await cli.stop()).code, 0);
+    assert.deepEqual(sourceLines(cli.stderr), [`level=info event=source-stopped replay=${long}`]);
+
+    const { log, lines } = captureLog();
+    const short = `${dir}/short.lpr`;
+    await Deno.writeTextFile(short, `${RECORDING_HEADER}\n1\tx=1\n`);
+    await using server = await startTestServer(
+      { source: { kind: "replay", path: short, speed: "max" } },
+      { log },
+    );
+    await server.source!.ended;
+    assert.deepEqual(sourceLines(lines), [`level=info event=source-ended replay=${short}`]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--mqtt stopped by SIGTERM is source-stopped, as a command is", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "liveplot-stop-mqtt-" });
+  try {
+    await using broker = await startMosquitto(dir, freeTcpPort());
+    const where = `mqtt://127.0.0.1:${broker.port}/sensors/#`;
+    const cli = spawnCli(["--port", "0", "--no-open", "--mqtt", where]);
+    await cli.url;
+    await waitFor(
+      () => cli.stderr.some((line) => line.includes("event=source-connected")),
+      10_000,
+      "the subscription",
+    );
+    assert.equal((await cli.stop()).code, 0);
+    assert.deepEqual(sourceLines(cli.stderr), [`level=info event=source-stopped mqtt=${where}`]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--udp stopped by a shutdown is source-stopped", async () => {
+  const port = await freeUdpPort();
+  const { log, lines } = captureLog();
+  const server = await startTestServer(
+    { source: { kind: "udp", hostname: "127.0.0.1", port } },
+    { log },
+  );
+  await server.shutdown();
+  assert.deepEqual(sourceLines(lines), [`level=info event=source-stopped udp=127.0.0.1:${port}`]);
+});
