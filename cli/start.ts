@@ -67,8 +67,10 @@ export async function start(
     // Not awaited: a browser that takes its time must not hold up anything else.
     import("./browser.ts").then(async ({ browsableUrl, openBrowser, pageUrl }) => {
       if (!await openBrowser(pageUrl(server.url, config.readToken), options.browser)) {
-        // Without the read token, which would end up in whatever keeps this output.
-        console.error(`Cannot open a browser: open ${browsableUrl(server.url).href} yourself`);
+        // A line of the log like the others (seen under --quiet too), without the read token,
+        // which would end up in whatever keeps the log.
+        const url = browsableUrl(server.url).href;
+        log.warn("browser-not-opened", { url, note: "open it yourself" }, WHOLE);
       }
     });
   }

@@ -253,3 +253,16 @@ Deno.test("every start-up warning is logged whole, two of one kind included", as
   assert.equal((await cli.stop()).code, 0);
   assert.ok(!cli.stderr.some((line) => line.includes("suppressed=")), cli.stderr.join("\n"));
 });
+
+Deno.test("a browser that cannot be opened is a warning line like the others, under --quiet too", async () => {
+  // BROWSER=false: an opener that fails, so that none opens the page.
+  await using cli = spawnCli(["--port", "0", "--quiet"], { env: { BROWSER: "false" } });
+  const url = await cli.url;
+  const said = () => cli.stderr.find((line) => line.includes("event=browser-not-opened"));
+  await waitFor(() => said() !== undefined, 10_000, "the browser-not-opened line");
+  assert.equal(
+    said(),
+    `level=warn event=browser-not-opened url=${url.href} note="open it yourself"`,
+  );
+  assert.ok(cli.stderr.every((line) => line.startsWith("level=")), cli.stderr.join("\n"));
+});
