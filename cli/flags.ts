@@ -204,7 +204,8 @@ export const FLAGS: readonly Flag[] = [
     name: "stream",
     value: "NAME",
     default: "default",
-    help: "the stream the source feeds and / serves (letters, digits, - _ .)",
+    help: "the stream the source feeds and / serves (letters, digits, - _ .; not data, range, " +
+      "., .. or NAME.csv)",
     parse: (text) => ({ stream: parseStreamName(text) }),
   },
   {

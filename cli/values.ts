@@ -15,7 +15,7 @@ import {
   type WindowSpec,
   type XChoice,
 } from "../config.ts";
-import { isStreamName } from "../stream/stream_name.ts";
+import { isStreamName, RESERVED_NAMES_TEXT, reservedBecause } from "../stream/stream_name.ts";
 
 /** Error for a bad command line: one line, exit 2. */
 export class UsageError extends Error {
@@ -34,7 +34,8 @@ export class StartError extends Error {
 /** Parses a whole number from `min` to `max`; `label` names where it came from in the error. */
 export function parseInteger(text: string, label: string, min: number, max: number): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || value < min || value > max) {
+  // Digits only: " 80" is a quoting slip, not a port (Number would take it as 80).
+  if (!/^\d+$/.test(text) || value < min || value > max) {
     throw new UsageError(`${label} must be a whole number from ${min} to ${max}, not "${text}"`);
   }
   return value;
@@ -126,8 +127,14 @@ export function parseSpeed(text: string): number | "max" {
   return speed;
 }
 
-/** Parses `--stream`: a stream name as the URL `/s/NAME` takes it. */
+/** Parses `--stream`: a stream name as the URL `/s/NAME` takes it, and not one the routes keep. */
 export function parseStreamName(text: string): string {
+  const reserved = reservedBecause(text);
+  if (reserved !== undefined) {
+    throw new UsageError(
+      `--stream "${text}" is reserved: ${reserved} (reserved: ${RESERVED_NAMES_TEXT})`,
+    );
+  }
   if (!isStreamName(text)) {
     throw new UsageError(
       `--stream must be 1 to 64 letters, digits, "-", "_" or ".", not "${text}"`,

@@ -254,6 +254,43 @@ Deno.test("every start-up warning is logged whole, two of one kind included", as
   assert.ok(!cli.stderr.some((line) => line.includes("suppressed=")), cli.stderr.join("\n"));
 });
 
+Deno.test("--stream with a reserved name says it is reserved, and which names are", () => {
+  for (const name of ["data", "range", "x.csv", "..", "."]) {
+    assert.throws(
+      () => parse(["--stream", name, "-"]),
+      (error) =>
+        error instanceof UsageError &&
+        error.message.startsWith(`--stream "${name}" is reserved: `) &&
+        error.message.endsWith(
+          '(reserved: "data", "range", "." and "..", and names ending in ".csv")',
+        ),
+      name,
+    );
+  }
+  assert.throws(() => parse(["--stream", "a b", "-"]), /^UsageError: --stream must be 1 to 64/);
+  assert.equal(configOf(["--stream", "data2", "-"]).stream, "data2");
+});
+
+Deno.test("a whole number with spaces around it is refused, as --port or PORT", async () => {
+  for (const text of [" 80", "80 ", "8 0", "\t80", "+80"]) {
+    assert.throws(
+      () => parse(["--port", text]),
+      (error) =>
+        error instanceof UsageError &&
+        error.message === `--port must be a whole number from 0 to 65535, not "${text}"`,
+      JSON.stringify(text),
+    );
+  }
+  assert.throws(() => parse([], envOf({ PORT: "80 " })), /^UsageError: The environment variable/);
+  assert.throws(() => parse(["--max-clients", " 5"]), /--max-clients must be a whole number/);
+  const cli = await runCli(["--port", " 80"]);
+  assert.deepEqual([cli.code, cli.stdout], [2, ""]);
+  assert.equal(
+    cli.stderr,
+    'liveplot: --port must be a whole number from 0 to 65535, not " 80" (see liveplot --help)\n',
+  );
+});
+
 Deno.test("a browser that cannot be opened is a warning line like the others, under --quiet too", async () => {
   // BROWSER=false: an opener that fails, so that none opens the page.
   await using cli = spawnCli(["--port", "0", "--quiet"], { env: { BROWSER: "false" } });
