@@ -17,9 +17,21 @@
  */
 
 import type { PointSink } from "../sink.ts";
+import {
+  classify,
+  fitsRow,
+  GAP,
+  isBlank,
+  isRowLabel,
+  NUMBER,
+  numberOf,
+  splitCells,
+  TEXT,
+  unquote,
+} from "./cells.ts";
 import { isText, NOT_TEXT, uniqueNames } from "./headers.ts";
 import { isDelimitedKeyName, isDelimitedLabelName } from "./keyed.ts";
-import { isGap, parseGrouped, parseInfinity, parseValue, scanned, scanNumber } from "./numbers.ts";
+import { scanned, scanNumber } from "./numbers.ts";
 import { epochSeconds, parseTimestamp } from "./timestamps.ts";
 import { chooseX, isTimeName } from "./x_choice.ts";
 import {
@@ -36,10 +48,6 @@ const MAX_CELLS = 4096;
 const MAX_CANDIDATES = 4;
 /** Row labels whose names are remembered. */
 const MAX_LABELS = 1024;
-
-const NUMBER = 0;
-const GAP = 1;
-const TEXT = 2;
 
 /** The delimiters tried, in order: tab, then `;` (so `1,5;2` keeps its decimal comma), then `,`. */
 export const DELIMITERS = ["\t", ";", ","] as const;
@@ -328,69 +336,4 @@ class DelimitedReader implements LineReader {
     }
     return names;
   }
-}
-
-function isBlank(code: number, delimiter: number): boolean {
-  return code === 32 || (code === 9 && delimiter !== 9);
-}
-
-/** Splits a row at `delimiter` outside double quotes, trimming cells and undoing `""`. */
-export function splitCells(line: string, delimiter: string): string[] {
-  const cells: string[] = [];
-  let cell = "";
-  let quoted = false;
-  let wasQuoted = false;
-  for (let index = 0; index < line.length; index++) {
-    const char = line[index] as string;
-    if (quoted) {
-      if (char !== '"') cell += char;
-      else if (line[index + 1] === '"') {
-        cell += '"';
-        index++;
-      } else quoted = false;
-    } else if (char === '"' && cell.trim() === "") {
-      quoted = true;
-      wasQuoted = true;
-      cell = "";
-    } else if (char === delimiter) {
-      cells.push(wasQuoted ? cell : cell.trim());
-      cell = "";
-      wasQuoted = false;
-    } else if (!wasQuoted) cell += char;
-  }
-  cells.push(wasQuoted ? cell : cell.trim());
-  return cells;
-}
-
-function classify(cell: string, delimiter: string): number {
-  const trimmed = cell.trim();
-  if (isGap(trimmed)) return GAP;
-  return Number.isNaN(numberOf(trimmed, delimiter)) ? TEXT : NUMBER;
-}
-
-function numberOf(cell: string, delimiter: string): number {
-  const trimmed = cell.trim();
-  let value = parseValue(trimmed);
-  if (Number.isNaN(value) && delimiter === ";" && /^-?\d+,\d+$/.test(trimmed)) {
-    value = Number(trimmed.replace(",", "."));
-  }
-  if (Number.isNaN(value)) value = parseGrouped(trimmed);
-  return Number.isNaN(value) ? parseInfinity(trimmed) : value;
-}
-
-/** Text that leaves a row delimited: a timestamp, or not `name: 12`, `name=12` nor `5 2`. */
-function fitsRow(cell: string): boolean {
-  const trimmed = cell.trim();
-  if (parseTimestamp(trimmed, 0) !== undefined) return true;
-  if (/^[-+.\d]/.test(trimmed) && /\s/.test(trimmed)) return false;
-  return !/[=:]\s*[-+]?\.?\d/.test(trimmed);
-}
-
-/** A word that labels a row with no header to say so: `kitchen`, `/dev/sda`; not `#N/A`, `$12`. */
-function isRowLabel(text: string): boolean {
-  return /^[\p{L}_/]/u.test(text.trim());
-}
-
-function unquote(text: string): string {
-  return text.length >= 2 && text.startsWith('"') && text.endsWith('"') ? text.slice(1, -1) : text;
 }

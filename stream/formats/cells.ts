@@ -1,0 +1,84 @@
+/**
+ * The cells of a delimited row: splitting a row at its delimiter (quotes
+ * kept together), what a cell is (a number, a gap or text) and its number,
+ * with a decimal comma under `;` and thousands separators where they cannot
+ * be one.
+ *
+ * @module
+ */
+
+import { isGap, parseGrouped, parseInfinity, parseValue } from "./numbers.ts";
+import { parseTimestamp } from "./timestamps.ts";
+
+/** A cell's kind: a number, */
+export const NUMBER = 0;
+/** a gap (empty, `nan`, `-`), */
+export const GAP = 1;
+/** or text. */
+export const TEXT = 2;
+
+/** A space, or a tab where the delimiter is not one: trimmed off a cell. */
+export function isBlank(code: number, delimiter: number): boolean {
+  return code === 32 || (code === 9 && delimiter !== 9);
+}
+
+/** Splits a row at `delimiter` outside double quotes, trimming cells and undoing `""`. */
+export function splitCells(line: string, delimiter: string): string[] {
+  const cells: string[] = [];
+  let cell = "";
+  let quoted = false;
+  let wasQuoted = false;
+  for (let index = 0; index < line.length; index++) {
+    const char = line[index] as string;
+    if (quoted) {
+      if (char !== '"') cell += char;
+      else if (line[index + 1] === '"') {
+        cell += '"';
+        index++;
+      } else quoted = false;
+    } else if (char === '"' && cell.trim() === "") {
+      quoted = true;
+      wasQuoted = true;
+      cell = "";
+    } else if (char === delimiter) {
+      cells.push(wasQuoted ? cell : cell.trim());
+      cell = "";
+      wasQuoted = false;
+    } else if (!wasQuoted) cell += char;
+  }
+  cells.push(wasQuoted ? cell : cell.trim());
+  return cells;
+}
+
+export function classify(cell: string, delimiter: string): number {
+  const trimmed = cell.trim();
+  if (isGap(trimmed)) return GAP;
+  return Number.isNaN(numberOf(trimmed, delimiter)) ? TEXT : NUMBER;
+}
+
+export function numberOf(cell: string, delimiter: string): number {
+  const trimmed = cell.trim();
+  let value = parseValue(trimmed);
+  if (Number.isNaN(value) && delimiter === ";" && /^-?\d+,\d+$/.test(trimmed)) {
+    value = Number(trimmed.replace(",", "."));
+  }
+  if (Number.isNaN(value)) value = parseGrouped(trimmed);
+  return Number.isNaN(value) ? parseInfinity(trimmed) : value;
+}
+
+/** Text that leaves a row delimited: a timestamp, or not `name: 12`, `name=12` nor `5 2`. */
+export function fitsRow(cell: string): boolean {
+  const trimmed = cell.trim();
+  if (parseTimestamp(trimmed, 0) !== undefined) return true;
+  if (/^[-+.\d]/.test(trimmed) && /\s/.test(trimmed)) return false;
+  return !/[=:]\s*[-+]?\.?\d/.test(trimmed);
+}
+
+/** A word that labels a row with no header to say so: `kitchen`, `/dev/sda`; not `#N/A`, `$12`. */
+export function isRowLabel(text: string): boolean {
+  return /^[\p{L}_/]/u.test(text.trim());
+}
+
+export function unquote(text: string): string {
+  return text.length >= 2 && text.startsWith('"') && text.endsWith('"') ? text.slice(1, -1) : text;
+}
