@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createCsvExportRoute, MAX_CSV_EXPORTS } from "../handlers/data_csv.ts";
 import { CSV_CHUNK_BYTES, csvChunks, quote } from "../stream/csv_export.ts";
 import { History, type MergedPoint } from "../stream/history.ts";
-import { FIXTURES, startTestServer, withTimeout } from "./helpers.ts";
+import { FIXTURES, startPiped, startTestServer, waitFor, withTimeout } from "./helpers.ts";
 import { rawExchange } from "./raw_socket.ts";
 
 const serveCsvExport = createCsvExportRoute();
@@ -245,4 +245,28 @@ Deno.test("the page's CSV button writes every x with the digits of the server's 
     }).split("\n").slice(1, -1).map((line) => line.split(",")[0]);
     assert.deepEqual(page, server, kind);
   }
+});
+
+Deno.test("served: a CSV's date and time columns are one x, exported as date plus time", async () => {
+  await using piped = await startPiped({ x: { kind: "auto" } });
+  const hub = piped.server.hub!;
+  await piped.write(
+    "date,time,temp\n2026-12-07,10:00:00,21.5\n2026-12-07,10:00:01,22.5\n" +
+      "2026-12-07,10:00:02,23.5\n",
+  );
+  await waitFor(() => hub.pointCount === 3, 5000, "the three rows");
+  const csv = await (await fetch(new URL("/data.csv", piped.server.url))).text();
+  const iso = (second: number) => new Date(2026, 11, 7, 10, 0, second).toISOString();
+  assert.deepEqual(csv.trim().split("\r\n"), [
+    "x,temp",
+    `${iso(0)},21.5`,
+    `${iso(1)},22.5`,
+    `${iso(2)},23.5`,
+  ]);
+  assert.ok(
+    piped.log.some((line) =>
+      line.includes("event=format-detected format=csv series=1 x=date+time")
+    ),
+    piped.log.join("\n"),
+  );
 });

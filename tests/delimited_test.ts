@@ -123,3 +123,28 @@ Deno.test("a header longer than the rows names their columns; cells past it get 
   assert.deepEqual(long.names(), ["a", "b", "column 2"]);
   assert.deepEqual(long.ys("column 2"), [3, 6]);
 });
+
+Deno.test("a date column then a time-of-day column is one timestamp: x, and neither a series", () => {
+  const at = (second: number) => new Date(2026, 11, 7, 10, 0, second).getTime() / 1000;
+  const iso = read("date,time,temp\n2026-12-07,10:00:00,21.5\n2026-12-07,10:00:01,22.5\n");
+  assert.deepEqual(iso.sink.names(), ["temp"]);
+  assert.deepEqual(iso.sink.xs("temp"), [at(0), at(1)]);
+  assert.deepEqual([iso.detected, iso.sink.refused], [
+    { format: "csv", series: 1, x: "date+time" },
+    0,
+  ]);
+  // A European spreadsheet's: day-first dotted dates, decimal commas, a fraction of a second.
+  const dotted = read("Date;Time;Temp\n07.12.2026;10:00:00;21,5\n07.12.2026;10:00:01,5;22,5\n");
+  assert.deepEqual(dotted.sink.names(), ["Temp"]);
+  assert.deepEqual(dotted.sink.xs("Temp"), [at(0), at(1) + 0.5]);
+  assert.deepEqual(dotted.detected, { format: "csv", series: 1, x: "Date+Time" });
+  // Found from the time's name too, after a key column; minutes alone are a time of day there.
+  const keyed = read("id,date,time,v\n7,2026-12-07,10:00,1\n");
+  assert.deepEqual(keyed.sink.names(), ["7.v"]);
+  assert.deepEqual(keyed.sink.xs("7.v"), [at(0)]);
+  // A date alone is its midnight, dotted or not; so is a whitespace date then time.
+  const midnight = new Date(2026, 11, 7).getTime() / 1000;
+  assert.deepEqual(read("date,temp\n2026-12-07,21.5\n").sink.xs("temp"), [midnight]);
+  assert.deepEqual(read("Datum;Temp\n07.12.2026;21,5\n").sink.xs("Temp"), [midnight]);
+  assert.deepEqual(read("07.12.2026 10:00:01 21.5\n").sink.xs("0"), [at(1)]);
+});

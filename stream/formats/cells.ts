@@ -8,7 +8,7 @@
  */
 
 import { isGap, parseGrouped, parseInfinity, parseValue } from "./numbers.ts";
-import { parseTimestamp } from "./timestamps.ts";
+import { parseTimestamp, timeOfDay } from "./timestamps.ts";
 
 /** A cell's kind: a number, */
 export const NUMBER = 0;
@@ -66,10 +66,10 @@ export function numberOf(cell: string, delimiter: string): number {
   return Number.isNaN(value) ? parseInfinity(trimmed) : value;
 }
 
-/** Text that leaves a row delimited: a timestamp, or not `name: 12`, `name=12` nor `5 2`. */
+/** Text that leaves a row delimited: a timestamp or time of day, or not `name: 12`, `name=12` nor `5 2`. */
 export function fitsRow(cell: string): boolean {
   const trimmed = cell.trim();
-  if (parseTimestamp(trimmed, 0) !== undefined) return true;
+  if (parseTimestamp(trimmed, 0) !== undefined || timeOfDay(trimmed) !== undefined) return true;
   if (/^[-+.\d]/.test(trimmed) && /\s/.test(trimmed)) return false;
   return !/[=:]\s*[-+]?\.?\d/.test(trimmed);
 }

@@ -10,8 +10,9 @@
  * `name`), a key column (`index`, `pid`, `id`: `0 NVIDIA A100.temperature.gpu`);
  * a word anywhere else is refused and counted. A timestamp in the first
  * column (numbers there only under a time's name or no header: `rx_bytes` is a
- * series), or in a column named t, time, ts or timestamp, is x. With `;` a
- * decimal comma is read too (`1,5;2,25`).
+ * series), or in a column named t, time, ts or timestamp, is x; a date beside
+ * a time of day is one timestamp (date_time.ts). With `;` a decimal comma is
+ * read too (`1,5;2,25`).
  *
  * @module
  */
@@ -29,6 +30,7 @@ import {
   TEXT,
   unquote,
 } from "./cells.ts";
+import { dateAtTime, dateTimeColumns } from "./date_time.ts";
 import { isText, NOT_TEXT, uniqueNames } from "./headers.ts";
 import { isDelimitedKeyName, isDelimitedLabelName } from "./keyed.ts";
 import { scanned, scanNumber } from "./numbers.ts";
@@ -95,8 +97,10 @@ class DelimitedReader implements LineReader {
   #labelNames = new Map<string, string[]>();
   /** The column x comes from, -1 for arrival or index. */
   #timeColumn = -1;
-  /** A column that is not a series: the timestamp column, or x's. */
+  /** A column that is not a series: the timestamp column (a date's, with a time), or x's. */
   #skipColumn = -1;
+  /** The time of day beside the date in #skipColumn (date_time.ts), or -1: no series either. */
+  #clockColumn = -1;
   #timeIsEpoch = true;
   #index = 0;
   #values = new Float64Array(64);
@@ -140,9 +144,10 @@ class DelimitedReader implements LineReader {
     const values = this.#values;
     const kinds = this.#kinds;
     const skipColumn = this.#skipColumn;
+    const clockColumn = this.#clockColumn;
     for (let cell = 0; cell < count; cell++) {
       const kind = kinds[cell];
-      if (kind === GAP || cell === skipColumn) continue;
+      if (kind === GAP || cell === skipColumn || cell === clockColumn) continue;
       const name = names[cell] ?? this.#nameOf(cell);
       // Words in a column of numbers are no number: refused and counted, as `inf` is.
       if (name !== "") sink.add(name, x, kind === NUMBER ? values[cell] as number : NaN);
@@ -243,17 +248,21 @@ class DelimitedReader implements LineReader {
         // Numbers under a header are times only where it says so: `rx_bytes` is a count.
         const named = this.#header?.[cell] ? this.#names[cell] as string : "";
         if (this.#kinds[cell] === NUMBER && named !== "" && !isTimeName(named)) continue;
-        if (this.#timestamp(cell, arrival) === undefined) continue;
+        const paired = this.#pairDateTime(cell);
+        if (!paired && this.#timestamp(cell, arrival) === undefined) continue;
         // A timestamp column is never a series; it is x unless --x says otherwise.
-        this.#skipColumn = cell;
+        if (!paired) this.#skipColumn = cell;
         if (x.kind !== "auto") break;
-        this.#timeColumn = cell;
-        found = this.#header?.[cell] ? this.#names[cell] as string : "timestamp";
+        this.#timeColumn = this.#skipColumn;
+        found = this.#header?.[cell] ? this.#xName() : "timestamp";
         break;
       }
     } else {
       this.#timeColumn = this.#names.indexOf(x.name);
       this.#skipColumn = this.#timeColumn;
+      if (this.#timeColumn >= 0 && this.#pairDateTime(this.#timeColumn)) {
+        this.#timeColumn = this.#skipColumn;
+      }
     }
     const chosen = chooseX(x, {
       timestamp: () => found,
@@ -262,7 +271,8 @@ class DelimitedReader implements LineReader {
     });
     if (chosen.kind === "number") this.#timeIsEpoch = false;
     this.#findLabels(count);
-    const series = count - this.#labelColumns.length - (this.#skipColumn >= 0 ? 1 : 0);
+    const series = count - this.#labelColumns.length - (this.#skipColumn >= 0 ? 1 : 0) -
+      (this.#clockColumn >= 0 ? 1 : 0);
     sink.setXKind(chosen.kind);
     this.detected = { format: "csv", series, x: chosen.name };
   }
@@ -277,7 +287,7 @@ class DelimitedReader implements LineReader {
   #findLabels(count: number): void {
     let leading = true;
     for (let cell = 0; cell < count; cell++) {
-      if (cell === this.#skipColumn) continue;
+      if (cell === this.#skipColumn || cell === this.#clockColumn) continue;
       const kind = this.#kinds[cell];
       const named = this.#header?.[cell] ? this.#nameOf(cell) : "";
       if (kind === NUMBER && named !== "" && isDelimitedKeyName(named)) {
@@ -300,8 +310,29 @@ class DelimitedReader implements LineReader {
     this.#labelNames.clear();
   }
 
+  /** Whether `cell` is a date beside a time of day or the reverse: if so, both are x's. */
+  #pairDateTime(cell: number): boolean {
+    const pair = dateTimeColumns(
+      cell,
+      (at) => this.#kinds[at] === TEXT ? this.#texts[at] : undefined,
+    );
+    if (pair) [this.#skipColumn, this.#clockColumn] = pair;
+    return pair !== undefined;
+  }
+
+  /** x's name: its column's, or a date's and a time's, `date+time`. */
+  #xName(): string {
+    const name = this.#names[this.#skipColumn] as string;
+    return this.#clockColumn < 0 ? name : `${name}+${this.#names[this.#clockColumn]}`;
+  }
+
   /** The timestamp in `cell` in seconds, or (x from a plain number column) its number. */
   #timestamp(cell: number, arrival: number): number | undefined {
+    if (cell === this.#skipColumn && this.#clockColumn >= 0) {
+      const clock = this.#clockColumn;
+      if (this.#kinds[cell] !== TEXT || this.#kinds[clock] !== TEXT) return undefined;
+      return dateAtTime(this.#texts[cell] as string, this.#texts[clock] as string);
+    }
     const kind = this.#kinds[cell];
     if (kind === NUMBER) {
       const value = this.#values[cell] as number;

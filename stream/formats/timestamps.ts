@@ -1,7 +1,8 @@
 /**
  * Timestamps found in data, as seconds since the Unix epoch: ISO 8601 with
  * or without a zone (no zone = local time; `T` or a space between date and
- * time; nvidia-smi's `2024/01/15 10:23:45.123` too), a clock time
+ * time; nvidia-smi's `2024/01/15 10:23:45.123` too; a day-first dotted date,
+ * `07.12.2026 10:00:00`, which is never month first), a clock time
  * `HH:MM:SS[.fff]` with an optional AM/PM (on the local day nearest the
  * line's arrival, so a stream may cross midnight), and epoch seconds,
  * milliseconds, microseconds or nanoseconds, told apart by size: only values
@@ -17,6 +18,8 @@ const DAY_SECONDS = 86_400;
 const ISO =
   /^(\d{4})([-/])(\d{2})\2(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)? ?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 const CLOCK = /^(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d+))?(?: ?([AaPp])\.?[Mm]\.?)?$/;
+/** A day-first dotted date, and a time after it: `07.12.2026`, `7.12.2026 10:00:00`. */
+const DOTTED = /^(\d{1,2})\.(\d{1,2})\.(\d{4})([T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?$/;
 
 /** Seconds for an epoch number in seconds, ms, µs or ns dated 2000–2100; else undefined. */
 export function epochSeconds(value: number): number | undefined {
@@ -53,9 +56,15 @@ export function isMeridiem(text: string): boolean {
   return /^[AaPp]\.?[Mm]\.?$/.test(text);
 }
 
-/** Returns true when `text` is an ISO 8601 or slashed date alone: `2024-01-15`. */
+/** Returns true when `text` is an ISO 8601, slashed or day-first dotted date alone: `2024-01-15`. */
 export function isDate(text: string): boolean {
-  return /^\d{4}([-/])\d{2}\1\d{2}$/.test(text);
+  return /^\d{4}([-/])\d{2}\1\d{2}$/.test(text) || /^\d{1,2}\.\d{1,2}\.\d{4}$/.test(text);
+}
+
+/** Seconds since midnight for a time of day: `10:00:00.5`, `8:04:18 PM`, `10:00`; else undefined. */
+export function timeOfDay(text: string): number | undefined {
+  const match = CLOCK.exec(/^\d{1,2}:\d{2}$/.test(text) ? `${text}:00` : text);
+  return match ? secondsOfDay(match) : undefined;
 }
 
 /**
@@ -69,6 +78,13 @@ export function parseTimestamp(text: string, arrival: number): number | undefine
   if (trimmed.length >= 10 && (separator === 45 || separator === 47)) {
     const iso = parseIso(trimmed);
     if (iso !== undefined) return iso;
+  }
+  if (trimmed.charCodeAt(1) === 46 || trimmed.charCodeAt(2) === 46) {
+    const dotted = DOTTED.exec(trimmed);
+    if (dotted) {
+      const [, day, month, year, time] = dotted as unknown as string[];
+      return parseIso(`${year}-${month?.padStart(2, "0")}-${day?.padStart(2, "0")}${time ?? ""}`);
+    }
   }
   const clock = parseClock(trimmed, arrival);
   if (clock !== undefined) return clock;
@@ -108,7 +124,12 @@ let nextMidnight = NaN;
 
 function parseClock(text: string, arrival: number): number | undefined {
   const match = CLOCK.exec(text);
-  if (!match) return undefined;
+  const ofDay = match ? secondsOfDay(match) : undefined;
+  return ofDay === undefined ? undefined : onNearestDay(ofDay, arrival);
+}
+
+/** Seconds since midnight for a match of CLOCK; undefined when it is no time of day (25:00:00). */
+function secondsOfDay(match: RegExpExecArray): number | undefined {
   const [, hourText, minuteText, secondText, fraction, meridiem] = match;
   let hour = Number(hourText);
   const minute = Number(minuteText);
@@ -118,8 +139,7 @@ function parseClock(text: string, arrival: number): number | undefined {
     if (hour < 1 || hour > 12) return undefined;
     hour = hour % 12 + (meridiem === "p" || meridiem === "P" ? 12 : 0);
   } else if (hour > 23) return undefined;
-  const ofDay = hour * 3600 + minute * 60 + second + (fraction ? Number(`0.${fraction}`) : 0);
-  return onNearestDay(ofDay, arrival);
+  return hour * 3600 + minute * 60 + second + (fraction ? Number(`0.${fraction}`) : 0);
 }
 
 /** Places a time of day on the local day that puts it nearest to `arrival`. */
