@@ -127,6 +127,28 @@ Deno.test("header detection is not fooled by a words-only banner or a later repe
   assert.deepEqual(later.sink.ys("a"), [1, 3]);
 });
 
+Deno.test("a comment mark before a header names nothing: numpy's, gnuplot's, Octave's # t temp hum", () => {
+  for (const header of ["# t temp hum", "#t temp hum", "% t temp hum", "## t  temp  hum"]) {
+    const { sink, outcomes } = read(`${header}\n0 21.5 40\n1 22 41\n`);
+    assert.deepEqual(sink.names(), ["t", "temp", "hum"], header);
+    assert.deepEqual([sink.ys("t"), sink.ys("hum")], [[0, 1], [40, 41]], header);
+    assert.deepEqual(outcomes, ["header", "points", "points"], header);
+  }
+  // With epoch times under it, t is x, as a header naming the time column says.
+  const timed = read("# t temp hum\n1732531200 21.5 40\n1732531201 22 41\n");
+  assert.deepEqual(timed.sink.names(), ["temp", "hum"]);
+  assert.deepEqual(timed.sink.xs("temp"), [1732531200, 1732531201]);
+  // numpy's savetxt with delimiter="," writes the same header over CSV.
+  for (const header of ["# t,temp,hum", "#t,temp,hum", "% t,temp,hum", "#,t,temp,hum"]) {
+    const { sink } = read(`${header}\n0,21.5,40\n1,22,41\n`);
+    assert.deepEqual(sink.names(), ["t", "temp", "hum"], header);
+    assert.deepEqual(sink.ys("temp"), [21.5, 22], header);
+  }
+  // A % that starts a name is the name's: ps's %CPU, mpstat's %usr.
+  assert.deepEqual(read("%CPU %MEM\n1.5 2\n").sink.names(), ["%CPU", "%MEM"]);
+  assert.deepEqual(read("%CPU,%MEM\n1.5,2\n").sink.names(), ["%CPU", "%MEM"]);
+});
+
 Deno.test("a first column of epoch times is x; plain small numbers are not", () => {
   const epoch = read("1732531200 1 2\n1732531201500 3 4\n");
   assert.deepEqual(epoch.detected, { format: "columns", series: 2, x: "timestamp" });

@@ -31,7 +31,7 @@ import {
   unquote,
 } from "./cells.ts";
 import { dateAtTime, dateTimeColumns } from "./date_time.ts";
-import { isText, NOT_TEXT, uniqueNames } from "./headers.ts";
+import { cellsWithoutCommentMark, isText, NOT_TEXT, uniqueNames } from "./headers.ts";
 import { isDelimitedKeyName, isDelimitedLabelName } from "./keyed.ts";
 import { scanned, scanNumber } from "./numbers.ts";
 import { epochSeconds, parseTimestamp } from "./timestamps.ts";
@@ -224,8 +224,8 @@ class DelimitedReader implements LineReader {
   #start(count: number, arrival: number, sink: PointSink): void {
     const delimiter = this.#delimiter as string;
     for (let index = this.#candidates.length - 1; index >= 0; index--) {
-      const cells = splitCells(this.#candidates[index] as string, delimiter).map((cell) =>
-        cell.trim()
+      const cells = cellsWithoutCommentMark(
+        splitCells(this.#candidates[index] as string, delimiter).map((cell) => cell.trim()),
       );
       // A header may name columns the rows leave out, or one fewer than a row has (`1,2,`).
       if (cells.length >= 2 && cells.length >= count - 1) {

@@ -6,7 +6,13 @@
  * @module
  */
 
-import { alignHeader, type Header, type Token, uniqueNames } from "./headers.ts";
+import {
+  alignHeader,
+  type Header,
+  type Token,
+  uniqueNames,
+  withoutCommentMark,
+} from "./headers.ts";
 import { isTimeName } from "./x_choice.ts";
 
 /** Headers remembered for rows to choose from. */
@@ -24,8 +30,9 @@ export class HeaderBook {
     return this.#headers;
   }
 
-  /** Keeps a line of words as the newest header; a sentence (a banner) is none. */
-  remember(tokens: Token[]): void {
+  /** Keeps a line of words as the newest header (a comment mark before it is none); a sentence is none. */
+  remember(line: Token[]): void {
+    const tokens = withoutCommentMark(line);
     const last = tokens[tokens.length - 1];
     // A sentence is a banner (ping's "… bytes of data."), not a header.
     if (!last || /[.!?]$/.test(last.text)) return;

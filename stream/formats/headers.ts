@@ -87,6 +87,34 @@ export function leadingTimestamp(
   return undefined;
 }
 
+/**
+ * A header's words without the comment mark before them: numpy's `savetxt`,
+ * gnuplot and Octave write `# t temp hum` (or `#t temp hum`; `% t temp hum`
+ * as MATLAB comments), and the mark names no column. A `%` that starts a
+ * word is the word's (`%CPU`).
+ */
+export function withoutCommentMark(tokens: Token[]): Token[] {
+  const first = tokens[0];
+  const mark = first ? /^(?:#+|%+$)/.exec(first.text)?.[0] : undefined;
+  if (!first || !mark) return tokens;
+  if (mark.length === first.text.length) return tokens.slice(1);
+  const named = {
+    text: first.text.slice(mark.length),
+    start: first.start + mark.length,
+    end: first.end,
+  };
+  return [named, ...tokens.slice(1)];
+}
+
+/** `withoutCommentMark` for a CSV header's cells: `# t,temp,hum`, `#,t,temp`, `% t,temp`. */
+export function cellsWithoutCommentMark(cells: string[]): string[] {
+  const first = cells[0];
+  const mark = first === undefined ? undefined : /^(?:#+\s*|%+(?:\s+|$))/.exec(first)?.[0];
+  if (first === undefined || !mark) return cells;
+  if (mark.length === first.length) return cells.slice(1);
+  return [first.slice(mark.length), ...cells.slice(1)];
+}
+
 /** A token's number (units allowed), ±Infinity for `inf`, else NaN. */
 export function valueOf(text: string): number {
   const value = parseValue(text);
