@@ -163,6 +163,21 @@ Deno.test("a first column of epoch times is x; plain small numbers are not", () 
   ]);
 });
 
+Deno.test("a header over a date and a time of two words names the columns after them", () => {
+  const at = (second: number) => new Date(2026, 11, 7, 10, 0, second).getTime() / 1000;
+  const { sink, detected } = read(
+    "date time temp\n2026-12-07 10:00:00 21.5\n2026-12-07 10:00:01 22\n",
+  );
+  assert.deepEqual(sink.names(), ["temp"]);
+  assert.deepEqual(sink.xs("temp"), [at(0), at(1)]);
+  assert.deepEqual(detected, { format: "columns", series: 1, x: "timestamp" });
+  const two = read("Date Time temp hum\n07.12.2026 10:00:00 21.5 40\n").sink;
+  assert.deepEqual([two.names(), two.xs("hum")], [["temp", "hum"], [at(0)]]);
+  // One name over both words, and a clock with AM/PM under one name, name the rest as before.
+  assert.deepEqual(read("timestamp temp\n2026-12-07 10:00:00 21.5\n").sink.names(), ["temp"]);
+  assert.deepEqual(read("time temp\n10:00:00 PM 21.5\n").sink.names(), ["temp"]);
+});
+
 Deno.test("1e400, inf and other non-finite values are refused and counted; the rest of the row plots", () => {
   for (
     const text of ["1 1e400 3\n", "1,inf,3\n", '{"a":1,"b":1e400,"c":3}\n', "a=1 b=-Infinity c=3\n"]

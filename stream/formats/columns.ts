@@ -163,15 +163,16 @@ class ColumnsReader implements LineReader {
       return "header";
     }
     if (this.#mode === "pairs") return this.#skip("no name=value or name: value pairs");
-    return this.#readRow(rest, stamp?.seconds, arrival, sink);
+    return this.#readRow(rest, stamp, arrival, sink);
   }
 
   #readRow(
     tokens: Token[],
-    stamp: number | undefined,
+    timestamp: { seconds: number; tokens: number } | undefined,
     arrival: number,
     sink: PointSink,
   ): LineOutcome {
+    const stamp = timestamp?.seconds;
     let labels = 0;
     while (labels < tokens.length && isLabel((tokens[labels] as Token).text)) labels++;
     // Words after the numbers (pidstat's `Command`) join the row's key.
@@ -239,6 +240,7 @@ class ColumnsReader implements LineReader {
         count,
         starts.slice(first),
         ends.slice(first),
+        (timestamp?.tokens ?? 1) - 1,
       );
     if (labels === 0 && stamp === undefined && !keyed) {
       this.#fastCount = values.length;

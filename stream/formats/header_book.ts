@@ -49,7 +49,8 @@ export class HeaderBook {
 
   /**
    * Names for a row of `count` values after `labels` label (or time) columns
-   * and labelled `label`, fixed the first time the shape is seen.
+   * and labelled `label`, fixed the first time the shape is seen; a
+   * timestamp of two words may have `spans` more header words (`date time`).
    */
   namesFor(
     label: string,
@@ -57,13 +58,14 @@ export class HeaderBook {
     count: number,
     starts: number[],
     ends: number[],
+    spans = 0,
   ): string[] {
     const key = `${label}\u0000${count}`;
     const known = this.#shapes.get(key);
     if (known) return known;
     let names: string[] | undefined;
     for (const header of this.#headers) {
-      names = alignHeader(header, labels, count, starts, ends);
+      names = alignHeader(header, labels, count, starts, ends, spans);
       if (names) break;
     }
     if (label !== "" && count === 1 && !names) {

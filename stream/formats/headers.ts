@@ -23,15 +23,22 @@ export interface Token {
   end: number;
 }
 
-/** Header words for a row's values, or undefined when the header does not fit the row. */
+/**
+ * Header words for a row's values after `labels` label (or time) columns, or
+ * undefined when the header does not fit the row. A timestamp of two words
+ * (`2026-12-07 10:00:00`) may have a header word each (`date time`): `spans`
+ * more words before the values.
+ */
 export function alignHeader(
   header: Header,
   labels: number,
   count: number,
   starts: number[],
   ends: number[],
+  spans = 0,
 ): string[] | undefined {
   const size = header.words.length;
+  if (spans > 0 && size === labels + spans + count) return header.words.slice(labels + spans);
   if (size === labels + count) return header.words.slice(labels);
   if (size === count) return header.words.slice();
   if (size < count) return undefined;
