@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { createLineReader, type FormatName, type LineOutcome } from "../stream/formats/mod.ts";
 import type { PointSink } from "../stream/sink.ts";
 import { splitLines } from "../stream/line_splitter.ts";
+import { read } from "./format_reading.ts";
 import { FIXTURES, startTestServer, withTimeout } from "./helpers.ts";
 
 /** A sink that keeps every point by series name. */
@@ -28,10 +29,13 @@ class Points implements PointSink {
 }
 
 function readFixture(file: string, format: FormatName = "auto") {
+  return readText(Deno.readTextFileSync(`${FIXTURES}keyed/${file}`), format);
+}
+
+function readText(text: string, format: FormatName = "auto") {
   const reader = createLineReader(format, { kind: "auto" });
   const sink = new Points();
   const counts: Record<LineOutcome, number> = { points: 0, header: 0, blank: 0, skipped: 0 };
-  const text = Deno.readTextFileSync(`${FIXTURES}keyed/${file}`);
   text.split("\n").forEach((line, index) => {
     counts[reader.read(line, 1_795_636_800 + index, sink)]++;
   });
@@ -108,7 +112,57 @@ Deno.test("a key column needs whole numbers: cpu 12.5 under a cpu header is a va
   assert.deepEqual(sink.names(), ["cpu", "mem"]);
 });
 
-/** 20,000 fixed pseudo-random bytes, as `head -c 20000 /dev/urandom` gives, but reproducible. */
+Deno.test("docker stats by ID: an id that starts with a digit keys its row as a letter's does", () => {
+  const { sink, counts } = readFixture("docker_stats_ids.txt");
+  assert.deepEqual(sink.series.get("0f9e8d7c6b5a.db.CPU %"), [12.31, 10.02]);
+  assert.deepEqual(sink.series.get("a1b2c3d4e5f6.web.MEM %"), [5.02, 5.03]);
+  assert.deepEqual(sink.series.get("3e4d5c6b7a80.cache.CPU %"), [1, 1.1]);
+  assert.deepEqual([sink.names().length, counts.points, counts.skipped], [6, 6, 0]);
+  // The ID alone; an id that reads as a number (123456abcdef: 123456 and a unit) is one all the same.
+  const ids = readText(
+    "CONTAINER ID   CPU %     MEM %\n0f9e8d7c6b5a   1.50%     2.00%\n" +
+      "a1b2c3d4e5f6   3.50%     4.00%\n123456abcdef   5.00%     6.00%\n",
+  );
+  assert.deepEqual(ids.sink.names(), [
+    ..."0f9e8d7c6b5a a1b2c3d4e5f6 123456abcdef".split(" ").flatMap((id) => [
+      `${id}.CPU %`,
+      `${id}.MEM %`,
+    ]),
+  ]);
+  assert.equal(ids.counts.skipped, 0);
+  // With no header, ids in the rows before make the column one of keys.
+  const bare = readText("a1b2c3d4e5f6 1.50% 2.00%\n0f9e8d7c6b5a 3.50% 4.00%\n");
+  assert.deepEqual(bare.sink.series.get("0f9e8d7c6b5a.1"), [4]);
+});
+
+Deno.test("ps -eo pid,comm,pcpu,pmem: the command beside the PID keys the row, as after the numbers", () => {
+  const { sink, counts } = readFixture("ps_pid_comm.txt");
+  assert.deepEqual(sink.series.get("1 process_api.%CPU"), [0.5]);
+  assert.deepEqual(sink.series.get("4 kworker/R-rcu_g.%MEM"), [0]);
+  assert.deepEqual([sink.names().length, counts.points, counts.skipped], [14, 7, 0]);
+  // The same table with the command last names the same series.
+  const last = readText("  PID %CPU %MEM COMMAND\n    1  0.5  0.0 process_api\n");
+  assert.deepEqual(last.sink.names(), ["1 process_api.%CPU", "1 process_api.%MEM"]);
+  // A word under a header that is no key's is still a word among the numbers.
+  const words = readText("  PID STATE %CPU\n    1 S      0.5\n");
+  assert.deepEqual([words.sink.names(), words.counts.skipped], [[], 1]);
+});
+
+Deno.test("CSV: a key is its text as written; a column of ids keys rows whatever they look like", () => {
+  assert.deepEqual(read("ID,CPU\na1,1\n1e5,2\n007,3\n").sink.names(), [
+    "a1.CPU",
+    "1e5.CPU",
+    "007.CPU",
+  ]);
+  const docker = read("CONTAINER ID,CPU %\n123456789012,1\n0f9e8d7c6b5a,2\n").sink;
+  assert.deepEqual(docker.names(), ["123456789012.CPU %", "0f9e8d7c6b5a.CPU %"]);
+  // No header names it: ids in most rows so far keep it a key column.
+  const bare = read("a1b2c3d4e5f6,1\n0f9e8d7c6b5a,2\n1e5,3\n").sink;
+  assert.deepEqual(bare.names(), ["a1b2c3d4e5f6.1", "0f9e8d7c6b5a.1", "1e5.1"]);
+  assert.equal(bare.refused, 0);
+});
+
+/** 20,000 fixed pseudo-random bytes/** 20,000 fixed pseudo-random bytes, as `head -c 20000 /dev/urandom` gives, but reproducible. */
 function randomBytes(): Uint8Array {
   let seed = 20_000;
   return Uint8Array.from({ length: 20_000 }, () => {

@@ -19,7 +19,6 @@
 import type { PointSink, XKind } from "../sink.ts";
 import {
   isFraction,
-  isLabel,
   isText,
   isWord,
   leadingTimestamp,
@@ -29,7 +28,7 @@ import {
   valueOf,
 } from "./headers.ts";
 import { HeaderBook } from "./header_book.ts";
-import { keyedNames } from "./keyed.ts";
+import { keyedNames, LabelColumns, underKeyName } from "./keyed.ts";
 import { NumberRow } from "./number_row.ts";
 import { isJsonLine } from "./json_text.ts";
 import { isGap } from "./numbers.ts";
@@ -78,6 +77,8 @@ class ColumnsReader implements LineReader {
   // The last row shape of plain numbers, for the fast path.
   #fastCount = -1;
   #fastNames: string[] = [];
+  /** Which leading columns hold labels, as rows show them. */
+  readonly #labels = new LabelColumns();
 
   constructor(x: XChoice, mode: Mode | undefined) {
     this.#x = x;
@@ -112,6 +113,7 @@ class ColumnsReader implements LineReader {
   #emitFast(count: number, arrival: number, sink: PointSink): LineOutcome {
     const values = this.#row.values;
     const names = this.#fastNames;
+    this.#labels.count(0);
     let first = 0;
     let x: number;
     if (this.#timeColumn) {
@@ -174,7 +176,10 @@ class ColumnsReader implements LineReader {
   ): LineOutcome {
     const stamp = timestamp?.seconds;
     let labels = 0;
-    while (labels < tokens.length && isLabel((tokens[labels] as Token).text)) labels++;
+    const headers = this.#book.headers;
+    while (labels < tokens.length && this.#labels.at(headers, labels, tokens[labels] as Token)) {
+      labels++;
+    }
     // Words after the numbers (pidstat's `Command`) join the row's key.
     let end = tokens.length;
     while (end > labels + 1 && isWord((tokens[end - 1] as Token).text)) end--;
@@ -182,6 +187,8 @@ class ColumnsReader implements LineReader {
     const texts: string[] = [];
     const starts: number[] = [];
     const ends: number[] = [];
+    // A word under a header naming a key (ps's COMMAND beside the PID) may be a key's.
+    let keyWord = -1;
     for (let index = labels; index < end; index++) {
       const token = tokens[index] as Token;
       const slash = token.text.indexOf("/");
@@ -195,6 +202,9 @@ class ColumnsReader implements LineReader {
         starts.push(token.start);
         ends.push(token.start + slash);
         token.start += slash + 1;
+      } else if (underKeyName(headers, token.start, token.end)) {
+        keyWord = values.length;
+        values.push(NaN);
       } else return this.#skip("words among the numbers");
       texts.push(token.text);
       starts.push(token.start);
@@ -216,6 +226,7 @@ class ColumnsReader implements LineReader {
     });
     if (keyed) values = values.slice(keyed.columns);
     else if (trailing.length > 0) return this.#skip("words among the numbers");
+    if (keyWord >= (keyed?.columns ?? 0)) return this.#skip("words among the numbers");
     // A keyed row's first value is never an epoch: a label or key comes before it.
     if (this.#timeColumn === undefined) {
       this.#start(values, stamp, keyed ? 1 : labels, starts, ends);
@@ -242,6 +253,7 @@ class ColumnsReader implements LineReader {
         ends.slice(first),
         (timestamp?.tokens ?? 1) - 1,
       );
+    this.#labels.count(labels);
     if (labels === 0 && stamp === undefined && !keyed) {
       this.#fastCount = values.length;
       this.#fastNames = names;

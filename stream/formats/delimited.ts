@@ -94,6 +94,9 @@ class DelimitedReader implements LineReader {
   #labelColumns: number[] = [];
   /** Label columns taken from a leading word alone: a number there makes them values. */
   #wordColumns: number[] = [];
+  /** Rows read with word columns, and of them those with words there (ids: `1e5` stays a key). */
+  #wordRows = 0;
+  #textRows = 0;
   #labelNames = new Map<string, string[]>();
   /** The column x comes from, -1 for arrival or index. */
   #timeColumn = -1;
@@ -106,6 +109,8 @@ class DelimitedReader implements LineReader {
   #values = new Float64Array(64);
   #kinds = new Uint8Array(64);
   #texts: string[] = [];
+  /** Columns whose numbers keep their text in #texts: label columns (all, until the first row). */
+  #keepText = new Uint8Array(64).fill(1);
 
   constructor(x: XChoice, delimiter: string | undefined) {
     this.#x = x;
@@ -186,6 +191,7 @@ class DelimitedReader implements LineReader {
       if (scanned.end === to && to > from) {
         this.#values[count] = value;
         this.#kinds[count] = NUMBER;
+        if (this.#keepText[count] === 1) this.#texts[count] = line.slice(from, to);
       } else this.#classifyInto(count, line.slice(from, to), delimiter);
       count++;
       if (end === length) return count;
@@ -205,7 +211,7 @@ class DelimitedReader implements LineReader {
     const kind = classify(cell, delimiter);
     this.#kinds[index] = kind;
     if (kind === NUMBER) this.#values[index] = numberOf(cell, delimiter);
-    else if (kind === TEXT) this.#texts[index] = cell;
+    if (kind !== GAP) this.#texts[index] = cell;
   }
 
   #grow(): boolean {
@@ -215,8 +221,11 @@ class DelimitedReader implements LineReader {
     values.set(this.#values);
     const kinds = new Uint8Array(size * 2);
     kinds.set(this.#kinds);
+    const keepText = new Uint8Array(size * 2).fill(this.detected ? 0 : 1);
+    keepText.set(this.#keepText);
     this.#values = values;
     this.#kinds = kinds;
+    this.#keepText = keepText;
     return true;
   }
 
@@ -271,6 +280,8 @@ class DelimitedReader implements LineReader {
     });
     if (chosen.kind === "number") this.#timeIsEpoch = false;
     this.#findLabels(count);
+    this.#keepText.fill(0);
+    for (const cell of this.#labelColumns) this.#keepText[cell] = 1;
     const series = count - this.#labelColumns.length - (this.#skipColumn >= 0 ? 1 : 0) -
       (this.#clockColumn >= 0 ? 1 : 0);
     sink.setXKind(chosen.kind);
@@ -301,10 +312,15 @@ class DelimitedReader implements LineReader {
     }
   }
 
-  /** A column labelled by a word alone that now holds a number was no label: it is a series. */
+  /**
+   * A column labelled by a word alone that now holds a number was no label: it
+   * is a series; unless words filled most rows so far, as ids do (`1e5`).
+   */
   #unlabelNumbers(): void {
+    this.#wordRows++;
     const numbers = this.#wordColumns.filter((cell) => this.#kinds[cell] === NUMBER);
-    if (numbers.length === 0) return;
+    if (numbers.length === 0) this.#textRows++;
+    if (numbers.length === 0 || this.#textRows * 2 > this.#wordRows) return;
     this.#wordColumns = this.#wordColumns.filter((cell) => !numbers.includes(cell));
     this.#labelColumns = this.#labelColumns.filter((cell) => !numbers.includes(cell));
     this.#labelNames.clear();
@@ -352,8 +368,8 @@ class DelimitedReader implements LineReader {
   #labelled(count: number): string[] {
     const label = this.#labelColumns.map((cell) => {
       const kind = this.#kinds[cell];
-      if (kind === NUMBER) return String(this.#values[cell]);
-      return kind === TEXT ? unquote((this.#texts[cell] as string).trim()) : "";
+      // A key as written: `1e5`, `007`.
+      return kind === GAP ? "" : unquote((this.#texts[cell] as string).trim());
     }).join(" ");
     let names = this.#labelNames.get(label);
     if (!names) {

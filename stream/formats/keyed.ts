@@ -6,17 +6,29 @@
  * series and a key's number (CPU `0`, PID `8620`) is never a series of its own.
  *
  * A key column is a leading column whose header names one (`CPU`, `IFACE`,
- * `DEV`, `PID`, `index`, …) and whose values are words or small whole numbers.
- * An identity column before it that is not a key (pidstat's `UID`) is dropped;
- * a trailing text column (pidstat's `Command`) joins the key: `8620 pidstat`.
+ * `DEV`, `PID`, `index`, `CONTAINER ID`, `COMMAND`, …) and whose values are
+ * words or small whole numbers; its text is the key as written. An identity
+ * column before it that is not a key (pidstat's `UID`) is dropped; a trailing
+ * text column (pidstat's `Command`) joins the key: `8620 pidstat`, and so does
+ * one beside the PID (`ps -eo pid,comm,…`).
  *
  * @module
  */
 
-import { alignHeader, type Header, uniqueNames } from "./headers.ts";
+import {
+  alignHeader,
+  type Header,
+  isLabel,
+  isWord,
+  type Token,
+  uniqueNames,
+  valueOf,
+} from "./headers.ts";
 
 /** Keyed row shapes whose names are remembered; a process table's keys come and go. */
 const MAX_KEYED_SHAPES = 4096;
+/** Leading columns whose labels are counted, to tell a column of keys. */
+const MAX_LABEL_COLUMNS = 4;
 
 /** Header words that name a key column in whitespace tables (compared in lower case). */
 const KEY_NAMES: ReadonlySet<string> = new Set([
@@ -33,14 +45,24 @@ const KEY_NAMES: ReadonlySet<string> = new Set([
   "index",
   "gpu",
   "container",
+  "container id",
   "id",
+  "command",
+  "comm",
+  "cmd",
 ]);
 
 /**
  * Header names of a key column in delimited rows. Narrower than `KEY_NAMES`:
  * a CSV's columns are anywhere, and `cpu` or `gpu` there is as likely a usage.
  */
-const DELIMITED_KEY_NAMES: ReadonlySet<string> = new Set(["index", "pid", "tid", "id"]);
+const DELIMITED_KEY_NAMES: ReadonlySet<string> = new Set([
+  "index",
+  "pid",
+  "tid",
+  "id",
+  "container id",
+]);
 
 /**
  * Header names of a column of text labels in delimited rows, wherever it is
@@ -87,11 +109,61 @@ export function leadingKeyColumns(names: readonly string[], texts: readonly stri
     const name = (names[count] as string).toLowerCase();
     const key = KEY_NAMES.has(name);
     if (!key && !DROPPED_NAMES.has(name)) break;
-    if (!KEY_NUMBER.test(texts[count] as string)) return 0;
+    const text = texts[count] as string;
+    if (!KEY_NUMBER.test(text) && !isWord(text)) return 0;
     if (key) keys++;
     count++;
   }
   return keys > 0 ? count : 0;
+}
+
+/**
+ * Whether the newest header names a key over `[start, end)` of a row's line:
+ * `CONTAINER ID` over `0f9e8d7c6b5a`, `COMMAND` over `systemd`. Then a word
+ * there is a key's, even one that starts with a digit.
+ */
+export function underKeyName(headers: readonly Header[], start: number, end: number): boolean {
+  const header = headers[0];
+  if (!header) return false;
+  for (let word = 0; word < header.words.length; word++) {
+    if ((header.starts[word] as number) >= end || (header.ends[word] as number) <= start) continue;
+    if (KEY_NAMES.has((header.words[word] as string).toLowerCase())) return true;
+  }
+  return false;
+}
+
+/** Which leading columns of whitespace rows hold labels, from the header and the rows read. */
+export class LabelColumns {
+  #rows = 0;
+  /** Of the rows read, how many had a label in each leading column. */
+  readonly #labelled = new Float64Array(MAX_LABEL_COLUMNS);
+
+  /** Counts a row read with `labels` leading labels. */
+  count(labels: number): void {
+    this.#rows++;
+    for (let column = 0; column < labels && column < MAX_LABEL_COLUMNS; column++) {
+      this.#labelled[column]!++;
+    }
+  }
+
+  /**
+   * Whether a row's leading `token`, in `column`, labels it: a label word
+   * (`Mem:`, `sda`), or one in a column of keys, which the header names
+   * (`CONTAINER ID` over `0f9e8d7c6b5a`) or rows before labelled with ids;
+   * even one that reads as a number (`123456abcdef`) where the header names a
+   * key and most rows had words. A key's small whole number (CPU `0`) is a key
+   * column's, left to `keyedNames`.
+   */
+  at(headers: readonly Header[], column: number, token: Token): boolean {
+    const text = token.text;
+    if (isLabel(text)) return true;
+    if (column >= MAX_LABEL_COLUMNS) return false;
+    const labelled = this.#labelled[column] as number;
+    const named = () => underKeyName(headers, token.start, token.end);
+    if (isWord(text)) return (labelled > 0 && /[a-z]/i.test(text)) || named();
+    return labelled * 2 > this.#rows && !Number.isNaN(valueOf(text)) && !KEY_NUMBER.test(text) &&
+      named();
+  }
 }
 
 /**
