@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { Hub } from "../stream/hub.ts";
 import { LineFeed } from "../stream/line_feed.ts";
 import { read } from "./format_reading.ts";
-import { captureLog } from "./helpers.ts";
+import { captureLog, startPiped, waitFor } from "./helpers.ts";
 
 Deno.test("a word in the first row of data is refused in a column of numbers, never a key", () => {
   const ref = read("temp,hum\n21.5,ERR\n21.6,41\n21.7,42\n21.8,43\n");
@@ -147,4 +147,27 @@ Deno.test("a date column then a time-of-day column is one timestamp: x, and neit
   assert.deepEqual(read("date,temp\n2026-12-07,21.5\n").sink.xs("temp"), [midnight]);
   assert.deepEqual(read("Datum;Temp\n07.12.2026;21,5\n").sink.xs("Temp"), [midnight]);
   assert.deepEqual(read("07.12.2026 10:00:01 21.5\n").sink.xs("0"), [at(1)]);
+});
+
+Deno.test("a header reprinted after data (a board's reset) is a header, not a skipped row", () => {
+  // Read from the middle: the first header was missed, and a reset prints it among the rows.
+  const late = read("21.5,40\n22,41\ntemp,hum\n22.5,42\n");
+  assert.deepEqual(late.outcomes, ["points", "points", "header", "points"]);
+  // A header never renames a series: the columns keep their names.
+  assert.deepEqual(late.sink.names(), ["0", "1"]);
+  assert.deepEqual(late.sink.ys("1"), [40, 41, 42]);
+  // The header again, written with quotes, spaces or a comment mark, is the header.
+  const again = read('# temp,hum\n21.5,40\n"temp", "hum"\n22,41\ntemp,hum\n');
+  assert.deepEqual(again.outcomes, ["header", "points", "header", "points", "header"]);
+  assert.deepEqual(again.sink.names(), ["temp", "hum"]);
+});
+
+Deno.test("served: a CSV header reprinted after data is counted as a header, with no warning", async () => {
+  await using piped = await startPiped();
+  const hub = piped.server.hub!;
+  await piped.write("21.5,40\n22,41\ntemp,hum\n22.5,42\n");
+  await waitFor(() => hub.pointCount === 6, 5000, "the three rows");
+  await waitFor(() => hub.status.headers === 1, 5000, "the header counted");
+  assert.equal(hub.status.skipped, 0);
+  assert.deepEqual(piped.log.filter((line) => line.includes("lines-skipped")), []);
 });

@@ -1,12 +1,13 @@
 /**
- * The cells of a delimited row: splitting a row at its delimiter (quotes
- * kept together), what a cell is (a number, a gap or text) and its number,
+ * The cells of a delimited row: which delimiter a row has, splitting a row
+ * at it (quotes kept together), a header's names, what a cell is (a number, a gap or text) and its number,
  * with a decimal comma under `;` and thousands separators where they cannot
  * be one.
  *
  * @module
  */
 
+import { cellsWithoutCommentMark } from "./headers.ts";
 import { isGap, parseGrouped, parseInfinity, parseValue } from "./numbers.ts";
 import { parseTimestamp, timeOfDay } from "./timestamps.ts";
 
@@ -16,6 +17,39 @@ export const NUMBER = 0;
 export const GAP = 1;
 /** or text. */
 export const TEXT = 2;
+
+/** The delimiters tried, in order: tab, then `;` (so `1,5;2` keeps its decimal comma), then `,`. */
+export const DELIMITERS = ["\t", ";", ","] as const;
+
+/**
+ * A delimiter that makes `line` a row of data, if any: two cells or more, at
+ * least one a number, none a pair (`temp: 21.5`) or numbers apart (`5 2`, where
+ * `1,5 2,5` is whitespace columns with decimal commas). Other cells that are no
+ * number (`0x10`, `ERR`) are refused when the row is read.
+ */
+export function detectDelimiter(line: string): string | undefined {
+  for (const delimiter of DELIMITERS) {
+    if (!line.includes(delimiter)) continue;
+    const cells = splitCells(line, delimiter);
+    if (cells.length < 2) continue;
+    let numbers = 0;
+    let fits = true;
+    for (const cell of cells) {
+      const kind = classify(cell, delimiter);
+      if (kind === NUMBER) numbers++;
+      else if (kind === TEXT && !fitsRow(cell)) fits = false;
+    }
+    if (fits && numbers > 0) return delimiter;
+  }
+  return undefined;
+}
+
+/** A header's names: its cells, trimmed and unquoted, without a comment mark (`# t,temp`). */
+export function headerCells(line: string, delimiter: string): string[] {
+  return cellsWithoutCommentMark(splitCells(line, delimiter).map((cell) => cell.trim())).map(
+    unquote,
+  );
+}
 
 /** A space, or a tab where the delimiter is not one: trimmed off a cell. */
 export function isBlank(code: number, delimiter: number): boolean {

@@ -20,8 +20,9 @@
 import type { PointSink } from "../sink.ts";
 import {
   classify,
-  fitsRow,
+  detectDelimiter,
   GAP,
+  headerCells,
   isBlank,
   isRowLabel,
   NUMBER,
@@ -31,7 +32,7 @@ import {
   unquote,
 } from "./cells.ts";
 import { dateAtTime, dateTimeColumns } from "./date_time.ts";
-import { cellsWithoutCommentMark, isText, NOT_TEXT, uniqueNames } from "./headers.ts";
+import { isText, NOT_TEXT, uniqueNames } from "./headers.ts";
 import { isDelimitedKeyName, isDelimitedLabelName } from "./keyed.ts";
 import { scanned, scanNumber } from "./numbers.ts";
 import { epochSeconds, parseTimestamp } from "./timestamps.ts";
@@ -51,31 +52,7 @@ const MAX_CANDIDATES = 4;
 /** Row labels whose names are remembered. */
 const MAX_LABELS = 1024;
 
-/** The delimiters tried, in order: tab, then `;` (so `1,5;2` keeps its decimal comma), then `,`. */
-export const DELIMITERS = ["\t", ";", ","] as const;
-
-/**
- * A delimiter that makes `line` a row of data, if any: two cells or more, at
- * least one a number, none a pair (`temp: 21.5`) or numbers apart (`5 2`, where
- * `1,5 2,5` is whitespace columns with decimal commas). Other cells that are no
- * number (`0x10`, `ERR`) are refused when the row is read.
- */
-export function detectDelimiter(line: string): string | undefined {
-  for (const delimiter of DELIMITERS) {
-    if (!line.includes(delimiter)) continue;
-    const cells = splitCells(line, delimiter);
-    if (cells.length < 2) continue;
-    let numbers = 0;
-    let fits = true;
-    for (const cell of cells) {
-      const kind = classify(cell, delimiter);
-      if (kind === NUMBER) numbers++;
-      else if (kind === TEXT && !fitsRow(cell)) fits = false;
-    }
-    if (fits && numbers > 0) return delimiter;
-  }
-  return undefined;
-}
+export { DELIMITERS, detectDelimiter } from "./cells.ts";
 
 /** Creates a reader of delimited rows; without a delimiter it takes the first that fits. */
 export function createDelimitedReader(x: XChoice, delimiter?: string): LineReader {
@@ -90,6 +67,8 @@ class DelimitedReader implements LineReader {
   #candidates: string[] = [];
   #header: string[] | undefined;
   #headerLine = "";
+  /** The header's cells as written, to know it again written otherwise (`"a", "b"`). */
+  #headerKey = "";
   #names: string[] = [];
   #labelColumns: number[] = [];
   /** Label columns taken from a leading word alone: a number there makes them values. */
@@ -129,7 +108,7 @@ class DelimitedReader implements LineReader {
     for (let cell = 0; cell < count; cell++) if (this.#kinds[cell] === NUMBER) numbers++;
     if (numbers === 0) {
       if (!this.detected) return this.#remember(line);
-      if (line === this.#headerLine) return "header";
+      if (line === this.#headerLine || this.#isHeaderAgain(line, count)) return "header";
       return this.#skip("no numbers in the row");
     }
     if (!this.detected) this.#start(count, arrival, sink);
@@ -158,6 +137,21 @@ class DelimitedReader implements LineReader {
       if (name !== "") sink.add(name, x, kind === NUMBER ? values[cell] as number : NaN);
     }
     return "points";
+  }
+
+  /**
+   * A line of words after data that is a header again (a board's reset prints
+   * it among the rows): the header, written as it was or otherwise, or with
+   * none before, words in every cell of a row. It renames nothing.
+   */
+  #isHeaderAgain(line: string, count: number): boolean {
+    if (!isText(line)) return false;
+    if (this.#header) {
+      return headerCells(line, this.#delimiter as string).join("\u0000") === this.#headerKey;
+    }
+    if (count < 2 || count !== this.#names.length) return false;
+    for (let cell = 0; cell < count; cell++) if (this.#kinds[cell] !== TEXT) return false;
+    return true;
   }
 
   #skip(reason: string): LineOutcome {
@@ -233,12 +227,11 @@ class DelimitedReader implements LineReader {
   #start(count: number, arrival: number, sink: PointSink): void {
     const delimiter = this.#delimiter as string;
     for (let index = this.#candidates.length - 1; index >= 0; index--) {
-      const cells = cellsWithoutCommentMark(
-        splitCells(this.#candidates[index] as string, delimiter).map((cell) => cell.trim()),
-      );
+      const cells = headerCells(this.#candidates[index] as string, delimiter);
       // A header may name columns the rows leave out, or one fewer than a row has (`1,2,`).
       if (cells.length >= 2 && cells.length >= count - 1) {
-        this.#header = uniqueNames(cells.map(unquote));
+        this.#header = uniqueNames(cells);
+        this.#headerKey = cells.join("\u0000");
         this.#headerLine = this.#candidates[index] as string;
         break;
       }
