@@ -178,6 +178,24 @@ Deno.test("a header over a date and a time of two words names the columns after 
   assert.deepEqual(read("time temp\n10:00:00 PM 21.5\n").sink.names(), ["temp"]);
 });
 
+Deno.test("a line with numbers is never a header: 22.5,41 among columns or pairs is skipped, said why", () => {
+  const columns = read("1 2\n22.5,41\n5\n");
+  assert.deepEqual(columns.outcomes, ["points", "skipped", "points"]);
+  assert.deepEqual(columns.reasons, ["commas among the numbers"]);
+  // Nor remembered as one: a later row of one value is not named by it.
+  assert.deepEqual(columns.sink.names(), ["0", "1"]);
+  assert.deepEqual(columns.sink.ys("0"), [1, 5]);
+  // Before any data too (held while the format is unknown, then read as columns).
+  assert.deepEqual(read("1,5 2,5\n3 4\n").sink.names(), ["0", "1"]);
+  const forced = read("1,5 2,5\n3 4\n", "columns");
+  assert.deepEqual([forced.outcomes, forced.sink.names()], [["skipped", "points"], ["0", "1"]]);
+  const pairs = read("temp=21 hum=40\n22.5,41\ntemp=22 hum=41\n");
+  assert.deepEqual(pairs.outcomes, ["points", "skipped", "points"]);
+  assert.deepEqual(pairs.reasons, ["no name=value or name: value pairs"]);
+  // Words with commas are still a header.
+  assert.deepEqual(read("temp,hum x\n1 2\n").sink.names(), ["temp,hum", "x"]);
+});
+
 Deno.test("1e400, inf and other non-finite values are refused and counted; the rest of the row plots", () => {
   for (
     const text of ["1 1e400 3\n", "1,inf,3\n", '{"a":1,"b":1e400,"c":3}\n', "a=1 b=-Infinity c=3\n"]

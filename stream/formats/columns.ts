@@ -21,6 +21,7 @@ import {
   isFraction,
   isText,
   isWord,
+  joinsNumbers,
   leadingTimestamp,
   NOT_TEXT,
   type Token,
@@ -43,6 +44,8 @@ import {
   type XChoice,
 } from "./types.ts";
 
+/** Why a line is skipped in a stream of pairs. */
+const NO_PAIRS = "no name=value or name: value pairs";
 /** Tokens read from one line; a longer line is skipped. */
 const MAX_TOKENS = 4096;
 
@@ -158,13 +161,17 @@ class ColumnsReader implements LineReader {
       if (found) return this.#emitPairs(found.pairs, arrival, sink);
     }
     // Given --format pairs, a line of words is no header: it is skipped, and counted.
-    if (this.#pairsOnly) return this.#skip("no name=value or name: value pairs");
+    if (this.#pairsOnly) return this.#skip(NO_PAIRS);
     if (numbers === 0 && !rest.some((token) => isGap(token.text))) {
       if (!isText(line)) return this.#skip(NOT_TEXT);
+      // A line with numbers in it (`22.5,41`) is never a header.
+      if (joinsNumbers(rest)) {
+        return this.#skip(this.#mode === "pairs" ? NO_PAIRS : "commas among the numbers");
+      }
       if (rest.length > 0 || stamp) this.#book.remember(rest);
       return "header";
     }
-    if (this.#mode === "pairs") return this.#skip("no name=value or name: value pairs");
+    if (this.#mode === "pairs") return this.#skip(NO_PAIRS);
     return this.#readRow(rest, stamp, arrival, sink);
   }
 

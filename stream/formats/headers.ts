@@ -122,6 +122,16 @@ export function cellsWithoutCommentMark(cells: string[]): string[] {
   return [first.slice(mark.length), ...cells.slice(1)];
 }
 
+/**
+ * Returns true when a token holds numbers joined by `,` or `;` (`22.5,41`,
+ * `1,5`): a line with such a token has numbers in it, so is never a header.
+ */
+export function joinsNumbers(tokens: readonly Token[]): boolean {
+  return tokens.some(({ text }) =>
+    /[,;]/.test(text) && text.split(/[,;]/).some((part) => !Number.isNaN(valueOf(part)))
+  );
+}
+
 /** A token's number (units allowed), ±Infinity for `inf`, else NaN. */
 export function valueOf(text: string): number {
   const value = parseValue(text);
