@@ -51,11 +51,6 @@ export function headerCells(line: string, delimiter: string): string[] {
   );
 }
 
-/** A space, or a tab where the delimiter is not one: trimmed off a cell. */
-export function isBlank(code: number, delimiter: number): boolean {
-  return code === 32 || (code === 9 && delimiter !== 9);
-}
-
 /** Splits a row at `delimiter` outside double quotes, trimming cells and undoing `""`. */
 export function splitCells(line: string, delimiter: string): string[] {
   const cells: string[] = [];

@@ -116,7 +116,7 @@ class ColumnsReader implements LineReader {
   #emitFast(count: number, arrival: number, sink: PointSink): LineOutcome {
     const values = this.#row.values;
     const names = this.#fastNames;
-    this.#labels.count(0);
+    this.#labels.rows++;
     let first = 0;
     let x: number;
     if (this.#timeColumn) {

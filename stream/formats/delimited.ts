@@ -23,7 +23,6 @@ import {
   detectDelimiter,
   GAP,
   headerCells,
-  isBlank,
   isRowLabel,
   NUMBER,
   numberOf,
@@ -70,6 +69,8 @@ class DelimitedReader implements LineReader {
   /** The header's cells as written, to know it again written otherwise (`"a", "b"`). */
   #headerKey = "";
   #names: string[] = [];
+  /** #names with "" for the columns that are no series (x's, a time of day beside it). */
+  #seriesNames: string[] = [];
   #labelColumns: number[] = [];
   /** Label columns taken from a leading word alone: a number there makes them values. */
   #wordColumns: number[] = [];
@@ -88,8 +89,6 @@ class DelimitedReader implements LineReader {
   #values = new Float64Array(64);
   #kinds = new Uint8Array(64);
   #texts: string[] = [];
-  /** Columns whose numbers keep their text in #texts: label columns (all, until the first row). */
-  #keepText = new Uint8Array(64).fill(1);
 
   constructor(x: XChoice, delimiter: string | undefined) {
     this.#x = x;
@@ -124,14 +123,12 @@ class DelimitedReader implements LineReader {
       x = at;
     } else x = this.#x.kind === "index" ? this.#index++ : arrival;
     if (this.#wordColumns.length > 0) this.#unlabelNumbers();
-    const names = this.#labelColumns.length === 0 ? this.#names : this.#labelled(count);
+    const names = this.#labelColumns.length === 0 ? this.#seriesNames : this.#labelled(count, line);
     const values = this.#values;
     const kinds = this.#kinds;
-    const skipColumn = this.#skipColumn;
-    const clockColumn = this.#clockColumn;
     for (let cell = 0; cell < count; cell++) {
       const kind = kinds[cell];
-      if (kind === GAP || cell === skipColumn || cell === clockColumn) continue;
+      if (kind === GAP) continue;
       const name = names[cell] ?? this.#nameOf(cell);
       // Words in a column of numbers are no number: refused and counted, as `inf` is.
       if (name !== "") sink.add(name, x, kind === NUMBER ? values[cell] as number : NaN);
@@ -185,7 +182,6 @@ class DelimitedReader implements LineReader {
       if (scanned.end === to && to > from) {
         this.#values[count] = value;
         this.#kinds[count] = NUMBER;
-        if (this.#keepText[count] === 1) this.#texts[count] = line.slice(from, to);
       } else this.#classifyInto(count, line.slice(from, to), delimiter);
       count++;
       if (end === length) return count;
@@ -215,11 +211,8 @@ class DelimitedReader implements LineReader {
     values.set(this.#values);
     const kinds = new Uint8Array(size * 2);
     kinds.set(this.#kinds);
-    const keepText = new Uint8Array(size * 2).fill(this.detected ? 0 : 1);
-    keepText.set(this.#keepText);
     this.#values = values;
     this.#kinds = kinds;
-    this.#keepText = keepText;
     return true;
   }
 
@@ -273,8 +266,7 @@ class DelimitedReader implements LineReader {
     });
     if (chosen.kind === "number") this.#timeIsEpoch = false;
     this.#findLabels(count);
-    this.#keepText.fill(0);
-    for (const cell of this.#labelColumns) this.#keepText[cell] = 1;
+    this.#seriesNames = this.#names.map((name, cell) => this.#isSeries(cell) ? name : "");
     const series = count - this.#labelColumns.length - (this.#skipColumn >= 0 ? 1 : 0) -
       (this.#clockColumn >= 0 ? 1 : 0);
     sink.setXKind(chosen.kind);
@@ -329,6 +321,11 @@ class DelimitedReader implements LineReader {
     return pair !== undefined;
   }
 
+  /** Whether column `cell` may be a series: not x's, nor the time of day beside x's date. */
+  #isSeries(cell: number): boolean {
+    return cell !== this.#skipColumn && cell !== this.#clockColumn;
+  }
+
   /** x's name: its column's, or a date's and a time's, `date+time`. */
   #xName(): string {
     const name = this.#names[this.#skipColumn] as string;
@@ -358,11 +355,21 @@ class DelimitedReader implements LineReader {
     return this.#header ? `column ${cell}` : String(cell);
   }
 
-  #labelled(count: number): string[] {
+  /** A number's cell as written, for a key: `1e5`, `007` (a quoted row keeps every cell's text). */
+  #numberText(cell: number, line: string): string {
+    if (line.includes('"')) return (this.#texts[cell] as string).trim();
+    const delimiter = this.#delimiter as string;
+    let start = 0;
+    for (let before = 0; before < cell; before++) start = line.indexOf(delimiter, start) + 1;
+    const end = line.indexOf(delimiter, start);
+    return line.slice(start, end === -1 ? line.length : end).trim();
+  }
+
+  #labelled(count: number, line: string): string[] {
     const label = this.#labelColumns.map((cell) => {
       const kind = this.#kinds[cell];
-      // A key as written: `1e5`, `007`.
-      return kind === GAP ? "" : unquote((this.#texts[cell] as string).trim());
+      if (kind === NUMBER) return this.#numberText(cell, line);
+      return kind === TEXT ? unquote((this.#texts[cell] as string).trim()) : "";
     }).join(" ");
     let names = this.#labelNames.get(label);
     if (!names) {
@@ -370,10 +377,15 @@ class DelimitedReader implements LineReader {
       const labels = new Set(this.#labelColumns);
       names = Array.from(
         { length: Math.max(count, this.#names.length) },
-        (_, cell) => labels.has(cell) ? "" : prefix + this.#nameOf(cell),
+        (_, cell) => labels.has(cell) || !this.#isSeries(cell) ? "" : prefix + this.#nameOf(cell),
       );
       if (this.#labelNames.size < MAX_LABELS) this.#labelNames.set(label, names);
     }
     return names;
   }
+}
+
+/** A space, or a tab where the delimiter is not one: trimmed off a cell (here: the hot loop's). */
+function isBlank(code: number, delimiter: number): boolean {
+  return code === 32 || (code === 9 && delimiter !== 9);
 }

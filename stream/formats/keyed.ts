@@ -134,13 +134,14 @@ export function underKeyName(headers: readonly Header[], start: number, end: num
 
 /** Which leading columns of whitespace rows hold labels, from the header and the rows read. */
 export class LabelColumns {
-  #rows = 0;
+  /** Rows read; a row of plain numbers (the fast path) adds one itself. */
+  rows = 0;
   /** Of the rows read, how many had a label in each leading column. */
   readonly #labelled = new Float64Array(MAX_LABEL_COLUMNS);
 
   /** Counts a row read with `labels` leading labels. */
   count(labels: number): void {
-    this.#rows++;
+    this.rows++;
     for (let column = 0; column < labels && column < MAX_LABEL_COLUMNS; column++) {
       this.#labelled[column]!++;
     }
@@ -161,7 +162,7 @@ export class LabelColumns {
     const labelled = this.#labelled[column] as number;
     const named = () => underKeyName(headers, token.start, token.end);
     if (isWord(text)) return (labelled > 0 && /[a-z]/i.test(text)) || named();
-    return labelled * 2 > this.#rows && !Number.isNaN(valueOf(text)) && !KEY_NUMBER.test(text) &&
+    return labelled * 2 > this.rows && !Number.isNaN(valueOf(text)) && !KEY_NUMBER.test(text) &&
       named();
   }
 }
