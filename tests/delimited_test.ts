@@ -138,6 +138,9 @@ Deno.test("a date column then a time-of-day column is one timestamp: x, and neit
   assert.deepEqual(dotted.sink.names(), ["Temp"]);
   assert.deepEqual(dotted.sink.xs("Temp"), [at(0), at(1) + 0.5]);
   assert.deepEqual(dotted.detected, { format: "csv", series: 1, x: "Date+Time" });
+  // The time first, then the date, is the same timestamp.
+  const reversed = read("time,date,temp\n10:00:01,2026-12-07,21.5\n");
+  assert.deepEqual([reversed.sink.xs("temp"), reversed.sink.refused], [[at(1)], 0]);
   // Found from the time's name too, after a key column; minutes alone are a time of day there.
   const keyed = read("id,date,time,v\n7,2026-12-07,10:00,1\n");
   assert.deepEqual(keyed.sink.names(), ["7.v"]);

@@ -47,16 +47,18 @@ export function dateAtTime(date: string, time: string): number | undefined {
 
 /**
  * The [date, time] columns of a row when column `cell` is a date with a time
- * of day right after it, or a time of day with a date right before it; else
- * undefined. `text` gives a column's text, undefined for a number or a gap.
+ * of day beside it, or a time of day with a date beside it (the date first,
+ * as usual, or after the time); else undefined. `text` gives a column's
+ * text, undefined for a number or a gap.
  */
 export function dateTimeColumns(
   cell: number,
   text: (cell: number) => string | undefined,
 ): [number, number] | undefined {
-  for (const [date, time] of [[cell, cell + 1], [cell - 1, cell]] as const) {
+  const pairs = [[cell, cell + 1], [cell - 1, cell], [cell + 1, cell], [cell, cell - 1]] as const;
+  for (const [date, time] of pairs) {
     const dateText = date >= 0 ? text(date) : undefined;
-    const timeText = text(time);
+    const timeText = time >= 0 ? text(time) : undefined;
     if (
       dateText !== undefined && timeText !== undefined &&
       dateAtTime(dateText, timeText) !== undefined
