@@ -47,6 +47,7 @@ const FILES: Record<string, [Load, string]> = {
     chart: () => import("../static/modules/chart.js", { with: { type: "text" } }),
     charts: () => import("../static/modules/charts.js", { with: { type: "text" } }),
     client: () => import("../static/modules/client.js", { with: { type: "text" } }),
+    csv_x: () => import("../static/modules/csv_x.js", { with: { type: "text" } }),
     colors: () => import("../static/modules/colors.js", { with: { type: "text" } }),
     controls: () => import("../static/modules/controls.js", { with: { type: "text" } }),
     debug: () => import("../static/modules/debug.js", { with: { type: "text" } }),

@@ -22,6 +22,7 @@
 
 import type { History } from "./history.ts";
 import type { XKind } from "./sink.ts";
+import { csvXFormatter } from "../static/modules/csv_x.js";
 
 /** About how many bytes each chunk of the export holds. */
 export const CSV_CHUNK_BYTES = 64 * 1024;
@@ -45,7 +46,7 @@ export function* csvChunks(options: CsvExportOptions): Generator<string, void, u
   const { history, names, xKind, long = false } = options;
   const columns = history.seriesCount;
   const name = (series: number) => quote(neutralise(names[series] ?? `series ${series}`));
-  const formatX = xKind === "time" ? isoFormatter() : String;
+  const formatX = csvXFormatter(xKind);
   let parts: string[] = [];
   let size = 0;
   const push = (line: string) => {
@@ -138,31 +139,4 @@ export function neutralise(cell: string): string {
  */
 export function quote(field: string): string {
   return /[",\r\n]|^\s|\s$/.test(field) ? `"${field.replaceAll('"', '""')}"` : field;
-}
-
-const MAX_DATE_SECONDS = 8.64e12;
-
-/** Formats seconds since the epoch as ISO 8601 UTC, reusing the date part within a second. */
-function isoFormatter(): (seconds: number) => string {
-  let cachedSecond = NaN;
-  let cachedPrefix = "";
-  return (seconds) => {
-    let whole = Math.floor(seconds);
-    let micros = Math.round((seconds - whole) * 1e6);
-    if (micros === 1e6) {
-      whole++;
-      micros = 0;
-    }
-    if (whole !== cachedSecond) {
-      // Past ±100 million days a Date cannot hold it.
-      if (!(Math.abs(whole) <= MAX_DATE_SECONDS)) return String(seconds);
-      const iso = new Date(whole * 1000).toISOString();
-      cachedSecond = whole;
-      cachedPrefix = iso.slice(0, -5);
-    }
-    const fraction = micros % 1000 === 0
-      ? String(micros / 1000).padStart(3, "0")
-      : String(micros).padStart(6, "0");
-    return `${cachedPrefix}.${fraction}Z`;
-  };
 }
