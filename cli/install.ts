@@ -23,10 +23,10 @@ export function startTask(task: string = manifest.tasks.start): {
   /**
    * `--unstable-net` (Deno.serve's `reusePort` needs it in Deno 2.9),
    * `--unstable-lazy-dynamic-imports` (what is imported on first use is not
-   * read at start) and `--v8-flags=--min-semi-space-size=8`: V8's young
-   * generation starts at 8 MiB, not 1, so a start runs no collection (two,
-   * of 3–10 ms, before; docs/benchmarks.md "Start-up"); it grows there under
-   * load anyway.
+   * read at start) and `--v8-flags=--min-semi-space-size=2`: V8's young
+   * generation starts at 2 MiB, not 1, so a start runs no collection (two,
+   * of 3–10 ms, before; docs/benchmarks.md "Start-up"). 8 MiB cost idle
+   * sockets about 2 KiB each in the bench; 2 MiB is what a start needs.
    */
   runtime: string[];
 } {
