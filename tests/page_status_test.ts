@@ -27,14 +27,22 @@ async function push(base: URL, name: string, body: string): Promise<Record<strin
 }
 
 /** Pushes one line every 100 ms (on a fixed beat) until `until` settles; answers the count. */
+/** Points pushed so far by `pushTenASecond`, and when it began. */
+const pushed = { sent: 0, start: 0 };
+
+/** The rate the pushes reached so far: a busy machine sends fewer than 10 a second. */
+function pushedRate(): number {
+  return pushed.sent / ((performance.now() - pushed.start) / 1000);
+}
+
 async function pushTenASecond(base: URL, name: string, until: Promise<unknown>): Promise<number> {
   let done = false;
   until.finally(() => (done = true));
-  const start = performance.now();
-  let sent = 0;
+  const start = pushed.start = performance.now();
+  let sent = pushed.sent = 0;
   while (!done) {
     await push(base, name, `v=${sent}\n`);
-    sent++;
+    sent = ++pushed.sent;
     await sleep(Math.max(0, start + sent * 100 - performance.now()));
   }
   return sent;
@@ -80,6 +88,7 @@ Deno.test({
       const pushing = pushTenASecond(server.url, "ratecheck", stopped);
       try {
         const rates = [await firstRate(page)];
+        const actual = [pushedRate()];
         // Two more readings a second apart (the status refreshes every second).
         for (const _ of [1, 2]) {
           const before = await page.locator("#status").textContent();
@@ -90,12 +99,18 @@ Deno.test({
             { timeout: 5000 },
           );
           rates.push((await shownRate(page)) ?? NaN);
+          actual.push(pushedRate());
         }
-        // Loose: a busy machine delivers the pushes in bursts (13.7 seen); counted from the
-        // page's open instead, as before, the rate read 1.3-3.6 for these 10 a second.
-        for (const rate of rates) {
-          assert.ok(rate >= 6 && rate <= 16, `${phase}: about 10 points/s, not ${rates}`);
-        }
+        // Against what was pushed (a busy machine pushes fewer, in bursts: 13.7 and 5.8 seen
+        // for "10 a second"): within 40%. Counted from the page's open instead, as before, the
+        // rate read 1.3-3.6 for 10 a second.
+        rates.forEach((rate, i) => {
+          const sent = actual[i]!;
+          assert.ok(
+            Math.abs(rate - sent) <= 0.4 * sent,
+            `${phase}: the points/s pushed, ${actual.map((r) => r.toFixed(1))}, not ${rates}`,
+          );
+        });
       } finally {
         stop();
         await pushing;
