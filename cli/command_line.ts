@@ -159,6 +159,10 @@ export function parseCommandLine(args: readonly string[], around: Surroundings):
         "liveplot: put liveplot's flags first (or -- before the command to mean it)",
     });
   }
+  if (tokenFile !== undefined && around.env("LIVEPLOT_TOKEN") !== undefined) {
+    const note = "--token-file gives the push token: LIVEPLOT_TOKEN, set too, is not used";
+    warnings.push({ event: "token-environment-ignored", note });
+  }
   if (given.reusePort && tokenOrigin.kind === "generated") {
     warnings.push({
       event: "token-per-process",

@@ -102,6 +102,12 @@ Deno.test("the push token comes from --token-file or --token, else LIVEPLOT_TOKE
     return command.config.tokenOrigin;
   };
   assert.deepEqual(origin(["--token-file", "-t.txt"]), { kind: "file", path: "-t.txt" });
+  // The file wins over the environment, and says so (it did silently).
+  const both = parse(["--token-file", "t.txt"], env, readFile);
+  assert.ok(both.kind === "serve");
+  assert.deepEqual(both.warnings.map((warning) => warning.event), ["token-environment-ignored"]);
+  const fileOnly = parse(["--token-file", "t.txt"], () => undefined, readFile);
+  assert.ok(fileOnly.kind === "serve" && fileOnly.warnings.length === 0);
   assert.deepEqual(origin(["--token", "flag-0123456789abc"]), { kind: "flag" });
   assert.deepEqual(origin([]), { kind: "environment", name: "LIVEPLOT_TOKEN" });
   assert.deepEqual(origin([], () => undefined), { kind: "generated" });
