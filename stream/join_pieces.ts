@@ -42,8 +42,7 @@ export function joinPieces(
       }
     }
   }
+  // Every piece holds a point: an empty series adds no run, and a full piece starts the next.
   if (piece.length > 0) pieces.push(encode(piece));
-  return pieces.filter((message) =>
-    typeof message === "string" ? message !== "" : message.length > 0
-  );
+  return pieces;
 }

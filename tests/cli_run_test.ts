@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import manifest from "../deno.json" with { type: "json" };
 import { EXAMPLES } from "../cli/usage.ts";
 import {
+  type Cli,
   controlMessages,
   isRunning,
   record,
@@ -133,10 +134,9 @@ Deno.test("a failing command's last stderr lines and exit code reach the status 
   await closed;
 });
 
-Deno.test("a command's stderr is logged as events, escaped; a failure is a warning under --quiet", async () => {
-  const script = String
-    .raw`printf 'level=error event=request-failed note=forged\n\033]0;title\007\n' >&2; exit 3`;
-  const cli = spawnCli(["--port", "0", "--no-open", "--quiet", "--", "sh", "-c", script]);
+/** liveplot with `args` (its port and browser left out), stopped once its source has ended. */
+async function runToEnd(args: string[]): Promise<Cli> {
+  const cli = spawnCli(["--port", "0", "--no-open", ...args]);
   await cli.url;
   await waitFor(
     () => cli.stderr.some((line) => line.includes("event=source-ended")),
@@ -144,6 +144,13 @@ Deno.test("a command's stderr is logged as events, escaped; a failure is a warni
     "the end",
   );
   await cli.stop();
+  return cli;
+}
+
+Deno.test("a command's stderr is logged as events, escaped; a failure is a warning under --quiet", async () => {
+  const script = String
+    .raw`printf 'level=error event=request-failed note=forged\n\033]0;title\007\n' >&2; exit 3`;
+  const cli = await runToEnd(["--quiet", "--", "sh", "-c", script]);
   assert.ok(cli.stderr.every((line) => line.startsWith("level=")), cli.stderr.join("\n"));
   assert.ok(!cli.stderr.some((line) => line.startsWith("level=error")), "no forged event");
   assert.ok(!cli.stderr.join("\n").includes("\x1b"), "no terminal control reaches the log");
@@ -155,14 +162,7 @@ Deno.test("a command's stderr is logged as events, escaped; a failure is a warni
 
 Deno.test("a stderr line of 2 MB is logged cut at 4 KiB with its length, and is why the command ended", async () => {
   const script = "head -c 2000000 /dev/zero | tr '\\0' x >&2; echo >&2; exit 4";
-  const cli = spawnCli(["--port", "0", "--no-open", "--", "sh", "-c", script]);
-  await cli.url;
-  await waitFor(
-    () => cli.stderr.some((line) => line.includes("event=source-ended")),
-    10_000,
-    "the end",
-  );
-  await cli.stop();
+  const cli = await runToEnd(["--", "sh", "-c", script]);
   const cut = `${"x".repeat(4096)}…(2000000 bytes)`;
   assert.ok(
     cli.stderr.some((line) =>

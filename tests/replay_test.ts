@@ -219,6 +219,20 @@ Deno.test("/dev/zero is not a recording, said at once without reading it all", a
   );
 });
 
+/** Every line of a replay at full speed, and each line skipped: number, text, reason. */
+async function replayAtMax(
+  path: string,
+): Promise<{ lines: string[]; skipped: [number, string, string][] }> {
+  const skipped: [number, string, string][] = [];
+  const replay = await openReplay(path, {
+    speed: "max",
+    onMalformed: (...args) => skipped.push(args),
+  });
+  const lines: string[] = [];
+  for await (const batch of replay) lines.push(...batch.lines);
+  return { lines, skipped };
+}
+
 /** The last status a viewer of a replay of `path` (at full speed) hears, once it has ended. */
 async function statusAtEnd(path: string): Promise<Record<string, unknown> | undefined> {
   await using server = await startTestServer({ source: { kind: "replay", path, speed: "max" } });
@@ -247,13 +261,7 @@ Deno.test("a replayed line that cannot be played is counted as skipped, with why
 Deno.test("a last line without its newline is cut short: skipped and counted, with why", async () => {
   const text = `${RECORDING_HEADER}\n1\t1 2\n2\t3 4\n3\t5 6.2`;
   await using file = await usingTempFile(text);
-  const skipped: [number, string, string][] = [];
-  const replay = await openReplay(file.path, {
-    speed: "max",
-    onMalformed: (...args) => skipped.push(args),
-  });
-  const lines: string[] = [];
-  for await (const batch of replay) lines.push(...batch.lines);
+  const { lines, skipped } = await replayAtMax(file.path);
   assert.deepEqual(lines, ["1 2", "3 4"]);
   assert.deepEqual(skipped, [[4, "3\t5 6.2", CUT_SHORT]]);
   // On the page too: the status counts it, with the reason.
@@ -286,13 +294,7 @@ Deno.test("a line cut short stays skipped, as cut short, however many sessions f
     await recorder.close();
     await Deno.writeTextFile(file.path, cut, { append: true });
   }
-  const skipped: [number, string, string][] = [];
-  const replay = await openReplay(file.path, {
-    speed: "max",
-    onMalformed: (...args) => skipped.push(args),
-  });
-  const lines: string[] = [];
-  for await (const batch of replay) lines.push(...batch.lines);
+  const { lines, skipped } = await replayAtMax(file.path);
   assert.deepEqual(lines, ["line 0", "x=20", "x=30"]);
   assert.deepEqual(skipped, [[4, "2\tx=12", CUT_SHORT], [7, "4\tx=3", CUT_SHORT]]);
   // On the page: counted, each with the line as it was cut and the reason.

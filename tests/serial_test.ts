@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { SourceStartError } from "../stream/source.ts";
+import type { Hub } from "../stream/hub.ts";
 import {
   captureLog,
   closeSocket,
@@ -17,6 +18,24 @@ import {
   waitFor,
 } from "./helpers.ts";
 import { seriesValues, startPtyPair } from "./services.ts";
+
+/** Runs `write` against a served port once it is open: `write(text)` is what the board sends. */
+async function withOpenPort(
+  test: (hub: Hub, write: (text: string) => Promise<void>) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "liveplot-serial-" });
+  try {
+    await using board = await startPtyPair(dir);
+    await using server = await startTestServer({
+      source: { kind: "serial", path: board.device, baud: 115200 },
+    });
+    const hub = server.hub!;
+    await waitFor(() => hub.status.state === "live", 5000, "the port to open");
+    await test(hub, (text) => Deno.writeTextFile(board.board, text));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
 
 Deno.test("--serial: waits for the device, reads it, waits when unplugged, reopens when back", async () => {
   const dir = await Deno.makeTempDir({ prefix: "liveplot-serial-" });
@@ -83,23 +102,14 @@ Deno.test("--serial: waits for the device, reads it, waits when unplugged, reope
 });
 
 Deno.test("--serial opened mid-line: the cut line (.5 h:40) is skipped, not a series .5 h", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "liveplot-serial-" });
-  try {
-    await using board = await startPtyPair(dir);
-    await using server = await startTestServer({
-      source: { kind: "serial", path: board.device, baud: 115200 },
-    });
-    const hub = server.hub!;
-    await waitFor(() => hub.status.state === "live", 5000, "the port to open");
+  await withOpenPort(async (hub, write) => {
     // What the port gives when opened as the board is writing `temp:21.5 h:40`.
-    await Deno.writeTextFile(board.board, ".5 h:40\ntemp:21.6 h:41\ntemp:21.7 h:42\n");
+    await write(".5 h:40\ntemp:21.6 h:41\ntemp:21.7 h:42\n");
     await waitFor(() => seriesValues(hub, "temp").length === 2, 5000, "the whole lines");
     assert.deepEqual(hub.names, ["temp", "h"]);
     assert.deepEqual(seriesValues(hub, "h"), [41, 42]);
     assert.equal(hub.status.skipped, 1);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--serial on a file that is no terminal is one clear line at start", async () => {
@@ -122,17 +132,9 @@ Deno.test("--serial on a file that is no terminal is one clear line at start", a
 });
 
 Deno.test("--serial: ESP-IDF's coloured log lines plot, their colour codes removed", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "liveplot-serial-" });
-  try {
-    await using board = await startPtyPair(dir);
-    await using server = await startTestServer({
-      source: { kind: "serial", path: board.device, baud: 115200 },
-    });
-    const hub = server.hub!;
-    await waitFor(() => hub.status.state === "live", 5000, "the port to open");
+  await withOpenPort(async (hub, write) => {
     // ESP_LOGI's output, coloured by default (CONFIG_LOG_COLORS), each line ended by \r\n.
-    await Deno.writeTextFile(
-      board.board,
+    await write(
       "\x1b[0;32mI (121) app: temp=21.5 hum=41\x1b[0m\r\n" +
         "\x1b[0;33mW (131) app: temp=21.7 hum=42\x1b[0m\r\n",
     );
@@ -140,7 +142,5 @@ Deno.test("--serial: ESP-IDF's coloured log lines plot, their colour codes remov
     assert.deepEqual(hub.names, ["temp", "hum"]);
     assert.deepEqual(seriesValues(hub, "hum"), [41, 42]);
     assert.equal(hub.status.skipped, 0);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
