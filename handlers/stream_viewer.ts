@@ -43,7 +43,7 @@ export function serveStreamViewer(
     socket.send(metaMessage(streams.view(name), INITIAL_SHAPE));
     // Shaped as a stream's own status (hub.ts), which always says where history begins.
     socket.send(JSON.stringify({ type: "status", ...waitingStatus(name), historyStart: null }));
-  });
+  }, { once: true });
   socket.addEventListener("close", () => {
     stopWaiting();
     stream?.hub.detach(socket);

@@ -49,19 +49,18 @@ export const REFUSED_PER_ADDRESS = "Too many WebSocket clients from this address
 /** Seconds an address over `--max-clients-per-ip` is asked to wait. */
 export const RETRY_AFTER_ADDRESS_SECONDS = 30;
 /**
- * How Deno words a peer that went without a close frame (a lid shut, a tab
- * killed, Wi-Fi gone): normal on the internet, so not a protocol error.
- */
-/**
  * How long an accepted socket may take to open. One whose client went while
  * its route's module was loading (the first upgrade of a route) is never
  * opened by Deno 2.9.6 and fires no event at all: past this it is taken for
  * closed (1006), so its slots and its route's state are given back.
  */
 export const OPEN_TIMEOUT_MS = 10_000;
+/** How often sockets still opening are looked at (so one is taken for closed within 11 s). */
+const OPEN_SWEEP_MS = 1_000;
 /**
  * Deno's words for a peer gone mid-write or mid-read (a tab killed as a frame went out, a push
- * ended with Ctrl-C: "Cannot read request body as underlying resource unavailable").
+ * ended with Ctrl-C: "Cannot read request body as underlying resource unavailable") or without a
+ * close frame (a lid shut, Wi-Fi gone): normal on the internet, so not a protocol error.
  */
 export const PEER_GONE =
   /^unexpected eof$|connection reset|broken pipe|failed to send frame|underlying resource unavailable/i;
@@ -141,7 +140,11 @@ export function checkUpgrade(
  * and so it holds its slot, so no address ever has more than its share.
  */
 export class Connections {
-  readonly #sockets = new Set<WebSocket>();
+  /** Every socket open or opening, with what its listeners need (one object, no closures). */
+  readonly #sockets = new Map<WebSocket, Seat>();
+  /** Sockets not open yet, with when they were accepted; swept by `#sweepOpening`. */
+  readonly #opening = new Map<WebSocket, number>();
+  #openingSweep: ReturnType<typeof setInterval> | undefined;
   /** Set by `closeAll`: shutting down, so no new socket is taken. */
   #closing = false;
   readonly #perAddress = new Map<string, number>();
@@ -192,14 +195,15 @@ export class Connections {
 
   /**
    * Upgrades `request` for `path` (`Deno.upgradeWebSocket`), counting it
-   * against the client's address until it closes.
+   * against the client's address until it closes. The listeners are shared by
+   * every socket (an idle socket's memory is mostly Deno's own: see
+   * docs/transport.md), its state one `Seat`.
    */
   accept(
     request: Request,
     client: Client,
     path: string,
   ): { socket: WebSocket; response: Response } {
-    const address = client.address;
     const protocol = offeredProtocol(request);
     const { socket, response } = Deno.upgradeWebSocket(request, {
       idleTimeout: this.#policy.pingIntervalSeconds,
@@ -209,53 +213,88 @@ export class Connections {
     // Deno 2.9.6 answers with the agreed subprotocol but leaves the server socket's
     // `protocol` empty: set it, so routes read what was agreed, as on a client's socket.
     if (protocol) Object.defineProperty(socket, "protocol", { value: protocol });
-    this.#sockets.add(socket);
-    this.#perAddress.set(address, this.countFor(address) + 1);
-    // Deno can report a close twice (1005, then 0 or 1001 when the close frame's write
-    // fails): the slot is given back once.
-    const neverOpened = setTimeout(() => {
-      if (socket.readyState !== WebSocket.CONNECTING) return;
-      // Every close listener runs, the route's too; should it open after all, it is closed.
-      socket.dispatchEvent(new CloseEvent("close", { code: 1006, reason: "Never opened" }));
-      socket.addEventListener(
-        "open",
-        () => socket.close(CLOSE_TRY_AGAIN_LATER, "Took too long to open"),
-      );
-    }, OPEN_TIMEOUT_MS);
-    socket.addEventListener("open", () => clearTimeout(neverOpened), { once: true });
-    socket.addEventListener("close", () => {
-      clearTimeout(neverOpened);
-      if (!this.#sockets.delete(socket)) return;
-      const left = this.countFor(address) - 1;
-      if (left > 0) this.#perAddress.set(address, left);
-      else this.#perAddress.delete(address);
-    });
-    // Deno reads whole messages up to 64 MiB: refuse larger ones before any handler sees
-    // them, and hand no handler anything once the socket is being closed for it.
-    let refused = false;
-    socket.addEventListener("message", (event) => {
-      if (!refused && !exceedsBytes(event.data, this.#policy.maxMessageBytes)) return;
-      event.stopImmediatePropagation();
-      if (refused) return;
-      refused = true;
-      this.#log.warn("message-refused", {
-        reason: "too big",
-        limit: this.#policy.maxMessageBytes,
-        path,
-        ...clientFields(client),
-      });
-      socket.close(CLOSE_TOO_BIG, "Message too big");
-    });
-    // A protocol error (a bad frame, invalid UTF-8) drops that connection: say why. A peer
-    // that went without a close frame is no error: said only with --verbose.
-    socket.addEventListener("error", (event) => {
-      const reason = (event as ErrorEvent).message;
-      const fields = { path, ...clientFields(client), reason };
-      if (PEER_GONE.test(reason)) this.#log.debug("websocket-lost", fields);
-      else this.#log.warn("websocket-error", fields);
-    });
+    this.#sockets.set(socket, { client, path, refused: false });
+    this.#perAddress.set(client.address, this.countFor(client.address) + 1);
+    this.#opening.set(socket, Date.now());
+    this.#openingSweep ??= setInterval(this.#sweepOpening, OPEN_SWEEP_MS);
+    socket.addEventListener("close", this.#onClose);
+    socket.addEventListener("message", this.#onMessage);
+    socket.addEventListener("error", this.#onError);
     return { socket, response };
   }
+
+  /**
+   * Gives a closed socket's slots back, once: Deno can report a close twice
+   * (1005, then 0 or 1001 when the close frame's write fails).
+   */
+  readonly #onClose = (event: Event): void => {
+    const socket = event.target as WebSocket;
+    const seat = this.#sockets.get(socket);
+    if (!seat) return;
+    this.#sockets.delete(socket);
+    this.#opening.delete(socket);
+    const address = seat.client.address;
+    const left = this.countFor(address) - 1;
+    if (left > 0) this.#perAddress.set(address, left);
+    else this.#perAddress.delete(address);
+  };
+
+  /**
+   * Deno reads whole messages up to 64 MiB: refuses larger ones before any
+   * handler sees them, and hands no handler anything once the socket is being
+   * closed for it (this listener is registered before the route's).
+   */
+  readonly #onMessage = (event: MessageEvent): void => {
+    const socket = event.target as WebSocket;
+    const seat = this.#sockets.get(socket);
+    if (seat && !seat.refused && !exceedsBytes(event.data, this.#policy.maxMessageBytes)) return;
+    event.stopImmediatePropagation();
+    if (!seat || seat.refused) return;
+    seat.refused = true;
+    this.#log.warn("message-refused", {
+      reason: "too big",
+      limit: this.#policy.maxMessageBytes,
+      path: seat.path,
+      ...clientFields(seat.client),
+    });
+    socket.close(CLOSE_TOO_BIG, "Message too big");
+  };
+
+  /**
+   * A protocol error (a bad frame, invalid UTF-8) drops that connection: says
+   * why. A peer that went without a close frame is no error: said only with
+   * --verbose.
+   */
+  readonly #onError = (event: Event): void => {
+    const seat = this.#sockets.get(event.target as WebSocket);
+    const reason = (event as ErrorEvent).message;
+    const fields = { path: seat?.path, ...(seat && clientFields(seat.client)), reason };
+    if (PEER_GONE.test(reason)) this.#log.debug("websocket-lost", fields);
+    else this.#log.warn("websocket-error", fields);
+  };
+
+  /**
+   * Takes a socket still not open after `OPEN_TIMEOUT_MS` for closed (1006):
+   * every close listener runs, the route's too; should it open after all, it
+   * is closed. One timer for all, running while any socket is opening.
+   */
+  readonly #sweepOpening = (): void => {
+    const now = Date.now();
+    for (const [socket, since] of this.#opening) {
+      if (socket.readyState !== WebSocket.CONNECTING) this.#opening.delete(socket);
+      else if (now - since >= OPEN_TIMEOUT_MS) {
+        this.#opening.delete(socket);
+        socket.dispatchEvent(new CloseEvent("close", { code: 1006, reason: "Never opened" }));
+        socket.addEventListener(
+          "open",
+          () => socket.close(CLOSE_TRY_AGAIN_LATER, "Took too long to open"),
+        );
+      }
+    }
+    if (this.#opening.size > 0) return;
+    clearInterval(this.#openingSweep);
+    this.#openingSweep = undefined;
+  };
 
   /**
    * Closes every socket with `code`; used on shutdown. One still opening (its
@@ -267,7 +306,7 @@ export class Connections {
   closeAll(code: number, reason: string): Promise<void> {
     this.#closing = true;
     const opening: Promise<unknown>[] = [];
-    for (const socket of this.#sockets) {
+    for (const socket of this.#sockets.keys()) {
       if (socket.readyState === WebSocket.OPEN) socket.close(code, reason);
       else if (socket.readyState === WebSocket.CONNECTING) {
         opening.push(
@@ -282,6 +321,14 @@ export class Connections {
     }
     return Promise.all(opening).then(() => {});
   }
+}
+
+/** What a socket's shared listeners need of it. */
+interface Seat {
+  client: Client;
+  path: string;
+  /** Closed for a message over `--max-message`: its messages reach no handler. */
+  refused: boolean;
 }
 
 /** liveplot's subprotocol, when the client offers it (it asks for binary data frames). */
