@@ -89,8 +89,8 @@ Deno.test({
       try {
         const rates = [await firstRate(page)];
         const actual = [pushedRate()];
-        // Two more readings a second apart (the status refreshes every second).
-        for (const _ of [1, 2]) {
+        // Four more readings a second apart (the status refreshes every second).
+        for (const _ of [1, 2, 3, 4]) {
           const before = await page.locator("#status").textContent();
           await page.waitForFunction(
             // deno-lint-ignore no-explicit-any
@@ -102,12 +102,15 @@ Deno.test({
           actual.push(pushedRate());
         }
         // Against what was pushed (a busy machine pushes fewer, in bursts: 13.7 and 5.8 seen
-        // for "10 a second"): within 40%. Counted from the page's open instead, as before, the
-        // rate read 1.3-3.6 for 10 a second.
+        // for "10 a second"): within 40% from the third reading on. The first points reach the
+        // page late (the first write creates the stream, and its waiting viewer joins it), so the
+        // first two seconds' arrivals can span less time than their pushes did (14.1 shown for 9.9
+        // pushed was seen): those readings may only be high. Counted from the page's open
+        // instead, as before, the rate read 1.3-3.6 for 10 a second.
         rates.forEach((rate, i) => {
           const sent = actual[i]!;
           assert.ok(
-            Math.abs(rate - sent) <= 0.4 * sent,
+            rate >= 0.6 * sent && (i < 2 || rate <= 1.4 * sent),
             `${phase}: the points/s pushed, ${actual.map((r) => r.toFixed(1))}, not ${rates}`,
           );
         });
