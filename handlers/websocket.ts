@@ -140,8 +140,10 @@ export function checkUpgrade(
  * and so it holds its slot, so no address ever has more than its share.
  */
 export class Connections {
-  /** Every socket open or opening, with what its listeners need (one object, no closures). */
-  readonly #sockets = new Map<WebSocket, Seat>();
+  /** Every socket open or opening. */
+  readonly #sockets = new Set<WebSocket>();
+  /** What a socket's shared listeners need (one object, no closures), kept past its close. */
+  readonly #seats = new WeakMap<WebSocket, Seat>();
   /** Sockets not open yet, with when they were accepted; swept by `#sweepOpening`. */
   readonly #opening = new Map<WebSocket, number>();
   #openingSweep: ReturnType<typeof setInterval> | undefined;
@@ -213,7 +215,8 @@ export class Connections {
     // Deno 2.9.6 answers with the agreed subprotocol but leaves the server socket's
     // `protocol` empty: set it, so routes read what was agreed, as on a client's socket.
     if (protocol) Object.defineProperty(socket, "protocol", { value: protocol });
-    this.#sockets.set(socket, { client, path, refused: false });
+    this.#sockets.add(socket);
+    this.#seats.set(socket, { client, path, refused: false });
     this.#perAddress.set(client.address, this.countFor(client.address) + 1);
     this.#opening.set(socket, Date.now());
     this.#openingSweep ??= setInterval(this.#sweepOpening, OPEN_SWEEP_MS);
@@ -225,18 +228,24 @@ export class Connections {
 
   /**
    * Gives a closed socket's slots back, once: Deno can report a close twice
-   * (1005, then 0 or 1001 when the close frame's write fails).
+   * (1005, then 0 or 1001 when the close frame's write fails). `--verbose`
+   * logs it with its close code, as it logged the open.
    */
-  readonly #onClose = (event: Event): void => {
+  readonly #onClose = (event: CloseEvent): void => {
     const socket = event.target as WebSocket;
-    const seat = this.#sockets.get(socket);
-    if (!seat) return;
-    this.#sockets.delete(socket);
+    const seat = this.#seats.get(socket);
+    if (!seat || !this.#sockets.delete(socket)) return;
     this.#opening.delete(socket);
     const address = seat.client.address;
     const left = this.countFor(address) - 1;
     if (left > 0) this.#perAddress.set(address, left);
     else this.#perAddress.delete(address);
+    this.#log.debug("websocket-closed", {
+      path: seat.path,
+      ...clientFields(seat.client),
+      code: event.code,
+      reason: event.reason || undefined,
+    });
   };
 
   /**
@@ -246,10 +255,10 @@ export class Connections {
    */
   readonly #onMessage = (event: MessageEvent): void => {
     const socket = event.target as WebSocket;
-    const seat = this.#sockets.get(socket);
-    if (seat && !seat.refused && !exceedsBytes(event.data, this.#policy.maxMessageBytes)) return;
+    const seat = this.#seats.get(socket);
+    if (!seat || (!seat.refused && !exceedsBytes(event.data, this.#policy.maxMessageBytes))) return;
     event.stopImmediatePropagation();
-    if (!seat || seat.refused) return;
+    if (seat.refused) return;
     seat.refused = true;
     this.#log.warn("message-refused", {
       reason: "too big",
@@ -266,7 +275,7 @@ export class Connections {
    * --verbose.
    */
   readonly #onError = (event: Event): void => {
-    const seat = this.#sockets.get(event.target as WebSocket);
+    const seat = this.#seats.get(event.target as WebSocket);
     const reason = (event as ErrorEvent).message;
     const fields = { path: seat?.path, ...(seat && clientFields(seat.client)), reason };
     if (PEER_GONE.test(reason)) this.#log.debug("websocket-lost", fields);
@@ -306,7 +315,7 @@ export class Connections {
   closeAll(code: number, reason: string): Promise<void> {
     this.#closing = true;
     const opening: Promise<unknown>[] = [];
-    for (const socket of this.#sockets.keys()) {
+    for (const socket of this.#sockets) {
       if (socket.readyState === WebSocket.OPEN) socket.close(code, reason);
       else if (socket.readyState === WebSocket.CONNECTING) {
         opening.push(

@@ -292,7 +292,7 @@ Deno.test("browser commands follow the platform and BROWSER's %s", () => {
   ]);
 });
 
-Deno.test("logs are key=value lines; --quiet hides routine ones, --verbose adds connections", async () => {
+Deno.test("logs are key=value lines; --quiet hides routine ones, --verbose adds connections, opened and closed", async () => {
   const quiet = spawnCli(["--port", "0", "--no-open", "--quiet"]);
   await quiet.url;
   await quiet.stop();
@@ -301,12 +301,16 @@ Deno.test("logs are key=value lines; --quiet hides routine ones, --verbose adds 
   const verbose = spawnCli(["--port", "0", "--no-open", "--verbose"]);
   const url = await verbose.url;
   const socket = await openSocket(socketUrl(url, "/echo"));
-  socket.close();
+  socket.close(1000, "done");
   await waitFor(
-    () => verbose.stderr.some((line) => line.includes("event=websocket-opened")),
+    () =>
+      verbose.stderr.some((line) =>
+        /event=websocket-closed path=\/echo .*code=1000 reason=done$/.test(line)
+      ),
     5000,
-    "the connection's log line",
+    "the connection's closing line",
   );
+  assert.ok(verbose.stderr.some((line) => line.includes("event=websocket-opened path=/echo")));
   await verbose.stop();
   for (const line of verbose.stderr) {
     assert.match(line, /^level=(debug|info|warn|error) event=[a-z-]+( \w+=\S+)*/);
