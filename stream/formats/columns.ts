@@ -17,6 +17,7 @@
  */
 
 import type { PointSink, XKind } from "../sink.ts";
+import { BOOT_LINE, isBootLine } from "./boot_banner.ts";
 import {
   isFraction,
   isText,
@@ -162,6 +163,8 @@ class ColumnsReader implements LineReader {
     }
     // Given --format pairs, a line of words is no header: it is skipped, and counted.
     if (this.#pairsOnly) return this.#skip(NO_PAIRS);
+    // A board's reset (`tail 4`, `chksum 0xcc`) names no series and no column.
+    if (isBootLine(line)) return this.#skip(BOOT_LINE);
     if (numbers === 0 && !rest.some((token) => isGap(token.text))) {
       if (!isText(line)) return this.#skip(NOT_TEXT);
       // A line with numbers in it (`22.5,41`) is never a header.

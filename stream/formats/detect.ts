@@ -10,6 +10,7 @@
  */
 
 import type { PointSink } from "../sink.ts";
+import { BOOT_LINE, isBootLine } from "./boot_banner.ts";
 import { createColumnsReader } from "./columns.ts";
 import { createDelimitedReader, detectDelimiter } from "./delimited.ts";
 import { isFraction, isText, leadingTimestamp, NOT_TEXT, tokenize, valueOf } from "./headers.ts";
@@ -63,6 +64,11 @@ class AutoReader implements LineReader {
   read(line: string, arrival: number, sink: PointSink): LineOutcome {
     if (this.#delegate) return this.#delegate.read(line, arrival, sink);
     if (line.trim() === "") return "blank";
+    // A board's boot ROM, before its sketch's lines: not held, so the header that follows is.
+    if (isBootLine(line)) {
+      this.#skipReason = BOOT_LINE;
+      return "skipped";
+    }
     const reader = readerFor(line, this.#x);
     if (!reader) {
       if (!isText(line)) {

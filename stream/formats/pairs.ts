@@ -30,6 +30,7 @@
  * @module
  */
 
+import { isBootLine } from "./boot_banner.ts";
 import { colonPairs } from "./colon_pairs.ts";
 import { isUnit, parseInfinity, parseValue, scanned, scanNumber } from "./numbers.ts";
 import {
@@ -67,7 +68,7 @@ export function parsePairs(text: string): { style: PairStyle; pairs: Pair[] } | 
     }
     if (pairs.length > 0) return { style: "=", pairs };
   }
-  if (BOOT_BANNER.test(line)) return undefined;
+  if (isBootLine(text)) return undefined;
   const valueLabel = valueLabelPairs(line);
   if (valueLabel) return { style: "value-label", pairs: valueLabel };
   if (line.includes(":")) {
@@ -81,13 +82,6 @@ export function parsePairs(text: string): { style: PairStyle; pairs: Pair[] } | 
   const alternating = nameValuePairs(line);
   return alternating ? { style: "name value", pairs: alternating } : undefined;
 }
-
-/**
- * The lines of the ESP32's boot ROM that would read as pairs, printed at each
- * reset before a sketch's own lines (its others hold hex values or words).
- */
-const BOOT_BANNER =
-  /^(?:configsip: \d+, SPIWP:0x[\da-f]+|mode:\w+, clock div:\d+|load:0x[\da-f]+,len:\d+|ho \d+ tail \d+ room \d+)\s*$/;
 
 /**
  * statsd's `name:value|type[|@rate][|#tags]`, of the types whose values are
