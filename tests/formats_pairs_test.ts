@@ -106,6 +106,23 @@ Deno.test("Adafruit's Temp = 21.5 *C: spaced = pairs with a * for the degree sig
   assert.deepEqual(ysOf(read("temp=21.5*C\n").sink), { temp: [21.5] });
 });
 
+Deno.test("Adafruit's BME280 example: Approx. Altitude = 0.12 m is a series, named as the others", () => {
+  // Adafruit_BME280_Library's examples/bme280test.ino: its setup's lines, then printValues() twice
+  // (no board here: written from the sketch's print calls). Its two banner lines are a header.
+  const { sink, outcomes } = read(fixture("formats/bme280.txt"));
+  assert.deepEqual(ysOf(sink), {
+    Temperature: [21.5, 21.52],
+    Pressure: [1013.1, 1013.08],
+    "Approx. Altitude": [0.12, 0.14],
+    Humidity: [40, 40.1],
+  });
+  assert.ok(!outcomes.includes("skipped"));
+  // A name of words before a spaced = is one pair's, the whole line: ping's summary is none.
+  assert.deepEqual(read("rtt min/avg/max/mdev = 0.040/0.050/0.101/0.020 ms\n").sink.names(), []);
+  assert.deepEqual(ysOf(read("Heat index = 21.01 *C\n").sink), { "Heat index": [21.01] });
+  assert.deepEqual(read("Approx. Altitude = 0x10 m\n").sink.names(), []);
+});
+
 Deno.test("statsd lines are pairs: name:value|type, a counter divided by its sample rate", () => {
   const { sink, outcomes, detected } = read(
     "cpu:1.5|g\nrequests:1|c|@0.1\nlatency:12|ms\ntime:3|ms|@0.5\nqueue.depth:4|h\nsize:5|d\n",

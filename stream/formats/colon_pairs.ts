@@ -11,14 +11,13 @@ import { isSpacedUnit, parseValue, scanned } from "./numbers.ts";
 import {
   AMBIGUOUS_COMMA,
   isName,
+  MAX_NAME_WORDS,
   NUMBER_START,
   type Pair,
   unquote,
   withUnit,
 } from "./pair_names.ts";
 
-/** Words a name may have (`Heat index`, `Free heap size`): a label's, never a sentence's. */
-const MAX_NAME_WORDS = 3;
 const COLON_ITEMS = /[,\t;]/;
 /** Most items: `Name: value` or `name:value`, one word each, read at once. */
 const ONE_PAIR = /^\s*([^\s:]+):\s*(\S+)\s*$/;

@@ -17,6 +17,9 @@ export interface Pair {
   refused?: boolean;
 }
 
+/** Words a name may have (`Heat index`, `Approx. Altitude`): a label's, never a sentence's. */
+export const MAX_NAME_WORDS = 3;
+
 /** How a number starts: a value starting so that is not one is refused, not taken for a word. */
 export const NUMBER_START = /^[-+]?\.?\d/;
 

@@ -32,10 +32,11 @@
 
 import { isBootLine } from "./boot_banner.ts";
 import { colonPairs } from "./colon_pairs.ts";
-import { isUnit, parseInfinity, parseValue, scanned, scanNumber } from "./numbers.ts";
+import { isSpacedUnit, isUnit, parseInfinity, parseValue, scanned, scanNumber } from "./numbers.ts";
 import {
   AMBIGUOUS_COMMA,
   isName,
+  MAX_NAME_WORDS,
   NUMBER_START,
   type Pair,
   unquote,
@@ -65,6 +66,7 @@ export function parsePairs(text: string): { style: PairStyle; pairs: Pair[] } | 
     if (equalsSeen.spaced) {
       const joined = joinSpacedEquals(line);
       if (joined !== line) pairs = equalsPairs(joined, marked);
+      else if (pairs.length === 0) pairs = wordsEqualsPair(line, marked);
     }
     if (pairs.length > 0) return { style: "=", pairs };
   }
@@ -167,6 +169,29 @@ function joinSpacedEquals(line: string): string {
   }
   return joined;
 }
+
+/**
+ * `Label words = value [unit]`, the line's one pair, with a name of up to
+ * MAX_NAME_WORDS words one space apart, as `Label words: value` has (Adafruit's
+ * BME280 example prints `Approx. Altitude = 0.12 m` among `Pressure = 1013.10
+ * hPa`): the pair `Approx. Altitude`. The value is read as `name=value` reads it.
+ */
+function wordsEqualsPair(line: string, marked: boolean): Pair[] {
+  const match = WORDS_EQUALS.exec(line);
+  if (!match) return [];
+  const name = match[1] as string;
+  const unit = match[3];
+  if (!name.split(" ").every(isName) || (unit !== undefined && !isSpacedUnit(unit))) return [];
+  // One word stands in for the name while the value is read; no unit makes it another name.
+  const pairs = equalsPairs(`_=${match[2]}${unit === undefined ? "" : ` ${unit}`}`, marked);
+  for (const pair of pairs) pair.name = name;
+  return pairs;
+}
+
+/** Two words or more, one space apart, none with an `=`: `Approx. Altitude`. */
+const NAME_WORDS = String.raw`[^\s=]+(?: [^\s=]+){1,${MAX_NAME_WORDS - 1}}`;
+/** Words, a spaced `=`, a value and a unit: `Approx. Altitude = 0.12 m`. */
+const WORDS_EQUALS = new RegExp(String.raw`^\s*(${NAME_WORDS})\s*=\s*(\S+)(?:\s+(\S+))?\s*$`);
 
 function equalsPairs(line: string, marked: boolean): Pair[] {
   const tokens = line.split(SEPARATORS);
