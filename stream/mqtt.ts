@@ -19,7 +19,7 @@
 import type { MqttClient } from "mqtt";
 import process from "node:process";
 import { describeError } from "../log.ts";
-import { parseValue } from "./formats/numbers.ts";
+import { HEX_NUMBER, isHexNumber, parseValue } from "./formats/numbers.ts";
 import type { LineReader } from "./formats/mod.ts";
 import { withoutEscapes } from "./escapes.ts";
 import { LineFeed } from "./line_feed.ts";
@@ -177,6 +177,9 @@ export async function startMqtt(spec: MqttSpec, options: SourceOptions): Promise
         feed.sink.commit();
         return;
       }
+      // The topic's number in hex is none, as in any format: skipped and said, never held as
+      // a header (the topic's stream would wait for data behind it).
+      if (isHexNumber(trimmed)) return feed.skip(1, trimmed, HEX_NUMBER);
     }
     let known = topics.get(topic);
     if (!known) {

@@ -60,6 +60,29 @@ Deno.test("--mqtt: a topic's number, JSON fields and pairs each plot; # takes ev
   }
 });
 
+Deno.test("--mqtt: a payload of one hex number (0xff) is skipped with its reason, not held as a header", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "liveplot-mqtt-" });
+  try {
+    await using broker = await startMosquitto(dir, freeTcpPort());
+    await using server = await startTestServer({
+      source: { kind: "mqtt", broker: `mqtt://127.0.0.1:${broker.port}`, topic: "sensors/#" },
+    });
+    const hub = server.hub!;
+    await waitFor(() => hub.status.state === "live", 10_000, "the subscription");
+    await publish(broker.port, "sensors/reg", "0xff");
+    // Published after it: once it plots, the hex payload was read.
+    await publish(broker.port, "sensors/temp", "21.5");
+    await waitFor(() => hub.names.length === 1, 10_000, "the number after the hex payload");
+    assert.deepEqual(hub.names, ["sensors/temp"]);
+    assert.deepEqual([hub.status.headers, hub.status.skipped], [0, 1]);
+    assert.deepEqual(hub.status.recentSkipped.map(({ line, reason }) => [line, reason]), [
+      ["0xff", "a hex number (0x…): only decimal numbers are read"],
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("--mqtt: + matches one level only", async () => {
   const dir = await Deno.makeTempDir({ prefix: "liveplot-mqtt-" });
   try {

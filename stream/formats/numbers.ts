@@ -198,6 +198,16 @@ export function isUnit(text: string, start: number, end: number): boolean {
   return !(end - start === 1 && text.charCodeAt(start) === 47);
 }
 
+/** Why a value alone written in hex is skipped (an MQTT payload): in a line it is refused. */
+export const HEX_NUMBER = "a hex number (0x…): only decimal numbers are read";
+
+/** Returns true when `text` is a hex literal (`0xff`, `-0x1F`), which no format reads as a number. */
+export function isHexNumber(text: string): boolean {
+  return HEX_LITERAL.test(text);
+}
+
+const HEX_LITERAL = /^[-+]?0[xX][\da-fA-F]+$/;
+
 /** `x` (or `X`) and hex letters right after a `0`: what is left of `0xff` after its `0`. */
 function isHexTail(text: string, start: number, end: number): boolean {
   const code = text.charCodeAt(start);
