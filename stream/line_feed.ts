@@ -246,7 +246,8 @@ export class LineFeed {
       if (!signal?.aborted) this.#options.log.warn("source-read-failed", { error: String(error) });
     }
     const { points, header, skipped } = this.#tally.counts;
-    // Lines of words alone (a header, a banner) plot nothing: the log says so, as the page does.
+    // Lines of words alone (a header, a banner) plot nothing: the log says so, as the page does;
+    // but not of a source liveplot stopped (`signal`), whose input did not end.
     if (points === 0 && header > 0 && !signal?.aborted) {
       this.#options.log.warn("format-no-data", {
         headers: header,

@@ -83,7 +83,8 @@ async function startReplay(
   }
   options.log.info("source-started", { replay: path, speed });
   const ended = endedWhen(
-    feed.pump(batches),
+    // Stopped, its lines so far did not end with the input: the feed is told not to say so.
+    feed.pump(batches, abort.signal),
     options,
     { replay: path },
     () => abort.signal.aborted,
@@ -138,10 +139,11 @@ function startCommand(
     child.stderr,
     (line) => options.log.info("source-stderr", { child: child.pid, line }),
   );
-  let stopping = false;
+  // Aborted by a stop: the output's end is then liveplot's doing, not the input's end.
+  const stopping = new AbortController();
 
   const feed = new LineFeed(options);
-  const ended = Promise.all([feed.pumpChunks(output), child.status])
+  const ended = Promise.all([feed.pumpChunks(output, stopping.signal), child.status])
     .then(
       async ([, status]) => {
         // What the command started may hold its stderr open: its end is waited for a moment only,
@@ -158,8 +160,9 @@ function startCommand(
         const exitCode = status.code;
         options.hub.report({ state: "ended", exitCode, stderr: [...stderr.lines] });
         if (late) stderr.done.then(() => options.hub.report({ stderr: [...stderr.lines] }));
-        if (stopping) options.log.info("source-stopped", { command, child: child.pid });
-        else if (exitCode === 0) {
+        if (stopping.signal.aborted) {
+          options.log.info("source-stopped", { command, child: child.pid });
+        } else if (exitCode === 0) {
           options.log.info("source-ended", { command, child: child.pid, code: 0, note: SERVING });
         } else {
           // A failure, seen under --quiet too, with the last thing it said.
@@ -176,7 +179,7 @@ function startCommand(
     );
 
   const stop = async () => {
-    stopping = true;
+    stopping.abort();
     const exited = child.status.then(() => true);
     // `script` runs the command in a session of its own. Signalled, script itself waits two
     // seconds before it exits; the command, signalled alone, ends at once and script with it.

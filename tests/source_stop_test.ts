@@ -8,7 +8,16 @@
 
 import assert from "node:assert/strict";
 import { RECORDING_HEADER } from "../stream/recorder.ts";
-import { captureLog, spawnCli, startTestServer, waitFor } from "./helpers.ts";
+import {
+  captureLog,
+  closeSocket,
+  controlMessages,
+  openRecorded,
+  socketUrl,
+  spawnCli,
+  startTestServer,
+  waitFor,
+} from "./helpers.ts";
 import { freeTcpPort, freeUdpPort, startMosquitto } from "./services.ts";
 
 /** The `source-…` lines of `log` after its `source-started`. */
@@ -41,6 +50,38 @@ Deno.test("a replay stopped by SIGTERM is source-stopped, as a command is; one p
     );
     await server.source!.ended;
     assert.deepEqual(sourceLines(lines), [`level=info event=source-ended replay=${short}`]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a command or replay stopped by Ctrl-C after a header line alone is source-stopped, not an input that ended", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "liveplot-stop-header-" });
+  try {
+    // A header, then numbers ten seconds later: Ctrl-C comes before them.
+    const replay = `${dir}/header.lpr`;
+    await Deno.writeTextFile(replay, `${RECORDING_HEADER}\n1\ta b\n11\t1 2\n`);
+    const sources = [
+      { args: ["--", "sh", "-c", 'echo "a b"; sleep 100'], stopped: "command=sh" },
+      { args: ["--replay", replay], stopped: `replay=${replay}` },
+    ];
+    for (const { args, stopped } of sources) {
+      const cli = spawnCli(["--port", "0", "--no-open", ...args]);
+      const { socket, messages } = await openRecorded(socketUrl(await cli.url, "/data"));
+      await waitFor(
+        () => controlMessages(messages).some((message) => message.headers === 1),
+        10_000,
+        "the header line read",
+      );
+      await closeSocket(socket);
+      cli.process.kill("SIGINT");
+      assert.equal((await cli.stop()).code, 0);
+      const log = cli.stderr.join("\n");
+      assert.deepEqual(sourceLines(cli.stderr).map((line) => line.replace(/ child=\d+/, "")), [
+        `level=info event=source-stopped ${stopped}`,
+      ], log);
+      assert.ok(!log.includes("input ended"), log);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
