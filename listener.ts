@@ -23,8 +23,9 @@
  *   for a client that stays (docs/transport.md). Over HTTP/2 (a request with
  *   no `Host`: its authority is `:authority`) the answer is left as it is:
  *   the stream ends alone, and dropping it would lose the answer; its body is
- *   read out first whether or not it declares a length (answered unread, a
- *   stream is reset and the client loses the answer). A
+ *   read out first whether or not it declares a length, and when read in part
+ *   (a refusal mid-body) too: answered unread, a stream is reset and the
+ *   client loses the answer. A
  *   `Connection: close` from the client is honoured by Deno itself.
  *
  * @module
@@ -181,7 +182,10 @@ async function serveWithBody(
     return request.headers.has("host") ? closingAfter(response) : response;
   }
   const idleMs = options.bodyIdleMs ?? BODY_IDLE_MS;
-  const watched = watchBody(request.body as ReadableStream<Uint8Array>, idleMs);
+  // Over HTTP/2 (no Host) a body cancelled before its answer goes makes Deno reset the stream
+  // (RST_STREAM CANCEL, which drops the answer's frames not yet sent): its rest is read out first.
+  const http2 = !request.headers.has("host");
+  const watched = watchBody(request.body as ReadableStream<Uint8Array>, idleMs, http2);
   const wrapped = new Request(request.url, {
     method: request.method,
     headers: request.headers,
@@ -190,19 +194,20 @@ async function serveWithBody(
     duplex: "half",
   });
   const response = await handler(wrapped, info);
-  // A body read in part (408, or a refusal mid-body): Deno keeps the connection whatever the
-  // answer does, so the answer goes whole; ending it with an error would only cut off its end.
-  if (watched.finished() || watched.readInPart()) return response;
+  if (watched.finished()) return response;
+  // A body read in part (408, or a refusal mid-body) over HTTP/1.1: Deno keeps the connection
+  // whatever the answer does, so the answer goes whole; ending it with an error would only cut
+  // off its end. Over HTTP/2 its rest is read out, as an unread body's is.
+  if (watched.readInPart() && !http2) return response;
   // A small body already sent is read out, so the client reads its answer whole and keeps the
-  // connection; a big or slow one ends it. Over HTTP/2 (no Host) only the stream ends: Deno
-  // resets it when the answer goes before the body is read, and the client loses the answer.
-  const http2 = !request.headers.has("host");
+  // connection; a big or slow one ends it. Over HTTP/2 only the stream ends: Deno resets it when
+  // the answer goes before the body is read, and the client loses the answer.
   // Bodies read out at once are few: each holds a stream's buffers (over HTTP/2 about 0.3 MB)
   // for up to DRAIN_MS, and a client with no token can start them. Past that, as before.
   if (drains.active < MAX_DRAINS) {
     drains.active++;
     try {
-      if (await drained(request, watched.body, http2)) return response;
+      if (await drained(request, watched, http2)) return response;
     } finally {
       drains.active--;
     }
@@ -229,14 +234,14 @@ export const MAX_DRAINS = 32;
  */
 async function drained(
   request: Request,
-  body: ReadableStream<Uint8Array>,
+  body: WatchedBody,
   anyLength = false,
 ): Promise<boolean> {
   // Over HTTP/1.1 no length (chunked) says nothing of how much is coming: not read.
   const length = request.headers.get("content-length");
   const declared = length === null ? (anyLength ? 0 : Infinity) : Number(length);
-  if (body.locked || !(declared <= DRAIN_BYTES)) return false;
-  const reader = body.getReader();
+  // A body the handler still holds (locked, unread) is its own.
+  if ((body.body.locked && !body.readInPart()) || !(declared <= DRAIN_BYTES)) return false;
   const deadline = Date.now() + DRAIN_MS;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let bytes = 0;
@@ -244,7 +249,7 @@ async function drained(
     while (bytes <= DRAIN_BYTES) {
       const wait = Math.min(DRAIN_PAUSE_MS, deadline - Date.now());
       const late = new Promise<"late">((resolve) => timer = setTimeout(resolve, wait, "late"));
-      const next = await Promise.race([reader.read(), late]);
+      const next = await Promise.race([body.readRest(), late]);
       clearTimeout(timer);
       if (next === "late") return false;
       if (next.done) return true;
@@ -255,16 +260,33 @@ async function drained(
     return false;
   } finally {
     clearTimeout(timer);
-    reader.releaseLock();
   }
+}
+
+/** A request body as `watchBody` gives it to the handler, and what the listener does with it. */
+interface WatchedBody {
+  /** The body the handler reads. */
+  body: ReadableStream<Uint8Array>;
+  /** Whether it was read to its end. */
+  finished(): boolean;
+  /** Whether it was read from but not to its end (408, a refusal mid-body). */
+  readInPart(): boolean;
+  /** The next chunk of what the handler left unread (over HTTP/2, also after it cancelled). */
+  readRest(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  /** Cancels what is left of the body. */
+  stop(): void;
 }
 
 /**
  * `body`, erroring with a `TimeoutError` when a read waits more than
- * `idleMs` for data; `finished` says whether it was read to its end,
- * `readInPart` whether it was read from but not to its end.
+ * `idleMs` for data. With `keepOnCancel` (HTTP/2) the handler's cancel does
+ * not reach Deno's body, so that its rest can be read out before the answer.
  */
-function watchBody(body: ReadableStream<Uint8Array>, idleMs: number) {
+function watchBody(
+  body: ReadableStream<Uint8Array>,
+  idleMs: number,
+  keepOnCancel: boolean,
+): WatchedBody {
   const reader = body.getReader();
   let done = false;
   let started = false;
@@ -293,7 +315,7 @@ function watchBody(body: ReadableStream<Uint8Array>, idleMs: number) {
     },
     cancel(reason) {
       clearTimeout(timer);
-      return reader.cancel(reason);
+      if (!keepOnCancel) return reader.cancel(reason);
     },
     // Nothing is read ahead: a push refused before its handler reads keeps its body unread.
   }, { highWaterMark: 0 });
@@ -301,6 +323,7 @@ function watchBody(body: ReadableStream<Uint8Array>, idleMs: number) {
     body: watched,
     finished: () => done,
     readInPart: () => started && !done,
+    readRest: () => reader.read(),
     stop: () => {
       clearTimeout(timer);
       reader.cancel().catch(() => {});

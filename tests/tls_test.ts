@@ -80,7 +80,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "over HTTP/2 with TLS a refused push of 1 MB gets its status (curl --http2)",
+  name: "over HTTP/2 with TLS a push refused before or in the middle of its body gets its status",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -93,38 +93,47 @@ Deno.test({
       "--token",
       token,
       "--max-body",
-      "100KiB",
+      "2MiB",
+      "--max-ingest-rate",
+      "1000",
       ...(await makeCertificate(dir).then(({ cert, key }) => ["--cert", cert, "--key", key])),
     ]);
     try {
       const url = await cli.url;
-      const body = `${dir}/body`;
-      await Deno.writeTextFile(body, "v=5\n".repeat(250_000));
-      /** A push through curl over HTTP/2: its status (000 when curl got none). */
-      const push = async (authorization: string) => {
+      // 4 MB, over --max-body; 1.6 MB under it, 400,000 lines, over the rate in its middle: both
+      // more than an HTTP/2 stream's window, so that the client is still sending when refused.
+      await Deno.writeTextFile(`${dir}/big`, "v=5\n".repeat(1_000_000));
+      await Deno.writeTextFile(`${dir}/fast`, "v=5\n".repeat(400_000));
+      /** A push through curl over HTTP/2: its status and HTTP version (000 0: none), its answer. */
+      const push = async (authorization: string, body: string, stream: string) => {
         const { stdout } = await new Deno.Command("curl", {
           args: [
             "-s",
             "--http2",
             "--cacert",
             `${dir}/ca.pem`,
-            "-o",
-            "/dev/null",
             "-w",
-            "%{http_code} %{http_version}",
+            "\n%{http_code} %{http_version}",
             "-H",
             `authorization: ${authorization}`,
             "--data-binary",
-            `@${body}`,
-            new URL("/s/h2", url).href,
+            `@${dir}/${body}`,
+            new URL(`/s/${stream}`, url).href,
           ],
         }).output();
-        return new TextDecoder().decode(stdout);
+        const output = new TextDecoder().decode(stdout);
+        const end = output.lastIndexOf("\n");
+        return { status: output.slice(end + 1), answer: output.slice(0, end) };
       };
       // Answered before the body was read, Deno reset the stream: curl had no status (92).
       for (let i = 0; i < 5; i++) {
-        assert.equal(await push("Bearer wrong-token-0123456789"), "401 2", `try ${i}`);
-        assert.equal(await push(`Bearer ${token}`), "413 2", `try ${i}`);
+        const wrong = await push("Bearer wrong-token-0123456789", "big", "h2");
+        assert.equal(wrong.status, "401 2", `try ${i}`);
+        assert.equal((await push(`Bearer ${token}`, "big", "h2")).status, "413 2", `try ${i}`);
+        // A stream of its own each time: its second's worth (1,000 lines) is taken, then 429.
+        const fast = await push(`Bearer ${token}`, "fast", `h2-${i}`);
+        assert.equal(fast.status, "429 2", `try ${i}`);
+        assert.equal(JSON.parse(fast.answer).taken, 1000, `try ${i}`);
       }
     } finally {
       await cli.stop();
