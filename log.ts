@@ -110,6 +110,57 @@ export function createLogger(
   };
 }
 
+/** Lines of one kind a source may write in any number (a command's standard error), bounded. */
+export interface BoundedLines {
+  /** Logs one line: at info within its second's first `perSecond`, else at debug or counted. */
+  write(fields: LogFields): void;
+  /** The lines have ended: the count so far, and the last line if it was left out, are written now. */
+  end(): void;
+}
+
+/**
+ * Bounds a kind of line that a source, not liveplot, decides the number of:
+ * the first `perSecond` of each second are `info` lines; the rest are
+ * `debug` lines, so `--verbose` writes every one, and otherwise they are
+ * counted and one info line a second says how many were left out
+ * (`suppressed=N period=1s`, with `fields`), as warnings are folded. The
+ * last line left out before a count, or before the end, is written after it,
+ * so the last line is always in the log. `--quiet` writes none of them.
+ */
+export function boundLines(
+  log: Logger,
+  event: string,
+  perSecond: number,
+  fields: LogFields = {},
+): BoundedLines {
+  let written = 0;
+  let suppressed = 0;
+  let held: LogFields | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const close = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    written = 0;
+    if (suppressed > 0) log.info(event, { ...fields, suppressed, period: "1s" });
+    if (held) log.info(event, held);
+    suppressed = 0;
+    held = undefined;
+  };
+  return {
+    write(line) {
+      timer ??= startTimer(close);
+      if (written++ < perSecond) {
+        log.info(event, line);
+        return;
+      }
+      if (log.debug(event, line)) return;
+      if (held) suppressed++;
+      held = line;
+    },
+    end: close,
+  };
+}
+
 /** A timer that never keeps the process alive by itself. */
 function startTimer(callback: () => void): ReturnType<typeof setTimeout> {
   const timer = setTimeout(callback, FOLD_INTERVAL_MS);

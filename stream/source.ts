@@ -8,11 +8,11 @@
  */
 
 import type { SourceSpec } from "../config.ts";
-import { describeError } from "../log.ts";
+import { boundLines, describeError } from "../log.ts";
 import { LineFeed } from "./line_feed.ts";
 import { readByteStream, readInto } from "./line_splitter.ts";
 import { openReplay, ReplayError } from "./replay.ts";
-import { tailStderr } from "./stderr_tail.ts";
+import { STDERR_LOG_LINES_PER_SECOND, tailStderr } from "./stderr_tail.ts";
 import { startScrape } from "./scrape.ts";
 import { startSerial } from "./serial.ts";
 import {
@@ -135,10 +135,12 @@ function startCommand(
   options.log.info("source-started", { command, child: child.pid, unbuffered: spawned.method });
   const chunks = readByteStream(child.stdout, READ_BYTES);
   const output = spawned.method === "script" ? stripTerminalControls(chunks) : chunks;
-  const stderr = tailStderr(
-    child.stderr,
-    (line) => options.log.info("source-stderr", { child: child.pid, line }),
-  );
+  // A noisy command cannot flood the log: its first lines a second, a count, and its last.
+  const logged = boundLines(options.log, "source-stderr", STDERR_LOG_LINES_PER_SECOND, {
+    child: child.pid,
+  });
+  const stderr = tailStderr(child.stderr, (line) => logged.write({ child: child.pid, line }));
+  const stderrDone = stderr.done.then(() => logged.end());
   // Aborted by a stop: the output's end is then liveplot's doing, not the input's end.
   const stopping = new AbortController();
 
@@ -150,7 +152,7 @@ function startCommand(
         // and lines that come later (the rest of it, or a busy machine's late read) follow.
         let timer: ReturnType<typeof setTimeout> | undefined;
         const late = await Promise.race([
-          stderr.done.then(() => false),
+          stderrDone.then(() => false),
           new Promise<boolean>((resolve) =>
             timer = setTimeout(() => resolve(true), STDERR_GRACE_MS)
           ),

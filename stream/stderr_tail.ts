@@ -7,6 +7,11 @@
  * @module
  */
 
+/**
+ * Lines of a command's standard error logged whole each second (`source-stderr`): a traceback's
+ * worth; past it they are counted, or written as debug lines with `--verbose` (log.ts `boundLines`).
+ */
+export const STDERR_LOG_LINES_PER_SECOND = 50;
 /** Lines of a command's standard error kept for the page. */
 export const STDERR_LINES = 5;
 /** A kept line is cut to this many characters: enough for any error message. */

@@ -177,6 +177,26 @@ Deno.test("a stderr line of 2 MB is logged cut at 4 KiB with its length, and is 
   );
 });
 
+Deno.test("a command's 20,000 stderr lines are logged bounded: the first, a count a second, the last; --verbose every one", async () => {
+  const script = "seq 1 20000 >&2; exit 5";
+  const stderrOf = (cli: Cli) =>
+    cli.stderr.filter((line) => line.includes(" event=source-stderr "));
+  const cli = await runToEnd(["--", "sh", "-c", script]);
+  const logged = stderrOf(cli);
+  assert.ok(logged.length < 200, `${logged.length} source-stderr lines`);
+  const whole = logged.flatMap((line) => / line=(\d+)$/.exec(line)?.[1] ?? []).map(Number);
+  const suppressed = logged.map((line) => Number(/ suppressed=(\d+) /.exec(line)?.[1] ?? 0));
+  assert.deepEqual(whole.slice(0, 3), [1, 2, 3]);
+  assert.equal(whole.at(-1), 20000);
+  assert.equal(whole.length + suppressed.reduce((sum, count) => sum + count, 0), 20000);
+  assert.match(
+    cli.stderr.join("\n"),
+    /event=source-ended command=sh child=\d+ code=5 stderr=20000 /,
+  );
+  const verbose = await runToEnd(["--verbose", "--", "sh", "-c", script]);
+  assert.equal(stderrOf(verbose).filter((line) => / line=\d+$/.test(line)).length, 20000);
+});
+
 Deno.test("stderr lines that come after the command's exit still reach the status", async () => {
   // A child the command left behind (off its stdout) holds stderr open past the exit's grace,
   // then writes. Without a terminal (`--no-pty`), where what the command leaves behind lives on.
