@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { readPage, waitForPage } from "./browser.ts";
-import { axisReport, eventually, openVmstatPage, VMSTAT_NAMES } from "./vmstat_page.ts";
+import { axisReport, eventually, openVmstatPage, paletteOf, VMSTAT_NAMES } from "./vmstat_page.ts";
 
 const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
@@ -68,6 +68,32 @@ Deno.test({
           const x = charts.at(-1)?.axes[0];
           assert.ok(x && x.firstLeft >= 0, `the first x label starts at ${x?.firstLeft}`);
         });
+      },
+    );
+
+    await t.step(
+      "a series has one colour in every chart, the legend and the combined chart",
+      async () => {
+        // The combined chart's colours: series number i (arrival order) takes palette colour i.
+        const palette = await paletteOf(page, VMSTAT_NAMES.length);
+        const drawn = await page.evaluate(() => {
+          // deno-lint-ignore no-explicit-any
+          const { liveplot } = globalThis as any;
+          // deno-lint-ignore no-explicit-any
+          return liveplot.charts.flatMap((u: any) =>
+            // deno-lint-ignore no-explicit-any
+            u.series.slice(1).map((s: any) => [s.label, s.stroke()])
+          );
+        });
+        assert.ok((await readPage(page)).groups.length >= 3, "split");
+        const expected = VMSTAT_NAMES.map((name, i) => `${name} ${palette[i]}`);
+        assert.deepEqual(
+          drawn.map(([name, color]: string[]) => `${name} ${color}`).sort(),
+          expected.sort(),
+          "each chart draws the combined chart's colours",
+        );
+        const { series } = await readPage(page);
+        assert.deepEqual(series.map((s) => s.color), palette, "the legend's colours");
       },
     );
 

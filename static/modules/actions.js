@@ -67,7 +67,7 @@ export function pageActions(page) {
         charts: stack.charts.map((c) => c.u),
         legend: store.list().filter((s) => !state.hidden.has(s.name)).map((s) => ({
           name: s.name,
-          color: stack.colorOf(s.name, s.order),
+          color: s.order,
           value: s.lastY,
         })),
       });

@@ -45,7 +45,7 @@ export function sharedGutter(gutters) {
  * @typedef {object} ChartSeries
  * @property {string} name
  * @property {number} order table column
- * @property {number} color colour number (seriesColor)
+ * @property {number} color colour number (seriesColor): the series' arrival order, in every chart
  * @property {boolean} show
  * @property {boolean} [y2] on the second y axis
  */

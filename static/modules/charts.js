@@ -9,7 +9,7 @@
 
 import { createChart, createGutters, sharedGutter } from "./chart.js";
 import { isDark } from "./colors.js";
-import { colorSlots, columnStats, fitCharts, place, shouldSplit, splitCharts } from "./grouping.js";
+import { columnStats, fitCharts, place, shouldSplit, splitCharts } from "./grouping.js";
 import { attachGestures } from "./gestures.js";
 import { displayName, visibleName } from "./names.js";
 
@@ -62,8 +62,6 @@ export class Stack {
     this.key = "";
     this.splitShown = false;
     this.gutters = createGutters();
-    /** @type {Map<string, number>} colour number of each series */
-    this.colors = new Map();
     this.groupedAt = -Infinity;
     this.groupedCount = -1;
     this.groupedEmpty = true;
@@ -187,15 +185,6 @@ export class Stack {
   }
 
   /**
-   * The colour number of series `name`.
-   * @param {string} name
-   * @param {number} order its arrival order (the combined chart's colour)
-   */
-  colorOf(name, order) {
-    return this.colors.get(name) ?? order;
-  }
-
-  /**
    * Builds the charts when what they show changed.
    * @param {any} state
    * @param {Store} store
@@ -227,14 +216,14 @@ export class Stack {
     this.gutters = createGutters();
     this.parent.replaceChildren();
     const order = new Map(store.list().map((s) => [s.name, s.order]));
-    this.colors = split ? colorSlots(groups) : new Map();
     groups.forEach((names, index) => {
       const spec = {
         title: split ? names.map(displayName).join(", ") : "",
         series: names.map((name) => ({
           name,
           order: order.get(name) ?? 0,
-          color: this.colorOf(name, order.get(name) ?? 0),
+          // One colour a series wherever it is drawn: its arrival order's, as in the legend.
+          color: order.get(name) ?? 0,
           show: split || !state.hidden.has(name),
           y2: !split && state.y2.has(name),
         })),

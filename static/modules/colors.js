@@ -11,7 +11,7 @@ export const DEMO_FILL = "rgba(255, 162, 0, 0.6)";
 
 const GOLDEN_ANGLE = 137.508;
 
-/** Colours in the palette: a chart never holds more series than this, so none repeats. */
+/** Series a split chart holds at most, so that its lines stay apart (docs/page.md "Split"). */
 export const PALETTE_SIZE = 24;
 
 /**

@@ -65,7 +65,7 @@ export function exposeForTests(state, store, stack, connection) {
         hidden: state.hidden.has(series.name),
         y2: state.y2.has(series.name),
         last: series.lastY,
-        color: seriesColor(stack.colorOf(series.name, series.order)),
+        color: seriesColor(series.order),
       }));
     },
     /** Every held point of series `name`: [xs, ys]. @param {string} name */

@@ -1,5 +1,5 @@
 /**
- * Which series share a chart when the page splits, and their colours.
+ * Which series share a chart when the page splits.
  *
  * The rule (docs/page.md "Split"): series first go by kind, the unit or
  * prefix their name carries (`%idle`, `rkB/s`, `…kB`, `vda.`); inside a
@@ -9,7 +9,8 @@
  * range and `PLACE_AFTER_POINTS` points (a ramp from 0 would be judged by its
  * first tiny values), unless `ready` says the series' data is all there is.
  * Pressing Split again starts over. A chart holds at most
- * `PALETTE_SIZE` series, so no colour repeats within one chart.
+ * `PALETTE_SIZE` series. Colours are not chosen here: a series has the
+ * colour of its arrival order in every chart (charts.js), as in the combined one.
  *
  * @module
  */
@@ -176,17 +177,4 @@ export function fitCharts(charts, max) {
  */
 export function shouldSplit(placement) {
   return placement.charts.length > 1;
-}
-
-/**
- * Colour numbers: within each chart its series take 0, 1, 2… in order, so
- * no colour repeats within a chart (up to `PALETTE_SIZE` series).
- * @param {string[][]} charts
- * @returns {Map<string, number>}
- */
-export function colorSlots(charts) {
-  /** @type {Map<string, number>} */
-  const slots = new Map();
-  for (const names of charts) names.forEach((name, index) => slots.set(name, index));
-  return slots;
 }

@@ -24,7 +24,7 @@ import { columnStats } from "./grouping.js";
  * @typedef {object} LegendEntry
  * @property {string} name
  * @property {number} order
- * @property {number} color colour number (the chart's, charts.js)
+ * @property {number} color colour number: its arrival order, in every chart (seriesColor)
  * @property {boolean} hidden
  * @property {boolean} y2
  */

@@ -31,7 +31,7 @@ export function showLegend({ state, store, stack, legend }, fresh) {
     store.list().map((s) => ({
       name: s.name,
       order: s.order,
-      color: stack.colorOf(s.name, s.order),
+      color: s.order,
       hidden: state.hidden.has(s.name),
       y2: state.y2.has(s.name),
     })),
