@@ -101,3 +101,25 @@ Deno.test({
     assert.deepEqual(problems, []);
   },
 });
+
+Deno.test({
+  name: "the demo's / and /data link to /s/ as every page does, the read token kept",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using server = await startTestServer({ token: TOKEN, readToken: READ });
+    await using browser = await launchBrowser();
+    const { page, problems } = await browser.newPage();
+    for (const path of ["/", "/data"]) {
+      await page.goto(new URL(`${path}?token=${READ}`, server.url).href);
+      await page.getByRole("button", { name: "Start Plot" }).waitFor({ timeout: 10_000 });
+      const link = page.getByRole("link", { name: "Streams" });
+      assert.equal(await link.isVisible(), true, `${path}: the Streams link is shown`);
+      await link.click();
+      await page.waitForURL((url) => url.pathname === "/s/", { timeout: 10_000 });
+      assert.equal(new URL(page.url()).search, `?token=${READ}`);
+      await page.locator("#empty").waitFor({ timeout: 10_000 });
+    }
+    assert.deepEqual(problems, []);
+  },
+});
