@@ -123,3 +123,64 @@ Deno.test({
     assert.deepEqual(problems, []);
   },
 });
+
+Deno.test({
+  name:
+    "60 streams, one empty: its page lists the other 59 in a box that scrolls, the chart keeps its room",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using server = await startTestServer({ token: TOKEN });
+    const push = async (name: string, body: string) => {
+      const answer = await fetch(new URL(`/s/${name}`, server.url), {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body,
+      });
+      assert.equal(answer.status, 200, name);
+      await answer.body?.cancel();
+    };
+    for (let i = 0; i < 59; i++) await push(`m${i}`, `v\n${i}\n${i + 1}\n`);
+    // A header alone makes a stream with no point yet.
+    await push("empty", "v\n");
+
+    await using browser = await launchBrowser();
+    const { page, problems } = await browser.newPage();
+    const layout = () =>
+      page.evaluate(() => {
+        // deno-lint-ignore no-explicit-any
+        const { document, innerHeight } = globalThis as any;
+        const height = (id: string) => document.getElementById(id).getBoundingClientRect().height;
+        const list = document.getElementById("streams-here");
+        return {
+          chart: height("placeholder"),
+          controlsBottom: document.getElementById("controls").getBoundingClientRect().bottom,
+          innerHeight,
+          links: list.querySelectorAll("a").length,
+          listScrolls: list.scrollHeight > list.clientHeight,
+        };
+      });
+    await page.goto(new URL("/s/m0", server.url).href);
+    await waitForPage(page, (state) => state.series[0]?.points === 2, "a stream with points");
+    const full = await layout();
+    await page.goto(new URL("/s/empty", server.url).href);
+    await page.waitForFunction(
+      // deno-lint-ignore no-explicit-any
+      () => (globalThis as any).document.querySelectorAll("#streams-here a").length === 59,
+      null,
+      { timeout: 15_000 },
+    );
+    const empty = await layout();
+    assert.equal(empty.links, 59);
+    assert.ok(empty.listScrolls, "the list scrolls in its box");
+    assert.ok(
+      empty.controlsBottom <= empty.innerHeight,
+      `the status line stays in the window: ${JSON.stringify(empty)}`,
+    );
+    assert.ok(
+      empty.chart >= full.chart / 2,
+      `the chart keeps its room: ${empty.chart} px, ${full.chart} px with points`,
+    );
+    assert.deepEqual(problems, []);
+  },
+});
