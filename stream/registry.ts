@@ -17,6 +17,7 @@ import type { Hub } from "./hub.ts";
 import type { ViewOptions } from "./meta.ts";
 import { normalisingSink } from "./series_name.ts";
 import type { PointSink } from "./sink.ts";
+import type * as PushStatus from "./push_status.ts";
 import type { SourceStatus } from "./source_status.ts";
 
 /** Viewers waiting for streams that do not exist yet, across all names. */
@@ -86,6 +87,8 @@ export interface StreamWriter {
 export class Stream {
   /** Writers (HTTP bodies being read, the command line's source) attached now. */
   writers = 0;
+  /** When the last writer left (`Date.now()`); undefined while none has (push_status.ts). */
+  writerLeftAt: number | undefined;
   lastUsed = Date.now();
   /** The hub's point count at each of the last few seconds, newest last. */
   readonly counts: number[] = [];
@@ -149,6 +152,8 @@ export class Streams {
   #sampler: ReturnType<typeof setInterval> | undefined;
   #stopped = false;
   #ready: Promise<void> | undefined;
+  /** Loaded with the first stream, as the hub is: a pushed stream's live or waiting. */
+  #pushStatus: typeof PushStatus | undefined;
 
   constructor(options: StreamsOptions) {
     this.#options = options;
@@ -156,7 +161,10 @@ export class Streams {
 
   /** Resolves once streams can be opened: whoever opens one awaits it first. */
   ready(): Promise<void> {
-    return this.#ready ??= this.#options.prepare?.() ?? Promise.resolve();
+    return this.#ready ??= Promise.all([
+      this.#options.prepare?.(),
+      import("./push_status.ts").then((module) => void (this.#pushStatus = module)),
+    ]).then(() => {});
   }
 
   /** Streams held now. */
@@ -211,6 +219,7 @@ export class Streams {
     const stream = this.open(name);
     if (!stream) return undefined;
     stream.writers++;
+    if (!stream.pinned) this.#pushStatus?.pushStarted(stream.hub);
     return {
       sink: this.sinkFor(stream),
       blocked: () => this.#options.writeBlocked?.(),
@@ -221,7 +230,7 @@ export class Streams {
       headers: (count) => stream.hub.report({ headers: stream.hub.status.headers + count }),
       close: () => {
         stream.writers--;
-        stream.lastUsed = Date.now();
+        stream.lastUsed = stream.writerLeftAt = Date.now();
       },
     };
   }
@@ -295,10 +304,16 @@ export class Streams {
     });
   }
 
+  /** Every second: each stream's point count, and whether a pushed one has gone quiet. */
   #sample(): void {
-    for (const { counts, hub } of this.#streams.values()) {
+    const now = Date.now();
+    for (const stream of this.#streams.values()) {
+      const { counts, hub } = stream;
       counts.push(hub.pointCount);
       if (counts.length > RATE_SAMPLES + 1) counts.shift();
+      if (!stream.pinned) {
+        this.#pushStatus?.checkQuiet(hub, stream.writers, stream.writerLeftAt, now);
+      }
     }
   }
 

@@ -138,6 +138,7 @@ const ON_DEMAND = [
   "backplane/feed.ts",
   "stream/hub.ts",
   "stream/history.ts",
+  "stream/push_status.ts",
 ];
 
 Deno.test("start-up loads what serving needs; sockets, pushes, exports, sources and --help load on first use", async () => {
