@@ -4,7 +4,7 @@ import { BackplaneUrlError } from "../backplane/backplane.ts";
 import { StreamFeed } from "../backplane/feed.ts";
 import { createRedisBackplane, parseRedisUrl } from "../backplane/redis.ts";
 import { SILENCE_MS } from "../backplane/redis_client.ts";
-import { captureLog, withTimeout } from "./helpers.ts";
+import { captureLog, waitForLine, withTimeout } from "./helpers.ts";
 import { startRedis } from "./redis_server.ts";
 
 /** What one process's subscriber heard: per stream, points as `name x y`. */
@@ -189,7 +189,7 @@ Deno.test("Redis unreachable at start: waits, says so once, connects when it can
   const writer = backplane.writer("late");
   writer.add("a", 1, 2);
   writer.commit();
-  await until(() => lines.some((line) => line.includes("event=redis-waiting")), "waiting line");
+  await waitForLine(lines, "redis-waiting", 5000, "waiting line");
   assert.equal(backplane.state, "waiting");
   await redis.start();
   await until(() => backplane.state === "connected", "connected");
@@ -223,8 +223,7 @@ Deno.test("a database or password Redis refuses is said to be a setting to fix, 
   for (const url of urls) {
     const { log, lines } = captureLog();
     await using _backplane = createRedisBackplane({ url, log });
-    await until(() => lines.some((line) => line.includes("event=redis-waiting")), "waiting line");
-    const waiting = lines.find((line) => line.includes("event=redis-waiting")) ?? "";
+    const waiting = await waitForLine(lines, "redis-waiting", 5000, "waiting line");
     assert.match(waiting, /note="Redis refuses what --redis asks/, url);
   }
 });

@@ -11,6 +11,7 @@ import {
   spawnCli,
   startTestServer,
   waitFor,
+  waitForLine,
 } from "./helpers.ts";
 import { closeOutcome, openRawSocket, rawExchange, upgradeHeaders } from "./raw_socket.ts";
 
@@ -220,13 +221,8 @@ Deno.test("an /echo client that never reads is closed with 1008 once; its slot i
   const sending = (async () => {
     for (let i = 0; i < 200; i++) await flooder.send(2, message);
   })().catch(() => {});
-  await waitFor(
-    () => lines.some((line) => line.includes("event=echo-dropped")),
-    20_000,
-    "the echo-dropped line",
-  );
   assert.match(
-    lines.find((line) => line.includes("event=echo-dropped")) ?? "",
+    await waitForLine(lines, "echo-dropped", 20_000),
     /remote=127\.0\.0\.1:\d+ reason="not reading" queued=\d+ limit=1048576/,
   );
   const healthy = await openSocket(socketUrl(server.url, "/echo"));
@@ -298,7 +294,7 @@ Deno.test({
     assert.equal(lines.filter((line) => line.includes("upgrade-refused")).length, 1);
     assert.equal(lines.filter((line) => line.includes("request-failed")).length, 5);
     assert.equal(lines.filter((line) => line.includes("event=start")).length, 3);
-    await waitFor(() => lines.some((line) => line.includes("suppressed=")), 2000, "the summaries");
+    await waitForLine(lines, / suppressed=/, 2000, "the summaries");
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.ok(lines.includes("level=warn event=websocket-error suppressed=999 period=1s"));
     assert.ok(lines.includes("level=warn event=upgrade-refused suppressed=9 period=1s"));

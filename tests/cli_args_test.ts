@@ -3,7 +3,7 @@ import { closestFlag, LIVE_WINDOW } from "../cli/command_line.ts";
 import { usage } from "../cli/usage.ts";
 import { UsageError } from "../cli/values.ts";
 import { CHECKOUT, configOf, noEnv, noFile, parse } from "./command_line.ts";
-import { runCli, spawnCli, waitFor } from "./helpers.ts";
+import { runCli, spawnCli, waitForLine } from "./helpers.ts";
 
 const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
 
@@ -245,11 +245,7 @@ Deno.test("every start-up warning is logged whole, two of one kind included", as
     /^level=warn event=limits-inconsistent note="--max-message is larger than --max-queue/,
     /^level=warn event=limits-inconsistent note="--max-line is larger than --max-queue/,
   ];
-  await waitFor(
-    () => expected.every((pattern) => cli.stderr.some((line) => pattern.test(line))),
-    5000,
-    "every warning",
-  ).catch((error) => assert.fail(`${error.message}, not:\n${cli.stderr.join("\n")}`));
+  for (const pattern of expected) await waitForLine(cli.stderr, pattern, 5000);
   assert.equal((await cli.stop()).code, 0);
   assert.ok(!cli.stderr.some((line) => line.includes("suppressed=")), cli.stderr.join("\n"));
 });
@@ -295,10 +291,8 @@ Deno.test("a browser that cannot be opened is a warning line like the others, un
   // BROWSER=false: an opener that fails, so that none opens the page.
   await using cli = spawnCli(["--port", "0", "--quiet"], { env: { BROWSER: "false" } });
   const url = await cli.url;
-  const said = () => cli.stderr.find((line) => line.includes("event=browser-not-opened"));
-  await waitFor(() => said() !== undefined, 10_000, "the browser-not-opened line");
   assert.equal(
-    said(),
+    await waitForLine(cli.stderr, "browser-not-opened", 10_000),
     `level=warn event=browser-not-opened url=${url.href} note="open it yourself"`,
   );
   assert.ok(cli.stderr.every((line) => line.startsWith("level=")), cli.stderr.join("\n"));

@@ -15,6 +15,7 @@ import {
   startTestServer,
   underScript,
   waitFor,
+  waitForLine,
   withTimeout,
 } from "./helpers.ts";
 
@@ -138,11 +139,7 @@ Deno.test("a failing command's last stderr lines and exit code reach the status 
 async function runToEnd(args: string[]): Promise<Cli> {
   const cli = spawnCli(["--port", "0", "--no-open", ...args]);
   await cli.url;
-  await waitFor(
-    () => cli.stderr.some((line) => line.includes("event=source-ended")),
-    10_000,
-    "the end",
-  );
+  await waitForLine(cli.stderr, "source-ended", 10_000, "the end");
   await cli.stop();
   return cli;
 }
@@ -233,11 +230,7 @@ Deno.test("a stop of vmstat the user asked for is info, and the first pid is liv
   for (const options of [{ denoArgs: START_FLAGS }, { task: true }]) {
     const cli = spawnCli(["--port", "0", "--no-open", "vmstat", "1"], options);
     await cli.url;
-    await waitFor(
-      () => cli.stderr.some((line) => line.includes("event=format-detected")),
-      10_000,
-      "vmstat's first lines",
-    );
+    await waitForLine(cli.stderr, "format-detected", 10_000, "vmstat's first lines");
     const status = await cli.stop();
     assert.equal(status.code, 0);
     const log = cli.stderr.join("\n");
@@ -343,11 +336,7 @@ Deno.test("with an empty Deno cache (another user, a DENO_DIR) the page's files 
 Deno.test("a short token is logged as a warning at start, and liveplot serves", async () => {
   const cli = spawnCli(["--port", "0", "--no-open", "--token", "abc"]);
   await cli.url;
-  await waitFor(
-    () => cli.stderr.some((line) => line.includes("event=start ")),
-    5000,
-    "the start line",
-  );
+  await waitForLine(cli.stderr, "start", 5000, "the start line");
   assert.ok(
     cli.stderr.some((line) =>
       line.startsWith("level=warn event=token-short") && line.includes("push token")

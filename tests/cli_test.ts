@@ -17,6 +17,7 @@ import {
   spawnCli,
   START_FLAGS,
   waitFor,
+  waitForLine,
   withTimeout,
 } from "./helpers.ts";
 import { configOf, parse } from "./command_line.ts";
@@ -154,7 +155,7 @@ Deno.test("when no browser can be opened it says so in one line and keeps servin
   const cli = spawnCli(["--port", "0"], { env: { BROWSER: "/nonexistent/browser" } });
   const url = await cli.url;
   const line = `level=warn event=browser-not-opened url=${url.href} note="open it yourself"`;
-  await waitFor(() => cli.stderr.includes(line), 5000, "the browser-not-opened line");
+  assert.equal(await waitForLine(cli.stderr, "browser-not-opened", 5000), line);
   assert.equal(await (await fetch(new URL("/test", url))).text(), "Yes this is a test!");
   assert.equal((await cli.stop()).code, 0);
 });
@@ -302,11 +303,9 @@ Deno.test("logs are key=value lines; --quiet hides routine ones, --verbose adds 
   const url = await verbose.url;
   const socket = await openSocket(socketUrl(url, "/echo"));
   socket.close(1000, "done");
-  await waitFor(
-    () =>
-      verbose.stderr.some((line) =>
-        /event=websocket-closed path=\/echo .*code=1000 reason=done$/.test(line)
-      ),
+  await waitForLine(
+    verbose.stderr,
+    /event=websocket-closed path=\/echo .*code=1000 reason=done$/,
     5000,
     "the connection's closing line",
   );
@@ -326,11 +325,7 @@ Deno.test("message contents and input lines are never logged by default", async 
   socket.send("secret-message-content");
   await new Promise((resolve) => socket.addEventListener("message", resolve, { once: true }));
   socket.close();
-  await waitFor(
-    () => cli.stderr.some((line) => line.includes("event=lines-skipped")),
-    5000,
-    "the skipped line to be noted",
-  );
+  await waitForLine(cli.stderr, "lines-skipped", 5000, "the skipped line to be noted");
   await writer.close();
   await cli.stop();
   assert.ok(!cli.stderr.join("\n").includes("secret"), cli.stderr.join("\n"));
@@ -355,11 +350,7 @@ Deno.test("limits that do not make sense together are said in one line each at s
     "1MiB",
   ]);
   await cli.url;
-  await waitFor(
-    () => cli.stderr.some((line) => line.includes("event=stop") || line.includes("event=start")),
-    5000,
-    "the start line",
-  );
+  await waitForLine(cli.stderr, / event=(start|stop)( |$)/, 5000, "the start line");
   const warnings = cli.stderr.filter((line) => line.includes("event=limits-inconsistent"));
   assert.equal(warnings.length, 1, cli.stderr.join("\n"));
   assert.match(warnings[0] ?? "", /--max-message is larger than --max-queue/);

@@ -2,7 +2,8 @@
  * Helpers that make the tests read like a script: a real server on port 0,
  * real WebSocket clients, the real CLI as a child process (raw TCP, for
  * input a WebSocket library would refuse to send, is in raw_socket.ts).
- * Every wait has a timeout that names what it waited for.
+ * Every wait has a timeout that names what it waited for (the waits are in
+ * wait.ts, exported here too).
  *
  * @module
  */
@@ -11,6 +12,9 @@ import { startTask } from "../cli/install.ts";
 import { type Config, DEFAULTS } from "../config.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { type RunningServer, type StartOptions, startServer } from "../server.ts";
+import { waitForLine, withTimeout } from "./wait.ts";
+
+export { waitFor, waitForLine, withTimeout } from "./wait.ts";
 
 /** Path of the CLI under test. */
 export const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -18,19 +22,6 @@ export const MAIN = new URL("../main.ts", import.meta.url).pathname;
 export const ROOT = new URL("../", import.meta.url).pathname;
 /** Folder of test fixtures. */
 export const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
-
-/** Rejects with a message naming `what` if `promise` takes longer than `ms`. */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * A logger that keeps its lines, so tests can assert on what was logged.
@@ -195,28 +186,6 @@ export function controlMessages(
     .map((message) => JSON.parse(message));
 }
 
-/** Polls `condition` every 10 ms until it holds (an async one: each answer awaited). */
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  let timedOut = false;
-  try {
-    await withTimeout(
-      (async () => {
-        while (!timedOut && !(await condition())) {
-          await new Promise((resolve) => setTimeout(resolve, 10));
-        }
-      })(),
-      timeoutMs,
-      what,
-    );
-  } finally {
-    timedOut = true;
-  }
-}
-
 /** A running `main.ts` child process with its output lines. */
 export interface Cli extends AsyncDisposable {
   process: Deno.ChildProcess;
@@ -372,11 +341,7 @@ export function isRunning(pid: number): boolean {
 
 /** Once `cli`'s command has given lines, the pids of `script` and of the command it runs (Linux). */
 export async function underScript(cli: Cli): Promise<{ script: number; command: number }> {
-  await waitFor(
-    () => cli.stderr.some((line) => line.includes("event=format-detected")),
-    10_000,
-    "the command's first lines",
-  );
+  await waitForLine(cli.stderr, "format-detected", 10_000, "the command's first lines");
   const script = Number(/child=(\d+)/.exec(cli.stderr.join("\n"))?.[1]);
   const children = Deno.readTextFileSync(`/proc/${script}/task/${script}/children`);
   return { script, command: Number(children.trim()) };

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { JOIN_PIECE_POINTS } from "../stream/join_pieces.ts";
-import { closeSocket, openRecorded, socketUrl, spawnCli, waitFor } from "./helpers.ts";
+import { closeSocket, openRecorded, socketUrl, spawnCli, waitFor, waitForLine } from "./helpers.ts";
 import { openRawSocket } from "./raw_socket.ts";
 
 /** Rows of 3 series written at once: a window of 3 × `ROWS` points. */
@@ -78,8 +78,9 @@ Deno.test("a joiner that stops reading gets about its budget of the window, not 
     // The window as text: 3 × 400,000 lines of about 15 bytes, 18 MB.
     const raw = await openRawSocket(Number(url.port), "/data");
     try {
-      await waitFor(
-        () => cli.stderr.some((line) => /event=viewer-dropped .*reason=stalled/.test(line)),
+      await waitForLine(
+        cli.stderr,
+        /event=viewer-dropped .*reason=stalled/,
         30_000,
         "the stalled joiner dropped",
       );

@@ -14,6 +14,7 @@ import {
   socketUrl,
   spawnCli,
   waitFor,
+  waitForLine,
   withTimeout,
 } from "./helpers.ts";
 
@@ -57,11 +58,7 @@ Deno.test({
       "a connection refused: the accept loop ended",
     );
     assert.ok(held.length >= 16, `${held.length} connections before the refusal`);
-    await waitFor(
-      () => cli.stderr.some((line) => line.includes("event=listener-failed")),
-      5000,
-      "listener-failed logged",
-    );
+    await waitForLine(cli.stderr, "listener-failed", 5000);
     for (const conn of held) conn.close();
 
     await waitFor(() => answers(url), 15_000, "/test answered again");

@@ -11,7 +11,14 @@
 import assert from "node:assert/strict";
 import http2 from "node:http2";
 import { SECURITY_HEADERS } from "../handlers/respond.ts";
-import { captureLog, runCli, startTestServer, waitFor, withTimeout } from "./helpers.ts";
+import {
+  captureLog,
+  runCli,
+  startTestServer,
+  waitFor,
+  waitForLine,
+  withTimeout,
+} from "./helpers.ts";
 import { rawExchange } from "./raw_socket.ts";
 import { MAX_DRAINS } from "../listener.ts";
 
@@ -337,11 +344,7 @@ Deno.test("a push whose writer goes mid-body keeps what came and logs it plainly
   ));
   await waitFor(() => server.streams.get("gone")?.hub.pointCount === 2, 5000, "two points");
   connection.close();
-  await waitFor(
-    () => lines.some((line) => line.includes("event=ingest-aborted")),
-    5000,
-    "the line",
-  );
+  await waitForLine(lines, "ingest-aborted", 5000);
   assert.ok(
     lines.includes(
       'level=info event=ingest-aborted stream=gone taken=2 reason="the writer went away"',

@@ -8,7 +8,14 @@
  */
 
 import assert from "node:assert/strict";
-import { captureLog, spawnCli, startTestServer, waitFor, withTimeout } from "./helpers.ts";
+import {
+  captureLog,
+  spawnCli,
+  startTestServer,
+  waitFor,
+  waitForLine,
+  withTimeout,
+} from "./helpers.ts";
 import { freeTcpPort, MOSQUITTO, seriesValues, startMosquitto, waitForPort } from "./services.ts";
 
 /** Publishes `message` on `topic` with Debian's mosquitto_pub. */
@@ -298,11 +305,7 @@ Deno.test("--mqtt mqtts://: TLS against the trusted roots; an untrusted broker i
     });
     await using untrusting = spawnCli(["--no-open", "-p", "0", "--mqtt", url]);
     const base = await trusting.url;
-    await waitFor(
-      () => trusting.stderr.some((line) => line.includes("event=source-connected")),
-      15_000,
-      "the TLS connection",
-    );
+    await waitForLine(trusting.stderr, "source-connected", 15_000, "the TLS connection");
     await publish(broker.port, "secure/temp", "23.5", `${dir}/ca.pem`);
     const csv = await withTimeout(
       (async () => {
@@ -317,11 +320,7 @@ Deno.test("--mqtt mqtts://: TLS against the trusted roots; an untrusted broker i
     );
     assert.match(csv, /^x,secure\/temp\r\n/);
     await untrusting.url;
-    await waitFor(
-      () => untrusting.stderr.some((line) => line.includes("event=source-connect-failed")),
-      15_000,
-      "the refusal",
-    );
+    await waitForLine(untrusting.stderr, "source-connect-failed", 15_000, "the refusal");
     const refusal = untrusting.stderr.filter((line) => line.includes("source-connect-failed"));
     assert.deepEqual(refusal, [
       `level=warn event=source-connect-failed mqtt=${url} error="self-signed certificate in ` +
@@ -342,11 +341,7 @@ Deno.test("deno task start -- --mqtt runs with the start task's own permissions"
       { task: true },
     );
     await cli.url;
-    await waitFor(
-      () => cli.stderr.some((line) => line.includes("event=source-connected")),
-      15_000,
-      "the subscription",
-    );
+    await waitForLine(cli.stderr, "source-connected", 15_000, "the subscription");
     assert.ok(!cli.stderr.some((line) => line.includes("NotCapable")), cli.stderr.join("\n"));
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -10,6 +10,7 @@ import {
   spawnCli,
   START_FLAGS,
   waitFor,
+  waitForLine,
   withTimeout,
 } from "./helpers.ts";
 
@@ -60,11 +61,7 @@ Deno.test("a recording that cannot be written is one line; liveplot goes on, or 
   const url = await lenient.url;
   const writer = lenient.process.stdin.getWriter();
   await writer.write(encoder.encode("1\n2\n"));
-  await waitFor(
-    () => lenient.stderr.some((line) => line.includes("event=record-failed")),
-    5000,
-    "the record-failed line",
-  );
+  await waitForLine(lenient.stderr, "record-failed", 5000);
   const response = await fetch(new URL("/test", url));
   assert.equal(await response.text(), "Yes this is a test!");
   assert.equal(lenient.stderr.filter((line) => line.includes("record-failed")).length, 1);

@@ -11,6 +11,7 @@ import {
   spawnCli,
   startTestServer,
   waitFor,
+  waitForLine,
   withTimeout,
 } from "./helpers.ts";
 import { startRedis } from "./redis_server.ts";
@@ -29,11 +30,14 @@ function startProcess(redis: string, args: string[] = []) {
  * there when it connects (redis_reader.ts): a point pushed before then never reaches it.
  */
 async function connectedToRedis(...clis: { stderr: string[] }[]): Promise<void> {
-  await waitFor(
-    () => clis.every((cli) => cli.stderr.some((line) => line.includes("event=redis-connected"))),
-    10_000,
-    "every process connected to Redis",
-  );
+  for (const [index, cli] of clis.entries()) {
+    await waitForLine(
+      cli.stderr,
+      "redis-connected",
+      10_000,
+      `process ${index + 1} connected to Redis`,
+    );
+  }
 }
 
 /** A viewer of `path` that keeps every data line as `name x y`, using the meta's names. */
@@ -367,8 +371,9 @@ Deno.test("a stream from Redis past --max-streams is not served, and the log say
   const pushed = await pushWhenReady(writer.url, "extra", "1\n");
   assert.equal(pushed.status, 200);
   await pushed.body?.cancel();
-  await waitFor(
-    () => captured.lines.some((line) => /event=stream-not-served stream=extra limit=1/.test(line)),
+  await waitForLine(
+    captured.lines,
+    /event=stream-not-served stream=extra limit=1/,
     10_000,
     "stream-not-served logged",
   );

@@ -12,6 +12,7 @@ import {
   spawnCli,
   startTestServer,
   waitFor,
+  waitForLine,
   withTimeout,
 } from "./helpers.ts";
 import { closeOutcome, openRawSocket, rawExchange, upgradeHeaders } from "./raw_socket.ts";
@@ -127,13 +128,13 @@ Deno.test("a peer gone without a close frame is logged at debug; a bad frame sti
     await raw.send(1, new Uint8Array([0xff, 0xfe]));
     assert.notEqual((await closeOutcome(raw, 5000)).kind, "timeout");
   }
-  await waitFor(
-    () => lines.some((line) => line.startsWith("level=warn event=websocket-error")),
-    5000,
-    "the bad frame's websocket-error line",
-  );
   assert.match(
-    lines.find((line) => line.includes("event=websocket-error"))!,
+    await waitForLine(
+      lines,
+      /^level=warn event=websocket-error /,
+      5000,
+      "the bad frame's websocket-error line",
+    ),
     /remote=127\.0\.0\.1:/,
   );
 });

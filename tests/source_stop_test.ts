@@ -17,6 +17,7 @@ import {
   spawnCli,
   startTestServer,
   waitFor,
+  waitForLine,
 } from "./helpers.ts";
 import { freeTcpPort, freeUdpPort, startMosquitto } from "./services.ts";
 
@@ -33,11 +34,7 @@ Deno.test("a replay stopped by SIGTERM is source-stopped, as a command is; one p
     await Deno.writeTextFile(long, `${RECORDING_HEADER}\n1\tx=1\n11\tx=2\n`);
     const cli = spawnCli(["--port", "0", "--no-open", "--replay", long]);
     await cli.url;
-    await waitFor(
-      () => cli.stderr.some((line) => line.includes("event=format-detected")),
-      10_000,
-      "the first line played",
-    );
+    await waitForLine(cli.stderr, "format-detected", 10_000, "the first line played");
     assert.equal((await cli.stop()).code, 0);
     assert.deepEqual(sourceLines(cli.stderr), [`level=info event=source-stopped replay=${long}`]);
 
@@ -94,11 +91,7 @@ Deno.test("--mqtt stopped by SIGTERM is source-stopped, as a command is", async 
     const where = `mqtt://127.0.0.1:${broker.port}/sensors/#`;
     const cli = spawnCli(["--port", "0", "--no-open", "--mqtt", where]);
     await cli.url;
-    await waitFor(
-      () => cli.stderr.some((line) => line.includes("event=source-connected")),
-      10_000,
-      "the subscription",
-    );
+    await waitForLine(cli.stderr, "source-connected", 10_000, "the subscription");
     assert.equal((await cli.stop()).code, 0);
     assert.deepEqual(sourceLines(cli.stderr), [`level=info event=source-stopped mqtt=${where}`]);
   } finally {

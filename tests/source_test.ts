@@ -12,6 +12,7 @@ import {
   startPiped,
   startTestServer,
   waitFor,
+  waitForLine,
   withTimeout,
 } from "./helpers.ts";
 
@@ -160,12 +161,7 @@ Deno.test({
       `${FIXTURES}ignore_term.sh`,
     ]);
     await cli.url;
-    await waitFor(
-      () => cli.stderr.some((line) => line.includes("event=source-started")),
-      5000,
-      "the source-started line",
-    );
-    const started = cli.stderr.find((line) => line.includes("event=source-started")) ?? "";
+    const started = await waitForLine(cli.stderr, "source-started", 5000);
     const pid = Number(/child=(\d+)/.exec(started)?.[1]);
     // The log line comes as the command is spawned: its sleep may not run yet.
     let members: number[] = [];
@@ -190,12 +186,12 @@ Deno.test({
   async fn() {
     const cli = spawnCli(["--port", "0", "--no-open", "--", "sh", `${FIXTURES}ignore_term.sh`]);
     await cli.url;
-    await waitFor(
-      () => cli.stderr.some((line) => line.includes("unbuffered=script")),
+    const started = await waitForLine(
+      cli.stderr,
+      /event=source-started .*unbuffered=script( |$)/,
       5000,
       "the source-started line",
     );
-    const started = cli.stderr.find((line) => line.includes("event=source-started")) ?? "";
     const script = Number(/child=(\d+)/.exec(started)?.[1]);
     let members: number[] = [];
     await waitFor(

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { certificateExpiry } from "../cli/tls_files.ts";
 import { EXIT_CODES } from "../cli/usage.ts";
-import { runCli, spawnCli, waitFor } from "./helpers.ts";
+import { runCli, spawnCli, waitForLine } from "./helpers.ts";
 
 /** `openssl ca`'s least configuration (it alone sets any validity dates on openssl 3.0), v3. */
 const CA_CONFIG = `[ca]
@@ -88,11 +88,7 @@ Deno.test("an expired --cert, or one expiring within a week, starts with a warni
     const { cert, key } = await makeCertificate(dir.path, name, "20200101000000Z", end);
     await using cli = spawnCli(["--port", "0", "--no-open", "--cert", cert, "--key", key]);
     assert.equal((await cli.url).protocol, "https:");
-    await waitFor(
-      () => cli.stderr.some((line) => line.includes("event=start ")),
-      10_000,
-      "the start line",
-    );
+    await waitForLine(cli.stderr, "start", 10_000, "the start line");
     const said = cli.stderr.filter((line) => line.includes("event=certificate-"));
     if (warning === undefined) assert.deepEqual(said, [], name);
     else {
