@@ -270,6 +270,9 @@ Deno.test("the rate shows only while points arrive; the end shows the exit code"
   // A source that ended after header lines alone says so, not only that it ended.
   const allHeaders = hintText({ ...empty, source: { state: "ended" as const, headers: 2 } });
   assert.match(allHeaders, /^Nothing plotted: the source ended after 2 lines read as a header/);
+  // A writer that finished after header lines alone: the headers are why, not the waiting.
+  const finished = { state: "waiting" as const, detail: "the writer finished", headers: 2 };
+  assert.match(hintText({ ...empty, source: finished }), /^Nothing plotted yet: 2 lines read as a/);
   assert.match(hintText({ ...empty, otherStreams: 2 }), /Nothing on this stream yet/);
   // Header lines alone say so, other streams or not.
   for (

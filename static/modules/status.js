@@ -167,7 +167,8 @@ export function hintText(model) {
         "plots lines of numbers (docs/formats.md)."
       : "Nothing plotted: the source ended without a line of numbers.";
   }
-  if (source?.state === "connecting" || source?.state === "waiting") {
+  // Header lines say what this stream got, and outrank a writer that finished after them.
+  if ((source?.state === "connecting" || source?.state === "waiting") && headers === 0) {
     return `Nothing plotted yet: ${source.detail || `the source is ${source.state}`}.`;
   }
   // Header lines say what this stream got: before the other streams, which it has none of.
