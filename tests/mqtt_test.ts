@@ -17,6 +17,7 @@ import {
   withTimeout,
 } from "./helpers.ts";
 import { freeTcpPort, MOSQUITTO, seriesValues, startMosquitto, waitForPort } from "./services.ts";
+import type { Hub } from "../stream/hub.ts";
 
 /** Publishes `message` on `topic` with Debian's mosquitto_pub. */
 async function publish(
@@ -39,19 +40,34 @@ async function publish(
   assert.ok(success, new TextDecoder().decode(stderr));
 }
 
-Deno.test("--mqtt: a topic's number, JSON fields and pairs each plot; # takes every topic under it", async () => {
+/**
+ * Runs `fn` with a broker on a free port and a server subscribed to `topic`
+ * there, its subscription live; both stop after.
+ */
+async function withSubscribed(
+  topic: string,
+  fn: (publishTo: (topic: string, message: string) => Promise<void>, hub: Hub) => Promise<void>,
+): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "liveplot-mqtt-" });
   try {
     await using broker = await startMosquitto(dir, freeTcpPort());
     await using server = await startTestServer({
-      source: { kind: "mqtt", broker: `mqtt://127.0.0.1:${broker.port}`, topic: "sensors/#" },
+      source: { kind: "mqtt", broker: `mqtt://127.0.0.1:${broker.port}`, topic },
     });
     const hub = server.hub!;
     await waitFor(() => hub.status.state === "live", 10_000, "the subscription");
-    await publish(broker.port, "sensors/hall/temp", "19.5");
-    await publish(broker.port, "sensors/kitchen", '{"temp": 21.5, "hum": 40}');
-    await publish(broker.port, "sensors/garage", "temp:12 hum:70");
-    await publish(broker.port, "elsewhere/temp", "99");
+    await fn((to, message) => publish(broker.port, to, message), hub);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("--mqtt: a topic's number, JSON fields and pairs each plot; # takes every topic under it", async () => {
+  await withSubscribed("sensors/#", async (publishTo, hub) => {
+    await publishTo("sensors/hall/temp", "19.5");
+    await publishTo("sensors/kitchen", '{"temp": 21.5, "hum": 40}');
+    await publishTo("sensors/garage", "temp:12 hum:70");
+    await publishTo("elsewhere/temp", "99");
     await waitFor(() => hub.names.length === 5, 10_000, "five series");
     assert.deepEqual(hub.names.toSorted(), [
       "sensors/garage.hum",
@@ -62,52 +78,32 @@ Deno.test("--mqtt: a topic's number, JSON fields and pairs each plot; # takes ev
     ]);
     assert.deepEqual(seriesValues(hub, "sensors/kitchen.temp"), [21.5]);
     assert.deepEqual(seriesValues(hub, "sensors/garage.hum"), [70]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--mqtt: a payload of one hex number (0xff) is skipped with its reason, not held as a header", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "liveplot-mqtt-" });
-  try {
-    await using broker = await startMosquitto(dir, freeTcpPort());
-    await using server = await startTestServer({
-      source: { kind: "mqtt", broker: `mqtt://127.0.0.1:${broker.port}`, topic: "sensors/#" },
-    });
-    const hub = server.hub!;
-    await waitFor(() => hub.status.state === "live", 10_000, "the subscription");
-    await publish(broker.port, "sensors/reg", "0xff");
+  await withSubscribed("sensors/#", async (publishTo, hub) => {
+    await publishTo("sensors/reg", "0xff");
     // Published after it: once it plots, the hex payload was read.
-    await publish(broker.port, "sensors/temp", "21.5");
+    await publishTo("sensors/temp", "21.5");
     await waitFor(() => hub.names.length === 1, 10_000, "the number after the hex payload");
     assert.deepEqual(hub.names, ["sensors/temp"]);
     assert.deepEqual([hub.status.headers, hub.status.skipped], [0, 1]);
     assert.deepEqual(hub.status.recentSkipped.map(({ line, reason }) => [line, reason]), [
       ["0xff", "a hex number (0x…): only decimal numbers are read"],
     ]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--mqtt: + matches one level only", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "liveplot-mqtt-" });
-  try {
-    await using broker = await startMosquitto(dir, freeTcpPort());
-    await using server = await startTestServer({
-      source: { kind: "mqtt", broker: `mqtt://127.0.0.1:${broker.port}`, topic: "home/+/temp" },
-    });
-    const hub = server.hub!;
-    await waitFor(() => hub.status.state === "live", 10_000, "the subscription");
-    await publish(broker.port, "home/attic/temp", "30");
-    await publish(broker.port, "home/attic/hum", "50");
-    await publish(broker.port, "home/attic/box/temp", "31");
-    await publish(broker.port, "home/cellar/temp", "12");
+  await withSubscribed("home/+/temp", async (publishTo, hub) => {
+    await publishTo("home/attic/temp", "30");
+    await publishTo("home/attic/hum", "50");
+    await publishTo("home/attic/box/temp", "31");
+    await publishTo("home/cellar/temp", "12");
     await waitFor(() => hub.names.length === 2, 10_000, "two series");
     assert.deepEqual(hub.names, ["home/attic/temp", "home/cellar/temp"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--mqtt: a broker restart is survived, said, and no point is lost or counted twice", async () => {
