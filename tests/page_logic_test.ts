@@ -31,7 +31,7 @@ import {
   shouldSplit,
   splitCharts,
 } from "../static/modules/grouping.js";
-import { PALETTE_SIZE, seriesColor } from "../static/modules/colors.js";
+import { dashedInChart, PALETTE_SIZE, seriesColor } from "../static/modules/colors.js";
 import { clipAround, hintText, liveRate, statusText } from "../static/modules/status.js";
 import { displayName, NAME_LIMIT, visibleName } from "../static/modules/names.js";
 import { csvText, tableCsv } from "../static/modules/export.js";
@@ -197,6 +197,15 @@ Deno.test("no colour repeats within a chart: at most 24 series, each its own col
   // series a stream may have never share one.
   const colors = many.map((_, order) => seriesColor(order));
   assert.equal(new Set(colors).size, many.length);
+});
+
+Deno.test("in a split chart a series whose colour is close to another's there is dashed", () => {
+  // vmstat's r (0) and sy (13) share a chart, and golden-angle hues 0 and 13 are both red.
+  assert.deepEqual(dashedInChart([0, 13]), [false, true]);
+  assert.deepEqual(dashedInChart([4, 10, 13]), [false, false, false]);
+  // The first of a clashing pair keeps a solid line, whichever order they arrived in.
+  assert.deepEqual(dashedInChart([13, 0, 21]), [false, true, true]);
+  assert.deepEqual(dashedInChart([]), []);
 });
 
 Deno.test("too many charts for the window: the neighbours with the fewest series merge", () => {

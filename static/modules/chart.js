@@ -46,6 +46,7 @@ export function sharedGutter(gutters) {
  * @property {string} name
  * @property {number} order table column
  * @property {number} color colour number (seriesColor): the series' arrival order, in every chart
+ * @property {boolean} [dash] drawn dashed (a colour close to another's in its chart)
  * @property {boolean} show
  * @property {boolean} [y2] on the second y axis
  */
@@ -287,6 +288,7 @@ export function createChart(parent, spec, options, data) {
       label: displayName(entry.name),
       scale: entry.y2 && hasY2 ? "y2" : "y",
       stroke: color,
+      ...(entry.dash ? { dash: [6, 3] } : {}),
       // One-pixel lines are a rasteriser's fast path: 4× the frame rate with 100,000 points.
       width: single ? 3 : (options.dense ? 1 : 1.5),
       fill: single ? DEMO_FILL : (options.fill ? withAlpha(color, 0.12) : undefined),

@@ -8,7 +8,7 @@
  */
 
 import { createChart, createGutters, sharedGutter } from "./chart.js";
-import { isDark } from "./colors.js";
+import { dashedInChart, isDark } from "./colors.js";
 import { columnStats, fitCharts, place, shouldSplit, splitCharts } from "./grouping.js";
 import { attachGestures } from "./gestures.js";
 import { displayName, visibleName } from "./names.js";
@@ -217,13 +217,17 @@ export class Stack {
     this.parent.replaceChildren();
     const order = new Map(store.list().map((s) => [s.name, s.order]));
     groups.forEach((names, index) => {
+      const orders = names.map((name) => order.get(name) ?? 0);
+      // One colour a series wherever it is drawn (its arrival order's, as in the legend); in a
+      // split chart, one whose colour is close to another's there is dashed.
+      const dashed = split ? dashedInChart(orders) : [];
       const spec = {
         title: split ? names.map(displayName).join(", ") : "",
-        series: names.map((name) => ({
+        series: names.map((name, at) => ({
           name,
-          order: order.get(name) ?? 0,
-          // One colour a series wherever it is drawn: its arrival order's, as in the legend.
-          color: order.get(name) ?? 0,
+          order: orders[at] ?? 0,
+          color: orders[at] ?? 0,
+          dash: dashed[at] ?? false,
           show: split || !state.hidden.has(name),
           y2: !split && state.y2.has(name),
         })),

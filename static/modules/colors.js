@@ -29,13 +29,41 @@ export function isDark() {
  * @returns {string} an `hsl(…)` colour
  */
 export function seriesColor(index, dark = isDark()) {
-  const hue = (index * GOLDEN_ANGLE) % 360;
+  const hue = hueOf(index);
   // Yellow and cyan hues are light by nature: darken them on white.
   const bright = hue > 40 && hue < 200;
   const band = index % 3;
   const lightness = dark ? 60 + band * 7 : (bright ? 28 : 40) + band * 5;
   const saturation = dark ? 75 : 85 - band * 10;
   return `hsl(${hue.toFixed(1)}, ${saturation}%, ${lightness}%)`;
+}
+
+/**
+ * The hue of series number `index`.
+ * @param {number} index
+ */
+function hueOf(index) {
+  return (index * GOLDEN_ANGLE) % 360;
+}
+
+/** Hues closer than this are hard to tell apart as thin lines side by side. */
+const CLOSE_HUES = 30;
+
+/**
+ * For series numbers `indexes` drawn in one chart, whether each is dashed:
+ * one whose hue is close to an earlier one's there (golden-angle hues come
+ * back near each other: series 0 and 13 are both red), so that every series
+ * keeps its own colour in every chart and still stands apart in its chart.
+ * @param {readonly number[]} indexes
+ * @returns {boolean[]}
+ */
+export function dashedInChart(indexes) {
+  return indexes.map((index, at) =>
+    indexes.slice(0, at).some((other) => {
+      const apart = Math.abs(hueOf(index) - hueOf(other));
+      return Math.min(apart, 360 - apart) < CLOSE_HUES;
+    })
+  );
 }
 
 /**
