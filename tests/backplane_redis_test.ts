@@ -4,7 +4,7 @@ import { BackplaneUrlError } from "../backplane/backplane.ts";
 import { StreamFeed } from "../backplane/feed.ts";
 import { createRedisBackplane, parseRedisUrl } from "../backplane/redis.ts";
 import { SILENCE_MS } from "../backplane/redis_client.ts";
-import { captureLog, waitForLine, withTimeout } from "./helpers.ts";
+import { captureLog, waitFor, waitForLine } from "./helpers.ts";
 import { startRedis } from "./redis_server.ts";
 
 /** What one process's subscriber heard: per stream, points as `name x y`. */
@@ -22,14 +22,9 @@ function listen(backplane: Backplane) {
   return { points, batches };
 }
 
-async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
-  await withTimeout(
-    (async () => {
-      while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
-    })(),
-    ms,
-    what,
-  );
+/** `waitFor` with this file's order of arguments and its 5 s default. */
+function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
+  return waitFor(condition, ms, what);
 }
 
 Deno.test("batches written on either process reach both, in the same order, once", async () => {
