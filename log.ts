@@ -2,10 +2,13 @@
  * Structured log lines in a stable `key=value` form, one line per event,
  * written to standard error so standard output stays free for the URL line.
  *
- * Peers decide how often warnings happen, so warnings are folded per event:
+ * Peers decide how often warnings happen, so warnings are folded per kind:
  * the first of a kind is written, repeats within the following second are
  * counted, and one `suppressed=N` line per kind per second says how many were
- * left out. A log's size is thus bounded by the number of kinds, not by what
+ * left out. A kind is an event and, when the line has one, its `status=`: a
+ * 413 and a 429 are different refusals, and one must not hide the other (the
+ * summary names its status too). A status is liveplot's answer, not a peer's
+ * word, so a log's size is still bounded by the number of kinds, not by what
  * clients do. Start-up warnings are never folded (`{ fold: false }`): the
  * command line makes them, not peers, and two may be of one kind (two limits
  * at odds). `info` and `error` lines are never folded: they are rare, and
@@ -58,6 +61,8 @@ const THRESHOLD: Record<LogLevel, number> = { verbose: 0, normal: 1, quiet: 2 };
 type Severity = keyof typeof SEVERITY;
 
 interface Fold {
+  /** The fields that tell the kind apart besides its event (its `status=`), for the summary. */
+  kind: LogFields;
   suppressed: number;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
@@ -69,7 +74,7 @@ export function createLogger(
   options: LoggerOptions = {},
 ): Logger {
   const fold = options.fold ?? true;
-  // One entry per kind seen within the last second: bounded by the code's events.
+  // One entry per kind seen within the last second: bounded by the code's events and statuses.
   const folds = new Map<string, Fold>();
   const summarize = (key: string, severity: Severity, event: string) => {
     const state = folds.get(key);
@@ -78,7 +83,9 @@ export function createLogger(
       folds.delete(key);
       return;
     }
-    write(formatLine(severity, event, { suppressed: state.suppressed, period: "1s" }));
+    write(
+      formatLine(severity, event, { ...state.kind, suppressed: state.suppressed, period: "1s" }),
+    );
     state.suppressed = 0;
     state.timer = startTimer(() => summarize(key, severity, event));
   };
@@ -90,14 +97,16 @@ export function createLogger(
         write(formatLine(severity, event, fields));
         return true;
       }
-      const key = `${severity} ${event}`;
+      const status = fields.status;
+      const key = status === undefined ? event : `${event} ${status}`;
       const state = folds.get(key);
       if (state) {
         state.suppressed++;
         return false;
       }
       write(formatLine(severity, event, fields));
-      const created: Fold = { suppressed: 0, timer: undefined };
+      const kind = status === undefined ? {} : { status };
+      const created: Fold = { kind, suppressed: 0, timer: undefined };
       folds.set(key, created);
       created.timer = startTimer(() => summarize(key, severity, event));
       return true;

@@ -296,7 +296,7 @@ Deno.test({
     assert.equal(lines.filter((line) => line.includes("event=start")).length, 3);
     const summaries = [
       "level=warn event=websocket-error suppressed=999 period=1s",
-      "level=warn event=upgrade-refused suppressed=9 period=1s",
+      "level=warn event=upgrade-refused status=503 suppressed=9 period=1s",
     ];
     await waitFor(() => summaries.every((line) => lines.includes(line)), 2000, "both summaries");
     // A quiet second ends the fold: the next one is written whole again.

@@ -9,7 +9,7 @@
  */
 
 import assert from "node:assert/strict";
-import { captureLog, startTestServer } from "./helpers.ts";
+import { captureLog, startTestServer, waitForLine } from "./helpers.ts";
 import { openRawSocket, rawExchange, upgradeHeaders } from "./raw_socket.ts";
 
 const TOKEN = "client-log-test-token";
@@ -161,6 +161,26 @@ Deno.test("a push whose Content-Length is over --max-body answers 413 and logs w
     "ingest-refused",
     /^level=warn event=ingest-refused status=413 stream=big remote=127\.0\.0\.1:\d+ length=5000 limit=1000$/,
   );
+});
+
+Deno.test("a 413 and then a 429 within one second are two ingest-refused lines, not one folded", async () => {
+  // The logger as liveplot runs it: repeats of one kind within a second fold into a summary.
+  const { log, lines } = captureLog({ fold: true });
+  await using server = await startTestServer(
+    { token: TOKEN, maxBodyBytes: 1000, maxIngestRate: 1 },
+    { log },
+  );
+  const port = Number(server.url.port);
+  const push = (stream: string, length: number, body: string) =>
+    status(port, `POST /s/${stream} HTTP/1.1`, {
+      authorization: `Bearer ${TOKEN}`,
+      "content-length": String(length),
+    }, body);
+  assert.equal(await push("big", 5000, "1\n"), 413);
+  // One line a second: the second line of three is over the rate.
+  assert.equal(await push("fast", 6, "1\n2\n3\n"), 429);
+  await waitForLine(lines, /event=ingest-refused status=429 stream=fast /, 2000);
+  lineOf(lines, "ingest-refused", /status=413 stream=big /);
 });
 
 Deno.test("an address whose 401 line was folded into another's second gets its own at its next try", async () => {

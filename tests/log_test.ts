@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createLogger } from "../log.ts";
+import { waitFor } from "./helpers.ts";
 
 Deno.test("--verbose writes every debug line (every connection); warnings still fold", () => {
   const lines: string[] = [];
@@ -41,5 +42,25 @@ Deno.test("start-up warnings are written whole, however many of a kind; later on
     "level=warn event=limits-inconsistent note=second",
     "level=warn event=limits-inconsistent note=third",
     "level=warn event=upgrade-refused status=503",
+  ]);
+});
+
+Deno.test("a warning's status= is part of its kind: a 413 does not hide the next 429", async () => {
+  const lines: string[] = [];
+  const log = createLogger("normal", (line) => lines.push(line));
+  assert.ok(log.warn("ingest-refused", { status: 413, stream: "big" }));
+  assert.ok(log.warn("ingest-refused", { status: 429, stream: "fast" }), "another status");
+  assert.ok(!log.warn("ingest-refused", { status: 429, stream: "fast" }), "a repeat folds");
+  assert.ok(!log.warn("ingest-refused", { status: 413, stream: "big" }), "a repeat folds");
+  assert.ok(!log.warn("ingest-refused", { status: 413, stream: "big" }), "a repeat folds");
+  assert.deepEqual(lines, [
+    "level=warn event=ingest-refused status=413 stream=big",
+    "level=warn event=ingest-refused status=429 stream=fast",
+  ]);
+  // Each kind's summary says which status it counts.
+  await waitFor(() => lines.length === 4, 3000, "the two summaries");
+  assert.deepEqual(lines.slice(2).sort(), [
+    "level=warn event=ingest-refused status=413 suppressed=2 period=1s",
+    "level=warn event=ingest-refused status=429 suppressed=1 period=1s",
   ]);
 });
