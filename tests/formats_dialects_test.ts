@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ARRIVAL, read } from "./format_reading.ts";
-import { startPiped, waitFor } from "./helpers.ts";
+import { HEX_NUMBER } from "../stream/formats/numbers.ts";
+import { spawnCli, startPiped, waitFor, waitForLine } from "./helpers.ts";
 
 // How real writers print the structured formats, beyond the letter of each: Python's json.dumps
 // and repr, JavaScript's console.log, arrays. The formats themselves are in
@@ -219,4 +220,33 @@ Deno.test("a hex literal is refused and counted in every format, never read as 0
   assert.deepEqual(ysOf(columns.sink), { 0: [1], 1: [2], 2: [3] });
   // 0B is zero bytes (docker's): a unit after 0 that is no hex literal.
   assert.deepEqual(ysOf(read("rx=0B tx=12kB\n").sink), { rx: [0], tx: [12] });
+});
+
+Deno.test("stdin: a lone hex line before data names no series, it is skipped with its reason", async () => {
+  await using cli = spawnCli(["--port", "0", "--no-open", "--x", "index", "-"], { stdin: "piped" });
+  const url = await cli.url;
+  const writer = cli.process.stdin.getWriter();
+  await writer.write(new TextEncoder().encode("0xff\n1\n2\n"));
+  const csv = async () => (await (await fetch(new URL("/data.csv", url))).text()).trim();
+  await waitFor(async () => (await csv()).split("\r\n").length === 3, 5000, "the two points");
+  assert.deepEqual((await csv()).split("\r\n"), ["x,0", "0,1", "1,2"]);
+  const skipped = await waitForLine(cli.stderr, "lines-skipped", 5000);
+  assert.ok(skipped.includes(`reason="${HEX_NUMBER}"`), skipped);
+  await writer.close();
+});
+
+Deno.test("a lone hex line after data is skipped too, not a header naming the next row shape", async () => {
+  await using piped = await startPiped();
+  const hub = piped.server.hub!;
+  await piped.write("1 2\n0x10\n3\n# 0xff 0x1F\n4 5 6\n");
+  await waitFor(() => hub.status.skipped === 2 && hub.names.length === 3, 5000, "the lines read");
+  assert.deepEqual(hub.names, ["0", "1", "2"]);
+  assert.equal(hub.status.headers, 0);
+  assert.deepEqual(hub.status.recentSkipped.map((line) => line.reason), [HEX_NUMBER, HEX_NUMBER]);
+  // Read alone, with the format's own reader: the same.
+  for (const format of ["auto", "columns"] as const) {
+    const { outcomes, reasons } = read("0xff\n1\n2 3\nreg 0x3F\n4\n", format);
+    assert.deepEqual(outcomes, ["skipped", "points", "points", "skipped", "points"], format);
+    assert.deepEqual(reasons, [HEX_NUMBER, HEX_NUMBER], format);
+  }
 });

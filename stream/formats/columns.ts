@@ -11,7 +11,8 @@
  * numbers label the row (`Mem:` → `Mem.total`, `sda` → `sda.r/s`), as does a
  * key column (`CPU`, `PID`: see keyed.ts). A first column holding a timestamp
  * (`18:41:30`, `08:04:18 PM`, ISO, epoch) is x. A sentence (ending in `.`,
- * `!` or `?`, like ping's banner) is never a header, nor is binary junk.
+ * `!` or `?`, like ping's banner) is never a header, nor is binary junk, nor
+ * a line with a hex number (`0xff`): skipped, as every format skips hex.
  *
  * @module
  */
@@ -19,6 +20,7 @@
 import type { PointSink, XKind } from "../sink.ts";
 import { BOOT_LINE, isBootLine } from "./boot_banner.ts";
 import {
+  holdsHexNumber,
   isFraction,
   isText,
   isWord,
@@ -33,7 +35,7 @@ import { HeaderBook } from "./header_book.ts";
 import { keyedNames, LabelColumns, underKeyName } from "./keyed.ts";
 import { NumberRow } from "./number_row.ts";
 import { isJsonLine } from "./json_text.ts";
-import { isGap } from "./numbers.ts";
+import { HEX_NUMBER, isGap } from "./numbers.ts";
 import { type Pair, parsePairs } from "./pairs.ts";
 import { epochSeconds, parseTimestamp } from "./timestamps.ts";
 import { chooseX } from "./x_choice.ts";
@@ -167,6 +169,7 @@ class ColumnsReader implements LineReader {
     if (isBootLine(line)) return this.#skip(BOOT_LINE);
     if (numbers === 0 && !rest.some((token) => isGap(token.text))) {
       if (!isText(line)) return this.#skip(NOT_TEXT);
+      if (holdsHexNumber(rest)) return this.#skip(HEX_NUMBER);
       // A line with numbers in it (`22.5,41`) is never a header.
       if (joinsNumbers(rest)) {
         return this.#skip(this.#mode === "pairs" ? NO_PAIRS : "commas among the numbers");

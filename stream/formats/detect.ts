@@ -13,7 +13,16 @@ import type { PointSink } from "../sink.ts";
 import { BOOT_LINE, isBootLine } from "./boot_banner.ts";
 import { createColumnsReader } from "./columns.ts";
 import { createDelimitedReader, detectDelimiter } from "./delimited.ts";
-import { isFraction, isText, leadingTimestamp, NOT_TEXT, tokenize, valueOf } from "./headers.ts";
+import {
+  holdsHexNumber,
+  isFraction,
+  isText,
+  leadingTimestamp,
+  NOT_TEXT,
+  tokenize,
+  valueOf,
+} from "./headers.ts";
+import { HEX_NUMBER } from "./numbers.ts";
 import { parsePairs } from "./pairs.ts";
 import { createInfluxReader, parseInflux } from "./influx.ts";
 import { createJsonReader, isJsonLine } from "./json.ts";
@@ -73,6 +82,11 @@ class AutoReader implements LineReader {
     if (!reader) {
       if (!isText(line)) {
         this.#skipReason = NOT_TEXT;
+        return "skipped";
+      }
+      // `0xff` names no column: held, it would name the first one when data comes.
+      if (holdsHexNumber(tokenize(line))) {
+        this.#skipReason = HEX_NUMBER;
         return "skipped";
       }
       if (this.#held.length >= MAX_HELD_LINES) {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { isGap, parseInfinity, parseValue } from "./numbers.ts";
+import { isGap, isHexNumber, parseInfinity, parseValue } from "./numbers.ts";
 import { isClock, isDate, isMeridiem, parseTimestamp } from "./timestamps.ts";
 
 /** A line of words with where each one starts and ends. */
@@ -130,6 +130,15 @@ export function joinsNumbers(tokens: readonly Token[]): boolean {
   return tokens.some(({ text }) =>
     /[,;]/.test(text) && text.split(/[,;]/).some((part) => !Number.isNaN(valueOf(part)))
   );
+}
+
+/**
+ * Returns true when a word of a line of words is a hex literal (`0xff`,
+ * `# 0x1F`): no column is named so, and no format reads it as a number, so
+ * the line is skipped (`HEX_NUMBER`), never held as a header.
+ */
+export function holdsHexNumber(tokens: Token[]): boolean {
+  return withoutCommentMark(tokens).some(({ text }) => isHexNumber(text));
 }
 
 /** A token's number (units allowed), ±Infinity for `inf`, else NaN. */

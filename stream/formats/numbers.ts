@@ -198,7 +198,10 @@ export function isUnit(text: string, start: number, end: number): boolean {
   return !(end - start === 1 && text.charCodeAt(start) === 47);
 }
 
-/** Why a value alone written in hex is skipped (an MQTT payload): in a line it is refused. */
+/**
+ * Why a value alone written in hex is skipped (an MQTT payload), or a line of
+ * words with one (`0xff`, `reg 0x3F`: no header); among numbers it is refused.
+ */
 export const HEX_NUMBER = "a hex number (0x…): only decimal numbers are read";
 
 /** Returns true when `text` is a hex literal (`0xff`, `-0x1F`), which no format reads as a number. */
