@@ -22,7 +22,7 @@ import { historyWindowFor, INITIAL_SHAPE, metaMessage, type ViewOptions } from "
 import { initialStatus, type SourceStatus, withSkippedLine } from "./source_status.ts";
 import { BINARY_PROTOCOL, PendingRuns } from "./frames.ts";
 import { TextLines } from "./text_lines.ts";
-import { joinPieces } from "./join_pieces.ts";
+import { joinMessages } from "./join_pieces.ts";
 import { Pacer } from "./pacer.ts";
 import { CLOSE_TRY_AGAIN_LATER } from "./close_codes.ts";
 import {
@@ -211,7 +211,7 @@ export class Hub implements PointSink {
     // Unchanged since the flush above but for where history starts, which no flag follows.
     const start = this.history.startX;
     const meta = this.#builtMeta?.start === start ? this.#builtMeta.text : this.#metaMessage();
-    const messages: Message[] = [meta, ...joinPieces(windows, binary)];
+    const messages: Message[] = [meta, ...joinMessages(windows, binary)];
     messages.push(
       this.#builtStatus?.start === start ? this.#builtStatus.text : this.#statusMessage(),
     );

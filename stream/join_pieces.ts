@@ -5,7 +5,10 @@
  * 64 MiB: a 60 s window at 120,000 points/s was one message of 77 MB, which a
  * Deno client refused, and which each viewer that stopped reading held whole).
  * Points keep their order within each series; a small window is one message,
- * as before.
+ * as before. The pieces are announced first (`{"type":"join","pieces":K,
+ * "points":N}`): a paced join can take longer than the page's join timeout,
+ * and a page that knows how many pieces come waits for them, and ends its
+ * join on the last one.
  *
  * @module
  */
@@ -18,6 +21,13 @@ import type { Message } from "./viewer_budget.ts";
 export const JOIN_PIECE_POINTS = 16_384;
 
 type Run = { id: number; xs: Float64Array; ys: Float64Array };
+
+/** The join's messages after meta: the announcement, then `windows` in pieces (`joinPieces`). */
+export function joinMessages(windows: readonly Run[], binary: boolean): Message[] {
+  const pieces = joinPieces(windows, binary);
+  const points = windows.reduce((sum, { xs }) => sum + xs.length, 0);
+  return [JSON.stringify({ type: "join", pieces: pieces.length, points }), ...pieces];
+}
 
 /** `windows` (one run a series) as messages of at most `JOIN_PIECE_POINTS` points each. */
 export function joinPieces(

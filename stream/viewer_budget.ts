@@ -72,7 +72,7 @@ export type LatestValues = (since: number) => string;
 
 /** One attached viewer and what its queue holds. */
 export class ViewerSeat {
-  /** The join's messages (meta, window pieces, status), and the next one to send. */
+  /** The join's messages (meta, announcement, window pieces, status), and the next to send. */
   #join: readonly Message[] = [];
   #joinNext = 0;
   /** The last flush the join window holds. */
@@ -114,7 +114,7 @@ export class ViewerSeat {
   }
 
   /**
-   * Starts the join (meta, window pieces, status; `lastFlush` the last flush
+   * Starts the join (meta, announcement, window pieces, status; `lastFlush` the last flush
    * the window holds): as much as the budget has room for now, the rest by
    * `pump` or `deliver` as the queue drains. Returns false when the socket
    * closed under us.

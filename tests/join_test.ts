@@ -36,7 +36,7 @@ function statuses(messages: readonly (string | ArrayBuffer)[]): { points?: numbe
     .map((m) => JSON.parse(m));
 }
 
-Deno.test("a big join comes in pieces of at most JOIN_PIECE_POINTS points, every point once, then the status", async () => {
+Deno.test("a big join is announced, comes in pieces of at most JOIN_PIECE_POINTS points, every point once, then the status", async () => {
   const cli = bigWindow();
   const url = await cli.url;
   try {
@@ -50,6 +50,16 @@ Deno.test("a big join comes in pieces of at most JOIN_PIECE_POINTS points, every
     const pieces = before.filter((m): m is string => typeof m === "string" && !m.startsWith("{"));
     const lines = pieces.flatMap((piece) => piece.split("\n").filter((line) => line !== ""));
     assert.equal(lines.length, 3 * ROWS, "every point of the window, once");
+    // After meta, before the pieces: how many come, so a page reading slowly waits for them all.
+    assert.deepEqual(before.slice(1).map((m) => typeof m === "string" && m[0] === "{"), [
+      true,
+      ...pieces.map(() => false),
+    ]);
+    assert.deepEqual(JSON.parse(before[1] as string), {
+      type: "join",
+      pieces: pieces.length,
+      points: 3 * ROWS,
+    });
     assert.ok(
       pieces.length >= Math.ceil((3 * ROWS) / JOIN_PIECE_POINTS),
       `${pieces.length} pieces`,

@@ -20,7 +20,15 @@ import {
   windowSpec,
   zoom,
 } from "../static/modules/view.js";
-import { collect, initialJoin, merge, opened } from "../static/modules/join.js";
+import {
+  announced,
+  collect,
+  complete,
+  finished,
+  initialJoin,
+  merge,
+  opened,
+} from "../static/modules/join.js";
 import {
   emptyPlacement,
   fitCharts,
@@ -120,6 +128,21 @@ Deno.test("a rejoin keeps agreeing points, replaces another session's, and asks 
   merge(store, join);
   assert.deepEqual(store.series.get("a")?.ys, [-1], "a disagreeing window is another session");
   assert.equal(opened(initialJoin(), true).joining, false, "the demo sends no window");
+});
+
+Deno.test("an announced join is complete with its last piece; one never announced is not", () => {
+  let join = opened(initialJoin(), false);
+  collect(join, ["a"], [1], [10]);
+  assert.equal(complete(join), false, "no announcement: the status (or the timeout) ends it");
+  join = announced(opened(join, false), 2);
+  assert.equal(complete(join), false);
+  collect(join, ["a"], [1], [10]);
+  assert.equal(complete(join), false, "one piece of two");
+  collect(join, ["b"], [1], [5]);
+  assert.equal(complete(join), true, "the last piece");
+  assert.equal(complete(announced(opened(join, false), 0)), true, "an empty window");
+  assert.equal(announced(opened(join, false), "2").pieces, null, "not a count");
+  assert.equal(announced(finished(join), 2).pieces, null, "no join under way");
 });
 
 Deno.test("split rule: kind first (unit, prefix), then ranges within 10×; placed series stay", () => {

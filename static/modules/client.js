@@ -8,10 +8,14 @@
  */
 
 import { Connection } from "./socket.js";
-import { closed, collect, finished, merge, opened } from "./join.js";
+import { announced, closed, collect, complete, finished, merge, opened } from "./join.js";
 import { windowText } from "./url_state.js";
 
-/** A join whose status never comes is taken as complete after this long. */
+/**
+ * A join is taken as complete when nothing of it comes for this long: from the open (a server
+ * that announces no pieces), then from the announcement and each piece. A paced join (a big
+ * window on a slow link) can take far longer in all; it is bounded by the pieces announced.
+ */
 const JOIN_TIMEOUT_MS = 3000;
 
 /** @typedef {import("./store.js").Store} Store */
@@ -42,6 +46,11 @@ export function createClient(path, state, store, hooks) {
   let joinTimer;
   /** @param {string} id */
   const nameOf = (id) => state.names.get(id) ?? id;
+
+  const awaitJoin = () => {
+    clearTimeout(joinTimer);
+    joinTimer = setTimeout(finishJoin, JOIN_TIMEOUT_MS);
+  };
 
   const finishJoin = () => {
     clearTimeout(joinTimer);
@@ -100,7 +109,7 @@ export function createClient(path, state, store, hooks) {
       state.liveBatches = [];
       state.reducedFrom = null;
       clearTimeout(joinTimer);
-      if (!demo) joinTimer = setTimeout(finishJoin, JOIN_TIMEOUT_MS);
+      if (!demo) awaitJoin();
       hooks.status();
       hooks.changed();
     },
@@ -110,6 +119,10 @@ export function createClient(path, state, store, hooks) {
         state.source = message;
         if ("historyStart" in message) state.historyStart = message.historyStart;
         finishJoin();
+      } else if (message.type === "join" && state.join.joining) {
+        state.join = announced(state.join, message.pieces);
+        if (complete(state.join)) finishJoin();
+        else awaitJoin();
       } else if (message.type === "viewer") onViewer(message);
       hooks.status();
       hooks.changed();
@@ -118,6 +131,13 @@ export function createClient(path, state, store, hooks) {
       const names = Array.from(ids, (id) => nameOf(String(id)));
       if (state.join.joining) {
         collect(state.join, names, xs, ys);
+        // Announced: each piece shows the join is still coming, and the last one ends it.
+        if (state.join.pieces === null) return;
+        if (!complete(state.join)) awaitJoin();
+        else {
+          finishJoin();
+          hooks.status();
+        }
         return;
       }
       for (let i = 0; i < names.length; i++) {

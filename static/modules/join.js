@@ -1,8 +1,10 @@
 /**
  * Joining a stream: between a socket's open and its first status message
- * the server sends its window; the page collects it, then merges it with
- * what it holds. Pure transitions on a plain `Join` object, and the merge
- * as a function of the store (no DOM), so both run in Deno's tests.
+ * the server sends its window, announced as so many pieces (a server before
+ * the announcement sends none); the page collects it, ends the join on the
+ * last piece (or the status), then merges it with what it holds. Pure
+ * transitions on a plain `Join` object, and the merge as a function of the
+ * store (no DOM), so both run in Deno's tests.
  *
  * @module
  */
@@ -14,11 +16,13 @@
  * @property {boolean} joining the window is arriving
  * @property {boolean} everJoined a window was merged before (this is a rejoin)
  * @property {Map<string, { xs: number[], ys: number[] }>} replay the window so far, by name
+ * @property {number | null} pieces the pieces the window comes in, once the server said
+ * @property {number} taken pieces collected so far
  */
 
 /** @returns {Join} */
 export function initialJoin() {
-  return { joining: false, everJoined: false, replay: new Map() };
+  return { joining: false, everJoined: false, replay: new Map(), pieces: null, taken: 0 };
 }
 
 /**
@@ -28,7 +32,26 @@ export function initialJoin() {
  * @returns {Join}
  */
 export function opened(join, demo) {
-  return { ...join, joining: !demo, replay: new Map() };
+  return { ...join, joining: !demo, replay: new Map(), pieces: null, taken: 0 };
+}
+
+/**
+ * The server said how many pieces the window comes in (`{"type":"join","pieces":K}`).
+ * @param {Join} join
+ * @param {unknown} pieces
+ * @returns {Join}
+ */
+export function announced(join, pieces) {
+  if (!join.joining || !Number.isInteger(pieces) || /** @type {number} */ (pieces) < 0) return join;
+  return { ...join, pieces: /** @type {number} */ (pieces) };
+}
+
+/**
+ * Whether every announced piece has come (a window never announced is complete with the status).
+ * @param {Join} join
+ */
+export function complete(join) {
+  return join.joining && join.pieces !== null && join.taken >= join.pieces;
 }
 
 /**
@@ -55,17 +78,18 @@ export function forgotten(join) {
  * @returns {Join}
  */
 export function finished(_join) {
-  return { joining: false, everJoined: true, replay: new Map() };
+  return { joining: false, everJoined: true, replay: new Map(), pieces: null, taken: 0 };
 }
 
 /**
- * Adds points of the arriving window to `join.replay` (a buffer: grown in place).
+ * Adds a piece of the arriving window to `join.replay` and counts it (a buffer: grown in place).
  * @param {Join} join
  * @param {string[]} names
  * @param {ArrayLike<number>} xs
  * @param {ArrayLike<number>} ys
  */
 export function collect(join, names, xs, ys) {
+  join.taken++;
   for (let i = 0; i < names.length; i++) {
     const name = /** @type {string} */ (names[i]);
     let entry = join.replay.get(name);
