@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { type Browser, launchBrowser } from "./browser.ts";
 import { startTestServer } from "./helpers.ts";
+import { JOIN_TIMEOUT_MS } from "../static/modules/client.js";
 
 const browserTest = { sanitizeOps: false, sanitizeResources: false };
 const TOKEN = "page-join-token-0123456789";
@@ -23,8 +24,6 @@ const ROWS = 100_000;
 const SMALL_ROWS = 1000;
 /** The link the page reads through, in bytes a second, as Chromium counts (1 MB/s took 9 s). */
 const LINK_BYTES_PER_SECOND = 2_000_000;
-/** How long the page waits for a join that never comes (static/modules/client.js). */
-const JOIN_TIMEOUT_MS = 3000;
 
 /** Pushes `rows` rows of series a, b and c into stream `name`, x the row's index. */
 async function pushRows(base: URL, name: string, rows = ROWS): Promise<void> {

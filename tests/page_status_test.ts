@@ -73,7 +73,8 @@ Deno.test({
     await using server = await startTestServer({ token: TOKEN, window: { seconds: 60 } });
     await using browser = await launchBrowser();
     const { page, problems } = await browser.newPage();
-    // The page is open (and joined: its join times out with no stream) before the first write.
+    // The page is open (and joined: a stream not written yet ends its join with a waiting status)
+    // before the first write.
     await page.goto(new URL("/s/ratecheck", server.url).href);
     await waitForPage(page, (state) => state.connection === "connected", "connected");
     await page.waitForFunction(

@@ -16,7 +16,7 @@ import { windowText } from "./url_state.js";
  * that announces no pieces), then from the announcement and each piece. A paced join (a big
  * window on a slow link) can take far longer in all; it is bounded by the pieces announced.
  */
-const JOIN_TIMEOUT_MS = 3000;
+export const JOIN_TIMEOUT_MS = 3000;
 
 /** @typedef {import("./store.js").Store} Store */
 
