@@ -250,3 +250,14 @@ Deno.test("a lone hex line after data is skipped too, not a header naming the ne
     assert.deepEqual(reasons, [HEX_NUMBER, HEX_NUMBER], format);
   }
 });
+
+Deno.test("a CSV header with a hex cell names no column: skipped with the hex reason", () => {
+  const input = "0xff\n0xff,b\ntemp,hum\n1,2\n0x10,x\n3,4\n";
+  // The real header after them names the columns, detected (auto) or told (csv).
+  for (const format of ["auto", "csv"] as const) {
+    assert.deepEqual(ysOf(read(input, format).sink), { temp: [1, 3], hum: [2, 4] }, format);
+  }
+  const { outcomes, reasons } = read(input, "csv");
+  assert.deepEqual(outcomes, ["skipped", "skipped", "header", "points", "skipped", "points"]);
+  assert.deepEqual(reasons, [HEX_NUMBER, HEX_NUMBER, HEX_NUMBER]);
+});
