@@ -31,9 +31,9 @@ import {
   unquote,
 } from "./cells.ts";
 import { dateAtTime, dateTimeColumns } from "./date_time.ts";
-import { isText, NOT_TEXT, uniqueNames } from "./headers.ts";
+import { holdsHexCell, isText, NOT_TEXT, uniqueNames } from "./headers.ts";
 import { isDelimitedKeyName, isDelimitedLabelName } from "./keyed.ts";
-import { HEX_NUMBER, isHexNumber, scanned, scanNumber } from "./numbers.ts";
+import { HEX_NUMBER, scanned, scanNumber } from "./numbers.ts";
 import { epochSeconds, parseTimestamp } from "./timestamps.ts";
 import { chooseX, isTimeName } from "./x_choice.ts";
 import {
@@ -52,10 +52,6 @@ const MAX_CANDIDATES = 4;
 const MAX_LABELS = 1024;
 
 export { DELIMITERS, detectDelimiter } from "./cells.ts";
-
-/** A hex cell (`0xff,b`) names no column: such a line is skipped, as every format skips hex. */
-const holdsHex = (line: string, delimiter: string | RegExp) =>
-  line.split(delimiter).some((cell) => isHexNumber(cell.trim()));
 
 /** Creates a reader of delimited rows; without a delimiter it takes the first that fits. */
 export function createDelimitedReader(x: XChoice, delimiter?: string): LineReader {
@@ -104,7 +100,7 @@ class DelimitedReader implements LineReader {
     if (this.#delimiter === undefined) {
       this.#delimiter = detectDelimiter(line);
       if (this.#delimiter === undefined) {
-        return holdsHex(line, /[,;\t]/) ? this.#skip(HEX_NUMBER) : this.#remember(line);
+        return holdsHexCell(line, /[,;\t]/) ? this.#skip(HEX_NUMBER) : this.#remember(line);
       }
     }
     const count = this.#split(line, this.#delimiter);
@@ -112,7 +108,8 @@ class DelimitedReader implements LineReader {
     let numbers = 0;
     for (let cell = 0; cell < count; cell++) if (this.#kinds[cell] === NUMBER) numbers++;
     if (numbers === 0) {
-      if (holdsHex(line, this.#delimiter)) return this.#skip(HEX_NUMBER);
+      // A hex cell (`0xff,b`) names no column: skipped, as every format skips hex.
+      if (holdsHexCell(line, this.#delimiter)) return this.#skip(HEX_NUMBER);
       if (!this.detected) return this.#remember(line);
       if (line === this.#headerLine || this.#isHeaderAgain(line, count)) return "header";
       return this.#skip("no numbers in the row");

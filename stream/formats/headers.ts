@@ -141,6 +141,11 @@ export function holdsHexNumber(tokens: Token[]): boolean {
   return withoutCommentMark(tokens).some(({ text }) => isHexNumber(text));
 }
 
+/** The same for a delimited line (`0xff,b`), its cells split on `delimiter`. */
+export function holdsHexCell(line: string, delimiter: string | RegExp): boolean {
+  return line.split(delimiter).some((cell) => isHexNumber(cell.trim()));
+}
+
 /** A token's number (units allowed), ±Infinity for `inf`, else NaN. */
 export function valueOf(text: string): number {
   const value = parseValue(text);
